@@ -1,0 +1,46 @@
+# One command per task; CI runs the same ones. `make demo` and `make test` work on a fresh clone.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+PYTHON ?= python3
+
+.PHONY: setup demo test services fmt lint typecheck eval bench serve clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(VENV)/bin/polku demo
+
+services:
+	bash .ci/services.sh
+
+test: setup services
+	$(VENV)/bin/pytest -n 2 --dist loadfile
+
+fmt: setup
+	$(VENV)/bin/ruff format copilot retrieval tools integrations evals bench tests
+	$(VENV)/bin/ruff check --fix copilot retrieval tools integrations evals bench tests
+
+lint: setup
+	$(VENV)/bin/ruff check copilot retrieval tools integrations evals bench tests
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+eval: setup
+	$(VENV)/bin/polku eval all
+
+bench: setup
+	$(PY) -m bench
+
+serve: setup
+	$(VENV)/bin/polku serve
+
+clean:
+	rm -rf .polku .pytest_cache .mypy_cache .ruff_cache test-artifacts

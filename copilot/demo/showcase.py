@@ -1,0 +1,79 @@
+"""What `polku demo` shows: the copilot's main job for a few example people.
+
+Each capability adds a section function to ``SECTIONS``; a section gets the context and the example
+people and returns a titled block of text plus its data (for ``--json``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from copilot.context import AppContext
+from copilot.demo.generator import GenerationSummary
+from copilot.store.repo import admin, people
+
+
+class Examples(BaseModel):
+    account_id: str | None
+    """A key customer with an active contract."""
+    contact_id: str | None
+    """A contact who allows e-mail marketing."""
+    blocked_contact_id: str | None
+    """A contact who withdrew e-mail marketing consent."""
+
+
+class Section(BaseModel):
+    title: str
+    text: str
+    data: dict[str, Any] = {}
+
+
+class DemoResult(BaseModel):
+    loaded: dict[str, int] | None
+    store: dict[str, int]
+    examples: Examples
+    sections: list[Section]
+
+
+SECTIONS: list[Callable[[AppContext, Examples], Section]] = []
+
+
+def pick_examples(ctx: AppContext) -> Examples:
+    with ctx.db.session() as session:
+        account = people.active_customer(session)
+        ok = people.contact_with_consent(session, purpose="email_marketing", status="granted")
+        blocked = people.contact_with_consent(session, purpose="email_marketing", status="withdrawn")
+        return Examples(
+            account_id=account.id if account else None,
+            contact_id=ok.id if ok else None,
+            blocked_contact_id=blocked.id if blocked else None,
+        )
+
+
+def run(ctx: AppContext, *, loaded: GenerationSummary | None, progress: bool = True) -> DemoResult:
+    examples = pick_examples(ctx)
+    with ctx.db.session() as session:
+        counts = admin.row_counts(session)
+    sections = [section(ctx, examples) for section in SECTIONS]
+    return DemoResult(loaded=loaded.rows if loaded else None, store=counts, examples=examples, sections=sections)
+
+
+def render(result: DemoResult, console: Any, panel: Any) -> None:
+    if result.loaded:
+        console.print(
+            f"[green]Loaded the demo CRM:[/green] {sum(result.loaded.values()):,} rows "
+            f"({result.store.get('accounts', 0):,} accounts, {result.store.get('contacts', 0):,} contacts, "
+            f"{result.store.get('content_modules', 0)} content modules)."
+        )
+    else:
+        console.print(f"Using the existing store: {result.store.get('accounts', 0):,} accounts.")
+    ex = result.examples
+    console.print(
+        f"Example people: account {ex.account_id}, contact {ex.contact_id} (e-mail consent), "
+        f"contact {ex.blocked_contact_id} (consent withdrawn)."
+    )
+    for section in result.sections:
+        console.print(panel(section.text, title=section.title, title_align="left"))

@@ -1,0 +1,35 @@
+"""SQLAlchemy models of the CRM store, one module per area. Import from here."""
+
+from copilot.store.models.base import Base
+from copilot.store.models.commerce import Contract, Order, UsageWeek
+from copilot.store.models.content import ContentModule
+from copilot.store.models.crm import Account, Activity, Contact, Lead, Opportunity, OpportunityContact, Task
+from copilot.store.models.marketing import Campaign, Event, Touch
+from copilot.store.models.service import SurveyResponse, Ticket
+from copilot.store.models.trust import AuditLog, Consent, ConsentEvent, Conversation, Message, Tombstone
+
+__all__ = [
+    "Account",
+    "Activity",
+    "AuditLog",
+    "Base",
+    "Campaign",
+    "Consent",
+    "ConsentEvent",
+    "Contact",
+    "ContentModule",
+    "Contract",
+    "Conversation",
+    "Event",
+    "Lead",
+    "Message",
+    "Opportunity",
+    "OpportunityContact",
+    "Order",
+    "SurveyResponse",
+    "Task",
+    "Ticket",
+    "Tombstone",
+    "Touch",
+    "UsageWeek",
+]

@@ -1,0 +1,287 @@
+"""CRM import and export: one JSON Lines or CSV file per record type, named after the type.
+
+``accounts.jsonl``, ``contacts.csv``, ``orders.jsonl``... (the table names of the store; see
+docs/crm-files.md). An import validates every row of every file first and writes nothing unless all
+of them are good; then it upserts by the stable id, in one transaction, so re-importing the same
+files changes nothing and a failure leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError, create_model, field_validator
+from sqlalchemy import Table
+from sqlalchemy.types import Boolean, Date, DateTime, Float, Integer
+
+from copilot.domain import (
+    ConsentStatus,
+    DeadReason,
+    LawfulBasis,
+    LeadStatus,
+    LifecycleStage,
+    LossReason,
+    OpportunityStage,
+    PersonalisationLevel,
+    Purpose,
+)
+from copilot.errors import PolkuError
+from copilot.store import models as m
+from copilot.store.db import Database
+from copilot.store.repo import records
+
+TABLES: dict[str, Table] = {t.name: t for t in m.Base.metadata.sorted_tables}
+ORDER = [t.name for t in m.Base.metadata.sorted_tables]  # parents before children
+
+# Columns whose values come from the domain vocabulary.
+ENUMS: dict[tuple[str, str], type] = {
+    ("leads", "stage"): LifecycleStage,
+    ("leads", "status"): LeadStatus,
+    ("leads", "dead_reason"): DeadReason,
+    ("opportunities", "stage"): OpportunityStage,
+    ("opportunities", "loss_reason"): LossReason,
+    ("consents", "purpose"): Purpose,
+    ("consents", "status"): ConsentStatus,
+    ("consents", "lawful_basis"): LawfulBasis,
+    ("consents", "level"): PersonalisationLevel,
+    ("consent_events", "purpose"): Purpose,
+    ("consent_events", "status"): ConsentStatus,
+    ("consent_events", "lawful_basis"): LawfulBasis,
+}
+NON_NEGATIVE = {
+    "amount",
+    "margin",
+    "annual_value",
+    "cost",
+    "licences",
+    "employees",
+    "acquisition_cost",
+    "payment_delay_days",
+    "logins",
+    "active_users",
+    "impressions",
+    "clicks",
+}
+
+
+@dataclass
+class RowError:
+    file: str
+    row: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}, row {self.row}, field {self.field!r}: {self.message}"
+
+
+@dataclass
+class ImportSummary:
+    files: dict[str, int] = field(default_factory=dict)
+    """Rows read per file."""
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped_erased: int = 0
+
+
+def _python_type(column: Any) -> Any:
+    sql = column.type
+    if isinstance(sql, Boolean):
+        base: Any = bool
+    elif isinstance(sql, Integer):
+        base = int
+    elif isinstance(sql, Float):
+        base = float
+    elif isinstance(sql, DateTime):
+        base = datetime
+    elif isinstance(sql, Date):
+        base = date
+    elif hasattr(sql, "python_type") and sql.python_type in (dict, list):
+        base = sql.python_type
+    else:
+        base = str
+    enum = ENUMS.get((column.table.name, column.name))
+    if enum is not None:
+        base = enum
+    optional = column.nullable or column.default is not None or column.autoincrement is True
+    return (base | None, None) if optional else (base, ...)
+
+
+def _row_model(table: Table) -> type[BaseModel]:
+    fields = {c.name: _python_type(c) for c in table.columns}
+
+    def non_negative(cls: Any, value: Any) -> Any:
+        if isinstance(value, int | float) and value < 0:
+            raise ValueError("must not be negative")
+        return value
+
+    validators: dict[str, Any] = {}
+    checked = [c for c in fields if c in NON_NEGATIVE]
+    if checked:
+        validators["non_negative"] = field_validator(*checked)(classmethod(non_negative))
+    return create_model(f"{table.name}_row", __validators__=validators, **fields)
+
+
+ROW_MODELS = {name: _row_model(t) for name, t in TABLES.items()}
+
+
+def _rule_errors(table: str, row: dict[str, Any]) -> list[tuple[str, str]]:
+    """Business rules the sources require, beyond types."""
+    errors = []
+    if table == "leads" and row.get("status") == "dead" and not row.get("dead_reason"):
+        errors.append(("dead_reason", "a dead lead needs a reason (no_budget, wrong_person, not_potential)"))
+    if table == "opportunities" and row.get("stage") == "lost" and not row.get("loss_reason"):
+        errors.append(("loss_reason", "a lost opportunity needs a loss reason"))
+    return errors
+
+
+def _read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    if path.suffix == ".jsonl":
+        with path.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, start=1):
+                if line.strip():
+                    try:
+                        value = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise _BadRow(n, "-", f"not valid JSON ({exc.msg})") from None
+                    if not isinstance(value, dict):
+                        raise _BadRow(n, "-", "a line must hold one JSON object")
+                    yield n, value
+    else:
+        with path.open(encoding="utf-8", newline="") as fh:
+            for n, raw in enumerate(csv.DictReader(fh), start=2):  # row 1 is the header
+                yield n, {k: (None if v == "" else v) for k, v in raw.items() if k is not None}
+
+
+class _BadRow(Exception):
+    def __init__(self, row: int, fieldname: str, message: str) -> None:
+        self.row, self.field, self.message = row, fieldname, message
+
+
+def table_of(path: Path) -> str:
+    if path.suffix not in (".jsonl", ".csv"):
+        raise PolkuError("invalid", f"{path.name}: only .jsonl and .csv files can be imported")
+    name = path.stem
+    if name not in TABLES:
+        raise PolkuError("invalid", f"{path.name}: unknown record type {name!r}; expected one of " + ", ".join(ORDER))
+    return name
+
+
+def validate_files(paths: list[Path]) -> tuple[dict[str, list[dict[str, Any]]], list[RowError]]:
+    """Parse and validate every row; return the clean rows per table and every error found."""
+    clean: dict[str, list[dict[str, Any]]] = {}
+    errors: list[RowError] = []
+    for path in paths:
+        if not path.is_file():
+            raise PolkuError("invalid", f"{path}: no such file")
+        table = table_of(path)
+        model = ROW_MODELS[table]
+        rows = clean.setdefault(table, [])
+        try:
+            for n, raw in _read_rows(path):
+                unknown = set(raw) - set(model.model_fields)
+                if unknown:
+                    errors.append(RowError(path.name, n, sorted(unknown)[0], "unknown field"))
+                    continue
+                try:
+                    row = model.model_validate(raw).model_dump(exclude_unset=True)
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        errors.append(RowError(path.name, n, ".".join(map(str, err["loc"])), err["msg"]))
+                    continue
+                bad = _rule_errors(table, row)
+                errors.extend(RowError(path.name, n, f, msg) for f, msg in bad)
+                if not bad:
+                    rows.append(row)
+        except _BadRow as exc:
+            errors.append(RowError(path.name, exc.row, exc.field, exc.message))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            errors.append(RowError(path.name, 0, "-", f"cannot read file: {exc}"))
+    return clean, errors
+
+
+def import_files(db: Database, paths: list[Path]) -> ImportSummary:
+    """Validate all files, then upsert everything in one transaction; any bad row writes nothing."""
+    clean, errors = validate_files(paths)
+    if errors:
+        shown = "; ".join(str(e) for e in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise PolkuError(
+            "invalid", f"import refused, nothing was written: {shown}{more}", errors=[e.__dict__ for e in errors[:100]]
+        )
+    summary = ImportSummary(files={p.name: len(clean.get(table_of(p), [])) for p in paths})
+    with db.session() as session:
+        for table in ORDER:
+            counts = records.upsert_many(session, table=TABLES[table], rows=clean.get(table, []))
+            summary.inserted += counts["inserted"]
+            summary.updated += counts["updated"]
+            summary.unchanged += counts["unchanged"]
+    return summary
+
+
+def export_all(db: Database, directory: Path) -> dict[str, int]:
+    """Write every table as ``<table>.jsonl`` into ``directory``; returns rows written per file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = {}
+    with db.session() as session:
+        for table in ORDER:
+            path = directory / f"{table}.jsonl"
+            count = 0
+            with path.open("w", encoding="utf-8") as fh:
+                for row in records.iter_rows(session, table=TABLES[table]):
+                    fh.write(json.dumps(row, ensure_ascii=False, default=_iso) + "\n")
+                    count += 1
+            written[path.name] = count
+    return written
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def schema() -> dict[str, list[dict[str, Any]]]:
+    """Record types and their fields, as the import validates them (the source of docs/crm-files.md)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name in ORDER:
+        model = ROW_MODELS[name]
+        fields = []
+        for fname, info in model.model_fields.items():
+            enum = ENUMS.get((name, fname))
+            fields.append({"field": fname, "type": _type_name(info.annotation),
+                           "required": info.is_required(),
+                           "values": [e.value for e in enum] if enum else None,
+                           "non_negative": fname in NON_NEGATIVE})
+        out[name] = fields
+    return out
+
+
+def _type_name(annotation: Any) -> str:
+    args = [a for a in getattr(annotation, "__args__", ()) if a is not type(None)]
+    base = args[0] if args else annotation
+    return {"datetime": "datetime", "date": "date"}.get(base.__name__, base.__name__) if isinstance(base, type) \
+        else str(base)
+
+
+def schema_markdown() -> str:
+    lines = ["# CRM files", "",
+             "`polku crm import` reads one file per record type, named `<type>.jsonl` (one JSON object a line) "
+             "or `<type>.csv` (a header row, then one record a row; an empty cell is null). Dates are ISO 8601 "
+             "(`2026-03-01`), times ISO 8601 with an offset (`2026-03-01T09:00:00+02:00`). Records are matched "
+             "by their id, so re-importing updates them. Files are imported parents first, in the order below.",
+             "", "Generated by `polku crm schema --markdown`.", ""]
+    for name, fields in schema().items():
+        lines += [f"## {name}", "", "| field | type | required | allowed values |", "|---|---|---|---|"]
+        for f in fields:
+            values = ", ".join(f["values"]) if f["values"] else ("≥ 0" if f["non_negative"] else "")
+            lines.append(f"| `{f['field']}` | {f['type']} | {'yes' if f['required'] else ''} | {values} |")
+        lines.append("")
+    return "\n".join(lines)
