@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import create_engine, text
 
+from copilot.demo.generator import generate
 from copilot.store.db import Database, make_engine, migrate
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -77,3 +78,18 @@ def any_db(request: pytest.FixtureRequest) -> Database:
 def second_sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
     """Another empty SQLite store, for tests that move data between two stores."""
     return _sqlite(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def demo_ctx(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A whole embedded Polku: demo CRM (80 accounts) in SQLite and its content indexed in a real
+    Chroma directory, shared by the tests of one worker. Tests must not change its data."""
+    from copilot.context import AppContext
+    from copilot.settings import Settings
+    from retrieval import service as retrieval
+
+    data_dir = tmp_path_factory.mktemp("polku-data")
+    ctx = AppContext.create(Settings(data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
+    generate(ctx.db, accounts=80, seed=5, now=NOW)
+    retrieval.ingest_store_modules(ctx)
+    return ctx

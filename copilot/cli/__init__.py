@@ -10,6 +10,10 @@ from copilot.cli.app import app, run
 COMMAND_MODULES = [
     "copilot.cli.crm",
     "copilot.cli.demo",
+    "copilot.cli.retrieval",
+    "copilot.cli.eval",
+    "copilot.cli.tasks",
+    "copilot.cli.scores",
 ]
 
 for _name in COMMAND_MODULES:

@@ -93,6 +93,8 @@ def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[st
 def _content(state: dict[str, Any], _n: int) -> Iterator[tuple[Any, Iterable[dict[str, Any]]]]:
     modules = load_modules()
     yield m.ContentModule, (mod.model_dump(mode="python") for mod in modules)
+    yield m.Rep, ({"id": rid, "name": name, "email": f"{rid.split('-', 1)[1]}@kaarna.example", "role": role,
+                   "slack_user_id": slack} for rid, name, role, slack in vocab.REPS + vocab.STAFF)
 
 
 def _accounts_and_people(state: dict[str, Any], n: int) -> Iterator[tuple[Any, Iterable[dict[str, Any]]]]:

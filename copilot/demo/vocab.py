@@ -127,13 +127,19 @@ PERSONAS = [
     ("ceo", "Toimitusjohtaja", "CEO"),
 ]
 
+# (id, name, role, Slack user id) of Kaarna's staff; the first six own accounts.
 REPS = [
-    ("rep-anna", "Anna Virtanen"),
-    ("rep-mikko", "Mikko Laine"),
-    ("rep-sanna", "Sanna Heikkilä"),
-    ("rep-juha", "Juha Koskinen"),
-    ("rep-laura", "Laura Salo"),
-    ("rep-timo", "Timo Rantanen"),
+    ("rep-anna", "Anna Virtanen", "sales", "U0ANNA"),
+    ("rep-mikko", "Mikko Laine", "sales", "U0MIKKO"),
+    ("rep-sanna", "Sanna Heikkilä", "sales", "U0SANNA"),
+    ("rep-juha", "Juha Koskinen", "sales", "U0JUHA"),
+    ("rep-laura", "Laura Salo", "sales", "U0LAURA"),
+    ("rep-timo", "Timo Rantanen", "sales", "U0TIMO"),
+]
+STAFF = [
+    ("sup-eeva", "Eeva Lahtinen", "support", "U0EEVA"),
+    ("mkt-olli", "Olli Jokinen", "marketing", "U0OLLI"),
+    ("adm-katja", "Katja Mattila", "admin", "U0KATJA"),
 ]
 
 PRODUCTS = [

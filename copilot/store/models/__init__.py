@@ -3,7 +3,7 @@
 from copilot.store.models.base import Base
 from copilot.store.models.commerce import Contract, Order, UsageWeek
 from copilot.store.models.content import ContentModule
-from copilot.store.models.crm import Account, Activity, Contact, Lead, Opportunity, OpportunityContact, Task
+from copilot.store.models.crm import Account, Activity, Contact, Lead, Opportunity, OpportunityContact, Rep, Task
 from copilot.store.models.marketing import Campaign, Event, Touch
 from copilot.store.models.service import SurveyResponse, Ticket
 from copilot.store.models.trust import AuditLog, Consent, ConsentEvent, Conversation, Message, Tombstone
@@ -26,6 +26,7 @@ __all__ = [
     "Opportunity",
     "OpportunityContact",
     "Order",
+    "Rep",
     "SurveyResponse",
     "Task",
     "Ticket",

@@ -122,3 +122,15 @@ class Task(Base):
     done: Mapped[bool] = mapped_column(default=False)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Rep(Base):
+    """A member of staff: owner of accounts, sender of e-mails, mapped to a Slack user."""
+
+    __tablename__ = "reps"
+
+    id: Mapped[str] = id_column()
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(20), default="sales")
+    slack_user_id: Mapped[str | None] = mapped_column(String(32), unique=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from copilot.store.models import Account, Consent, Contact, Contract
+from copilot.store.models import Account, Consent, Contact, Contract, Event
 
 
 def contact_with_consent(session: Session, *, purpose: str, status: str, language: str | None = None) -> Contact | None:
@@ -30,3 +32,20 @@ def active_customer(session: Session, *, size: str = "key") -> Account | None:
         .limit(1)
     )
     return session.scalars(query).first()
+
+
+def email_open_times(session: Session, *, contact_id: str, limit: int = 50) -> list[datetime]:
+    """When the contact opened our e-mails, newest first (behaviour data: gate before use)."""
+    query = (
+        select(Event.at)
+        .where(Event.contact_id == contact_id, Event.type == "email_open")
+        .order_by(Event.at.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def names_of_account(session: Session, *, account_id: str) -> list[str]:
+    """Every contact name of one account (the PII deny-list for that account's texts)."""
+    rows = session.execute(select(Contact.first_name, Contact.last_name).where(Contact.account_id == account_id))
+    return [f"{first} {last}" for first, last in rows]

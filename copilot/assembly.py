@@ -1,0 +1,175 @@
+"""Context assembly: what an engine is given for one task, already filtered by the consent gate.
+
+``prepare`` runs the gate and loads the allowed facts; ``retrieve`` adds cited passages (content
+modules, and the account's own history when the decision allows it) within the task's token
+budget. ``TaskContext.render`` is the exact text the grounding guard checks against and the llm
+engine receives, so both see the same thing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, Field
+
+from copilot.consent.gate import ConsentState, Decision, Subject, decide
+from copilot.context import AppContext
+from copilot.facts import Fact, gather, load_subject, subject_view
+from copilot.facts import Subject as SubjectView
+from copilot.results import Citation
+from copilot.store.repo import consents as consent_repo
+from retrieval import service as retrieval
+from retrieval.models import HistoryItem, SearchFilters
+from retrieval.tokens import count_tokens
+
+#: Token budget of the context per task (passages + facts), well inside small models' windows.
+BUDGETS = {
+    "brief": 1800,
+    "next_actions": 1200,
+    "staff_chat": 1500,
+    "marketing_email": 1500,
+    "service_email": 1500,
+    "customer_chat": 1200,
+    "visitor_chat": 1000,
+}
+
+
+class TaskContext(BaseModel):
+    task: str
+    decision: Decision
+    subject: SubjectView
+    language: str
+    facts: list[Fact] = Field(default_factory=list)
+    passages: list[Citation] = Field(default_factory=list)
+    history: list[HistoryItem] = Field(default_factory=list)
+    names: list[str] = Field(default_factory=list)
+    """Person and company names of the CRM that the context may mention (for the grounding guard)."""
+    now: datetime
+
+    def fact(self, key: str) -> str | None:
+        return next((f.value for f in self.facts if f.key == key), None)
+
+    def render(self) -> str:
+        """The context as one text: facts, then numbered passages, then history items."""
+        lines = []
+        s = self.subject
+        if s.first_name:
+            lines.append(f"Contact: {s.first_name} {s.last_name or ''}, {s.title or ''}".strip())
+        if s.account_name:
+            lines.append(f"Account: {s.account_name} ({s.industry})")
+        lines += [f"{f.key}: {f.value}" for f in self.facts]
+        lines += [f"[{p.ref}] {p.title}: {p.body}" for p in self.passages]
+        lines += [f"({h.day.isoformat()}) {h.title}: {h.text}" for h in self.history]
+        return "\n".join(lines)
+
+    @property
+    def tokens(self) -> int:
+        return count_tokens(self.render())
+
+
+def prepare(
+    ctx: AppContext,
+    task: str,
+    *,
+    account_id: str | None = None,
+    contact_id: str | None = None,
+    language: str | None = None,
+    now: datetime | None = None,
+) -> TaskContext:
+    """Run the consent gate for ``task`` and load the facts it allows; raises for unknown ids."""
+    now = now or datetime.now(UTC)
+    with ctx.db.session() as session:
+        account, contact = load_subject(session, account_id=account_id, contact_id=contact_id)
+        states = []
+        if contact is not None:
+            states = [
+                ConsentState.model_validate(c, from_attributes=True)
+                for c in consent_repo.current(session, contact_id=contact.id)
+            ]
+        active = account is not None and consent_repo.has_active_contract(
+            session, account_id=account.id, today=now.date()
+        )
+        gate_subject = Subject(
+            contact_id=contact.id if contact else None,
+            account_id=account.id if account else None,
+            has_active_contract=active,
+            consents=states,
+        )
+        decision = decide(task, gate_subject)
+        view = subject_view(account, contact, decision)
+        facts = gather(session, account=account, decision=decision, now=now) if decision.allowed else []
+        names = [n for n in (view.first_name, view.last_name, view.account_name) if n]
+    return TaskContext(
+        task=task,
+        decision=decision,
+        subject=view,
+        language=language or view.language,
+        facts=facts,
+        names=names,
+        now=now,
+    )
+
+
+def retrieve(
+    ctx: AppContext,
+    tc: TaskContext,
+    query: str,
+    *,
+    k: int = 6,
+    lang: str | None = None,
+    extra: SearchFilters | None = None,
+    history: bool = False,
+) -> TaskContext:
+    """Add cited passages (and account history if allowed) to the context, within the token budget."""
+    filters = extra or SearchFilters()
+    if not tc.decision.may_use("internal_content"):
+        filters = filters.model_copy(update={"public": True})
+    if lang:
+        filters = filters.model_copy(update={"language": lang})
+    result = retrieval.search(ctx, query, k=k, filters=filters)
+    budget = BUDGETS.get(tc.task, 1200) - count_tokens("\n".join(f"{f.key}: {f.value}" for f in tc.facts))
+    passages: list[Citation] = []
+    for hit in result.hits:
+        cost = count_tokens(hit.text or hit.snippet) + 12
+        if cost > budget:
+            break
+        budget -= cost
+        passages.append(
+            Citation(
+                ref=len(passages) + 1,
+                source_id=hit.source_id,
+                title=hit.title,
+                location=hit.location,
+                snippet=hit.snippet,
+                text=hit.text,
+            )
+        )
+    items: list[HistoryItem] = []
+    may_history = tc.decision.may_use("purchase_history") or tc.decision.may_use("support_history")
+    if history and may_history and tc.subject.account_id:
+        for item in retrieval.account_history(ctx, tc.subject.account_id, query, k=5, now=tc.now.date()):
+            if not _history_allowed(item.kind, tc.decision):
+                continue
+            cost = count_tokens(item.text) + 8
+            if cost > budget:
+                break
+            budget -= cost
+            items.append(item)
+    return tc.model_copy(update={"passages": passages, "history": items})
+
+
+_HISTORY_CATEGORY = {
+    "order": "purchase_history",
+    "contract": "purchase_history",
+    "ticket": "support_history",
+    "opportunity": "purchase_history",
+    "event": "behaviour",
+    "usage": "usage",
+    "survey": "support_history",
+}
+
+
+def _history_allowed(kind: str, decision: Decision) -> bool:
+    # Notes, calls and earlier conversations are internal: staff only.
+    category = _HISTORY_CATEGORY.get(kind, "internal_content")
+    return decision.may_use(category)

@@ -1,0 +1,60 @@
+"""Readable terminal rendering of the copilot's results (rich), shared by the task commands."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.text import Text
+
+from copilot.results import Answer, Blocked, Citation, EmailDraft
+
+
+def sources(citations: list[Citation]) -> Text:
+    text = Text()
+    for c in citations:
+        text.append(f"[{c.ref}] ", style="bold")
+        text.append(f"{c.title}", style="cyan")
+        text.append(f"  ({c.location})\n", style="dim")
+    return text
+
+
+def blocked(console: Console, result: Blocked) -> None:
+    console.print(Panel(Text(result.reason), title=f"Not written: {result.task}", border_style="red"))
+
+
+def email(console: Console, d: EmailDraft | Blocked) -> None:
+    if isinstance(d, Blocked):
+        blocked(console, d)
+        return
+    body = Text()
+    body.append(f"Subject: {d.subject}\n\n", style="bold")
+    body.append(d.body + "\n\n")
+    body.append(d.transparency + "\n", style="italic")
+    console.print(Panel(body, title=f"E-mail draft to {d.contact_id} ({d.goal}, {d.language})", title_align="left"))
+    console.print(f"Send: {d.send_time} – {d.send_time_reason}")
+    console.print(sources(d.modules))
+    console.print(
+        f"[dim]Basis: {d.provenance.reason}; data used: {', '.join(d.provenance.categories) or 'none'}; "
+        f"engine {d.provenance.engine}; audit {d.provenance.audit_id}[/dim]"
+    )
+
+
+def answer(console: Console, a: Answer | Blocked) -> None:
+    if isinstance(a, Blocked):
+        blocked(console, a)
+        return
+    style = "green" if a.known else "yellow"
+    console.print(Panel(Text(a.text), title=f"Answer ({a.language})", title_align="left", border_style=style))
+    if a.citations:
+        console.print(sources(a.citations))
+    if a.transparency:
+        console.print(f"[italic]{a.transparency}[/italic]")
+    if a.handoff:
+        console.print("[yellow]Hand-off to a person offered.[/yellow]")
+
+
+def brief(console: Console, b) -> None:  # type: ignore[no-untyped-def]
+    body = Text("\n".join(s.text for s in b.sections))
+    body.append(f"\n\n→ {b.opening_line}", style="bold green")
+    console.print(Panel(body, title=b.title, title_align="left"))
+    console.print(f"[dim]audit {b.provenance.audit_id}; sources: {', '.join(h.id for h in b.sources[:6])}[/dim]")

@@ -1,0 +1,1 @@
+"""The two engines behind one interface: the deterministic composer and the llm agent."""

@@ -1,0 +1,1 @@
+"""The composer: the offline, deterministic engine (no LLM)."""

@@ -1,0 +1,1 @@
+"""The llm engine: a LangChain tool-calling agent over any chat model, guarded and with a fallback."""

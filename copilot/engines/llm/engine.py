@@ -1,0 +1,151 @@
+"""The llm engine: a LangChain agent that writes with tools, masked data and a composer fallback.
+
+The composer still does what must be exact (module choice, call to action, send time, the
+transparency line); the model rewrites the e-mail or answers the question from the same context.
+Everything the model sees is PII-masked; its output is unmasked, parsed as JSON and validated. A
+timeout, a provider error, malformed output or a leak of the system prompt falls back to the
+composer's output, and the result says so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, Field, ValidationError
+
+from copilot.assembly import TaskContext
+from copilot.context import AppContext
+from copilot.engines.base import ComposerEngine, EngineRun
+from copilot.engines.composer.answer import ComposedAnswer
+from copilot.engines.composer.email import ComposedEmail
+from copilot.engines.llm.model import build_chat_model
+from copilot.engines.llm.tools import Search, build_tools
+from copilot.guards.pii import Masker
+from prompts import load
+from retrieval.tokens import count_tokens
+
+#: Planted in the system prompt; if it ever shows up in an output, the prompt leaked.
+CANARY = "PK-CANARY-5d1e93b7"
+LANGUAGE_NAMES = {"fi": "suomeksi", "en": "English"}
+Out = TypeVar("Out", bound=BaseModel)
+
+
+class EmailOut(BaseModel):
+    subject: str = Field(min_length=3, max_length=200)
+    body: str = Field(min_length=20, max_length=6000)
+
+
+class AnswerOut(BaseModel):
+    text: str = Field(min_length=1, max_length=3000)
+    known: bool = True
+    citations: list[int] = Field(default_factory=list)
+
+
+class LlmFailure(Exception):
+    """The model did not produce a usable output; the message says why (shown as the fallback reason)."""
+
+
+class LlmEngine:
+    name = "llm"
+
+    def __init__(self, model: Any, *, search: Search, timeout_s: float, model_name: str) -> None:
+        self.model = model
+        self.search = search
+        self.timeout_s = timeout_s
+        self.model_name = model_name
+        self.fallback = ComposerEngine()
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="llm")
+
+    @classmethod
+    def from_context(cls, ctx: AppContext, model: Any | None = None) -> LlmEngine:
+        from retrieval import service as retrieval
+
+        def search(query: str, k: int, filters: Any) -> list[Any]:
+            return retrieval.search(ctx, query, k=k, filters=filters).hits
+
+        s = ctx.settings
+        return cls(model or build_chat_model(s), search=search, timeout_s=s.llm_timeout_s, model_name=s.llm_model)
+
+    def compose_email(
+        self, tc: TaskContext, *, goal: str, sender: str, opens: Sequence[datetime]
+    ) -> tuple[ComposedEmail, EngineRun]:
+        base, _ = self.fallback.compose_email(tc, goal=goal, sender=sender, opens=opens)
+        request = f"Goal: {goal}. Draft to improve:\nSubject: {base.subject}\n\n{base.body}"
+        try:
+            out, run = self._run("draft_email", tc, request, EmailOut)
+        except LlmFailure as exc:
+            return base, EngineRun(engine="composer", model=self.model_name, fallback=str(exc))
+        return base.model_copy(update={"subject": out.subject, "body": out.body}), run
+
+    def answer(self, tc: TaskContext, *, question: str) -> tuple[ComposedAnswer, EngineRun]:
+        try:
+            out, run = self._run("answer", tc, f"Question: {question}", AnswerOut)
+        except LlmFailure as exc:
+            base, _ = self.fallback.answer(tc, question=question)
+            return base, EngineRun(engine="composer", model=self.model_name, fallback=str(exc))
+        cited = [p for p in tc.passages if p.ref in set(out.citations)]
+        used = ["public_content", *sorted({f.category for f in tc.facts})]
+        return ComposedAnswer(
+            text=out.text, citations=cited, known=out.known, handoff=not out.known, used_categories=used
+        ), run
+
+    def _run(self, task: str, tc: TaskContext, request: str, schema: type[Out]) -> tuple[Out, EngineRun]:
+        from langchain.agents import create_agent
+        from langchain_core.messages import HumanMessage
+
+        masker = Masker.for_names(tc.names)
+        system = load("agent", tc.language).format(canary=CANARY, language_name=LANGUAGE_NAMES[tc.language])
+        system += "\n\n" + load(task, tc.language)
+        prompt = f"<context>\n{masker.mask(tc.render())}\n</context>\n\n{masker.mask(request)}"
+        agent = create_agent(self.model, tools=build_tools(tc, self.search, masker), system_prompt=system)
+        config = {"recursion_limit": 10, "tags": [f"task:{tc.task}"], "metadata": {"task": tc.task}}
+        future = self._pool.submit(agent.invoke, {"messages": [HumanMessage(content=prompt)]}, config)
+        try:
+            state = future.result(timeout=self.timeout_s)
+        except FutureTimeout:
+            raise LlmFailure(f"the model did not answer within {self.timeout_s:g} s") from None
+        except Exception as exc:  # provider errors of any client: the reason, not the trace
+            raise LlmFailure(f"the model call failed: {type(exc).__name__}: {_short(exc)}") from None
+        final = state["messages"][-1]
+        raw = final.content if isinstance(final.content, str) else json.dumps(final.content)
+        if CANARY in raw or _echoes(system, raw):
+            raise LlmFailure("the output repeated the system prompt")
+        out = _parse(raw, schema)
+        for name, value in out:
+            if isinstance(value, str):
+                setattr(out, name, masker.unmask(value))
+        tokens_in = sum(count_tokens(str(m.content)) for m in state["messages"][:-1]) + count_tokens(system)
+        return out, EngineRun(
+            engine=self.name, model=self.model_name, tokens_in=tokens_in, tokens_out=count_tokens(raw)
+        )
+
+
+def _parse(raw: str, schema: type[Out]) -> Out:
+    text = raw.strip()
+    fenced = re.search(r"```(?:json)?\s*(\{.*\})\s*```", text, re.DOTALL)
+    if fenced:
+        text = fenced.group(1)
+    start, end = text.find("{"), text.rfind("}")
+    if start == -1 or end <= start:
+        raise LlmFailure("the model's output was not JSON")
+    try:
+        return schema.model_validate(json.loads(text[start : end + 1]))
+    except (json.JSONDecodeError, ValidationError) as exc:
+        raise LlmFailure(f"the model's output did not match the expected shape ({type(exc).__name__})") from None
+
+
+def _echoes(system: str, output: str, words: int = 8) -> bool:
+    """True when any run of ``words`` consecutive words of the system prompt appears in the output."""
+    tokens = system.split()
+    flat = " ".join(output.split())
+    return any(" ".join(tokens[i : i + words]) in flat for i in range(0, max(len(tokens) - words, 0)))
+
+
+def _short(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [""])[0][:160]

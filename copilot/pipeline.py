@@ -1,0 +1,113 @@
+"""The end of every task: guards on the output, then the audit record.
+
+Both engines' outputs go through ``guard``; every result, refused ones included, goes through
+``audit``. Surfaces never call engines directly, so nothing reaches a person unguarded or unaudited.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from copilot.assembly import TaskContext
+from copilot.context import AppContext
+from copilot.guards.grounding import check, context_keys, remove_sentences_with
+from copilot.guards.output import sanitize, staff_terms
+from copilot.identity import Actor
+from copilot.results import GuardReport, Provenance
+from copilot.store.repo import audit as audit_repo
+from prompts import all_template_text
+
+
+@lru_cache(maxsize=1)
+def _template_keys() -> frozenset[str]:
+    # The fixed wording of the templates may always be stated; its values are computed once.
+    return frozenset(context_keys(all_template_text()))
+
+
+@lru_cache(maxsize=1)
+def _template_lower() -> str:
+    return all_template_text().lower() + "\n"
+
+
+def guard(
+    ctx: AppContext, text: str, tc: TaskContext, *, customer_facing: bool, extra_context: str = ""
+) -> tuple[str, GuardReport]:
+    """Ground, sanitise and check one output text; returns the safe text and what was done."""
+    context_text = "\n".join((tc.render(), extra_context))
+    keys = _template_keys() | context_keys(context_text)
+    bad = check(text, keys, _template_lower() + context_text.lower(), tc.names)
+    kept, dropped = remove_sentences_with(text, bad)
+    safe, removed = sanitize(kept, ctx.settings.link_allowlist)
+    report = GuardReport(grounded=not bad, ungrounded=[c.text for c in bad], removed=dropped + removed)
+    if customer_facing:
+        terms = staff_terms(safe)
+        if terms:
+            report.flags.append(f"staff-only terms in customer-facing text: {', '.join(terms)}")
+    return safe, report
+
+
+def provenance(
+    tc: TaskContext,
+    *,
+    engine: str,
+    model: str | None = None,
+    categories: list[str] | None = None,
+    fallback: str | None = None,
+    tokens_in: int = 0,
+    tokens_out: int = 0,
+) -> Provenance:
+    d = tc.decision
+    return Provenance(
+        task=tc.task,
+        basis=d.basis,
+        purpose=d.purpose.value if d.purpose else None,
+        categories=categories if categories is not None else list(d.categories),
+        reason=d.reason,
+        engine=engine,
+        model=model,
+        fallback=fallback,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+    )
+
+
+def audit(
+    ctx: AppContext,
+    tc: TaskContext,
+    prov: Provenance,
+    *,
+    actor: Actor,
+    surface: str,
+    outcome: str,
+    details: dict[str, Any] | None = None,
+) -> Provenance:
+    """Store the audit record of one output and return the provenance with its id."""
+    body = {
+        "categories": prov.categories,
+        "sources": [p.source_id for p in tc.passages],
+        "records": sorted({f.source for f in tc.facts if f.category in prov.categories}),
+        "history": [h.id for h in tc.history],
+        "reason": prov.reason,
+        "fallback": prov.fallback,
+        **(details or {}),
+    }
+    with ctx.db.session() as session:
+        ident = audit_repo.record(
+            session,
+            task=tc.task,
+            actor=actor.id,
+            surface=surface,
+            account_id=tc.subject.account_id,
+            contact_id=tc.subject.contact_id,
+            purpose=prov.purpose,
+            lawful_basis=prov.basis,
+            outcome=outcome,
+            engine=prov.engine,
+            model=prov.model,
+            tokens_in=prov.tokens_in,
+            tokens_out=prov.tokens_out,
+            details=body,
+            at=tc.now,
+        )
+    return prov.model_copy(update={"audit_id": ident})

@@ -1,0 +1,221 @@
+"""Bulk reads for scoring and analytics: whole tables (or an account's slice) as pandas frames.
+
+Datetimes come back as naive UTC (SQLite drops the zone; PostgreSQL values are converted), so the
+pure tools in ``tools/`` compare them with a naive-UTC ``now``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from copilot.store.models import (
+    Account,
+    Campaign,
+    Contact,
+    Contract,
+    Event,
+    Lead,
+    Opportunity,
+    Order,
+    SurveyResponse,
+    Ticket,
+    Touch,
+    UsageWeek,
+)
+
+
+def _frame(session: Session, query: Select, dates: tuple[str, ...] = ()) -> pd.DataFrame:
+    result = session.execute(query)
+    df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    for col in dates:
+        if col in df.columns:
+            s = pd.to_datetime(df[col], utc=True)
+            df[col] = s.dt.tz_localize(None)
+    return df
+
+
+def _scope(query: Select, column: Any, account_ids: list[str] | None) -> Select:
+    return query if account_ids is None else query.where(column.in_(account_ids))
+
+
+def accounts(session: Session, *, account_ids: list[str] | None = None, owner: str | None = None) -> pd.DataFrame:
+    q = select(
+        Account.id.label("account_id"),
+        Account.name,
+        Account.industry,
+        Account.size,
+        Account.employees,
+        Account.country,
+        Account.owner,
+        Account.tier,
+        Account.acquisition_cost,
+        Account.created_at,
+    )
+    q = _scope(q, Account.id, account_ids)
+    if owner:
+        q = q.where(Account.owner == owner)
+    return _frame(session, q.order_by(Account.id), ("created_at",))
+
+
+def leads(session: Session, *, account_ids: list[str] | None = None) -> pd.DataFrame:
+    q = (
+        select(
+            Lead.id.label("lead_id"),
+            Lead.contact_id,
+            Lead.account_id,
+            Lead.stage,
+            Lead.status,
+            Lead.dead_reason,
+            Lead.source,
+            Lead.created_at,
+            Lead.contacted_at,
+            Lead.opportunity_id,
+            Lead.quality_feedback,
+            Contact.persona,
+            Contact.title,
+            Contact.journey_stage,
+            Contact.first_name,
+            Contact.last_name,
+            Contact.owner.label("contact_owner"),
+            Account.employees,
+            Account.industry,
+            Account.country,
+            Account.size,
+            Account.owner,
+        )
+        .join(Contact, Contact.id == Lead.contact_id)
+        .join(Account, Account.id == Lead.account_id)
+    )
+    return _frame(session, _scope(q, Lead.account_id, account_ids).order_by(Lead.id), ("created_at", "contacted_at"))
+
+
+def contacts(session: Session, *, account_ids: list[str] | None = None) -> pd.DataFrame:
+    q = select(
+        Contact.id.label("contact_id"),
+        Contact.account_id,
+        Contact.first_name,
+        Contact.last_name,
+        Contact.title,
+        Contact.persona,
+        Contact.language,
+        Contact.owner,
+        Contact.journey_stage,
+    )
+    return _frame(session, _scope(q, Contact.account_id, account_ids).order_by(Contact.id))
+
+
+def events(session: Session, *, since: datetime | None = None, account_ids: list[str] | None = None) -> pd.DataFrame:
+    q = select(Event.contact_id, Event.account_id, Event.type, Event.page_type, Event.url, Event.campaign_id, Event.at)
+    if since is not None:
+        q = q.where(Event.at >= since)
+    return _frame(session, _scope(q, Event.account_id, account_ids), ("at",))
+
+
+def orders(session: Session, *, account_ids: list[str] | None = None) -> pd.DataFrame:
+    q = select(
+        Order.id.label("order_id"),
+        Order.account_id,
+        Order.order_date,
+        Order.amount,
+        Order.margin,
+        Order.product,
+        Order.status,
+        Order.invoice_due,
+        Order.paid_date,
+        Order.payment_delay_days,
+    )
+    return _frame(session, _scope(q, Order.account_id, account_ids), ("order_date", "invoice_due", "paid_date"))
+
+
+def contracts(session: Session, *, account_ids: list[str] | None = None) -> pd.DataFrame:
+    q = select(
+        Contract.id.label("contract_id"),
+        Contract.account_id,
+        Contract.product,
+        Contract.start_date,
+        Contract.end_date,
+        Contract.renewal_date,
+        Contract.annual_value,
+        Contract.licences,
+        Contract.status,
+    )
+    return _frame(session, _scope(q, Contract.account_id, account_ids), ("start_date", "end_date", "renewal_date"))
+
+
+def usage(session: Session, *, since: datetime | None = None, account_ids: list[str] | None = None) -> pd.DataFrame:
+    q = select(
+        UsageWeek.account_id,
+        UsageWeek.week_start,
+        UsageWeek.logins,
+        UsageWeek.active_users,
+        UsageWeek.avg_session_min,
+        UsageWeek.features_used,
+    )
+    if since is not None:
+        q = q.where(UsageWeek.week_start >= since.date())
+    return _frame(session, _scope(q, UsageWeek.account_id, account_ids), ("week_start",))
+
+
+def tickets(session: Session, *, account_ids: list[str] | None = None) -> pd.DataFrame:
+    q = select(
+        Ticket.id.label("ticket_id"),
+        Ticket.account_id,
+        Ticket.contact_id,
+        Ticket.subject,
+        Ticket.status,
+        Ticket.priority,
+        Ticket.sentiment,
+        Ticket.opened_at,
+        Ticket.first_reply_at,
+        Ticket.resolved_at,
+        Ticket.channel,
+    )
+    return _frame(session, _scope(q, Ticket.account_id, account_ids), ("opened_at", "first_reply_at", "resolved_at"))
+
+
+def surveys(session: Session, *, account_ids: list[str] | None = None) -> pd.DataFrame:
+    q = select(SurveyResponse.account_id, SurveyResponse.kind, SurveyResponse.score, SurveyResponse.at)
+    return _frame(session, _scope(q, SurveyResponse.account_id, account_ids), ("at",))
+
+
+def opportunities(session: Session, *, account_ids: list[str] | None = None) -> pd.DataFrame:
+    q = select(
+        Opportunity.id.label("opportunity_id"),
+        Opportunity.account_id,
+        Opportunity.name,
+        Opportunity.stage,
+        Opportunity.amount,
+        Opportunity.close_date,
+        Opportunity.created_at,
+        Opportunity.owner,
+        Opportunity.loss_reason,
+    )
+    return _frame(session, _scope(q, Opportunity.account_id, account_ids), ("close_date", "created_at"))
+
+
+def campaigns(session: Session) -> pd.DataFrame:
+    q = select(
+        Campaign.id.label("campaign_id"),
+        Campaign.name,
+        Campaign.channel,
+        Campaign.persona,
+        Campaign.theme,
+        Campaign.cost,
+        Campaign.impressions,
+        Campaign.clicks,
+        Campaign.start_date,
+        Campaign.end_date,
+    )
+    return _frame(session, q, ("start_date", "end_date"))
+
+
+def touches(session: Session) -> pd.DataFrame:
+    q = select(Touch.campaign_id, Touch.contact_id, Touch.channel, Touch.at, Contact.account_id).join(
+        Contact, Contact.id == Touch.contact_id
+    )
+    return _frame(session, q, ("at",))

@@ -1,0 +1,1 @@
+"""The copilot's task services: what every surface calls."""

@@ -1,0 +1,108 @@
+"""Chat answers for every surface: visitor widget, identified customer, staff in the sidebar or Slack."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from copilot import pipeline
+from copilot.assembly import prepare, retrieve
+from copilot.context import AppContext
+from copilot.engines.registry import get_engine
+from copilot.errors import PolkuError
+from copilot.identity import Actor, Role
+from copilot.results import Answer, Blocked
+from prompts import templates
+from retrieval.textproc import guess_language
+
+Surface = Literal["widget", "sidebar", "slack", "cli", "api"]
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    account_id: str | None = Field(default=None, max_length=64)
+    contact_id: str | None = Field(default=None, max_length=64)
+    surface: Surface = "cli"
+    language: Literal["fi", "en"] | None = None
+    engine: str | None = None
+
+
+def _task_for(actor: Actor, req: AskRequest) -> tuple[str, str | None, str | None]:
+    """Which policy task applies, and whose data it is about; customers only ever their own."""
+    if actor.role == Role.visitor:
+        return "visitor_chat", None, None
+    if actor.role == Role.customer:
+        if not actor.contact_id:
+            raise PolkuError("unauthorized", "an identified customer needs a contact id")
+        return "customer_chat", None, actor.contact_id
+    return "staff_chat", req.account_id, req.contact_id
+
+
+def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None = None) -> Answer | Blocked:
+    task, account_id, contact_id = _task_for(actor, req)
+    language = req.language or guess_language(req.question)
+    tc = prepare(ctx, task, account_id=account_id, contact_id=contact_id, language=language, now=now)
+    if not tc.decision.allowed:
+        if task == "customer_chat":  # no contract basis: fall back to public content, say so
+            tc = prepare(ctx, "visitor_chat", language=language, now=now)
+        else:
+            prov = pipeline.audit(
+                ctx,
+                tc,
+                pipeline.provenance(tc, engine="none", categories=[]),
+                actor=actor,
+                surface=req.surface,
+                outcome="blocked",
+            )
+            return Blocked(task=task, reason=tc.decision.reason, provenance=prov)
+    tc = retrieve(ctx, tc, req.question, k=6, lang=language, history=tc.decision.audience == "staff")
+    composed, run = get_engine(ctx, req.engine).answer(tc, question=req.question)
+    customer_facing = tc.decision.audience != "staff"
+    text, report = pipeline.guard(ctx, composed.text, tc, customer_facing=customer_facing)
+    t = templates("answer", language)
+    if not report.ok or (not text.strip() and composed.known):
+        text, known, handoff, cited = t["unknown"], False, True, []
+    else:
+        known, handoff, cited = composed.known, composed.handoff, composed.citations
+    transparency = _transparency(t, tc.decision.audience, composed.used_categories)
+    prov = pipeline.provenance(
+        tc,
+        engine=run.engine,
+        model=run.model,
+        categories=composed.used_categories,
+        fallback=run.fallback,
+        tokens_in=run.tokens_in,
+        tokens_out=run.tokens_out,
+    )
+    prov = pipeline.audit(
+        ctx,
+        tc,
+        prov,
+        actor=actor,
+        surface=req.surface,
+        outcome="ok" if report.ok else "flagged",
+        details={"known": known, "flags": report.flags},
+    )
+    used = set(composed.used_categories)
+    return Answer(
+        question=req.question,
+        language=language,
+        text=text,
+        citations=cited,
+        facts=[f for f in tc.facts if f.category in used],
+        known=known,
+        handoff=handoff,
+        transparency=transparency,
+        guard=report,
+        provenance=prov,
+    )
+
+
+def _transparency(t: dict, audience: str, used: list[str]) -> str:
+    if audience == "staff":
+        return str(t["transparency_staff"])
+    if {"purchase_history", "support_history"} & set(used):
+        return str(t["transparency_contract"])
+    return str(t["transparency_public"])

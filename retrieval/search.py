@@ -1,0 +1,98 @@
+"""Hybrid search: dense + BM25 candidates fused by weighted reciprocal rank, returned as hits.
+
+Reciprocal rank fusion needs no score calibration between a cosine and a BM25 score, which differ
+in scale per query. The weights and ``rrf_k`` are the only tuned knobs (see evals/retrieval/REPORT.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from retrieval.embeddings import Embedder
+from retrieval.index import HybridIndex, Ranked
+from retrieval.models import Chunk, Hit, SearchFilters
+from retrieval.textproc import guess_language, tokenize_query
+
+Mode = Literal["hybrid", "dense", "keyword"]
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    dense_weight: float = 1.0
+    keyword_weight: float = 0.5
+    rrf_k: int = 20
+    cross_lingual_keyword_factor: float = 0.3
+    candidates: int = 100
+    """How deep each retriever's list goes into the fusion."""
+
+
+def search_index(
+    index: HybridIndex,
+    embedder: Embedder,
+    query: str,
+    *,
+    k: int = 5,
+    filters: SearchFilters | None = None,
+    mode: Mode = "hybrid",
+    lang: str | None = None,
+    qvec: np.ndarray | None = None,
+    fusion: FusionConfig | None = None,
+) -> list[Hit]:
+    """Top ``k`` hits for the query; ``qvec`` skips embedding when the caller already has it."""
+    cfg = fusion or FusionConfig()
+    mask = index.mask(filters)
+    if mask is not None and not mask.any():
+        return []
+    lists: list[tuple[Ranked, float]] = []
+    if mode in ("hybrid", "dense"):
+        vec = qvec if qvec is not None else embedder.embed_query(query)
+        lists.append((index.dense(vec, mask, cfg.candidates), cfg.dense_weight))
+    if mode in ("hybrid", "keyword"):
+        terms = tokenize_query(query, lang)
+        lists.append((index.keyword(terms, mask, cfg.candidates), _keyword_weight(query, lang, filters, cfg)))
+    fused = rrf(lists, cfg.rrf_k) if mode == "hybrid" else _single(lists[0][0])
+    return [to_hit(index.chunk(row), score) for row, score in fused[:k]]
+
+
+def _keyword_weight(query: str, lang: str | None, filters: SearchFilters | None, cfg: FusionConfig) -> float:
+    """Keywords cannot match across languages: when the question's language is not among the
+    passages' languages the filter allows, trust the keyword list less (names and numbers still count)."""
+    wanted = (filters.active() if filters else {}).get("language")
+    if wanted and (lang or guess_language(query)) not in wanted:
+        return cfg.keyword_weight * cfg.cross_lingual_keyword_factor
+    return cfg.keyword_weight
+
+
+def rrf(lists: list[tuple[Ranked, float]], rrf_k: int) -> list[tuple[int, float]]:
+    """Weighted reciprocal rank fusion: sum of weight / (rrf_k + rank) over the lists."""
+    scores: dict[int, float] = {}
+    for ranked, weight in lists:
+        for rank, row in enumerate(ranked.rows.tolist(), 1):
+            scores[row] = scores.get(row, 0.0) + weight / (rrf_k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _single(ranked: Ranked) -> list[tuple[int, float]]:
+    return list(zip(ranked.rows.tolist(), ranked.scores.tolist(), strict=True))
+
+
+def to_hit(chunk: Chunk, score: float, snippet_chars: int = 320) -> Hit:
+    """A hit with its citation: stable ids, title, location (file#heading), snippet, score."""
+    location = f"{chunk.location}#{chunk.heading}" if chunk.heading else chunk.location
+    text = " ".join(chunk.text.split())
+    snippet = text if len(text) <= snippet_chars else text[: snippet_chars - 1].rsplit(" ", 1)[0] + "…"
+    return Hit(
+        chunk_id=chunk.id,
+        source_id=chunk.source_id,
+        title=chunk.title,
+        location=location,
+        snippet=snippet,
+        text=chunk.text,
+        score=round(float(score), 6),
+        start=chunk.start,
+        end=chunk.end,
+        meta=chunk.meta,
+    )

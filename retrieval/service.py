@@ -1,0 +1,104 @@
+"""The retrieval service: what the API, Slack, the CLI and the engines call.
+
+Adapters (the embedder, the Chroma-backed index) are built once per :class:`AppContext` on first
+use, so commands that never search do not load the model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from copilot.context import AppContext
+from copilot.errors import PolkuError
+from copilot.store.models import Account
+from copilot.store.repo.content import list_modules
+from copilot.store.repo.timeline import account_timeline
+from retrieval.embeddings import CachedEmbedder, build_embedder
+from retrieval.history import rank_history
+from retrieval.index import HybridIndex
+from retrieval.ingest import ModuleSource, ingest_modules, ingest_paths
+from retrieval.models import HistoryItem, IngestSummary, SearchFilters, SearchResult
+from retrieval.search import FusionConfig, Mode, search_index
+from retrieval.store import ChromaStore, chroma_client
+
+MAX_K = 50
+
+
+def embedder(ctx: AppContext) -> CachedEmbedder:
+    """The context's embedder (built on first use)."""
+    return ctx.adapter("retrieval.embedder", lambda c: build_embedder(c.settings))  # type: ignore[no-any-return]
+
+
+def index(ctx: AppContext) -> HybridIndex:
+    """The context's hybrid index, loaded from Chroma on first use."""
+
+    def build(c: AppContext) -> HybridIndex:
+        return HybridIndex.open(ChromaStore(chroma_client(c.settings)), embedder(c).dim)
+
+    return ctx.adapter("retrieval.index", build)  # type: ignore[no-any-return]
+
+
+def search(
+    ctx: AppContext,
+    query: str,
+    *,
+    k: int = 5,
+    filters: SearchFilters | None = None,
+    account_id: str | None = None,
+    mode: Mode = "hybrid",
+    lang: str | None = None,
+    fusion: FusionConfig | None = None,
+) -> SearchResult:
+    """Hybrid search over the indexed content; with ``account_id`` also that account's history."""
+    if not query.strip():
+        raise PolkuError("invalid", "the search query is empty")
+    if not 1 <= k <= MAX_K:
+        raise PolkuError("invalid", f"k must be between 1 and {MAX_K}")
+    started = time.perf_counter()
+    hits = search_index(index(ctx), embedder(ctx), query, k=k, filters=filters, mode=mode, lang=lang, fusion=fusion)
+    history = account_history(ctx, account_id, query, k=k) if account_id else []
+    took = (time.perf_counter() - started) * 1000
+    return SearchResult(query=query, mode=mode, hits=hits, history=history, took_ms=round(took, 2))
+
+
+def account_history(
+    ctx: AppContext, account_id: str, query: str = "", k: int = 10, *, now: date | None = None
+) -> list[HistoryItem]:
+    """One account's timeline items ranked for the query; never another account's items."""
+    with ctx.db.session() as session:
+        if session.get(Account, account_id) is None:
+            raise PolkuError("not_found", f"no account with id {account_id!r}", kind="account", id=account_id)
+        rows = account_timeline(session, account_id=account_id)
+    return rank_history(rows, account_id=account_id, query=query, k=k, now=now or date.today(), embedder=embedder(ctx))
+
+
+def ingest(ctx: AppContext, paths: Sequence[Path]) -> IngestSummary:
+    """Ingest files and folders incrementally (see ``retrieval.ingest``)."""
+    return ingest_paths(index(ctx), embedder(ctx), paths)
+
+
+def ingest_store_modules(ctx: AppContext) -> IngestSummary:
+    """Index the content modules of the CRM store (removing modules no longer there)."""
+    with ctx.db.session() as session:
+        modules = [
+            ModuleSource(
+                id=m.id,
+                title=m.title,
+                body=m.body,
+                meta={
+                    "type": m.type,
+                    "persona": m.persona,
+                    "stage": m.stage,
+                    "industry": m.industry,
+                    "language": m.language,
+                    "public": m.public,
+                    "pair_id": m.pair_id,
+                    "valid_until": m.valid_until.isoformat() if m.valid_until else None,
+                },
+            )
+            for m in list_modules(session)
+        ]
+    return ingest_modules(index(ctx), embedder(ctx), modules)

@@ -1,0 +1,115 @@
+"""The copilot's e-mail and chat tasks end to end on the embedded store and a real Chroma index."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from copilot.identity import Actor, Role
+from copilot.results import Answer, Blocked, EmailDraft
+from copilot.store import models as m
+from copilot.store.repo import people
+from copilot.tasks.ask import AskRequest, ask
+from copilot.tasks.email import EmailRequest, draft_email
+from tests.conftest import NOW
+
+REP = Actor(id="rep-anna", role=Role.sales)
+VISITOR = Actor(id="visitor", role=Role.visitor)
+
+
+def _contact(ctx, purpose: str, status: str, language: str | None = None) -> m.Contact:  # type: ignore[no-untyped-def]
+    with ctx.db.session() as s:
+        found = people.contact_with_consent(s, purpose=purpose, status=status, language=language)
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize("language", ["fi", "en"])
+def test_marketing_email_is_personal_cited_transparent_and_in_the_contacts_language(demo_ctx, language) -> None:  # type: ignore[no-untyped-def]
+    contact = _contact(demo_ctx, "email_marketing", "granted", language)
+    draft = draft_email(demo_ctx, EmailRequest(contact_id=contact.id, goal="nurture"), actor=REP, now=NOW)
+    assert isinstance(draft, EmailDraft)
+    assert draft.language == language
+    assert 4 <= len(draft.modules) <= 6
+    assert all(c.source_id.startswith("module:") and c.source_id.endswith(f".{language}") for c in draft.modules)
+    assert contact.first_name in draft.body
+    assert draft.sender in draft.body and draft.sender != "Kaarna"
+    assert "https://kaarna.example/" in draft.transparency
+    assert draft.guard.grounded and draft.guard.ok
+    assert draft.provenance.basis == "consent" and draft.provenance.audit_id
+    for ref in range(1, len(draft.modules) + 1):
+        assert f"[{ref}]" in draft.body
+
+
+def test_withdrawn_consent_blocks_the_draft_with_reason_and_is_audited(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    contact = _contact(demo_ctx, "email_marketing", "withdrawn")
+    result = draft_email(demo_ctx, EmailRequest(contact_id=contact.id, goal="upsell"), actor=REP, now=NOW)
+    assert isinstance(result, Blocked)
+    assert result.reason.startswith("no email marketing consent: withdrawn since 20")
+    with demo_ctx.db.session() as s:
+        entry = s.get(m.AuditLog, result.provenance.audit_id)
+        assert entry.outcome == "blocked" and entry.contact_id == contact.id and entry.details["categories"] == []
+
+
+def test_drafts_are_deterministic(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    contact = _contact(demo_ctx, "email_marketing", "granted")
+    req = EmailRequest(contact_id=contact.id, goal="event")
+    a, b = (draft_email(demo_ctx, req, actor=REP, now=NOW) for _ in range(2))
+    assert isinstance(a, EmailDraft) and isinstance(b, EmailDraft)
+    assert (a.subject, a.body, a.send_time) == (b.subject, b.body, b.send_time)
+
+
+def test_visitor_gets_public_cited_answer_and_no_internal_modules(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    answer = ask(
+        demo_ctx,
+        AskRequest(question="How much does Kaarna HR Core cost per user per month?", surface="widget"),
+        actor=VISITOR,
+        now=NOW,
+    )
+    assert isinstance(answer, Answer) and answer.known
+    assert "6.50" in answer.text and answer.citations
+    assert answer.provenance.categories == ["public_content"]
+    battle = ask(
+        demo_ctx,
+        AskRequest(question="How do we win against Henkilöstö360 in a deal?", surface="widget"),
+        actor=VISITOR,
+        now=NOW,
+    )
+    assert isinstance(battle, Answer)
+    assert all("battlecard" not in c.source_id for c in battle.citations)
+
+
+def test_unknown_question_says_so_and_offers_a_person(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    answer = ask(demo_ctx, AskRequest(question="What is the capital of Mongolia?"), actor=VISITOR, now=NOW)
+    assert isinstance(answer, Answer)
+    assert not answer.known and answer.handoff and not answer.citations
+
+
+def test_identified_customer_sees_own_order_and_visitor_sees_none(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    with demo_ctx.db.session() as s:
+        order = s.scalars(
+            select(m.Order)
+            .join(m.Contract, m.Contract.account_id == m.Order.account_id)
+            .where(m.Contract.status == "active")
+            .order_by(m.Order.order_date.desc())
+        ).first()
+        contact = s.scalars(select(m.Contact).where(m.Contact.account_id == order.account_id)).first()
+        latest = s.scalars(
+            select(m.Order).where(m.Order.account_id == order.account_id).order_by(m.Order.order_date.desc())
+        ).first()
+    customer = Actor(id=f"customer:{contact.id}", role=Role.customer, contact_id=contact.id)
+    mine = ask(
+        demo_ctx,
+        AskRequest(question="What is the status of my latest order?", surface="widget"),
+        actor=customer,
+        now=NOW,
+    )
+    assert isinstance(mine, Answer) and latest.id in mine.text
+    assert mine.provenance.basis == "contract"
+    anonymous = ask(
+        demo_ctx,
+        AskRequest(question="What is the status of my latest order?", surface="widget"),
+        actor=VISITOR,
+        now=NOW,
+    )
+    assert isinstance(anonymous, Answer) and "ord-" not in anonymous.text and anonymous.handoff

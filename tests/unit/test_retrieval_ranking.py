@@ -1,0 +1,26 @@
+"""Ranking of account history items: relevance blended with recency (pure, no store)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from copilot.store.repo.timeline import TimelineRow
+from retrieval.history import rank_history
+
+NOW = date(2025, 6, 1)
+ROWS = [
+    TimelineRow("ticket", "tk-1", date(2025, 5, 30), "Login fails", "Ticket tk-1: login fails after update"),
+    TimelineRow("order", "or-1", date(2024, 1, 5), "Order Flow", "Order or-1: Flow licences, 4000 EUR"),
+    TimelineRow("ticket", "tk-2", date(2023, 2, 1), "Payroll export", "Ticket tk-2: payroll export broken"),
+]
+
+
+def test_without_a_query_newest_first():
+    items = rank_history(ROWS, account_id="acc-1", query="", k=3, now=NOW)
+    assert [i.record_id for i in items] == ["tk-1", "or-1", "tk-2"]
+
+
+def test_relevance_beats_recency_and_ids_are_stable_citations():
+    items = rank_history(ROWS, account_id="acc-1", query="payroll export problem", k=2, now=NOW)
+    assert items[0].id == "ticket:tk-2" and items[0].account_id == "acc-1"
+    assert items[0].day == date(2023, 2, 1) and items[0].text

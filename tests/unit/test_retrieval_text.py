@@ -1,0 +1,85 @@
+"""Tokens, chunking, loaders and keyword tokenisation: no model, no store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from retrieval import tokens
+from retrieval.chunking import ChunkConfig, chunk_document
+from retrieval.loaders import LoadError, load_file
+from retrieval.textproc import guess_language, tokenize, tokenize_query
+
+
+def test_tokeniser_works_offline_with_an_empty_tiktoken_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    tokens.encoding.cache_clear()
+    enc = tokens.encoding()
+    assert enc.name == "o200k_base"
+    assert enc.decode(enc.encode("Huoltosopimus ja asiakaspolku")) == "Huoltosopimus ja asiakaspolku"
+    assert tokens.count_tokens("hello world") == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def _md(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "doc.md"
+    path.write_text(
+        "---\ntitle: Hinnasto\ntype: pricing\nlanguage: fi\npublic: false\nvalid_until: 2027-01-31\n---\n" + body,
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_markdown_chunks_keep_headings_offsets_and_token_budget(tmp_path):
+    para = "Lisenssi maksaa kahdeksan euroa käyttäjältä kuukaudessa. " * 12
+    path = _md(tmp_path, f"# Hinnat\n\n{para}\n\n## Alennukset\n\n{para}\n\n{para}\n")
+    doc = load_file(path)
+    assert doc.meta["type"] == "pricing" and doc.title == "Hinnasto"
+    chunks = chunk_document(doc, source_id="doc:x", location=str(path), cfg=ChunkConfig(max_tokens=150))
+    raw = path.read_text(encoding="utf-8")
+    assert all(raw[c.start : c.end] == c.text for c in chunks)
+    assert all(tokens.count_tokens(c.text) <= 150 for c in chunks)
+    assert {c.heading for c in chunks} == {"Hinnat", "Hinnat > Alennukset"}
+    assert chunks[-1].embed_text().startswith("Hinnasto > Hinnat > Alennukset\n")
+    assert len({c.id for c in chunks}) == len(chunks)
+
+
+def test_html_csv_json_and_text_load(tmp_path):
+    (tmp_path / "p.html").write_text(
+        "<html><title>Opas</title><script>x()</script><h2>Aloitus</h2><p>Kirjaudu sisään.</p></html>"
+    )
+    (tmp_path / "t.csv").write_text("product,price\nHR Core,8\nFlow,3\n")
+    (tmp_path / "d.json").write_text(json.dumps([{"q": "Hinta?", "a": {"eur": 8}}]))
+    (tmp_path / "n.txt").write_text("First line\n\nSecond paragraph")
+    html = load_file(tmp_path / "p.html")
+    assert html.title == "Opas" and "## Aloitus" in html.text and "x()" not in html.text
+    assert "product: HR Core; price: 8" in load_file(tmp_path / "t.csv").text
+    assert "a.eur: 8" in load_file(tmp_path / "d.json").text
+    assert load_file(tmp_path / "n.txt").title == "First line"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("bad.pdf", b"%PDF-1.4 broken", "PDF"),
+        ("bad.json", b"{nope", "bad JSON"),
+        ("bin.txt", b"\xff\xfe\x00bad", "not UTF-8"),
+        ("x.docx", b"zip", "unsupported"),
+    ],
+)
+def test_unreadable_files_raise_a_named_reason(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(LoadError, match=reason):
+        load_file(path)
+
+
+def test_finnish_inflections_share_stems_and_compounds_share_grams():
+    doc = set(tokenize("Huoltosopimuksen hinta asiakkaille", "fi"))
+    assert set(tokenize_query("asiakkaan hinnat", "fi")) & doc >= {"asiak"}
+    grams = set(tokenize_query("sopimuksen irtisanominen", "fi")) & doc
+    assert any(g.startswith("#") for g in grams)  # "sopimus" meets "huoltosopimus" via grams
+    assert guess_language("Mitä huoltosopimus maksaa?") == "fi"
+    assert guess_language("What does the service contract cost?") == "en"
