@@ -51,6 +51,10 @@ class TaskContext(BaseModel):
 
     def render(self) -> str:
         """The context as one text: facts, then numbered passages, then history items."""
+        return "\n".join(part for part in (self.render_facts(), self.render_sources()) if part)
+
+    def render_facts(self) -> str:
+        """The person- and account-specific part of the context."""
         lines = []
         s = self.subject
         if s.first_name:
@@ -58,7 +62,11 @@ class TaskContext(BaseModel):
         if s.account_name:
             lines.append(f"Account: {s.account_name} ({s.industry})")
         lines += [f"{f.key}: {f.value}" for f in self.facts]
-        lines += [f"[{p.ref}] {p.title}: {p.body}" for p in self.passages]
+        return "\n".join(lines)
+
+    def render_sources(self) -> str:
+        """Numbered passages and history items: often shared by many contexts (a campaign's group)."""
+        lines = [f"[{p.ref}] {p.title}: {p.body}" for p in self.passages]
         lines += [f"({h.day.isoformat()}) {h.title}: {h.text}" for h in self.history]
         return "\n".join(lines)
 

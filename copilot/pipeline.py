@@ -30,13 +30,21 @@ def _template_lower() -> str:
     return all_template_text().lower() + "\n"
 
 
+@lru_cache(maxsize=512)
+def _source_keys(sources: str) -> frozenset[str]:
+    # The same passages serve many outputs (a campaign group, a popular question): parse them once.
+    return frozenset(context_keys(sources))
+
+
 def guard(
     ctx: AppContext, text: str, tc: TaskContext, *, customer_facing: bool, extra_context: str = ""
 ) -> tuple[str, GuardReport]:
     """Ground, sanitise and check one output text; returns the safe text and what was done."""
-    context_text = "\n".join((tc.render(), extra_context))
-    keys = _template_keys() | context_keys(context_text)
-    bad = check(text, keys, _template_lower() + context_text.lower(), tc.names)
+    sources = tc.render_sources()
+    personal = "\n".join((tc.render_facts(), extra_context))
+    keys = _template_keys() | _source_keys(sources) | context_keys(personal)
+    lowered = "\n".join((_template_lower(), sources.lower(), personal.lower()))
+    bad = check(text, keys, lowered, tc.names)
     kept, dropped = remove_sentences_with(text, bad)
     safe, removed = sanitize(kept, ctx.settings.link_allowlist)
     report = GuardReport(grounded=not bad, ungrounded=[c.text for c in bad], removed=dropped + removed)
@@ -90,6 +98,10 @@ def audit(
         "history": [h.id for h in tc.history],
         "reason": prov.reason,
         "fallback": prov.fallback,
+        # For `polku audit`: the personalisation level and consent origin the decision rested on.
+        "level": tc.decision.level.value if tc.decision.level else None,
+        "obtained_via": tc.decision.obtained_via,
+        "language": tc.language,
         **(details or {}),
     }
     with ctx.db.session() as session:

@@ -68,6 +68,7 @@ class EmailDraft(BaseModel):
     contact_id: str
     language: str
     goal: str
+    persona: str | None = None
     subject: str
     body: str
     cta: str

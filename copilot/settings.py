@@ -59,6 +59,11 @@ class Settings(BaseSettings):
 
     openai_embedding_model: str = "text-embedding-3-small"
 
+    embedding_threads: Annotated[int, Field(ge=1, le=64)] = 1
+    """Threads of the bundled embedding model per call. One is fastest on a shared machine: with
+    more, its worker threads spin against every other busy process (seen here: 60 ms a query with
+    one thread, 2-4 s with two, under load)."""
+
     llm_model: str = "gpt-4o-mini"
     """Model name handed to the chat model factory."""
 
@@ -92,6 +97,31 @@ class Settings(BaseSettings):
     retention_days: Annotated[int, Field(ge=1)] = 365
     """Conversations and audit details older than this are purged by `polku retention purge`."""
 
+    tombstone_salt: SecretStr = SecretStr("dev-tombstone-salt")
+    """Salt of the erasure tombstones (SHA-256 of salt + normalised e-mail); keep it stable and secret."""
+
+    worker_broker_url: str = "redis://127.0.0.1:6379/0"
+    """Broker of the Celery worker and beat (`copilot.worker`) that run scheduled jobs such as the purge."""
+
+    api_rate_per_s: Annotated[float, Field(gt=0)] = 20.0
+    """REST API: tokens a staff API key earns per second (token bucket per key; over it → 429)."""
+
+    api_rate_burst: Annotated[int, Field(ge=1)] = 60
+    """REST API: bucket size of a staff API key, i.e. the burst it may send at once."""
+
+    widget_rate_per_s: Annotated[float, Field(gt=0)] = 1.0
+    """REST API: tokens per second of one widget caller (the widget key + client address)."""
+
+    widget_rate_burst: Annotated[int, Field(ge=1)] = 10
+    """REST API: bucket size of one widget caller."""
+
+    api_dev_keys: bool = True
+    """In `development` only, also accept the keys ``dev-admin-key`` (admin) and ``dev-widget-key``
+    (widget); ignored in `test` and `production`, where every key comes from ``api_keys_file``."""
+
+    widget_token_max_ttl_s: Annotated[int, Field(ge=60)] = 86_400
+    """Longest lifetime a signed customer token may claim; a token expiring later is refused."""
+
     @field_validator("database_url")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
@@ -103,6 +133,9 @@ class Settings(BaseSettings):
             secret = self.widget_signing_secret.get_secret_value()
             if secret.lower() in _PLACEHOLDER_SECRETS or secret.startswith("dev-"):
                 raise ValueError("POLKU_WIDGET_SIGNING_SECRET must be set to a real secret in production")
+            salt = self.tombstone_salt.get_secret_value()
+            if salt.lower() in _PLACEHOLDER_SECRETS or salt.startswith("dev-"):
+                raise ValueError("POLKU_TOMBSTONE_SALT must be set to a real secret in production")
         return self
 
     @property

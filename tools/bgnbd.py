@@ -54,13 +54,14 @@ def _as_arrays(x: object, t_x: object, T: object) -> tuple[np.ndarray, np.ndarra
 def bgnbd_loglik_terms(r: float, alpha: float, a: float, b: float,
                        x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
     """Per-customer log-likelihood of the BG/NBD model (FHL 2005, eq. 6)."""
-    a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    a2 = special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x)
+    # x takes few distinct values: the gamma functions are computed once per value, then indexed
+    xu, inv = np.unique(x, return_inverse=True)
+    a12 = (special.gammaln(r + xu) - special.gammaln(r) + r * np.log(alpha) + special.gammaln(a + b)
+           + special.gammaln(b + xu) - special.gammaln(b) - special.gammaln(a + b + xu))
+    log_ab = np.where(xu > 0, np.log(a) - np.log(np.where(xu > 0, b + xu - 1, 1.0)), -np.inf)
     a3 = -(r + x) * np.log(alpha + T)
-    repeat = x > 0
-    a4 = np.full_like(x, -np.inf)
-    a4[repeat] = (np.log(a) - np.log(b + x[repeat] - 1) - (r + x[repeat]) * np.log(alpha + t_x[repeat]))
-    return a1 + a2 + np.logaddexp(a3, a4)
+    a4 = log_ab[inv] - (r + x) * np.log(alpha + t_x)
+    return a12[inv] + np.logaddexp(a3, a4)
 
 
 def fit_bgnbd(x: object, t_x: object, T: object, *, weights: object | None = None) -> BgNbdParams:
@@ -69,6 +70,12 @@ def fit_bgnbd(x: object, t_x: object, T: object, *, weights: object | None = Non
     w = np.ones_like(xs) if weights is None else np.asarray(weights, dtype=float)
     if xs.sum() == 0:
         raise PolkuError("invalid", "no repeat transactions in the history: the model cannot be fitted")
+    n_customers = int(xs.size)
+    # identical (x, t_x, T) rows share one likelihood term: fit on the distinct rows with weights
+    rows, inv = np.unique(np.column_stack([xs, ts, Ts]), axis=0, return_inverse=True)
+    if len(rows) < 0.8 * len(xs):
+        w = np.bincount(inv.ravel(), weights=w)
+        xs, ts, Ts = rows[:, 0].copy(), rows[:, 1].copy(), rows[:, 2].copy()
 
     def nll(theta: np.ndarray) -> float:
         r, alpha, a, b = np.exp(theta)
@@ -77,13 +84,14 @@ def fit_bgnbd(x: object, t_x: object, T: object, *, weights: object | None = Non
 
     res = _minimise(nll, np.log([1.0, max(Ts.mean(), 1e-3), 1.0, 1.0]))
     r, alpha, a, b = (float(v) for v in np.exp(res.x))
-    return BgNbdParams(r=r, alpha=alpha, a=a, b=b, log_likelihood=-float(res.fun), n_customers=int(xs.size))
+    return BgNbdParams(r=r, alpha=alpha, a=a, b=b, log_likelihood=-float(res.fun), n_customers=n_customers)
 
 
 def _minimise(nll: Callable[[np.ndarray], float], start: np.ndarray) -> optimize.OptimizeResult:
     """BFGS on log-parameters (fast); Nelder-Mead then BFGS when BFGS alone does not converge."""
     res = optimize.minimize(nll, start, method="BFGS")
-    if res.success and np.isfinite(res.fun) and res.fun < 1e299:
+    # status 2 is "precision loss": on large data BFGS stops at the optimum without meeting gtol
+    if (res.success or res.status == 2) and np.isfinite(res.fun) and res.fun < 1e299:
         return res
     res = optimize.minimize(nll, start, method="Nelder-Mead", options={"maxiter": 4000, "maxfev": 8000})
     polished = optimize.minimize(nll, res.x, method="BFGS")

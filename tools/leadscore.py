@@ -101,15 +101,23 @@ def _behaviour_components(leads: pd.DataFrame, events: pd.DataFrame, rules: dict
         at = at.dt.tz_localize(None)
     age = (now_ts - at).dt.total_seconds().to_numpy() / 86400.0
     keep = (age >= 0) & (age <= beh["window_days"])
-    ev = pd.DataFrame({"contact_id": events["contact_id"].to_numpy()[keep], "age": age[keep],
-                       "type": events["type"].astype(str).to_numpy()[keep],
-                       "page": events["page_type"].fillna("").astype(str).to_numpy()[keep]})
-    exact = {f"{a['type']}:{a['page_type']}": i for i, a in enumerate(actions) if a["page_type"] != "*"}
-    wild = {a["type"]: i for i, a in enumerate(actions) if a["page_type"] == "*"}
-    rule = pd.Series(ev["type"] + ":" + ev["page"]).map(exact).fillna(ev["type"].map(wild))
-    ev["rule_i"] = rule.to_numpy()
-    ev = ev[ev["rule_i"].notna()]
-    ev["rule_i"] = ev["rule_i"].astype(int)
+    # rule lookup on category codes: a (type × page type) table instead of string work per event
+    types = pd.Categorical(events["type"].to_numpy()[keep])
+    pages = pd.Categorical(events["page_type"].fillna("").to_numpy()[keep])
+    table = np.full((len(types.categories) + 1, len(pages.categories) + 1), -1)
+    for i, a in enumerate(actions):
+        if a["type"] not in types.categories:
+            continue
+        ti = types.categories.get_loc(a["type"])
+        if a["page_type"] == "*":
+            row = table[ti]
+            row[row == -1] = i
+        elif a["page_type"] in pages.categories:
+            table[ti, pages.categories.get_loc(a["page_type"])] = i
+    rule_i = table[types.codes, pages.codes]
+    hit = rule_i >= 0
+    ev = pd.DataFrame({"contact_id": events["contact_id"].to_numpy()[keep][hit], "age": age[keep][hit],
+                       "rule_i": rule_i[hit]})
     pts = np.array([a["points"] for a in actions], dtype=float)
     ev["w"] = pts[ev["rule_i"].to_numpy()] * 0.5 ** (ev["age"].to_numpy() / beh["half_life_days"])
     g = ev.groupby(["contact_id", "rule_i"], sort=False).agg(points=("w", "sum"), count=("w", "size"),

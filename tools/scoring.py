@@ -64,9 +64,15 @@ def score_all(f: Frames, now: datetime, *, churn_model: mdl.ExplainableModel | N
     leads = lead_scores_by_account(f, now)
     out["lead_score"] = leads["lead_score"].reindex(out.index)
     out["route"] = leads["route"].reindex(out.index)
-    model = churn_model or train_churn(f, now)
-    risk = churn.score(model, f, now).set_index("account_id")["churn_probability"]
-    out["churn_probability"] = risk.reindex(out.index)
+    try:
+        model = churn_model or train_churn(f, now)
+    except PolkuError:  # a young or small store has too few churned customers to learn from
+        model = None
+    if model is None:
+        out["churn_probability"] = np.nan
+    else:
+        risk = churn.score(model, f, now).set_index("account_id")["churn_probability"]
+        out["churn_probability"] = risk.reindex(out.index)
     clv = account_clv(f, now).table["clv"]
     out["clv"] = clv.reindex(out.index).fillna(0.0).round(2)
     out["tier"] = tiers.assign_tiers(out["clv"])

@@ -105,8 +105,11 @@ def score_account(ctx: AppContext, actor: Actor, account_id: str, *, now: dateti
         conversion = []
     risk = None
     if board["churn_probability"] is not None:
-        model = scoring.train_churn(f, now)
-        risk = churn.explain(model, f, now, [account_id])[0]
+        try:
+            model = scoring.train_churn(f, now)
+            risk = churn.explain(model, f, now, [account_id])[0]
+        except PolkuError:  # too little churn history to train on: the brief says so instead
+            risk = None
     return AccountScores(account_id=account_id, name=str(board["name"]), owner=str(board["owner"]), leads=lead_scores,
                          conversion=conversion, churn=risk, clv=float(board["clv"]), tier=str(board["tier"]),
                          view=str(board["view"]))

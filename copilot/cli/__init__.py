@@ -14,6 +14,8 @@ COMMAND_MODULES = [
     "copilot.cli.eval",
     "copilot.cli.tasks",
     "copilot.cli.scores",
+    "copilot.cli.serve",
+    "copilot.cli.trust",
 ]
 
 for _name in COMMAND_MODULES:

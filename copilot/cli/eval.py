@@ -39,3 +39,40 @@ def _render(result: dict) -> None:
         console.print(table)
     if result.get("report"):
         console.print(f"report written to {result['report']}")
+
+
+@eval_app.command("tasks")
+def tasks(
+    data_dir: Annotated[Path, typer.Option(help="Where the eval store is built (reused when present)")] = Path(
+        ".polku-eval"
+    ),
+    gate: Annotated[float, typer.Option(help="Fail (exit 1) below this pass rate")] = 0.95,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the task cases (drafts, answers, variants, briefs) with deterministic checks."""
+    from copilot.errors import PolkuError
+    from evals.tasks.runner import eval_context, run
+
+    report = run(eval_context(data_dir))
+
+    def render(r) -> None:  # type: ignore[no-untyped-def]
+        table = Table(title=f"task evals: {r.passed}/{r.cases} passed ({r.pass_rate:.0%})")
+        table.add_column("case")
+        table.add_column("task")
+        table.add_column("failed checks")
+        for res in r.results:
+            if not res.passed:
+                table.add_row(res.id, res.task, ", ".join(res.failed_checks))
+        console.print(table)
+        console.print("by task: " + ", ".join(f"{k} {v}" for k, v in r.by_task.items()))
+
+    emit(report, as_json, render)
+    if report.pass_rate < gate:
+        raise PolkuError("invalid", f"task eval pass rate {report.pass_rate:.0%} is below the gate {gate:.0%}")
+
+
+@eval_app.command("all")
+def all_(as_json: JsonOpt = False) -> None:
+    """Every evaluation set: retrieval, then the tasks (with their pass-rate gate)."""
+    retrieval(seeds=_SEEDS, report=None, as_json=as_json)
+    tasks(data_dir=Path(".polku-eval"), gate=0.95, as_json=as_json)

@@ -58,3 +58,18 @@ def brief(console: Console, b) -> None:  # type: ignore[no-untyped-def]
     body.append(f"\n\n→ {b.opening_line}", style="bold green")
     console.print(Panel(body, title=b.title, title_align="left"))
     console.print(f"[dim]audit {b.provenance.audit_id}; sources: {', '.join(h.id for h in b.sources[:6])}[/dim]")
+
+
+def variants(console: Console, v) -> None:  # type: ignore[no-untyped-def]
+    from copilot.results import Blocked as _Blocked
+
+    if isinstance(v, _Blocked):
+        blocked(console, v)
+        return
+    for variant in v.variants:
+        console.print(f"[bold]{variant.name}[/bold] {v.element}: {variant.elements[v.element]}")
+        console.print(f"   [dim]hypothesis: {variant.hypothesis}[/dim]")
+    console.print(
+        f"Metric: {v.metric}. Sample size: {v.sample_size.per_group} per group "
+        f"({len(v.variants)} groups); run at least {v.duration.days} days ({v.duration.reason})."
+    )

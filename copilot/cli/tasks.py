@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -75,3 +76,50 @@ def brief_cmd(
 
     result = brief(context(), account, actor=CLI_ACTOR, language=lang)
     emit(result, as_json, lambda r: render.brief(console, r))
+
+
+@app.command("campaign")
+def campaign_cmd(
+    segment: Annotated[str, typer.Option("--segment", help="e.g. persona=cio,language=fi (or 'all')")],
+    out: Annotated[Path, typer.Option("--out", help="Output file, .csv or .jsonl")],
+    goal: Annotated[str, typer.Option(help="nurture, renewal, upsell, reactivation, onboarding or event")] = "nurture",
+    limit: Annotated[int | None, typer.Option(help="At most this many contacts")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One personalised draft per contact of a segment; contacts without a basis are skipped and counted."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from copilot.tasks.campaign import CampaignRequest, campaign
+
+    ctx = context()
+    req = CampaignRequest(segment=segment, goal=goal, out=out, limit=limit)
+    columns = (TextColumn("drafting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True, disable=as_json) as bar:
+        task = bar.add_task("drafting", total=None)
+        result = campaign(
+            ctx, req, actor=CLI_ACTOR, progress=lambda n, total: bar.update(task, completed=n, total=total)
+        )
+
+    def show(r) -> None:  # type: ignore[no-untyped-def]
+        console.print(f"wrote {r.written} drafts for {r.contacts} contacts to {r.out} in {r.seconds} s")
+        for reason, count in sorted(r.skipped.items(), key=lambda kv: -kv[1]):
+            console.print(f"  skipped {count}: {reason}")
+        if r.flagged:
+            console.print(f"  held back by the output guard: {r.flagged}")
+
+    emit(result, as_json, show)
+
+
+@app.command("variants")
+def variants_cmd(
+    contact: Annotated[str, typer.Option("--contact", help="Contact id")],
+    element: Annotated[str, typer.Option(help="subject, offer, cta, channel, send_time or angle")],
+    n: Annotated[int, typer.Option("--n", min=1, max=4, help="How many variants besides the control")] = 3,
+    goal: Annotated[str, typer.Option(help="E-mail goal of the base message")] = "nurture",
+    as_json: JsonOpt = False,
+) -> None:
+    """A/B variants that change exactly one element, each with its hypothesis, and the test's sample size."""
+    from copilot.tasks.variants import VariantRequest, variants
+
+    req = VariantRequest(contact_id=contact, element=element, n=n, goal=goal)  # type: ignore[arg-type]
+    emit(variants(context(), req, actor=CLI_ACTOR), as_json, lambda r: render.variants(console, r))

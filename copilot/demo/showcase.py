@@ -54,6 +54,10 @@ def pick_examples(ctx: AppContext) -> Examples:
 
 
 def run(ctx: AppContext, *, loaded: GenerationSummary | None, progress: bool = True) -> DemoResult:
+    from copilot.demo import sections  # noqa: F401  (registers the sections)
+    from retrieval import service as retrieval
+
+    retrieval.ingest_store_modules(ctx)  # incremental: embeds only new or changed modules
     examples = pick_examples(ctx)
     with ctx.db.session() as session:
         counts = admin.row_counts(session)

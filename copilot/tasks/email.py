@@ -76,6 +76,7 @@ def draft_email(
         contact_id=req.contact_id,
         language=tc.language,
         goal=req.goal,
+        persona=tc.subject.persona,
         subject=subject,
         body=body,
         cta=composed.cta,

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from copilot.context import AppContext
+from copilot.engines.composer.email import subject_topic
 from copilot.errors import PolkuError
 from copilot.identity import Actor
 from copilot.results import Blocked
@@ -65,7 +66,7 @@ def variants(
         "channel": t["channel_control"],
         "send_time": draft.send_time,
     }
-    topic = draft.modules[0].title if draft.modules else control["subject"]
+    topic = subject_topic(req.goal, draft.persona, draft.language)
     options = [o for o in t[req.element] if _fill(o["value"], topic) != control[req.element]][: req.n]
     if not options:
         raise PolkuError("invalid", f"no alternatives for {req.element}")
@@ -92,4 +93,4 @@ def variants(
 
 
 def _fill(value: str, topic: str) -> str:
-    return value.format(topic=topic, topic_lower=topic[:1].lower() + topic[1:])
+    return value.format(topic=topic[:1].upper() + topic[1:], topic_lower=topic)

@@ -98,3 +98,29 @@ def test_search_with_account_returns_content_hits_and_that_accounts_history(ctx,
     assert result.history and all(i.account_id == "acc-b" for i in result.history)
     with pytest.raises(PolkuError):
         service.search(ctx, "  ")
+
+
+def test_store_content_modules_are_indexed_and_removed_with_the_store(ctx):
+    from copilot.store.models import ContentModule
+
+    with ctx.db.session() as s:
+        s.add(
+            ContentModule(
+                id="faq-x.en",
+                type="faq",
+                title="Trial",
+                body="## Trial\n\nThe free trial lasts 30 days.",
+                language="en",
+                stage="consideration",
+                public=True,
+                pair_id="faq-x",
+            )
+        )
+    first = service.ingest_store_modules(ctx)
+    assert first.added == ["module:faq-x.en"]
+    hit = service.search(ctx, "how long is the free trial", k=1).hits[0]
+    assert hit.source_id == "module:faq-x.en" and hit.meta["module_id"] == "faq-x.en"
+    assert hit.location == "content_modules/faq-x.en#Trial" and hit.meta["stage"] == "consideration"
+    with ctx.db.session() as s:
+        s.delete(s.get(ContentModule, "faq-x.en"))
+    assert service.ingest_store_modules(ctx).removed == ["content_modules/faq-x.en"]

@@ -30,7 +30,8 @@ INTENTS = {
     ),
     "tickets": re.compile(r"\b(tukipyyn\w*|tiket\w*|tickets?|support requests?|cases?)\b", re.IGNORECASE),
 }
-ACCOUNT_WORDS = re.compile(r"\b(minun|meidän|oma\w*|my|our|mine)\b", re.IGNORECASE)
+# "my order" in English, and in Finnish also the possessive suffix: tilaukse-ni, sopimukse-mme.
+ACCOUNT_WORDS = re.compile(r"\b(minun|meidän|oma\w*|my|our|mine|\w{4,}(?:ni|mme))\b", re.IGNORECASE)
 MAX_SENTENCES = 3
 MIN_OVERLAP = 2
 

@@ -64,6 +64,16 @@ def select_modules(hits: Sequence[Hit], *, persona: str | None, stage: str | Non
     return keep
 
 
+def subject_topic(goal: str, persona: str | None, lang: str) -> str:
+    """A short topic phrase for subject lines: set by the goal, else by the persona."""
+    t = templates("draft_email", lang)
+    return str(t["goal_topics"].get(goal) or t["persona_topics"].get(persona or "") or t["default_topic"])
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def summary(snippet: str, limit: int = 170) -> str:
     """The first sentence(s) of a passage, without Markdown headings, within ``limit`` characters."""
     sentences = prose_sentences(snippet) or units(snippet)[:1]
@@ -91,12 +101,12 @@ def compose(tc: TaskContext, *, goal: str, sender: str, opens: Sequence[datetime
     t = templates("draft_email", lang)
     s = tc.subject
     used = ["contact_profile"] if s.first_name else []
-    topic = tc.passages[0].title if tc.passages else t["company"]
+    topic = subject_topic(goal, s.persona, lang)
     company = s.account_name if tc.decision.may_use("firmographics") and s.account_name else None
-    if company:
+    if s.industry:  # the industry steered the choice of modules (see select_modules)
         used.append("firmographics")
     subject = t["subjects"][goal].format(
-        topic=topic, company_or_team=company or ("tiimillenne" if lang == "fi" else "your team")
+        topic=_capital(topic), company_or_team=company or ("tiimillenne" if lang == "fi" else "your team")
     )
     greeting = t["greeting"].format(first_name=s.first_name) if s.first_name else t["greeting_anonymous"]
     opening = _opening(tc, goal, t, used)

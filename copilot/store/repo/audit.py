@@ -12,10 +12,14 @@ from sqlalchemy.orm import Session
 from copilot.store.models import AuditLog
 
 
+def new_id() -> str:
+    return f"aud-{uuid.uuid4().hex[:16]}"
+
+
 def record(session: Session, *, task: str, actor: str, surface: str, account_id: str | None,
            contact_id: str | None, purpose: str | None, lawful_basis: str | None, outcome: str, engine: str,
            model: str | None, tokens_in: int, tokens_out: int, details: dict[str, Any], at: datetime) -> str:
-    ident = f"aud-{uuid.uuid4().hex[:16]}"
+    ident = new_id()
     session.add(AuditLog(id=ident, at=at, task=task, actor=actor, surface=surface, account_id=account_id,
                          contact_id=contact_id, purpose=purpose, lawful_basis=lawful_basis, outcome=outcome,
                          engine=engine, model=model, tokens_in=tokens_in, tokens_out=tokens_out, details=details))
@@ -40,3 +44,16 @@ def set_feedback(session: Session, *, audit_id: str, feedback: str) -> bool:
         return False
     entry.feedback = feedback
     return True
+
+
+def record_many(session: Session, *, rows: list[dict[str, Any]]) -> list[str]:
+    """Audit records for a batch (campaign drafts): one insert for all of them."""
+    from sqlalchemy import insert
+
+    ids = []
+    for row in rows:
+        row.setdefault("id", new_id())
+        ids.append(row["id"])
+    if rows:
+        session.execute(insert(AuditLog), rows)
+    return ids

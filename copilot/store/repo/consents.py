@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,3 +29,24 @@ def has_active_contract(session: Session, *, account_id: str, today: date) -> bo
 
 def contact(session: Session, *, contact_id: str) -> Contact | None:
     return session.get(Contact, contact_id)
+
+
+def get(session: Session, *, contact_id: str, purpose: str) -> Consent | None:
+    query = select(Consent).where(Consent.contact_id == contact_id, Consent.purpose == purpose)
+    return session.scalars(query).first()
+
+
+def put(session: Session, *, contact_id: str, purpose: str, status: str, lawful_basis: str, obtained_via: str,
+        level: str, at: datetime, actor: str) -> Consent:
+    """Set the current state and append its history event in the caller's transaction (never one alone)."""
+    row = get(session, contact_id=contact_id, purpose=purpose)
+    if row is None:
+        row = Consent(id=f"cns-{uuid.uuid4().hex[:16]}", contact_id=contact_id, purpose=purpose)
+        session.add(row)
+    row.status, row.lawful_basis, row.obtained_via, row.level, row.changed_at = (
+        status, lawful_basis, obtained_via, level, at
+    )
+    session.add(ConsentEvent(contact_id=contact_id, purpose=purpose, status=status, lawful_basis=lawful_basis,
+                             obtained_via=obtained_via, level=level, at=at, actor=actor))
+    session.flush()
+    return row

@@ -1,0 +1,86 @@
+"""The showcase sections of `polku demo`: the copilot's tasks for the example people."""
+
+from __future__ import annotations
+
+from copilot.context import AppContext
+from copilot.demo.showcase import SECTIONS, Examples, Section
+from copilot.identity import Actor, Role
+from copilot.results import Blocked
+
+STAFF = Actor(id="demo", role=Role.admin)
+
+
+def brief_section(ctx: AppContext, ex: Examples) -> Section:
+    from copilot.tasks.brief import brief
+
+    if not ex.account_id:
+        return Section(title="Account brief", text="no active customer in the store")
+    b = brief(ctx, ex.account_id, actor=STAFF, language="en", surface="cli")
+    return Section(title=f"Account brief – {ex.account_id}", text=b.text, data=b.model_dump(mode="json"))
+
+
+def draft_section(ctx: AppContext, ex: Examples) -> Section:
+    from copilot.tasks.email import EmailRequest, draft_email
+
+    if not ex.contact_id:
+        return Section(title="E-mail draft", text="no contact with e-mail consent in the store")
+    d = draft_email(ctx, EmailRequest(contact_id=ex.contact_id, goal="nurture"), actor=STAFF)
+    if isinstance(d, Blocked):
+        return Section(title="E-mail draft", text=d.reason, data=d.model_dump(mode="json"))
+    sources = "\n".join(f"[{c.ref}] {c.title}" for c in d.modules)
+    text = f"Subject: {d.subject}\n\n{d.body}\n\n{d.transparency}\n\nSend: {d.send_time}\nSources:\n{sources}"
+    return Section(title=f"Personalised e-mail – {ex.contact_id}", text=text, data=d.model_dump(mode="json"))
+
+
+def blocked_section(ctx: AppContext, ex: Examples) -> Section:
+    from copilot.tasks.email import EmailRequest, draft_email
+
+    if not ex.blocked_contact_id:
+        return Section(title="Consent gate", text="no withdrawn consent in the store")
+    d = draft_email(ctx, EmailRequest(contact_id=ex.blocked_contact_id, goal="upsell"), actor=STAFF)
+    text = d.reason if isinstance(d, Blocked) else "unexpectedly allowed"
+    return Section(
+        title=f"Consent gate – {ex.blocked_contact_id}", text=f"Not drafted: {text}", data=d.model_dump(mode="json")
+    )
+
+
+def actions_section(ctx: AppContext, ex: Examples) -> Section:
+    from copilot.tasks.next_actions import next_actions
+
+    if not ex.account_id:
+        return Section(title="Next actions", text="no account")
+    result = next_actions(ctx, STAFF, account_id=ex.account_id, language="en", limit=5)
+    return Section(title=f"Next actions – {ex.account_id}", text=result.text, data=result.model_dump(mode="json"))
+
+
+def ask_section(ctx: AppContext, ex: Examples) -> Section:
+    from copilot.tasks.ask import AskRequest, ask
+
+    visitor = Actor(id="visitor", role=Role.visitor)
+    a = ask(
+        ctx, AskRequest(question="Paljonko Kaarna HR Core maksaa käyttäjää kohden?", surface="widget"), actor=visitor
+    )
+    if isinstance(a, Blocked):
+        return Section(title="Chat answer", text=a.reason)
+    sources = "\n".join(f"[{c.ref}] {c.title} ({c.location})" for c in a.citations)
+    return Section(
+        title="Chat answer (website visitor)",
+        text=f"{a.question}\n\n{a.text}\n\n{sources}\n{a.transparency}",
+        data=a.model_dump(mode="json"),
+    )
+
+
+def variants_section(ctx: AppContext, ex: Examples) -> Section:
+    from copilot.tasks.variants import VariantRequest, variants
+
+    if not ex.contact_id:
+        return Section(title="A/B variants", text="no contact")
+    v = variants(ctx, VariantRequest(contact_id=ex.contact_id, element="subject", n=2), actor=STAFF)
+    if isinstance(v, Blocked):
+        return Section(title="A/B variants", text=v.reason)
+    lines = [f"{x.name}: {x.elements['subject']}  ({x.hypothesis})" for x in v.variants]
+    lines.append(f"{v.sample_size.per_group} per group, at least {v.duration.days} days")
+    return Section(title="A/B variants of the subject", text="\n".join(lines), data=v.model_dump(mode="json"))
+
+
+SECTIONS.extend([brief_section, draft_section, blocked_section, actions_section, ask_section, variants_section])

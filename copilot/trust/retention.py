@@ -1,0 +1,39 @@
+"""Retention: conversations and audit details are kept ``settings.retention_days``, then purged.
+
+Run it daily (cron, or the Celery beat schedule in ``copilot.worker``). Idempotent: a second run
+the same day finds nothing to do. Audit rows themselves stay (they hold no personal text once the
+details are gone) so counts of outputs per task, engine and outcome remain.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel
+
+from copilot.context import AppContext
+from copilot.errors import PolkuError
+from copilot.store.repo import retention as repo
+
+
+class PurgeReport(BaseModel):
+    days: int
+    cutoff: datetime
+    dry_run: bool
+    messages: int
+    conversations: int
+    audit_details: int
+    """Audit rows whose details were (or would be) emptied."""
+
+
+def purge(
+    ctx: AppContext, *, days: int | None = None, dry_run: bool = False, now: datetime | None = None
+) -> PurgeReport:
+    """Purge what is older than ``days`` (default ``settings.retention_days``); ``dry_run`` only counts."""
+    days = ctx.settings.retention_days if days is None else days
+    if days < 1:
+        raise PolkuError("invalid", "--days must be at least 1")
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    with ctx.db.session() as session:
+        counts = repo.purge(session, cutoff=cutoff, dry_run=dry_run)
+    return PurgeReport(days=days, cutoff=cutoff, dry_run=dry_run, **counts)

@@ -1,0 +1,74 @@
+"""The FastAPI application factory: one :class:`AppContext`, the keys, the routers, one error shape."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+import anyio
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from copilot.context import AppContext
+from copilot.engines.registry import get_engine
+from integrations.api import errors
+from integrations.api.auth import KeyStore
+from integrations.api.deps import ApiState
+from integrations.api.ratelimit import RateLimiter
+from integrations.api.routers import consents, crm, health, scores, search, tasks, widget
+from retrieval import service as retrieval
+
+log = logging.getLogger("polku.api")
+
+DESCRIPTION = """Polku's REST API: the copilot's tasks, search, scores, next actions, consents and CRM records.
+
+Staff send `X-API-Key` (roles admin, sales, support, marketing). The chat widget sends the public
+widget key from an allowed `Origin`, plus `X-Customer-Token` for an identified customer. Every error
+is `{"error": {"code", "message", "details"?}}`; 429 answers carry `Retry-After`.
+"""
+
+
+def _warm(ctx: AppContext) -> None:
+    """Open the store, the index and the engine before the first request instead of during it."""
+    _ = ctx.db
+    retrieval.index(ctx)
+    get_engine(ctx)
+
+
+def create_app(ctx: AppContext | None = None, *, clock: Callable[[], datetime | None] = lambda: None,
+               keys: KeyStore | None = None, warm: bool = False) -> FastAPI:
+    """Build the API over ``ctx`` (the process's context by default).
+
+    ``clock`` gives the reference time handed to services (tests pin it); ``warm`` loads the index
+    and engine at start-up, as `polku serve` does.
+    """
+    ctx = ctx or AppContext.create()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            await anyio.to_thread.run_sync(_warm, ctx)
+        yield
+
+    app = FastAPI(title="Polku API", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.api = ApiState(ctx=ctx, keys=keys or KeyStore.from_settings(ctx.settings), limiter=RateLimiter(),
+                             clock=clock)
+    errors.install(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(ctx.settings.allowed_origins),
+        allow_methods=["GET", "POST", "PATCH"],
+        allow_headers=["Content-Type", "X-API-Key", "X-Customer-Token", "Authorization", "Idempotency-Key"],
+        expose_headers=["Retry-After"],
+        max_age=600,
+    )
+    for module in (health, tasks, search, scores, crm, consents, widget):
+        app.include_router(module.router)
+    return app
+
+
+def build() -> FastAPI:
+    """The app of `polku serve` (uvicorn factory): process settings, index and engine warmed up."""
+    return create_app(warm=True)

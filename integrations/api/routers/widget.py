@@ -1,0 +1,134 @@
+"""The embeddable chat widget: the public widget key, bound to the allowed origins.
+
+A visitor sees public content only. A customer identified by the host site's signed token gets
+answers from their own account (the service decides what, by consent and contract) and never any
+other account's data: nothing here takes an account or contact id from the request.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from copilot.consent import registry
+from copilot.context import AppContext
+from copilot.errors import PolkuError
+from copilot.identity import Actor, Role
+from copilot.results import Answer, Blocked
+from copilot.store.repo import tickets
+from copilot.tasks import ask as ask_task
+from integrations.api import sse
+from integrations.api.deps import CtxDep, NowDep, actor_for
+from integrations.api.errors import ERROR_RESPONSES
+from integrations.api.routers.tasks import FeedbackIn, FeedbackOut, record_feedback
+from integrations.api.permissions import Perm
+from tools import records
+
+router = APIRouter(prefix="/v1/widget", tags=["widget"], responses=ERROR_RESPONSES)
+WidgetActor = Annotated[Actor, actor_for(Perm.widget)]
+WHO = ("Widget key only, from an allowed Origin; with `X-Customer-Token` the caller is that identified "
+       "customer, without it an anonymous visitor.")
+
+
+class WidgetAskIn(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    language: Literal["fi", "en"] | None = None
+
+
+def _ask(ctx: AppContext, body: WidgetAskIn, actor: Actor, now: datetime | None) -> Answer | Blocked:
+    req = ask_task.AskRequest(question=body.question, language=body.language, surface="widget")
+    return ask_task.ask(ctx, req, actor=actor, now=now)
+
+
+@router.post("/ask", summary="Answer a visitor's or customer's question", response_model=Answer | Blocked,
+             description="Public content for visitors; an identified customer's own orders, tickets and contract "
+             "too, when the consent policy allows. " + WHO)
+def ask(body: WidgetAskIn, ctx: CtxDep, now: NowDep, actor: WidgetActor) -> Answer | Blocked:
+    return _ask(ctx, body, actor, now)
+
+
+@router.post("/ask/stream", summary="Answer as a Server-Sent Event stream", response_class=sse.EventSourceResponse,
+             responses=sse.STREAM_RESPONSE, description="`progress`, `token`…, `done` (or `error`). " + WHO)
+def ask_stream(body: WidgetAskIn, ctx: CtxDep, now: NowDep, actor: WidgetActor) -> sse.EventSourceResponse:
+    return sse.stream(lambda: _ask(ctx, body, actor, now))
+
+
+class TranscriptMessage(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(min_length=1, max_length=4000)
+
+
+class HandoffIn(BaseModel):
+    messages: list[TranscriptMessage] = Field(min_length=1, max_length=200)
+    """The whole chat so far, oldest first: the person who takes over reads it instead of asking again."""
+    note: str = Field(default="", max_length=1000)
+    """Anything the visitor adds, e.g. how to reach them."""
+
+
+class HandoffOut(BaseModel):
+    conversation_id: str
+    ticket_id: str | None
+    """A support ticket on the customer's account; visitors (no account) get the conversation only."""
+    message: str
+
+
+def _transcript(body: HandoffIn) -> str:
+    lines = [f"{m.role}: {m.content}" for m in body.messages]
+    return "\n".join([*lines, *([f"note: {body.note}"] if body.note else [])])
+
+
+@router.post("/handoff", summary="Hand the chat over to a person, with the full transcript",
+             response_model=HandoffOut, description="Stores the conversation; for an identified customer also "
+             "opens a support ticket on their account with the transcript. " + WHO)
+def handoff(body: HandoffIn, ctx: CtxDep, now: NowDep, actor: WidgetActor) -> HandoffOut:
+    at = now or datetime.now(UTC)
+    pairs = [(m.role, m.content) for m in body.messages] + ([("user", body.note)] if body.note else [])
+    first = next((m.content for m in body.messages if m.role == "user"), body.messages[0].content)
+    with ctx.db.session() as session:
+        conv = tickets.add_conversation(session, surface="widget", account_id=actor.account_id,
+                                        contact_id=actor.contact_id, messages=pairs, at=at)
+        ticket = None
+        if actor.role is Role.customer and actor.account_id:
+            ticket = tickets.open_ticket(session, account_id=actor.account_id, contact_id=actor.contact_id,
+                                         subject=f"Chat hand-off: {first[:150]}", body=_transcript(body),
+                                         channel="chat", at=at)
+    message = f"ticket {ticket} opened" if ticket else "a person will pick up the conversation"
+    return HandoffOut(conversation_id=conv, ticket_id=ticket, message=message)
+
+
+def _customer(actor: Actor) -> Actor:
+    if actor.role is not Role.customer or not actor.account_id or not actor.contact_id:
+        raise PolkuError("unauthorized", "this needs an identified customer (X-Customer-Token)")
+    return actor
+
+
+@router.get("/account", summary="The identified customer's own account card", response_model=records.AccountCard,
+            description="Without tier, scores or internal notes. " + WHO)
+def account(ctx: CtxDep, actor: WidgetActor) -> records.AccountCard:
+    me = _customer(actor)
+    assert me.account_id is not None
+    return records.account_card(ctx, me, me.account_id)
+
+
+@router.get("/consents", summary="The identified customer's own consents",
+            response_model=list[registry.ConsentView], description=WHO)
+def consents(ctx: CtxDep, actor: WidgetActor) -> list[registry.ConsentView]:
+    me = _customer(actor)
+    assert me.contact_id is not None
+    return registry.current(ctx, me.contact_id)
+
+
+@router.post("/opt-out", summary="One-click opt-out of personalisation, e-mail marketing and tracking",
+             response_model=registry.OptOutResult, description=WHO)
+def opt_out(ctx: CtxDep, now: NowDep, actor: WidgetActor) -> registry.OptOutResult:
+    me = _customer(actor)
+    assert me.contact_id is not None
+    return registry.opt_out(ctx, me.contact_id, actor=me, via="one-click opt-out in the chat widget", now=now)
+
+
+@router.post("/feedback", summary="Rate an answer 👍/👎", response_model=FeedbackOut, description=WHO)
+def feedback(body: FeedbackIn, ctx: CtxDep, _actor: WidgetActor) -> FeedbackOut:
+    return record_feedback(ctx, body)
