@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Start the services the tests use when they are not running (PostgreSQL, Redis). Idempotent.
+# Start the services the tests use when they are not running (PostgreSQL, Redis) and install Chromium
+# for the browser tests. Idempotent.
 set -u
+bash "$(dirname "$0")/browser.sh"
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   echo "starting PostgreSQL"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true

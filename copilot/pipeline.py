@@ -11,6 +11,7 @@ from typing import Any
 
 from copilot.assembly import TaskContext
 from copilot.context import AppContext
+from copilot.engines.base import EngineRun
 from copilot.guards.grounding import check, context_keys, remove_sentences_with
 from copilot.guards.output import sanitize, staff_terms
 from copilot.identity import Actor
@@ -78,6 +79,12 @@ def provenance(
         tokens_in=tokens_in,
         tokens_out=tokens_out,
     )
+
+
+def run_provenance(tc: TaskContext, run: EngineRun, categories: list[str]) -> Provenance:
+    """The provenance of an output an engine wrote (which engine, model, fallback and tokens)."""
+    return provenance(tc, engine=run.engine, model=run.model, categories=categories, fallback=run.fallback,
+                      tokens_in=run.tokens_in, tokens_out=run.tokens_out)
 
 
 def audit(

@@ -102,3 +102,5 @@ class Answer(BaseModel):
     transparency: str | None = None
     guard: GuardReport
     provenance: Provenance
+    thread_id: str | None = None
+    """The conversation this answer belongs to; pass it back to continue."""

@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     retention_days: Annotated[int, Field(ge=1)] = 365
     """Conversations and audit details older than this are purged by `polku retention purge`."""
 
+    slack_app_token: SecretStr | None = None
+    """App-level token (``xapp-…``, scope ``connections:write``) for `polku slack socket` (Socket Mode)."""
+
+    slack_dedupe_size: Annotated[int, Field(ge=16, le=1_000_000)] = 4096
+    """How many recent Slack deliveries (event ids, trigger ids) each Slack app remembers to drop retries."""
+
     tombstone_salt: SecretStr = SecretStr("dev-tombstone-salt")
     """Salt of the erasure tombstones (SHA-256 of salt + normalised e-mail); keep it stable and secret."""
 

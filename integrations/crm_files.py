@@ -30,19 +30,20 @@ from copilot.domain import (
     OpportunityStage,
     PersonalisationLevel,
     Purpose,
+    StrEnum,
 )
 from copilot.errors import PolkuError
 from copilot.store import models as m
 from copilot.store.db import Database
 from copilot.store.repo import dsar as dsar_repo
 from copilot.store.repo import records
-from copilot.trust.subject import tombstone_key
+from copilot.trust.subject import Identifiers, tombstone_key
 
 TABLES: dict[str, Table] = {t.name: t for t in m.Base.metadata.sorted_tables}
 ORDER = [t.name for t in m.Base.metadata.sorted_tables]  # parents before children
 
 # Columns whose values come from the domain vocabulary.
-ENUMS: dict[tuple[str, str], type] = {
+ENUMS: dict[tuple[str, str], type[StrEnum]] = {
     ("leads", "stage"): LifecycleStage,
     ("leads", "status"): LeadStatus,
     ("leads", "dead_reason"): DeadReason,
@@ -238,28 +239,55 @@ def import_files(db: Database, paths: list[Path], *, tombstone_salt: str | None 
 
 
 def _drop_erased(clean: dict[str, list[dict[str, Any]]], tombstones: set[str], salt: str) -> int:
-    """Remove the rows of tombstoned contacts and of everything that hangs off them; returns how many."""
-    if not tombstones or not clean.get("contacts"):
+    """Remove the rows of tombstoned contacts and of everything that hangs off them; returns how many.
+
+    An old export also names the person in rows that stay (the account's notes, a deal's name, a
+    colleague's ticket): the erased contact's own row in the file says who they were, so those texts
+    are redacted here exactly as the erasure redacted them in the store.
+    """
+    people = [
+        Identifiers(contact_id=row["id"], email=row["email"], first_name=row["first_name"],
+                    last_name=row["last_name"], phone=row.get("phone"))
+        for row in clean.get("contacts", [])
+        if tombstones and tombstone_key(str(row.get("email") or ""), salt) in tombstones
+    ]
+    if not people:
         return 0
-    gone: dict[str, set[Any]] = {}
+    gone: dict[str, set[Any]] = {"contacts": {p.contact_id for p in people}}
     dropped = 0
     for table in ORDER:  # parents first, so a child sees its parent's verdict
-        rows = clean.get(table)
-        if not rows:
-            continue
-        refs = [(fk.parent.name, fk.column.table.name) for fk in TABLES[table].foreign_keys]
-        if "contact_id" in TABLES[table].c and ("contact_id", "contacts") not in refs:
-            refs.append(("contact_id", "contacts"))  # the audit log names contacts without a foreign key
+        refs = _contact_refs(table)
         keep = []
-        for row in rows:
-            erased = table == "contacts" and tombstone_key(str(row.get("email") or ""), salt) in tombstones
-            if erased or any(row.get(col) is not None and row.get(col) in gone.get(ref, ()) for col, ref in refs):
+        for row in clean.get(table, []):
+            if _acted_by(row, gone["contacts"]) or any(
+                row.get(col) is not None and row.get(col) in gone.get(ref, ()) for col, ref in refs
+            ):
                 gone.setdefault(table, set()).add(row.get("id"))
                 dropped += 1
             else:
                 keep.append(row)
         clean[table] = keep
+    for rows in clean.values():
+        for row in rows:
+            for person in people:
+                row.update({k: person.redact_json(v) for k, v in row.items() if isinstance(v, str | dict | list)})
     return dropped
+
+
+def _acted_by(row: dict[str, Any], contact_ids: set[Any]) -> bool:
+    """A conversation or audit row whose actor is the person ("con-1" or "customer:con-1")."""
+    actor = str(row.get("actor") or "")
+    return bool(actor) and actor.rsplit(":", 1)[-1] in contact_ids
+
+
+def _contact_refs(table: str) -> list[tuple[str, str]]:
+    """(column, referenced table) pairs through which a row of ``table`` depends on someone."""
+    refs = [(fk.parent.name, fk.column.table.name) for fk in TABLES[table].foreign_keys]
+    if "contact_id" in TABLES[table].c and ("contact_id", "contacts") not in refs:
+        refs.append(("contact_id", "contacts"))  # the audit log names contacts without a foreign key
+    if table == "contacts":
+        refs.append(("id", "contacts"))
+    return refs
 
 
 def export_all(db: Database, directory: Path) -> dict[str, int]:

@@ -25,7 +25,9 @@ class Embedder(Protocol):
     """Turns passages and queries into L2-normalised float32 vectors of ``dim`` dimensions."""
 
     model_id: str
-    dim: int
+
+    @property
+    def dim(self) -> int: ...
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
 

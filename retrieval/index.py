@@ -3,16 +3,19 @@
 Brute force over a float32 matrix is ~2-4 ms at 50k x 384 on one core and makes metadata filters
 free: a filter becomes a boolean mask over rows (pre-computed per field value), applied to the
 scores, instead of Chroma ``where`` clauses that made queries ~10x slower. Chroma stays the durable
-store; this index is rebuilt from it on start and kept in step on every write.
+store; this index is loaded from its snapshot (or rebuilt from Chroma when that is stale) on start
+and kept in step on every write.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import bm25s
 import numpy as np
 
+from retrieval import snapshot
 from retrieval.models import FILTER_FIELDS, Chunk, SearchFilters
 from retrieval.store import ChromaStore
 from retrieval.textproc import tokenize
@@ -39,13 +42,43 @@ class HybridIndex:
     _terms: dict[str, list[str]] = field(default_factory=dict)
     _dirty: bool = True
 
+    snapshot_dir: Path | None = None
+    """Where the on-disk snapshot lives (see ``retrieval.snapshot``); None keeps none."""
+    _generation: str | None = None
+    """The store's generation this index's contents match (set on open and by our own writes)."""
+    _saved: str | None = None
+
     @classmethod
-    def open(cls, store: ChromaStore, dim: int) -> HybridIndex:
-        """Load every chunk from the store and build the in-memory structures."""
-        index = cls(store=store, dim=dim)
+    def open(cls, store: ChromaStore, dim: int, snapshot_dir: Path | None = None) -> HybridIndex:
+        """The index of everything in the store: from the snapshot when it is current, otherwise
+        rebuilt from the store (and the snapshot rewritten)."""
+        index = cls(store=store, dim=dim, snapshot_dir=snapshot_dir)
+        marker = store.marker()  # read before the rows: a write during the rebuild leaves it stale
+        frozen = snapshot.load(snapshot_dir, marker, dim) if snapshot_dir else None
+        if frozen is not None:
+            index._adopt(frozen)
+            index._generation = index._saved = marker.generation
+            return index
         for chunk, vec in store.iter_all():
             index._put(chunk, vec)
+        index._generation = marker.generation or store.touch()
+        index.save_snapshot()
         return index
+
+    def save_snapshot(self) -> None:
+        """Write the snapshot if this index has one and it changed since the last write."""
+        if self.snapshot_dir is None or self._generation is None or self._saved == self._generation:
+            return
+        self._freeze()
+        frozen = snapshot.Frozen(self._rows, self._matrix, self._bm25)
+        snapshot.save(self.snapshot_dir, frozen, snapshot.Marker(len(self._rows), self._generation), self.dim)
+        self._saved = self._generation
+
+    def _adopt(self, frozen: snapshot.Frozen) -> None:
+        self._chunks = {c.id: c for c in frozen.chunks}
+        self._vecs = {c.id: frozen.matrix[i] for i, c in enumerate(frozen.chunks)}
+        self._rows, self._matrix, self._bm25 = list(frozen.chunks), frozen.matrix, frozen.bm25
+        self._derive()
 
     # --- writes -------------------------------------------------------------------------------
     def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
@@ -53,7 +86,7 @@ class HybridIndex:
         if not chunks:
             return
         if self.store is not None:
-            self.store.upsert(chunks, vectors)
+            self._generation = self.store.upsert(chunks, vectors)
         for chunk, vec in zip(chunks, vectors, strict=True):
             self._put(chunk, vec)
 
@@ -62,7 +95,7 @@ class HybridIndex:
         if not ids:
             return
         if self.store is not None:
-            self.store.delete(ids)
+            self._generation = self.store.delete(ids)
         for cid in ids:
             self._chunks.pop(cid, None)
             self._vecs.pop(cid, None)
@@ -72,7 +105,7 @@ class HybridIndex:
     def _put(self, chunk: Chunk, vec: np.ndarray) -> None:
         self._chunks[chunk.id] = chunk
         self._vecs[chunk.id] = np.asarray(vec, np.float32)
-        self._terms[chunk.id] = tokenize(chunk.embed_text(), chunk.meta.get("language"))
+        self._terms.pop(chunk.id, None)  # tokenised on the next freeze
         self._dirty = True
 
     # --- reads --------------------------------------------------------------------------------
@@ -97,19 +130,64 @@ class HybridIndex:
         ids = list(self._chunks)
         self._rows = [self._chunks[i] for i in ids]
         self._matrix = np.stack([self._vecs[i] for i in ids]) if ids else np.zeros((0, self.dim), np.float32)
-        self._bm25: bm25s.BM25 | None = None
+        self._bm25 = None
         if ids:
+            for i in ids:
+                if i not in self._terms:
+                    self._terms[i] = tokenize(self._chunks[i].embed_text(), self._chunks[i].meta.get("language"))
             self._bm25 = bm25s.BM25()
             # An empty term list would break bm25s' vocabulary; a placeholder keeps rows aligned.
             self._bm25.index([self._terms[i] or ["\u2205"] for i in ids], show_progress=False)
+        self._derive()
+
+    def _derive(self) -> None:
+        """Filter columns and translation twins of the frozen rows."""
         self._columns = {name: np.array([_value(c, name) for c in self._rows], dtype=object) for name in FILTER_FIELDS}
         self._masks: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+        self._twins: dict[tuple[str, str], np.ndarray] = {}
+        pairs: dict[tuple[str, str], list[int]] = {}
+        for row, chunk in enumerate(self._rows):
+            if chunk.meta.get("pair_id"):
+                pairs.setdefault((str(chunk.meta["pair_id"]), _value(chunk, "language")), []).append(row)
+        self._twins = {key: np.array(rows) for key, rows in pairs.items()}
         self._dirty = False
 
-    def mask(self, filters: SearchFilters | None) -> np.ndarray | None:
-        """Boolean row mask for the filters (None when nothing is filtered); memoised per filter."""
+    def has_pairs(self) -> bool:
+        """Whether any chunk belongs to a translation pair (content modules written in fi and en)."""
         self._freeze()
-        active = filters.active() if filters else {}
+        return bool(self._twins)
+
+    def to_languages(
+        self, ranked: Ranked, languages: list[str], mask: np.ndarray | None, preference: np.ndarray
+    ) -> Ranked:
+        """Map each row to the requested languages, best-first and without repeats: a row already in
+        one stays; a row of another language is replaced by the ``preference``-best chunk of its
+        translation twin (a row with no allowed twin drops out)."""
+        self._freeze()
+        lang = self._columns["language"]
+        out: list[int] = []
+        seen: set[int] = set()
+        for row in ranked.rows.tolist():
+            if lang[row] in languages:
+                target = row if mask is None or mask[row] else -1
+            else:
+                pair = self._rows[row].meta.get("pair_id")
+                found = [self._twins.get((str(pair), w)) for w in languages] if pair else []
+                rows = np.concatenate([f for f in found if f is not None] or [np.zeros(0, int)])
+                if mask is not None:
+                    rows = rows[mask[rows]]
+                target = int(rows[np.argmax(preference[rows])]) if len(rows) else -1
+            if target >= 0 and target not in seen:
+                seen.add(target)
+                out.append(target)
+        rows_out = np.array(out, dtype=int)
+        return Ranked(rows_out, preference[rows_out] if len(rows_out) else np.zeros(0))
+
+    def mask(self, filters: SearchFilters | None, *, without: str | None = None) -> np.ndarray | None:
+        """Boolean row mask for the filters (None when nothing is filtered); memoised per filter.
+        ``without`` leaves one field unfiltered (e.g. language, to search across translations)."""
+        self._freeze()
+        active = {k: v for k, v in (filters.active() if filters else {}).items() if k != without}
         if not active:
             return None
         mask = np.ones(len(self._rows), bool)
@@ -123,21 +201,31 @@ class HybridIndex:
             mask &= self._masks[key]
         return mask
 
-    def dense(self, qvec: np.ndarray, mask: np.ndarray | None, n: int) -> Ranked:
-        """Top ``n`` rows by cosine similarity (vectors are normalised)."""
+    def similarities(self, qvec: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every row to the query vector (vectors are normalised)."""
+        self._freeze()
+        return self._matrix @ qvec.astype(np.float32)
+
+    def dense(self, qvec: np.ndarray, mask: np.ndarray | None, n: int, *, scores: np.ndarray | None = None) -> Ranked:
+        """Top ``n`` rows by cosine similarity (``scores`` when already computed)."""
         self._freeze()
         if not self._rows:
             return Ranked(np.zeros(0, int), np.zeros(0))
-        scores = self._matrix @ qvec.astype(np.float32)
-        return _top(scores, mask, n, floor=-2.0)
+        return _top(self.similarities(qvec) if scores is None else scores, mask, n, floor=-2.0)
 
-    def keyword(self, terms: list[str], mask: np.ndarray | None, n: int) -> Ranked:
+    def keyword_scores(self, terms: list[str]) -> np.ndarray:
+        """BM25 score of every row (zeros when nothing is indexed or no term is given)."""
+        self._freeze()
+        if self._bm25 is None or not terms:
+            return np.zeros(len(self._rows), np.float32)
+        return np.asarray(self._bm25.get_scores(terms), np.float32)
+
+    def keyword(self, terms: list[str], mask: np.ndarray | None, n: int, *, scores: np.ndarray | None = None) -> Ranked:
         """Top ``n`` rows by BM25 (rows with no shared term are left out)."""
         self._freeze()
         if self._bm25 is None or not terms:
             return Ranked(np.zeros(0, int), np.zeros(0))
-        scores = np.asarray(self._bm25.get_scores(terms), np.float32)
-        return _top(scores, mask, n, floor=0.0)
+        return _top(self.keyword_scores(terms) if scores is None else scores, mask, n, floor=0.0)
 
 
 def _top(scores: np.ndarray, mask: np.ndarray | None, n: int, *, floor: float) -> Ranked:

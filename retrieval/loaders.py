@@ -96,7 +96,8 @@ def _pdf(path: Path) -> Document:
     text = "\n\n".join(f"## page {i}\n\n{body.strip()}" for i, body in enumerate(pages, 1) if body.strip())
     if not text:
         raise LoadError("PDF has no extractable text")
-    title = str((reader.metadata or {}).get("/Title") or path.stem)
+    info: dict[str, Any] = dict(reader.metadata or {})
+    title = str(info.get("/Title") or path.stem)
     return Document(text=text, title=title, markdown=True)
 
 

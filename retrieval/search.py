@@ -27,6 +27,9 @@ class FusionConfig:
     cross_lingual_keyword_factor: float = 0.3
     candidates: int = 100
     """How deep each retriever's list goes into the fusion."""
+    translations: Literal["off", "cross", "always"] = "cross"
+    """Search translation pairs across languages: ``cross`` when the question's language is not among
+    the filtered languages, ``always`` whenever a language filter is set."""
 
 
 def search_index(
@@ -46,15 +49,33 @@ def search_index(
     mask = index.mask(filters)
     if mask is not None and not mask.any():
         return []
+    wanted = (filters.active() if filters else {}).get("language")
+    across = wanted is not None and _across(index, query, lang, wanted, cfg)
+    # Across translations the language filter is lifted for retrieval and re-applied by mapping each
+    # hit to its twin: a Finnish question finds the English module through the Finnish one.
+    wide = index.mask(filters, without="language") if across else mask
     lists: list[tuple[Ranked, float]] = []
+    preference: np.ndarray | None = None
     if mode in ("hybrid", "dense"):
         vec = qvec if qvec is not None else embedder.embed_query(query)
-        lists.append((index.dense(vec, mask, cfg.candidates), cfg.dense_weight))
+        preference = index.similarities(vec)
+        lists.append((index.dense(vec, wide, cfg.candidates, scores=preference), cfg.dense_weight))
     if mode in ("hybrid", "keyword"):
         terms = tokenize_query(query, lang)
-        lists.append((index.keyword(terms, mask, cfg.candidates), _keyword_weight(query, lang, filters, cfg)))
+        kw = index.keyword_scores(terms)
+        weight = cfg.keyword_weight if across else _keyword_weight(query, lang, filters, cfg)
+        lists.append((index.keyword(terms, wide, cfg.candidates, scores=kw), weight))
+        preference = kw if preference is None else preference
+    if across and wanted is not None and preference is not None:
+        lists = [(index.to_languages(ranked, wanted, mask, preference), w) for ranked, w in lists]
     fused = rrf(lists, cfg.rrf_k) if mode == "hybrid" else _single(lists[0][0])
     return [to_hit(index.chunk(row), score) for row, score in fused[:k]]
+
+
+def _across(index: HybridIndex, query: str, lang: str | None, wanted: list[str], cfg: FusionConfig) -> bool:
+    if cfg.translations == "off" or not index.has_pairs():
+        return False
+    return cfg.translations == "always" or (lang or guess_language(query)) not in wanted
 
 
 def _keyword_weight(query: str, lang: str | None, filters: SearchFilters | None, cfg: FusionConfig) -> float:

@@ -25,20 +25,23 @@ from retrieval.search import FusionConfig, Mode, search_index
 from retrieval.store import ChromaStore, chroma_client
 
 MAX_K = 50
+SNAPSHOT_DIR = "retrieval-snapshot"
+"""Under ``settings.data_dir``: the index snapshot, rewritten after every ingest that changed something."""
 
 
 def embedder(ctx: AppContext) -> CachedEmbedder:
     """The context's embedder (built on first use)."""
-    return ctx.adapter("retrieval.embedder", lambda c: build_embedder(c.settings))  # type: ignore[no-any-return]
+    return ctx.adapter("retrieval.embedder", lambda c: build_embedder(c.settings))
 
 
 def index(ctx: AppContext) -> HybridIndex:
-    """The context's hybrid index, loaded from Chroma on first use."""
+    """The context's hybrid index, loaded on first use from its snapshot (or Chroma when stale)."""
 
     def build(c: AppContext) -> HybridIndex:
-        return HybridIndex.open(ChromaStore(chroma_client(c.settings)), embedder(c).dim)
+        store = ChromaStore(chroma_client(c.settings))
+        return HybridIndex.open(store, embedder(c).dim, snapshot_dir=c.settings.data_dir / SNAPSHOT_DIR)
 
-    return ctx.adapter("retrieval.index", build)  # type: ignore[no-any-return]
+    return ctx.adapter("retrieval.index", build)
 
 
 def search(
@@ -77,7 +80,10 @@ def account_history(
 
 def ingest(ctx: AppContext, paths: Sequence[Path]) -> IngestSummary:
     """Ingest files and folders incrementally (see ``retrieval.ingest``)."""
-    return ingest_paths(index(ctx), embedder(ctx), paths)
+    idx = index(ctx)
+    summary = ingest_paths(idx, embedder(ctx), paths)
+    idx.save_snapshot()
+    return summary
 
 
 def ingest_store_modules(ctx: AppContext) -> IngestSummary:
@@ -101,4 +107,7 @@ def ingest_store_modules(ctx: AppContext) -> IngestSummary:
             )
             for m in list_modules(session)
         ]
-    return ingest_modules(index(ctx), embedder(ctx), modules)
+    idx = index(ctx)
+    summary = ingest_modules(idx, embedder(ctx), modules)
+    idx.save_snapshot()
+    return summary

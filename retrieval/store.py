@@ -8,6 +8,7 @@ vectors; its default embedding function would try to download a model.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
@@ -17,9 +18,11 @@ import numpy as np
 from copilot.errors import PolkuError
 from copilot.settings import Settings
 from retrieval.models import Chunk
+from retrieval.snapshot import Marker
 
 COLLECTION = "polku_chunks"
 _PAGE = 5000
+_GENERATION = "polku_generation"
 _FIELDS = ("source_id", "location", "title", "heading", "start", "end", "content_hash")
 
 
@@ -48,10 +51,12 @@ class ChromaStore:
     """Upsert, delete and page through every stored chunk with its vector."""
 
     def __init__(self, client: Any, name: str = COLLECTION) -> None:
+        self._client, self._name = client, name
         self._col = client.get_or_create_collection(name, embedding_function=None, metadata={"hnsw:space": "cosine"})
 
-    def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Write chunks and their vectors (batched under Chroma's maximum batch size)."""
+    def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> str:
+        """Write chunks and their vectors (batched under Chroma's maximum batch size); returns the
+        collection's new generation."""
         for i in range(0, len(chunks), _PAGE):
             part = chunks[i : i + _PAGE]
             self._col.upsert(
@@ -60,14 +65,30 @@ class ChromaStore:
                 documents=[c.text for c in part],
                 metadatas=[_to_meta(c) for c in part],
             )
+        return self.touch()
 
-    def delete(self, ids: list[str]) -> None:
-        """Remove chunks by id."""
+    def delete(self, ids: list[str]) -> str:
+        """Remove chunks by id; returns the collection's new generation."""
         for i in range(0, len(ids), _PAGE):
             self._col.delete(ids=ids[i : i + _PAGE])
+        return self.touch()
 
     def count(self) -> int:
         return int(self._col.count())
+
+    def touch(self) -> str:
+        """Give the collection a new generation token: snapshots of its earlier state go stale."""
+        generation = uuid.uuid4().hex
+        # Only our key: Chroma refuses metadata that restates the (fixed) distance function.
+        self._col.modify(metadata={_GENERATION: generation})
+        return generation
+
+    def marker(self) -> Marker:
+        """The collection's count and generation, against which a snapshot is validated."""
+        # Fetched anew: the collection object caches the metadata it was opened with.
+        meta = self._client.get_collection(self._name, embedding_function=None).metadata
+        generation = (meta or {}).get(_GENERATION)
+        return Marker(self.count(), str(generation) if generation else None)
 
     def iter_all(self) -> Iterator[tuple[Chunk, np.ndarray]]:
         """Every stored chunk with its vector, page by page."""

@@ -43,12 +43,16 @@ def shared_cache_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="polku-test-cache-"))
 
 
-def make_index(tmp: Path, *, fresh_cache: bool = False) -> tuple[HybridIndex, CachedEmbedder, CountingEmbedder]:
-    """A real Chroma directory under ``tmp`` and a cached, counting embedder."""
+def make_index(
+    tmp: Path, *, fresh_cache: bool = False, snapshot: bool = False
+) -> tuple[HybridIndex, CachedEmbedder, CountingEmbedder]:
+    """A real Chroma directory under ``tmp`` and a cached, counting embedder (and with ``snapshot``
+    an index snapshot under ``tmp / "snapshot"``)."""
     import chromadb
     from chromadb.config import Settings
 
     client = chromadb.PersistentClient(path=str(tmp / "chroma"), settings=Settings(anonymized_telemetry=False))
     counting = CountingEmbedder()
     embedder = CachedEmbedder(counting, tmp / "cache" if fresh_cache else shared_cache_dir())
-    return HybridIndex.open(ChromaStore(client), embedder.dim), embedder, counting
+    snapshot_dir = tmp / "snapshot" if snapshot else None
+    return HybridIndex.open(ChromaStore(client), embedder.dim, snapshot_dir=snapshot_dir), embedder, counting

@@ -64,6 +64,36 @@ def bgnbd_loglik_terms(r: float, alpha: float, a: float, b: float,
     return a12[inv] + np.logaddexp(a3, a4)
 
 
+def _bgnbd_value_grad(theta: np.ndarray, w: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
+                      xu: np.ndarray, inv: np.ndarray) -> tuple[float, np.ndarray]:
+    """Weighted negative log-likelihood and its analytic gradient in log-parameters.
+
+    The gradient replaces scipy's finite differences (5 likelihood evaluations per step): on 100,000
+    customers that was ~860 evaluations per fit instead of ~60.
+    """
+    r, alpha, a, b = np.exp(theta)
+    pos = xu > 0
+    bx1 = np.where(pos, b + xu - 1, 1.0)
+    a12 = (special.gammaln(r + xu) - special.gammaln(r) + r * np.log(alpha) + special.gammaln(a + b)
+           + special.gammaln(b + xu) - special.gammaln(b) - special.gammaln(a + b + xu))
+    log_ab = np.where(pos, np.log(a) - np.log(bx1), -np.inf)
+    lT, lt = np.log(alpha + T), np.log(alpha + t_x)
+    a3 = -(r + x) * lT
+    a4 = log_ab[inv] - (r + x) * lt
+    ll = np.logaddexp(a3, a4)
+    value = -float(w @ (a12[inv] + ll))
+    if not np.isfinite(value):
+        return 1e300, np.zeros(4)
+    w3, w4 = np.exp(a3 - ll), np.exp(a4 - ll)
+    dig_ab, dig_abx = special.digamma(a + b), special.digamma(a + b + xu)
+    d_r = (special.digamma(r + xu) - special.digamma(r))[inv] + np.log(alpha) - w3 * lT - w4 * lt
+    d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
+    d_a = (dig_ab - dig_abx)[inv] + w4 / a
+    d_b = (dig_ab + special.digamma(b + xu) - special.digamma(b) - dig_abx)[inv] - w4 / bx1[inv]
+    grad = -np.array([w @ d_r * r, w @ d_alpha * alpha, w @ d_a * a, w @ d_b * b])
+    return value, grad
+
+
 def fit_bgnbd(x: object, t_x: object, T: object, *, weights: object | None = None) -> BgNbdParams:
     """Maximum-likelihood BG/NBD parameters (optimised on log scale, Nelder-Mead then BFGS polish)."""
     xs, ts, Ts = _as_arrays(x, t_x, T)
@@ -76,25 +106,27 @@ def fit_bgnbd(x: object, t_x: object, T: object, *, weights: object | None = Non
     if len(rows) < 0.8 * len(xs):
         w = np.bincount(inv.ravel(), weights=w)
         xs, ts, Ts = rows[:, 0].copy(), rows[:, 1].copy(), rows[:, 2].copy()
+    # x takes few distinct values: the gamma functions are computed once per value, then indexed
+    xu, x_inv = np.unique(xs, return_inverse=True)
 
-    def nll(theta: np.ndarray) -> float:
-        r, alpha, a, b = np.exp(theta)
-        value = -(w * bgnbd_loglik_terms(r, alpha, a, b, xs, ts, Ts)).sum()
-        return float(value) if np.isfinite(value) else 1e300
+    def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        return _bgnbd_value_grad(theta, w, xs, ts, Ts, xu, x_inv)
 
-    res = _minimise(nll, np.log([1.0, max(Ts.mean(), 1e-3), 1.0, 1.0]))
+    res = _minimise(fun, np.log([1.0, max(Ts.mean(), 1e-3), 1.0, 1.0]))
     r, alpha, a, b = (float(v) for v in np.exp(res.x))
     return BgNbdParams(r=r, alpha=alpha, a=a, b=b, log_likelihood=-float(res.fun), n_customers=n_customers)
 
 
-def _minimise(nll: Callable[[np.ndarray], float], start: np.ndarray) -> optimize.OptimizeResult:
-    """BFGS on log-parameters (fast); Nelder-Mead then BFGS when BFGS alone does not converge."""
-    res = optimize.minimize(nll, start, method="BFGS")
+def _minimise(fun: Callable[[np.ndarray], tuple[float, np.ndarray]], start: np.ndarray) -> optimize.OptimizeResult:
+    """BFGS with the analytic gradient on log-parameters; Nelder-Mead then BFGS when BFGS alone does not
+    converge."""
+    res = optimize.minimize(fun, start, method="BFGS", jac=True)
     # status 2 is "precision loss": on large data BFGS stops at the optimum without meeting gtol
     if (res.success or res.status == 2) and np.isfinite(res.fun) and res.fun < 1e299:
         return res
-    res = optimize.minimize(nll, start, method="Nelder-Mead", options={"maxiter": 4000, "maxfev": 8000})
-    polished = optimize.minimize(nll, res.x, method="BFGS")
+    res = optimize.minimize(lambda th: fun(th)[0], start, method="Nelder-Mead",
+                            options={"maxiter": 4000, "maxfev": 8000})
+    polished = optimize.minimize(fun, res.x, method="BFGS", jac=True)
     best = polished if polished.fun <= res.fun else res
     if not np.isfinite(best.fun) or best.fun >= 1e299:
         raise PolkuError("invalid", "the model could not be fitted to this history (no finite likelihood)")
@@ -156,12 +188,21 @@ def fit_gamma_gamma(x: object, zbar: object) -> GammaGammaParams:
     """Gamma-Gamma spend model on customers with at least one repeat transaction."""
     xs, zs = _spend_arrays(x, zbar)
 
-    def nll(theta: np.ndarray) -> float:
-        p, q, g = np.exp(theta)
-        value = -gamma_gamma_loglik_terms(p, q, g, xs, zs).sum()
-        return float(value) if np.isfinite(value) else 1e300
+    lx, lz = np.log(xs), np.log(zs)
 
-    res = _minimise(nll, np.log([1.0, 1.0, max(zs.mean(), 1e-3)]))
+    def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        p, q, g = np.exp(theta)
+        value = -float(gamma_gamma_loglik_terms(p, q, g, xs, zs).sum())
+        if not np.isfinite(value):
+            return 1e300, np.zeros(3)
+        px, lgxz = p * xs, np.log(g + xs * zs)
+        dig = special.digamma(px + q)
+        d_p = (xs * (dig - special.digamma(px) + lz + lx - lgxz)).sum()
+        d_q = (dig - special.digamma(q) + np.log(g) - lgxz).sum()
+        d_g = (q / g - (px + q) / (g + xs * zs)).sum()
+        return value, -np.array([d_p * p, d_q * q, d_g * g])
+
+    res = _minimise(fun, np.log([1.0, 1.0, max(zs.mean(), 1e-3)]))
     p, q, g = (float(v) for v in np.exp(res.x))
     return GammaGammaParams(p=p, q=q, gamma=g, log_likelihood=-float(res.fun), n_customers=int(xs.size))
 

@@ -41,6 +41,26 @@ class Frames:
     tickets: pd.DataFrame = field(default_factory=pd.DataFrame)
     surveys: pd.DataFrame = field(default_factory=pd.DataFrame)
     opportunities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    _codes: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)
+
+    def account_codes(self, name: str, ids: pd.Index) -> np.ndarray:
+        """Per row of frame ``name``: the position of its account in ``ids`` (−1 when not there).
+
+        Grouping by these integers instead of the id strings is what makes scoring a big store fast;
+        the string look-up happens once per frame and is cached here.
+        """
+        df = getattr(self, name)
+        acc = pd.Index(self.accounts["account_id"]) if "account_id" in self.accounts.columns else pd.Index([])
+        cached = self._codes.get(name)
+        if cached is None or cached[0] != id(df):
+            cached = (id(df), acc.get_indexer(df["account_id"]))
+            self._codes[name] = cached
+        pos = acc.get_indexer(ids)
+        if (pos < 0).any():  # ids beyond the accounts frame: look the strings up directly
+            return ids.get_indexer(df["account_id"])
+        lut = np.full(len(acc) + 1, -1)
+        lut[pos] = np.arange(len(ids))
+        return lut[cached[1]]
 
 
 def load(session: Session, *, account_ids: list[str] | None = None, owner: str | None = None,
@@ -78,53 +98,81 @@ def customers_at(contracts: pd.DataFrame, as_of: datetime) -> pd.Index:
     return o.index[alive.to_numpy()]
 
 
+def _by(keys: np.ndarray, mask: np.ndarray, values: pd.Series | np.ndarray, n: int, how: str) -> np.ndarray:
+    """Aggregate ``values[mask]`` per integer key (0..n-1); NaN (NaT) where a key has no rows."""
+    m = mask & (keys >= 0)
+    v = pd.Series(np.asarray(values)[m])
+    g = v.groupby(keys[m], sort=True)
+    out = g.size() if how == "size" else getattr(g, how)()
+    return out.reindex(pd.RangeIndex(n)).to_numpy()
+
+
 def churn_features(f: Frames, as_of: datetime, account_ids: pd.Index | list[str] | None = None) -> pd.DataFrame:
     """One row per account: usage, tickets and sentiment, payments, order trend, NPS, contract."""
     ids = pd.Index(f.accounts["account_id"] if account_ids is None else account_ids, name="account_id")
+    n = len(ids)
     out = pd.DataFrame(index=ids)
     acc = f.accounts.set_index("account_id")
     out["size"] = acc["size"].reindex(ids).fillna("small").astype(str)
     out["industry"] = acc["industry"].reindex(ids).fillna("other").astype(str)
     t = pd.Timestamp(as_of)
-    u = f.usage[f.usage["week_start"] <= t] if not f.usage.empty else f.usage
+    u = f.usage
     if not u.empty:
-        recent, prior = u[u["week_start"] > t - timedelta(weeks=4)], u[(u["week_start"] <= t - timedelta(weeks=4))
-                                                                       & (u["week_start"] > t - timedelta(weeks=12))]
-        out["logins_4w"] = _mean_by(recent, "account_id", "logins")
-        out["usage_trend"] = np.log1p(out["logins_4w"]) - np.log1p(_mean_by(prior, "account_id", "logins"))
-        out["users_trend"] = (np.log1p(_mean_by(recent, "account_id", "active_users"))
-                              - np.log1p(_mean_by(prior, "account_id", "active_users")))
-        out["session_min_4w"] = _mean_by(recent, "account_id", "avg_session_min")
-        out["features_4w"] = _mean_by(recent, "account_id", "features_used")
+        k = f.account_codes("usage", ids)
+        wk = u["week_start"].to_numpy()
+        seen = wk <= t
+        recent = seen & (wk > t - timedelta(weeks=4))
+        prior = seen & (wk <= t - timedelta(weeks=4)) & (wk > t - timedelta(weeks=12))
+        if seen.any():
+            logins_4w = _by(k, recent, u["logins"], n, "mean")
+            out["logins_4w"] = logins_4w
+            out["usage_trend"] = np.log1p(logins_4w) - np.log1p(_by(k, prior, u["logins"], n, "mean"))
+            out["users_trend"] = (np.log1p(_by(k, recent, u["active_users"], n, "mean"))
+                                  - np.log1p(_by(k, prior, u["active_users"], n, "mean")))
+            out["session_min_4w"] = _by(k, recent, u["avg_session_min"], n, "mean")
+            out["features_4w"] = _by(k, recent, u["features_used"], n, "mean")
     tk = f.tickets
     if not tk.empty:
-        tk = tk[(tk["opened_at"] <= t) & (tk["opened_at"] > t - timedelta(days=90))]
-        g = tk.groupby("account_id")
-        out["tickets_90d"] = g.size()
-        out["neg_tickets_90d"] = tk[tk["sentiment"] < -0.3].groupby("account_id").size()
-        out["sentiment_90d"] = g["sentiment"].mean()
-        out["urgent_90d"] = tk[tk["priority"].isin(["high", "urgent"])].groupby("account_id").size()
+        k = f.account_codes("tickets", ids)
+        opened = tk["opened_at"].to_numpy()
+        win = (opened <= t) & (opened > t - timedelta(days=90))
+        sent = tk["sentiment"].to_numpy(float)
+        out["tickets_90d"] = _by(k, win, sent, n, "size")
+        out["neg_tickets_90d"] = _by(k, win & (sent < -0.3), sent, n, "size")
+        out["sentiment_90d"] = _by(k, win, sent, n, "mean")
+        out["urgent_90d"] = _by(k, win & tk["priority"].isin(["high", "urgent"]).to_numpy(), sent, n, "size")
     o = f.orders
     if not o.empty:
-        o = o[(o["order_date"] <= t) & (o["status"] != "cancelled")]
-        year = o[o["order_date"] > t - timedelta(days=365)]
-        out["payment_delay"] = _mean_by(year, "account_id", "payment_delay_days")
-        out["late_share"] = (year.assign(late=year["payment_delay_days"] > 14).groupby("account_id")["late"].mean()
-                             if not year.empty else np.nan)
-        last6 = o[o["order_date"] > t - timedelta(days=182)].groupby("account_id")["amount"].sum()
-        prev6 = o[(o["order_date"] <= t - timedelta(days=182)) & (o["order_date"] > t - timedelta(days=365))
-                  ].groupby("account_id")["amount"].sum()
-        out["order_trend"] = np.log1p(last6.reindex(ids).fillna(0)) - np.log1p(prev6.reindex(ids).fillna(0))
-        out["days_since_order"] = (t - o.groupby("account_id")["order_date"].max()).dt.days
+        k = f.account_codes("orders", ids)
+        od = o["order_date"].to_numpy()
+        ok = (od <= t) & (o["status"] != "cancelled").to_numpy()
+        year = ok & (od > t - timedelta(days=365))
+        delay = o["payment_delay_days"]
+        out["payment_delay"] = _by(k, year, delay, n, "mean")
+        late = (delay > 14).to_numpy(float)
+        out["late_share"] = _by(k, year, late, n, "mean") if year.any() else np.nan
+        amount = o["amount"].to_numpy(float)
+        last6 = np.nan_to_num(_by(k, ok & (od > t - timedelta(days=182)), amount, n, "sum"))
+        prev6 = np.nan_to_num(_by(k, ok & (od <= t - timedelta(days=182)) & (od > t - timedelta(days=365)),
+                                  amount, n, "sum"))
+        out["order_trend"] = np.log1p(last6) - np.log1p(prev6)
+        last = pd.Series(_by(k, ok, od, n, "max"), index=ids)
+        out["days_since_order"] = (t - last).dt.days
     s = f.surveys
     if not s.empty:
-        nps = s[(s["kind"] == "nps") & (s["at"] <= t)].sort_values("at").groupby("account_id")["score"].last()
-        out["nps"] = nps
+        k = f.account_codes("surveys", ids)
+        at = s["at"].to_numpy()
+        order = np.argsort(at, kind="stable")
+        m = ((s["kind"] == "nps").to_numpy() & (at <= t))[order]
+        out["nps"] = _by(k[order], m, s["score"].to_numpy()[order], n, "last")
     c = f.contracts
     if not c.empty:
-        live = c[(c["start_date"] <= t) & (c["end_date"] >= t)]
-        out["log_annual_value"] = np.log1p(live.groupby("account_id")["annual_value"].sum())
-        out["tenure_years"] = (t - c[c["start_date"] <= t].groupby("account_id")["start_date"].min()).dt.days / 365.25
+        k = f.account_codes("contracts", ids)
+        start, end = c["start_date"].to_numpy(), c["end_date"].to_numpy()
+        live = (start <= t) & (end >= t)
+        out["log_annual_value"] = np.log1p(_by(k, live, c["annual_value"].to_numpy(float), n, "sum"))
+        first = pd.Series(_by(k, start <= t, start, n, "min"), index=ids)
+        out["tenure_years"] = (t - first).dt.days / 365.25
     for col in CHURN_NUMERIC:
         if col not in out.columns:
             out[col] = np.nan

@@ -58,22 +58,29 @@ def train_churn(f: Frames, now: datetime) -> mdl.ExplainableModel:
     return mdl.fit(X, y, numeric=CHURN_NUMERIC, categorical=CHURN_CATEGORICAL)
 
 
-def score_all(f: Frames, now: datetime, *, churn_model: mdl.ExplainableModel | None = None) -> pd.DataFrame:
-    """One row per account: lead_score, route, churn_probability, clv, tier, view (VIP/Standard/Risk)."""
+def score_all(f: Frames, now: datetime, *, churn_model: mdl.ExplainableModel | None = None,
+              allow_untrained: bool = False, clv_fit: ClvFit | None = None) -> pd.DataFrame:
+    """One row per account: lead_score, route, churn_probability, clv, tier, view (VIP/Standard/Risk).
+
+    Without ``churn_model`` the churn model is trained here, unless ``allow_untrained`` (the caller
+    already knows there is none to train); ``clv_fit`` reuses an ``account_clv`` result.
+    """
     out = f.accounts.set_index("account_id")[["name", "owner"]].copy()
     leads = lead_scores_by_account(f, now)
     out["lead_score"] = leads["lead_score"].reindex(out.index)
     out["route"] = leads["route"].reindex(out.index)
-    try:
-        model = churn_model or train_churn(f, now)
-    except PolkuError:  # a young or small store has too few churned customers to learn from
-        model = None
+    model = churn_model
+    if model is None and not allow_untrained:
+        try:
+            model = train_churn(f, now)
+        except PolkuError:  # a young or small store has too few churned customers to learn from
+            model = None
     if model is None:
         out["churn_probability"] = np.nan
     else:
         risk = churn.score(model, f, now).set_index("account_id")["churn_probability"]
         out["churn_probability"] = risk.reindex(out.index)
-    clv = account_clv(f, now).table["clv"]
+    clv = (clv_fit or account_clv(f, now)).table["clv"]
     out["clv"] = clv.reindex(out.index).fillna(0.0).round(2)
     out["tier"] = tiers.assign_tiers(out["clv"])
     out["view"] = tiers.simple_view(out["tier"], out["churn_probability"].fillna(0.0))

@@ -6,7 +6,7 @@ customer may read their own account card, without tier, scores or internal notes
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 from pydantic import BaseModel
@@ -17,7 +17,7 @@ from copilot.identity import Actor, Role
 from copilot.store.models import Account
 from copilot.store.repo import analytics
 from copilot.store.repo import crm_records as repo
-from tools import churn, features, leadscore, nba, predictive, scoring, tiers
+from tools import churn, features, leadscore, nba, predictive, scorecache, scoring, tiers
 from tools.funnel import FunnelMetrics
 from tools.funnel_data import funnel_metrics, margin_rate
 from tools.health import Onboarding, ReplyCompliance, SurveyPeriod, onboarding, reply_compliance, survey_scores
@@ -74,45 +74,57 @@ def _frames(ctx: AppContext, **kw: object) -> features.Frames:
         return features.load(s, **kw)  # type: ignore[arg-type]
 
 
-def score_all(ctx: AppContext, actor: Actor, *, now: datetime | None = None, limit: int | None = None) -> ScoreBoard:
-    require_staff(actor)
-    now = _naive(now)
+def _board(ctx: AppContext, now: datetime) -> pd.DataFrame:
+    """Every account scored at ``now`` exactly; refreshes the cached bundle (``polku score --all``)."""
+    mem = ctx.adapter("scoring_bundle", lambda _c: {})
+    current = mem.get("current")
+    if current is not None and current.as_of == now and current.key == scorecache._key(ctx, now):
+        return current.board.reset_index()
     f = _frames(ctx)
     if f.accounts.empty:
         raise PolkuError("not_found", "the store has no accounts; run `polku demo` or import a CRM first")
-    df = scoring.score_all(f, now)
+    return scorecache.refresh(ctx, f, now).board.reset_index()
+
+
+def score_all(ctx: AppContext, actor: Actor, *, now: datetime | None = None, limit: int | None = None) -> ScoreBoard:
+    require_staff(actor)
+    now = _naive(now)
+    df = _board(ctx, now)
     rows = [ScoreRow(**r) for r in df.head(limit).to_dict("records")] if limit != 0 else []
     return ScoreBoard(accounts=len(df), rows=rows, tiers=df["tier"].value_counts().to_dict(),
                       views=df["view"].value_counts().to_dict())
 
 
+def _live_churn(bundle: scorecache.Bundle, f: features.Frames, now: datetime) -> pd.Series:
+    """Churn probability at ``now`` of the frames' current customers, with today's cached model."""
+    if bundle.churn_model is None:
+        return pd.Series(dtype=float)
+    return churn.score(bundle.churn_model, f, now).set_index("account_id")["churn_probability"]
+
+
 def score_account(ctx: AppContext, actor: Actor, account_id: str, *, now: datetime | None = None) -> AccountScores:
+    """One account: its own rows only, the cached models; CLV and tier (percentiles) from the cached board."""
     require_staff(actor)
     now = _naive(now)
-    f = _frames(ctx)
-    acc = f.accounts[f.accounts["account_id"] == account_id]
-    if acc.empty:
+    bundle = scorecache.get(ctx, now)
+    if account_id not in bundle.board.index:
         raise not_found("account", account_id)
-    board = scoring.score_all(f, now).set_index("account_id").loc[account_id]
-    mine = f.leads[(f.leads["account_id"] == account_id) & f.leads["status"].isin(["no_action", "contacted"])]
+    board = bundle.board.loc[account_id]
+    with ctx.db.session() as s:
+        f = features.load(s, account_ids=[account_id])
+    mine = f.leads[f.leads["status"].isin(["no_action", "contacted"])]
     comps = leadscore.components(mine, f.events, now=now)
     scores = leadscore.score_frame(mine, f.events, now=now, comps=comps)
     lead_scores = [leadscore.explain(i, scores, comps) for i in mine["lead_id"]]
-    try:
-        conv_model, _ = predictive.train(f, now=now)
-        conversion = predictive.score(conv_model, f, now=now, leads=mine)
-    except PolkuError:
-        conversion = []
+    conversion = ([] if bundle.conversion_model is None
+                  else predictive.score(bundle.conversion_model, f, now=now, leads=mine))
     risk = None
-    if board["churn_probability"] is not None:
-        try:
-            model = scoring.train_churn(f, now)
-            risk = churn.explain(model, f, now, [account_id])[0]
-        except PolkuError:  # too little churn history to train on: the brief says so instead
-            risk = None
+    if bundle.churn_model is not None and account_id in features.customers_at(f.contracts, now):
+        risk = churn.explain(bundle.churn_model, f, now, [account_id])[0]
+    view = tiers.simple_view(pd.Series([board["tier"]]), pd.Series([risk.probability if risk else 0.0]))[0]
     return AccountScores(account_id=account_id, name=str(board["name"]), owner=str(board["owner"]), leads=lead_scores,
                          conversion=conversion, churn=risk, clv=float(board["clv"]), tier=str(board["tier"]),
-                         view=str(board["view"]))
+                         view=str(view))
 
 
 class TierReport(BaseModel):
@@ -125,7 +137,7 @@ class TierReport(BaseModel):
 
 def refresh_tiers(ctx: AppContext, actor: Actor, *, now: datetime | None = None, apply: bool = False) -> TierReport:
     require_staff(actor)
-    board = scoring.score_all(_frames(ctx), _naive(now))
+    board = _board(ctx, _naive(now))
     changed = 0
     if apply:
         if actor.role not in (Role.admin, Role.system, Role.sales, Role.support):
@@ -141,9 +153,8 @@ def refresh_tiers(ctx: AppContext, actor: Actor, *, now: datetime | None = None,
 
 
 def _signals(f: features.Frames, board: pd.DataFrame, now: datetime,
-             account_ids: list[str]) -> list[nba.AccountSignals]:
-    won = analytics_avg_deal(f)
-    b = board.set_index("account_id")
+             account_ids: list[str], won: float) -> list[nba.AccountSignals]:
+    b = board
     open_ = f.leads[f.leads["status"].isin(["no_action", "contacted"]) & f.leads["account_id"].isin(account_ids)]
     ls = leadscore.score_frame(open_, f.events, now=now).set_index("lead_id") if len(open_) else pd.DataFrame()
     out = []
@@ -171,27 +182,34 @@ def _signals(f: features.Frames, board: pd.DataFrame, now: datetime,
 
 
 def analytics_avg_deal(f: features.Frames) -> float:
-    opp = f.opportunities
-    won = opp[opp["stage"] == "won"]["amount"] if not opp.empty else pd.Series(dtype=float)
-    return float(won.mean()) if len(won) else 10_000.0
+    return scorecache.avg_deal(f.opportunities)
 
 
 def next_actions(ctx: AppContext, actor: Actor, *, account_id: str | None = None, owner: str | None = None,
                  now: datetime | None = None, limit: int = 20) -> list[nba.Action]:
+    """Loads only the account's (or the rep's accounts') rows; models and CLV come from the cached bundle."""
     require_staff(actor)
     if bool(account_id) == bool(owner):
         raise PolkuError("invalid", "give exactly one of an account id or an owner (rep id)")
     now = _naive(now)
-    f = _frames(ctx)
-    board = scoring.score_all(f, now)
+    bundle = scorecache.get(ctx, now)
     if account_id:
-        if account_id not in set(board["account_id"]):
+        if account_id not in bundle.board.index:
             raise not_found("account", account_id)
-        return nba.next_actions(_signals(f, board, now, [account_id])[0], now, limit=limit)
-    ids = board.loc[board["owner"] == owner, "account_id"].tolist()
-    if not ids:
-        raise PolkuError("not_found", f"rep {owner!r} owns no accounts")
-    return nba.for_owner(_signals(f, board, now, ids), owner or "", now, limit=limit)
+        ids = [account_id]
+    else:
+        ids = bundle.board.index[bundle.board["owner"] == owner].tolist()
+        if not ids:
+            raise PolkuError("not_found", f"rep {owner!r} owns no accounts")
+    with ctx.db.session() as s:
+        f = features.load(s, account_ids=ids)
+    board = bundle.board.loc[ids].copy()
+    live = _live_churn(bundle, f, now)
+    board["churn_probability"] = [None if pd.isna(v) else float(v) for v in live.reindex(board.index)]
+    signals = _signals(f, board, now, ids, bundle.avg_deal)
+    if account_id:
+        return nba.next_actions(signals[0], now, limit=limit)
+    return nba.for_owner(signals, owner or "", now, limit=limit)
 
 
 class FunnelReport(BaseModel):
@@ -202,7 +220,7 @@ class FunnelReport(BaseModel):
 
 
 def funnel(ctx: AppContext, actor: Actor, *, by: str = "channel", period: str | None = None,
-           now: datetime | None = None) -> FunnelReport:
+           now: datetime | None = None, _ltv: pd.Series | None = None) -> FunnelReport:
     require_staff(actor)
     if by not in ("channel", "campaign"):
         raise PolkuError("invalid", "group the funnel by 'channel' or 'campaign'")
@@ -212,11 +230,12 @@ def funnel(ctx: AppContext, actor: Actor, *, by: str = "channel", period: str | 
         camp, tch = analytics.campaigns(s), analytics.touches(s)
         leads, opps, orders = analytics.leads(s), analytics.opportunities(s), analytics.orders(s)
     rate = margin_rate(orders)
-    ltv = None
-    try:
-        ltv = scoring.account_clv(features.Frames(accounts=pd.DataFrame(), orders=orders), _naive(now)).table["clv"]
-    except PolkuError:
-        ltv = None
+    ltv = _ltv
+    if ltv is None:
+        try:
+            ltv = scoring.account_clv(features.Frames(accounts=pd.DataFrame(), orders=orders), _naive(now)).table["clv"]
+        except PolkuError:
+            ltv = None
     rows = funnel_metrics(camp, tch, leads, opps, by=by, margin=rate, ltv=ltv, period=period)
     return FunnelReport(by=by, period=period, rows=rows, margin_rate=rate)
 
@@ -262,12 +281,22 @@ class HealthBoard(BaseModel):
 def health_board(ctx: AppContext, actor: Actor, *, now: datetime | None = None, top: int = 10) -> HealthBoard:
     require_staff(actor)
     now = _naive(now)
-    f = _frames(ctx)
-    board = scoring.score_all(f, now)
+    bundle = scorecache.get(ctx, now)
+    board = bundle.board.reset_index()
     risky = board[board["churn_probability"].notna()].sort_values("churn_probability", ascending=False).head(top)
-    model = scoring.train_churn(f, now)
-    risks = churn.explain(model, f, now, risky["account_id"].tolist()) if len(risky) else []
+    with ctx.db.session() as s:
+        contracts, surveys = analytics.contracts(s), analytics.surveys(s)
+        tickets = analytics.tickets(s)
+        # onboarding looks at customers whose first contract started in the last 90 days only
+        first = (contracts.groupby("account_id")["start_date"].min() if not contracts.empty
+                 else pd.Series(dtype="datetime64[ns]"))
+        recent = first[first > pd.Timestamp(now) - timedelta(days=90)].index.tolist()
+        usage = analytics.usage(s, account_ids=recent)
+        ids = risky["account_id"].tolist()
+        small = features.load(s, account_ids=ids) if ids else None
+    risks = (churn.explain(bundle.churn_model, small, now, ids)
+             if ids and small is not None and bundle.churn_model is not None else [])
     tier_by = board.set_index("account_id")["tier"]
-    return HealthBoard(churn_risks=risks, onboarding=onboarding(f.contracts, f.usage, now),
-                       surveys=survey_scores(f.surveys), reply_compliance=reply_compliance(f.tickets, tier_by),
-                       funnel=funnel(ctx, actor, by="channel", period="Q", now=now).rows)
+    return HealthBoard(churn_risks=risks, onboarding=onboarding(contracts, usage, now),
+                       surveys=survey_scores(surveys), reply_compliance=reply_compliance(tickets, tier_by),
+                       funnel=funnel(ctx, actor, by="channel", period="Q", now=now, _ltv=bundle.clv).rows)

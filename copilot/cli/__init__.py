@@ -16,6 +16,8 @@ COMMAND_MODULES = [
     "copilot.cli.scores",
     "copilot.cli.serve",
     "copilot.cli.trust",
+    "copilot.cli.redteam",
+    "copilot.cli.slack",
 ]
 
 for _name in COMMAND_MODULES:

@@ -55,7 +55,7 @@ def tasks(
 
     report = run(eval_context(data_dir))
 
-    def render(r) -> None:  # type: ignore[no-untyped-def]
+    def render(r) -> None:
         table = Table(title=f"task evals: {r.passed}/{r.cases} passed ({r.pass_rate:.0%})")
         table.add_column("case")
         table.add_column("task")

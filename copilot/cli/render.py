@@ -53,14 +53,14 @@ def answer(console: Console, a: Answer | Blocked) -> None:
         console.print("[yellow]Hand-off to a person offered.[/yellow]")
 
 
-def brief(console: Console, b) -> None:  # type: ignore[no-untyped-def]
+def brief(console: Console, b) -> None:
     body = Text("\n".join(s.text for s in b.sections))
     body.append(f"\n\n→ {b.opening_line}", style="bold green")
     console.print(Panel(body, title=b.title, title_align="left"))
     console.print(f"[dim]audit {b.provenance.audit_id}; sources: {', '.join(h.id for h in b.sources[:6])}[/dim]")
 
 
-def variants(console: Console, v) -> None:  # type: ignore[no-untyped-def]
+def variants(console: Console, v) -> None:
     from copilot.results import Blocked as _Blocked
 
     if isinstance(v, _Blocked):

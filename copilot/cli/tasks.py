@@ -100,7 +100,7 @@ def campaign_cmd(
             ctx, req, actor=CLI_ACTOR, progress=lambda n, total: bar.update(task, completed=n, total=total)
         )
 
-    def show(r) -> None:  # type: ignore[no-untyped-def]
+    def show(r) -> None:
         console.print(f"wrote {r.written} drafts for {r.contacts} contacts to {r.out} in {r.seconds} s")
         for reason, count in sorted(r.skipped.items(), key=lambda kv: -kv[1]):
             console.print(f"  skipped {count}: {reason}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field
@@ -122,7 +122,7 @@ def decide(task: str, subject: Subject, policy: Policy | None = None) -> Decisio
     if task not in policy.tasks:
         raise ValueError(f"unknown task {task!r}")
     rule = policy.tasks[task]
-    base = {"task": task, "audience": rule.audience, "purpose": rule.purpose}
+    base: dict[str, Any] = {"task": task, "audience": rule.audience, "purpose": rule.purpose}
 
     if rule.audience == "visitor":
         return Decision(

@@ -200,7 +200,8 @@ def opt_out(ctx: AppContext, contact_id: str, purposes: list[Purpose] | tuple[Pu
             actor: Actor, via: str = "one-click opt-out link", now: datetime | None = None) -> OptOutResult:
     """One click: withdraw personalisation, e-mail marketing and site tracking together (all or nothing)."""
     at = _now(now)
-    withdrawn, already = [], []
+    withdrawn: list[Purpose] = []
+    already: list[Purpose] = []
     with ctx.db.session() as session:
         _contact(session, contact_id, actor)
         for purpose in dict.fromkeys(purposes):

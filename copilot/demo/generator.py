@@ -5,28 +5,29 @@ Given a seed and a reference time the same rows come out every time. Each accoun
 behaviour and lead conversion all follow from it, so the scoring models have real signal to find
 and churn looks the way the sources describe it (falling usage, unhappy tickets, late payments).
 
-Rows are generated table by table with numpy and written with executemany in batches, which is what
-makes 100,000 accounts fit in the two-minute budget.
+Rows are generated table by table as numpy columns (no per-row Python dicts or random calls) and
+written by ``bulk.BulkWriter`` with the driver's executemany / COPY, which is what makes 100,000
+accounts fit in the two-minute budget.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert
 
-from copilot.demo import activity, vocab
+from copilot.demo import activity, marketing, vocab
+from copilot.demo.bulk import BulkWriter, Frame, ids
 from copilot.demo.content import load_modules
 from copilot.store import models as m
 from copilot.store.db import Database
 from copilot.store.repo import admin
 
-BATCH = 20_000
-DAY = timedelta(days=1)
+US_PER_DAY = 86_400_000_000
+Rows = Iterator[tuple[Any, Frame | list[dict[str, Any]]]]
 
 
 @dataclass
@@ -38,7 +39,7 @@ class GenerationSummary:
 
 @dataclass
 class _Accounts:
-    ids: list[str]
+    ids: np.ndarray  # object array of 'acc-00001' strings
     industry: np.ndarray
     size: np.ndarray  # 0 small, 1 medium, 2 key
     employees: np.ndarray
@@ -49,6 +50,30 @@ class _Accounts:
     start: np.ndarray  # customership start, days before now
 
 
+@dataclass
+class Clock:
+    """The reference time as numpy values, so whole columns of dates are one subtraction."""
+
+    now: datetime
+    now_us: np.datetime64
+    today: np.datetime64
+
+    @classmethod
+    def at(cls, now: datetime) -> Clock:
+        wall = now.replace(tzinfo=None)
+        return cls(now, np.datetime64(wall, "us"), np.datetime64(wall.date(), "D"))
+
+    def ago_days(self, days: Any) -> np.ndarray:
+        """``now`` minus (possibly fractional) days, to the microsecond."""
+        return self.now_us - np.rint(np.asarray(days, dtype=float) * US_PER_DAY).astype("timedelta64[us]")
+
+    def ago_hours(self, hours: Any) -> np.ndarray:
+        return self.ago_days(np.asarray(hours, dtype=float) / 24)
+
+    def date_ago(self, days: Any) -> np.ndarray:
+        return self.today - np.asarray(days).astype("timedelta64[D]")
+
+
 def generate(
     db: Database, *, accounts: int = 500, seed: int = 7, now: datetime | None = None, progress: Any = None
 ) -> GenerationSummary:
@@ -56,55 +81,55 @@ def generate(
     if accounts < 1:
         raise ValueError("accounts must be at least 1")
     now = (now or datetime.now(UTC)).replace(microsecond=0)
+    if now.tzinfo is not None:
+        now = now.astimezone(UTC)
     rng = np.random.default_rng(seed)
     summary = GenerationSummary(seed=seed, accounts=accounts)
-    steps = [_content, _accounts_and_people, activity.commerce, activity.service, activity.marketing]
-    with db.session() as session:
-        admin.require_empty(session)
-        conn = session.connection()
-        state: dict[str, Any] = {"now": now, "rng": rng}
-        for step in steps:
-            for table, rows in step(state, accounts):
-                summary.rows[table.__tablename__] = summary.rows.get(table.__tablename__, 0) + _write(conn, table, rows)
-            if progress:
-                progress(step.__name__.strip("_"))
+    steps = [_content, _accounts_and_people, activity.commerce, activity.service, marketing.marketing]
+    restore = None
+    try:
+        with db.session() as session:
+            admin.require_empty(session)
+            writer = BulkWriter(session.connection(), tz_suffix="+00:00" if now.tzinfo else "")
+            restore = writer.speed_up()
+            state: dict[str, Any] = {"now": now, "clock": Clock.at(now), "rng": rng}
+            for step in steps:
+                for table, rows in step(state, accounts):
+                    name = table.__tablename__
+                    summary.rows[name] = summary.rows.get(name, 0) + writer.write(table, rows)
+                if progress:
+                    progress(step.__name__.strip("_"))
+    finally:
+        if restore:
+            restore()
     return summary
 
 
-def _write(conn: Any, table: Any, rows: Iterable[dict[str, Any]]) -> int:
-    count = 0
-    for chunk in _batches(rows, BATCH):
-        conn.execute(insert(table), chunk)
-        count += len(chunk)
-    return count
+def _content(state: dict[str, Any], _n: int) -> Rows:
+    yield m.ContentModule, [mod.model_dump(mode="python") for mod in load_modules()]
+    yield (
+        m.Rep,
+        [
+            {
+                "id": rid,
+                "name": name,
+                "email": f"{rid.split('-', 1)[1]}@kaarna.example",
+                "role": role,
+                "slack_user_id": slack,
+            }
+            for rid, name, role, slack in vocab.REPS + vocab.STAFF
+        ],
+    )
 
 
-def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _content(state: dict[str, Any], _n: int) -> Iterator[tuple[Any, Iterable[dict[str, Any]]]]:
-    modules = load_modules()
-    yield m.ContentModule, (mod.model_dump(mode="python") for mod in modules)
-    yield m.Rep, ({"id": rid, "name": name, "email": f"{rid.split('-', 1)[1]}@kaarna.example", "role": role,
-                   "slack_user_id": slack} for rid, name, role, slack in vocab.REPS + vocab.STAFF)
-
-
-def _accounts_and_people(state: dict[str, Any], n: int) -> Iterator[tuple[Any, Iterable[dict[str, Any]]]]:
-    rng, now = state["rng"], state["now"]
+def _accounts_and_people(state: dict[str, Any], n: int) -> Rows:
+    rng = state["rng"]
     size = rng.choice(3, n, p=[0.6, 0.3, 0.1])
     customer = rng.random(n) < 0.6
     health = rng.normal(0, 1, n)
     churned = customer & (rng.random(n) < 1 / (1 + np.exp(1.2 + 1.6 * health)))
     acc = _Accounts(
-        ids=[f"acc-{i:05d}" for i in range(1, n + 1)],
+        ids=ids("acc-", np.arange(1, n + 1), 5),
         industry=rng.integers(0, len(vocab.INDUSTRIES), n),
         size=size,
         employees=(np.array([40, 250, 1200])[size] * rng.lognormal(0, 0.5, n)).astype(int) + 5,
@@ -115,34 +140,41 @@ def _accounts_and_people(state: dict[str, Any], n: int) -> Iterator[tuple[Any, I
         start=rng.integers(120, 3 * 365, n),
     )
     state["acc"] = acc
-    yield m.Account, _account_rows(acc, rng, now)
+    yield m.Account, _account_rows(acc, rng, state["clock"])
     contacts = _contact_table(acc, rng)
     state["contacts"] = contacts
-    yield m.Contact, _contact_rows(acc, contacts, rng)
-    consent_seed = int(rng.integers(0, 2**31))
-    yield m.Consent, _consent_rows(acc, contacts, consent_seed, now, history=False)
-    yield m.ConsentEvent, _consent_rows(acc, contacts, consent_seed, now, history=True)
+    yield m.Contact, _contact_rows(acc, contacts)
+    draws = rng.random((len(contacts["account"]), len(_CONSENT_PLAN) + 3))
+    current, history = _consent_rows(acc, contacts, draws, state["clock"])
+    yield m.Consent, current
+    yield m.ConsentEvent, history
 
 
-def _account_rows(acc: _Accounts, rng: np.random.Generator, now: datetime) -> Iterator[dict[str, Any]]:
-    stems = rng.integers(0, len(vocab.COMPANY_STEMS), len(acc.ids))
-    sizes = ["small", "medium", "key"]
-    for i, ident in enumerate(acc.ids):
-        industry = vocab.INDUSTRIES[acc.industry[i]]
-        suffixes = vocab.INDUSTRY_SUFFIX[industry]
-        yield {
-            "id": ident,
-            "name": f"{vocab.COMPANY_STEMS[stems[i]]} {suffixes[i % len(suffixes)]}",
-            "industry": industry,
-            "size": sizes[acc.size[i]],
-            "employees": int(acc.employees[i]),
-            "country": "FI",
-            "owner": vocab.REPS[acc.owner[i]][0],
-            "tier": None,
-            "acquisition_cost": float(round(800 * (1 + acc.size[i]) ** 1.5, 2)),
-            "created_at": now - DAY * int(acc.start[i] + 60),
-            "notes": "",
-        }
+def _account_rows(acc: _Accounts, rng: np.random.Generator, clock: Clock) -> Frame:
+    n = len(acc.ids)
+    stems = rng.integers(0, len(vocab.COMPANY_STEMS), n)
+    suffixes = [vocab.INDUSTRY_SUFFIX[ind] for ind in vocab.INDUSTRIES]
+    names = [
+        f"{vocab.COMPANY_STEMS[s]} {suffixes[ind][i % len(suffixes[ind])]}"
+        for i, (s, ind) in enumerate(zip(stems.tolist(), acc.industry.tolist(), strict=True))
+    ]
+    return {
+        "id": acc.ids,
+        "name": np.array(names, dtype=object),
+        "industry": np.array(vocab.INDUSTRIES, dtype=object)[acc.industry],
+        "size": np.array(["small", "medium", "key"], dtype=object)[acc.size],
+        "employees": acc.employees,
+        "country": "FI",
+        "owner": _rep_ids()[acc.owner],
+        "tier": None,
+        "acquisition_cost": np.round(800 * (1.0 + acc.size) ** 1.5, 2),
+        "created_at": clock.ago_days(acc.start + 60),
+        "notes": "",
+    }
+
+
+def _rep_ids() -> np.ndarray:
+    return np.array([r[0] for r in vocab.REPS], dtype=object)
 
 
 def _contact_table(acc: _Accounts, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -151,6 +183,7 @@ def _contact_table(acc: _Accounts, rng: np.random.Generator) -> dict[str, np.nda
     total = len(account)
     return {
         "account": account,
+        "ids": ids("con-", np.arange(1, total + 1), 6),
         "first": rng.integers(0, len(vocab.FIRST_NAMES), total),
         "last": rng.integers(0, len(vocab.LAST_NAMES), total),
         "persona": rng.choice(len(vocab.PERSONAS), total, p=[0.3, 0.3, 0.15, 0.15, 0.1]),
@@ -159,30 +192,37 @@ def _contact_table(acc: _Accounts, rng: np.random.Generator) -> dict[str, np.nda
     }
 
 
-def _contact_rows(acc: _Accounts, c: dict[str, np.ndarray], rng: np.random.Generator) -> Iterator[dict]:
-    stages = ["awareness", "consideration", "decision"]
+def _contact_rows(acc: _Accounts, c: dict[str, np.ndarray]) -> Frame:
+    a = c["account"]
+    first, last = np.array(vocab.FIRST_NAMES, dtype=object), np.array(vocab.LAST_NAMES, dtype=object)
+    ascii_first = [_ascii(x) for x in vocab.FIRST_NAMES]
+    ascii_last = [_ascii(x) for x in vocab.LAST_NAMES]
+    emails = [
+        f"{ascii_first[f]}.{ascii_last[s]}@{acc_id}.kaarna-demo.example"
+        for f, s, acc_id in zip(c["first"].tolist(), c["last"].tolist(), acc.ids[a].tolist(), strict=True)
+    ]
     seen: set[str] = set()
-    for j in range(len(c["account"])):
-        a = int(c["account"][j])
-        first, last = vocab.FIRST_NAMES[c["first"][j]], vocab.LAST_NAMES[c["last"][j]]
-        email = f"{_ascii(first)}.{_ascii(last)}@{acc.ids[a]}.kaarna-demo.example"
+    for j, email in enumerate(emails):  # namesakes in one account get a numbered address
         if email in seen:
-            email = email.replace("@", f".{j}@")
-        seen.add(email)
-        persona, title_fi, title_en = vocab.PERSONAS[c["persona"][j]]
-        yield {
-            "id": f"con-{j + 1:06d}",
-            "account_id": acc.ids[a],
-            "first_name": first,
-            "last_name": last,
-            "email": email,
-            "phone": f"+35840{(j * 7919) % 10_000_000:07d}",
-            "title": title_en if c["english"][j] else title_fi,
-            "persona": persona,
-            "language": "en" if c["english"][j] else "fi",
-            "owner": vocab.REPS[acc.owner[a]][0],
-            "journey_stage": "customership" if acc.customer[a] else stages[c["stage"][j]],
-        }
+            emails[j] = email.replace("@", f".{j}@")
+        seen.add(emails[j])
+    personas = np.array([p[0] for p in vocab.PERSONAS], dtype=object)
+    titles = np.array([[p[1], p[2]] for p in vocab.PERSONAS], dtype=object)
+    english = c["english"]
+    stages = np.array(["awareness", "consideration", "decision"], dtype=object)
+    return {
+        "id": c["ids"],
+        "account_id": acc.ids[a],
+        "first_name": first[c["first"]],
+        "last_name": last[c["last"]],
+        "email": np.array(emails, dtype=object),
+        "phone": np.array([f"+35840{k:07d}" for k in ((np.arange(len(a)) * 7919) % 10_000_000).tolist()], dtype=object),
+        "title": titles[c["persona"], english.astype(int)],
+        "persona": personas[c["persona"]],
+        "language": np.where(english, "en", "fi").astype(object),
+        "owner": _rep_ids()[acc.owner[a]],
+        "journey_stage": np.where(acc.customer[a], "customership", stages[c["stage"]]).astype(object),
+    }
 
 
 def _ascii(name: str) -> str:
@@ -196,36 +236,50 @@ _CONSENT_PLAN = [
     ("personalisation", "consent", 0.55, 0.10),
     ("site_tracking", "consent", 0.50, 0.05),
 ]
+_SERVICE_PLAN = [("service_chat", "contract", 1.0, 0.0), ("proactive_service", "legitimate_interest", 0.95, 0.0)]
 
 
-def _consent_rows(
-    acc: _Accounts, c: dict[str, np.ndarray], seed: int, now: datetime, *, history: bool
-) -> Iterator[dict[str, Any]]:
-    # Both passes (current state, history) replay the same seed, so they agree row for row.
-    draws = np.random.default_rng(seed).random((len(c["account"]), len(_CONSENT_PLAN) + 3))
-    for j in range(len(c["account"])):
-        a, contact_id = int(c["account"][j]), f"con-{j + 1:06d}"
-        level = ("basic", "standard", "premium")[int(draws[j, -1] * 3)]
-        plan = list(_CONSENT_PLAN)
-        if acc.customer[a] and not acc.churned[a]:
-            plan += [("service_chat", "contract", 1.0, 0.0), ("proactive_service", "legitimate_interest", 0.95, 0.0)]
-        for k, (purpose, basis, granted, withdrawn) in enumerate(plan):
-            u = draws[j, min(k, draws.shape[1] - 2)]
-            if u >= granted + withdrawn:
-                continue  # never asked: no record, so no basis
-            status = "granted" if u < granted else "withdrawn"
-            when = now - DAY * int(30 + (u * 900) % 700)
-            via = vocab.CONSENT_SOURCES[(j + k) % len(vocab.CONSENT_SOURCES)] if basis == "consent" else basis
-            row = {
-                "contact_id": contact_id,
-                "purpose": purpose,
-                "lawful_basis": basis,
-                "obtained_via": via,
-                "level": level,
-            }
-            if history:
-                if status == "withdrawn":
-                    yield {**row, "status": "granted", "at": when - DAY * 200, "actor": "import"}
-                yield {**row, "status": status, "at": when, "actor": "import"}
-            else:
-                yield {**row, "id": f"cns-{j + 1:06d}-{purpose}", "status": status, "changed_at": when}
+def _consent_rows(acc: _Accounts, c: dict[str, np.ndarray], draws: np.ndarray, clock: Clock) -> tuple[Frame, Frame]:
+    """Current consents and their history from the same draws, so the two agree row for row."""
+    plan = _CONSENT_PLAN + _SERVICE_PLAN
+    service = (acc.customer & ~acc.churned)[c["account"]]
+    u = draws[:, : len(plan)]  # purpose k reads column k; the last column picks the level
+    granted = np.array([p[2] for p in plan])
+    withdrawn = np.array([p[3] for p in plan])
+    asked = u < granted + withdrawn  # never asked: no record, so no basis
+    asked[:, len(_CONSENT_PLAN) :] &= service[:, None]
+    j, k = np.nonzero(asked)  # row-major: contact by contact, purpose by purpose
+    uu = u[j, k]
+    is_withdrawn = uu >= granted[k]
+    when = clock.ago_days(30 + ((uu * 900) % 700).astype(int))
+    basis = np.array([p[1] for p in plan], dtype=object)[k]
+    sources = np.array(vocab.CONSENT_SOURCES, dtype=object)[(j + k) % len(vocab.CONSENT_SOURCES)]
+    common = {
+        "contact_id": c["ids"][j],
+        "purpose": np.array([p[0] for p in plan], dtype=object)[k],
+        "lawful_basis": basis,
+        "obtained_via": np.where(basis == "consent", sources, basis),
+        "level": np.array(["basic", "standard", "premium"], dtype=object)[(draws[:, -1] * 3).astype(int)][j],
+    }
+    status = np.where(is_withdrawn, "withdrawn", "granted").astype(object)
+    current = {
+        **common,
+        "id": np.array(
+            [f"cns-{jj + 1:06d}-{p}" for jj, p in zip(j.tolist(), common["purpose"].tolist(), strict=True)],
+            dtype=object,
+        ),
+        "status": status,
+        "changed_at": when,
+    }
+    # a withdrawal is preceded by the grant it withdrew, 200 days earlier
+    times = 1 + is_withdrawn.astype(int)
+    rep = np.repeat(np.arange(len(j)), times)
+    prior = np.zeros(len(rep), dtype=bool)
+    prior[(np.cumsum(times) - times)[is_withdrawn]] = True
+    history = {key: col[rep] for key, col in common.items()}
+    history |= {
+        "status": np.where(prior, "granted", status[rep]).astype(object),
+        "at": np.where(prior, when[rep] - np.timedelta64(200, "D"), when[rep]),
+        "actor": "import",
+    }
+    return current, history

@@ -36,6 +36,8 @@ class DemoResult(BaseModel):
     store: dict[str, int]
     examples: Examples
     sections: list[Section]
+    urls: dict[str, str] = {}
+    """What to open in a browser after `polku serve` (development keys)."""
 
 
 SECTIONS: list[Callable[[AppContext, Examples], Section]] = []
@@ -54,15 +56,29 @@ def pick_examples(ctx: AppContext) -> Examples:
 
 
 def run(ctx: AppContext, *, loaded: GenerationSummary | None, progress: bool = True) -> DemoResult:
-    from copilot.demo import sections  # noqa: F401  (registers the sections)
+    import copilot.demo.sections  # noqa: F401  (importing it registers the sections)
     from retrieval import service as retrieval
 
     retrieval.ingest_store_modules(ctx)  # incremental: embeds only new or changed modules
     examples = pick_examples(ctx)
     with ctx.db.session() as session:
         counts = admin.row_counts(session)
-    sections = [section(ctx, examples) for section in SECTIONS]
-    return DemoResult(loaded=loaded.rows if loaded else None, store=counts, examples=examples, sections=sections)
+    shown = [section(ctx, examples) for section in SECTIONS]
+    return DemoResult(loaded=loaded.rows if loaded else None, store=counts, examples=examples, sections=shown,
+                      urls=urls(examples))
+
+
+def urls(ex: Examples, base: str = "http://127.0.0.1:8000") -> dict[str, str]:
+    """The pages of each surface, with the development API key that `polku serve` accepts."""
+    key = "key=dev-admin-key"
+    return {
+        "API documentation (OpenAPI)": f"{base}/docs",
+        "Support sidebar": f"{base}/web/sidebar?account={ex.account_id}&{key}",
+        "Website chat widget (demo host page)": f"{base}/web/widget-demo",
+        "Marketer page": f"{base}/web/marketer?{key}",
+        "Service health board": f"{base}/web/health?{key}",
+        "Slack events endpoint": f"{base}/slack/events",
+    }
 
 
 def render(result: DemoResult, console: Any, panel: Any) -> None:
@@ -81,3 +97,6 @@ def render(result: DemoResult, console: Any, panel: Any) -> None:
     )
     for section in result.sections:
         console.print(panel(section.text, title=section.title, title_align="left"))
+    console.print("\nRun [bold]polku serve[/bold] and open:")
+    for name, url in result.urls.items():
+        console.print(f"  {name}: {url}", soft_wrap=True)

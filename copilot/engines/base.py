@@ -14,6 +14,8 @@ from copilot.engines.composer import answer as composer_answer
 from copilot.engines.composer import email as composer_email
 from copilot.engines.composer.answer import ComposedAnswer
 from copilot.engines.composer.email import ComposedEmail
+from copilot.guards.injection import quarantine
+from copilot.guards.output import safe_citations
 
 
 class EngineRun(BaseModel):
@@ -33,7 +35,8 @@ class Engine(Protocol):
         self, tc: TaskContext, *, goal: str, sender: str, opens: Sequence[datetime]
     ) -> tuple[ComposedEmail, EngineRun]: ...
 
-    def answer(self, tc: TaskContext, *, question: str) -> tuple[ComposedAnswer, EngineRun]: ...
+    def answer(self, tc: TaskContext, *, question: str,
+               history: Sequence[tuple[str, str]] = ()) -> tuple[ComposedAnswer, EngineRun]: ...
 
 
 class ComposerEngine:
@@ -41,10 +44,28 @@ class ComposerEngine:
 
     name = "composer"
 
+    def __init__(self, link_allowlist: Sequence[str] = ("kaarna.example", "polku.example")) -> None:
+        self.link_allowlist = tuple(link_allowlist)
+
     def compose_email(
         self, tc: TaskContext, *, goal: str, sender: str, opens: Sequence[datetime]
     ) -> tuple[ComposedEmail, EngineRun]:
-        return composer_email.compose(tc, goal=goal, sender=sender, opens=opens), EngineRun(engine=self.name)
+        clean, _ = quarantine(tc)
+        return composer_email.compose(clean, goal=goal, sender=sender, opens=opens), EngineRun(engine=self.name)
 
-    def answer(self, tc: TaskContext, *, question: str) -> tuple[ComposedAnswer, EngineRun]:
-        return composer_answer.compose(tc, question), EngineRun(engine=self.name)
+    def answer(self, tc: TaskContext, *, question: str,
+               history: Sequence[tuple[str, str]] = ()) -> tuple[ComposedAnswer, EngineRun]:
+        # Retrieved text is data: instruction-shaped passages are quarantined before composing,
+        # and the citations a surface shows are sanitised like generated text.
+        clean, _ = quarantine(tc)
+        composed = composer_answer.compose(clean, question, follow_up_of=last_question(question, history))
+        citations = safe_citations(composed.citations, self.link_allowlist)
+        return composed.model_copy(update={"citations": citations}), EngineRun(engine=self.name)
+
+
+def last_question(question: str, history: Sequence[tuple[str, str]]) -> str | None:
+    """The previous user question when ``question`` is a short follow-up ("and the Plus plan?")."""
+    if len(question.split()) > 5:  # a full question stands on its own
+        return None
+    earlier = [text for role, text in history if role == "user"]
+    return earlier[-1] if earlier else None

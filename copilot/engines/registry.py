@@ -14,7 +14,7 @@ def get_engine(ctx: AppContext, name: str | None = None) -> Engine:
     except ValueError:
         raise PolkuError("invalid", f"unknown engine {name!r}; expected composer or llm") from None
     if choice is EngineName.composer:
-        return ctx.adapter("engine.composer", lambda _c: ComposerEngine())  # type: ignore[no-any-return]
+        return ctx.adapter("engine.composer", lambda c: ComposerEngine(c.settings.link_allowlist))
     from copilot.engines.llm.engine import LlmEngine  # heavy imports only when the llm engine is used
 
-    return ctx.adapter("engine.llm", LlmEngine.from_context)  # type: ignore[no-any-return]
+    return ctx.adapter("engine.llm", LlmEngine.from_context)

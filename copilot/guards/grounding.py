@@ -80,7 +80,7 @@ def ungrounded(output: str, context: str, names: Iterable[str] = ()) -> list[Cla
     return check(output, context_keys(context), context.lower(), names)
 
 
-def check(output: str, keys: set[str], lowered: str, names: Iterable[str] = ()) -> list[Claim]:
+def check(output: str, keys: set[str] | frozenset[str], lowered: str, names: Iterable[str] = ()) -> list[Claim]:
     """Like :func:`ungrounded` with the context's keys computed beforehand (they are reused)."""
     missing = []
     for claim in claims(output, names):

@@ -10,10 +10,12 @@ from pydantic import BaseModel, Field
 from copilot import pipeline
 from copilot.assembly import prepare, retrieve
 from copilot.context import AppContext
+from copilot.engines.base import last_question
 from copilot.engines.registry import get_engine
 from copilot.errors import PolkuError
 from copilot.identity import Actor, Role
 from copilot.results import Answer, Blocked
+from copilot.store.repo import conversations
 from prompts import templates
 from retrieval.textproc import guess_language
 
@@ -27,6 +29,8 @@ class AskRequest(BaseModel):
     surface: Surface = "cli"
     language: Literal["fi", "en"] | None = None
     engine: str | None = None
+    thread_id: str | None = Field(default=None, max_length=40)
+    """Continue an earlier conversation (its memory is kept in the store); None starts a new one."""
 
 
 def _task_for(actor: Actor, req: AskRequest) -> tuple[str, str | None, str | None]:
@@ -57,8 +61,11 @@ def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None 
                 outcome="blocked",
             )
             return Blocked(task=task, reason=tc.decision.reason, provenance=prov)
-    tc = retrieve(ctx, tc, req.question, k=6, lang=language, history=tc.decision.audience == "staff")
-    composed, run = get_engine(ctx, req.engine).answer(tc, question=req.question)
+    thread_id, turns = _thread(ctx, req, actor, tc.now)
+    earlier = last_question(req.question, turns)
+    query = f"{earlier} {req.question}" if earlier else req.question
+    tc = retrieve(ctx, tc, query, k=6, lang=language, history=tc.decision.audience == "staff")
+    composed, run = get_engine(ctx, req.engine).answer(tc, question=req.question, history=turns)
     customer_facing = tc.decision.audience != "staff"
     text, report = pipeline.guard(ctx, composed.text, tc, customer_facing=customer_facing)
     t = templates("answer", language)
@@ -67,15 +74,7 @@ def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None 
     else:
         known, handoff, cited = composed.known, composed.handoff, composed.citations
     transparency = _transparency(t, tc.decision.audience, composed.used_categories)
-    prov = pipeline.provenance(
-        tc,
-        engine=run.engine,
-        model=run.model,
-        categories=composed.used_categories,
-        fallback=run.fallback,
-        tokens_in=run.tokens_in,
-        tokens_out=run.tokens_out,
-    )
+    prov = pipeline.run_provenance(tc, run, composed.used_categories)
     prov = pipeline.audit(
         ctx,
         tc,
@@ -86,7 +85,9 @@ def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None 
         details={"known": known, "flags": report.flags},
     )
     used = set(composed.used_categories)
+    _remember(ctx, thread_id, req.question, text, tc.now)
     return Answer(
+        thread_id=thread_id,
         question=req.question,
         language=language,
         text=text,
@@ -98,6 +99,28 @@ def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None 
         guard=report,
         provenance=prov,
     )
+
+
+def _thread(ctx: AppContext, req: AskRequest, actor: Actor, now: datetime) -> tuple[str, list[tuple[str, str]]]:
+    """The conversation to continue (only its starter may) and its recent turns, or a new one."""
+    with ctx.db.session() as session:
+        if req.thread_id:
+            found = conversations.get(session, thread_id=req.thread_id)
+            if found is None or found.actor != actor.id:
+                raise PolkuError("not_found", f"no conversation {req.thread_id!r} for this caller")
+            turns = [(m.role, m.content) for m in conversations.recent_messages(session, thread_id=found.id)]
+            return found.id, turns
+        account_id = actor.account_id if actor.role == Role.customer else req.account_id
+        contact_id = actor.contact_id if actor.role == Role.customer else req.contact_id
+        started = conversations.start(session, surface=req.surface, actor=actor.id, account_id=account_id,
+                                      contact_id=contact_id, at=now)
+        return started.id, []
+
+
+def _remember(ctx: AppContext, thread_id: str, question: str, answer: str, now: datetime) -> None:
+    with ctx.db.session() as session:
+        conversations.append(session, thread_id=thread_id, role="user", content=question, at=now)
+        conversations.append(session, thread_id=thread_id, role="assistant", content=answer, at=now)
 
 
 def _transparency(t: dict, audience: str, used: list[str]) -> str:

@@ -257,4 +257,4 @@ def _jsonl_writer(fh: TextIO) -> Callable[[dict[str, Any]], None]:
 def _csv_writer(fh: TextIO) -> Callable[[dict[str, Any]], None]:
     writer = csv.DictWriter(fh, fieldnames=FIELDS)
     writer.writeheader()
-    return writer.writerow  # type: ignore[return-value]
+    return writer.writerow

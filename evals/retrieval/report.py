@@ -11,7 +11,7 @@ from typing import Any
 from copilot.demo.content import CONTENT_DIR
 from copilot.errors import PolkuError
 from copilot.settings import Settings
-from evals.retrieval.runner import HERE, SetReport, build_index, evaluate, load_demo, load_seeds
+from evals.retrieval.runner import HERE, Case, SetReport, build_index, evaluate, half, load_demo, load_seeds
 from retrieval.chunking import ChunkConfig
 from retrieval.embeddings import build_embedder
 from retrieval.search import FusionConfig
@@ -27,16 +27,17 @@ def run_all(settings: Settings, *, seeds: Path, report: Path | None = None) -> d
     cfg, fusion = ChunkConfig(), FusionConfig()
     started = time.perf_counter()
     sets: list[SetReport] = []
-    demo_index = build_index(embedder, CONTENT_DIR, cfg)
-    sets.append(
-        evaluate("demo", demo_index, embedder, load_demo(HERE / "demo_queries.yaml"), by_module=True, fusion=fusion)
-    )
-    seeds_index = build_index(embedder, seeds, cfg)
-    sets.append(
-        evaluate(
-            "seeds", seeds_index, embedder, load_seeds(HERE / "seeds_queries.yaml"), by_module=False, fusion=fusion
-        )
-    )
+    plan: list[tuple[str, Path, list[Case], bool]] = [
+        ("demo", CONTENT_DIR, load_demo(HERE / "demo_queries.yaml"), True),
+        ("seeds", seeds, load_seeds(HERE / "seeds_queries.yaml"), False),
+    ]
+    for name, folder, cases, by_module in plan:
+        index = build_index(embedder, folder, cfg)
+        result = evaluate(name, index, embedder, cases, by_module=by_module, fusion=fusion)
+        for part in ("dev", "test"):
+            scored = evaluate(name, index, embedder, half(cases, part), by_module=by_module, fusion=fusion)
+            result.halves[part] = scored.scores
+        sets.append(result)
     took = time.perf_counter() - started
     path = report or HERE / "REPORT.md"
     path.write_text(_markdown(sets, cfg, fusion, took, embedder.model_id), encoding="utf-8")
@@ -51,18 +52,25 @@ def _markdown(sets: list[SetReport], cfg: ChunkConfig, fusion: FusionConfig, too
         f"({platform.machine()}, Python {platform.python_version()}), {took:.0f} s.",
         f"Embedder `{model}`; chunks of at most {cfg.max_tokens} o200k tokens; fusion: weighted RRF "
         f"(dense {fusion.dense_weight}, keyword {fusion.keyword_weight}, k={fusion.rrf_k}, "
-        f"{fusion.candidates} candidates per retriever).",
+        f"{fusion.candidates} candidates per retriever), translation pairs: {fusion.translations}.",
         "",
-        "| set | chunks | queries | mode | recall@5 | hit@5 | MRR@10 |",
-        "|---|---:|---:|---|---:|---:|---:|",
+        "| set | part | chunks | queries | mode | recall@5 | hit@5 | MRR@10 |",
+        "|---|---|---:|---:|---|---:|---:|---:|",
     ]
     for s in sets:
-        for m in s.scores:
-            lines.append(
-                f"| {s.name} | {s.chunks} | {m.queries} | {m.mode} | {m.recall_at_5:.3f} | "
-                f"{m.hit_at_5:.3f} | {m.mrr_at_10:.3f} |"
-            )
-    lines += ["", "Hybrid misses (no relevant result in the first five):", ""]
+        for part, scores in [("all", s.scores), *s.halves.items()]:
+            for m in scores:
+                lines.append(
+                    f"| {s.name} | {part} | {s.chunks} | {m.queries} | {m.mode} | {m.recall_at_5:.3f} | "
+                    f"{m.hit_at_5:.3f} | {m.mrr_at_10:.3f} |"
+                )
+    lines += [
+        "",
+        "`dev` = queries with an odd id (the knobs were tuned on these only), `test` = even ids.",
+        "",
+        "Hybrid misses (no relevant result in the first five):",
+        "",
+    ]
     lines += [f"- {s.name}: {', '.join(s.misses) or 'none'}" for s in sets]
     if NOTES.exists():
         lines += ["", NOTES.read_text(encoding="utf-8").strip()]

@@ -45,6 +45,13 @@ class SetReport(BaseModel):
     scores: list[ModeScore]
     misses: list[str]
     """Ids of queries the hybrid mode did not answer in its first five."""
+    halves: dict[str, list[ModeScore]] = {}
+    """The same scores on the dev half (odd ids, where knobs are tuned) and the test half (even ids)."""
+
+
+def half(cases: list[Case], name: str) -> list[Case]:
+    """``dev``: cases with an odd number in their id; ``test``: even. Knobs are tuned on dev only."""
+    return [c for c in cases if int("".join(ch for ch in c.id if ch.isdigit())) % 2 == (name == "dev")]
 
 
 @dataclass

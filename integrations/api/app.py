@@ -18,6 +18,8 @@ from integrations.api.auth import KeyStore
 from integrations.api.deps import ApiState
 from integrations.api.ratelimit import RateLimiter
 from integrations.api.routers import consents, crm, health, scores, search, tasks, widget
+from integrations.slack.http import mount_slack
+from integrations.web import mount_web
 from retrieval import service as retrieval
 
 log = logging.getLogger("polku.api")
@@ -66,6 +68,14 @@ def create_app(ctx: AppContext | None = None, *, clock: Callable[[], datetime | 
     )
     for module in (health, tasks, search, scores, crm, consents, widget):
         app.include_router(module.router)
+    mount_web(app, ctx)
+    if ctx.settings.slack_signing_secret and ctx.settings.slack_bot_token:
+        # Slack is optional: served at /slack/events once its secrets are set. Bolt verifies the bot
+        # token with Slack at start-up; if Slack cannot be reached the rest of the API still serves.
+        try:
+            mount_slack(app, ctx)
+        except Exception as exc:
+            log.error("Slack endpoint not mounted: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     return app
 
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
@@ -40,14 +40,15 @@ class ApiState:
 
 
 def api_state(request: Request) -> ApiState:
-    return request.app.state.api  # type: ignore[no-any-return]
+    state: ApiState = request.app.state.api
+    return state
 
 
-def get_ctx(request: Request) -> AppContext:
+async def get_ctx(request: Request) -> AppContext:
     return api_state(request).ctx
 
 
-def get_now(request: Request) -> datetime | None:
+async def get_now(request: Request) -> datetime | None:
     return api_state(request).clock()
 
 
@@ -105,7 +106,7 @@ def _widget(request: Request, p: Principal, token: str | None) -> Actor:
     return Actor(id=f"customer:{contact_id}"[:64], role=Role.customer, contact_id=contact_id, account_id=account_id)
 
 
-def require(perm: Perm) -> Callable[..., Actor]:
+def require(perm: Perm) -> Callable[..., Any]:
     """The dependency a route declares: who is calling, if they may, within their rate."""
     if perm is Perm.widget:
 
@@ -115,7 +116,7 @@ def require(perm: Perm) -> Callable[..., Actor]:
 
         return widget_actor
 
-    def staff_actor(request: Request, key: Annotated[str | None, Security(api_key_header)] = None) -> Actor:
+    async def staff_actor(request: Request, key: Annotated[str | None, Security(api_key_header)] = None) -> Actor:
         return _staff(request, _principal(request, key), perm)
 
     return staff_actor

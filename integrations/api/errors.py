@@ -21,7 +21,7 @@ from integrations.api.ratelimit import retry_after
 
 log = logging.getLogger("polku.api")
 
-_HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                409: "conflict", 413: "too_large", 415: "unsupported_media_type", 429: "rate_limited"}
 
 
@@ -43,6 +43,7 @@ def _doc(text: str) -> dict[str, Any]:
 
 #: Added to every route's OpenAPI description (so clients and schemathesis know every status).
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _doc("The request body cannot be parsed at all (e.g. bytes that are not UTF-8)"),
     401: _doc("No, unknown or expired credentials"),
     403: _doc("The caller's role may not do this, or a widget call from an origin that is not allowed"),
     404: _doc("No such record"),

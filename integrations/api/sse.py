@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
-from fastapi.sse import EventSourceResponse
 from pydantic import BaseModel
+from starlette.responses import StreamingResponse
 
-from integrations.api.errors import error_event
+from integrations.api.errors import ERROR_RESPONSES, error_event
 
 WORDS_PER_TOKEN = 4
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -27,9 +27,23 @@ STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
         "description": "An event stream: `progress` first, then `token` events whose `text` pieces join into "
         "the answer text, then `done` with the full result as JSON; or an `error` event with "
         '`{"error": {"code", "message"}, "status"}` instead of `done`.',
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
-    }
+        "content": {"text/event-stream": {"schema": {
+            "type": "object",
+            "required": ["event", "data"],
+            "properties": {"event": {"enum": ["progress", "token", "done", "error"]}, "data": {"type": "string"}},
+        }}},
+    },
+    # errors before the stream starts are plain JSON, not events (FastAPI would label them with the stream's type)
+    **{status: {"description": doc["description"],
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+       for status, doc in ERROR_RESPONSES.items()},
 }
+
+
+class EventSourceResponse(StreamingResponse):
+    """``text/event-stream``; the route returns it ready-made (no FastAPI generator handling)."""
+
+    media_type = "text/event-stream"
 
 
 def event(name: str, data: Any) -> str:

@@ -113,3 +113,22 @@ def test_identified_customer_sees_own_order_and_visitor_sees_none(demo_ctx) -> N
         now=NOW,
     )
     assert isinstance(anonymous, Answer) and "ord-" not in anonymous.text and anonymous.handoff
+
+
+def test_conversation_memory_is_kept_in_the_store_and_bound_to_its_starter(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    first = ask(demo_ctx, AskRequest(question="How much does the Enterprise support plan cost?"), actor=VISITOR,
+                now=NOW)
+    assert isinstance(first, Answer) and first.thread_id
+    follow = ask(demo_ctx, AskRequest(question="And the Plus plan?", thread_id=first.thread_id), actor=VISITOR,
+                 now=NOW)
+    assert isinstance(follow, Answer) and follow.thread_id == first.thread_id
+    assert "1.20" in follow.text  # the short follow-up was understood through the earlier turn
+    with demo_ctx.db.session() as s:
+        roles = [msg.role for msg in s.scalars(select(m.Message).where(m.Message.conversation_id == first.thread_id)
+                                               .order_by(m.Message.id))]
+    assert roles == ["user", "assistant", "user", "assistant"]
+    stranger = Actor(id="visitor-2", role=Role.visitor)
+    from copilot.errors import PolkuError
+
+    with pytest.raises(PolkuError, match="no conversation"):
+        ask(demo_ctx, AskRequest(question="What did I ask?", thread_id=first.thread_id), actor=stranger, now=NOW)

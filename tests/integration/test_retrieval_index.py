@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from retrieval.index import HybridIndex
 from retrieval.ingest import ingest_paths
-from retrieval.models import SearchFilters
+from retrieval.models import Chunk, SearchFilters
 from retrieval.search import search_index
 from retrieval.store import ChromaStore
 from tests.retrieval_support import make_index
@@ -102,3 +104,48 @@ def test_keyword_mode_matches_finnish_inflection_and_dense_mode_runs(tmp_path, c
     kw = search_index(index, embedder, "plus-sopimuksella vastaus", k=1, mode="keyword")
     assert kw[0].title == "Tukipalvelu"
     assert search_index(index, embedder, "volume discount", k=1, mode="dense")[0].title == "Pricing"
+
+
+def _reopen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[HybridIndex, list[int]]:
+    """A new process's view (fresh Chroma client); the list counts rebuilds from Chroma."""
+    import chromadb
+    from chromadb.config import Settings
+
+    rebuilds: list[int] = []
+    real = ChromaStore.iter_all
+
+    def counting(self: ChromaStore) -> Iterator[tuple[Chunk, np.ndarray]]:
+        rebuilds.append(1)
+        return real(self)
+
+    monkeypatch.setattr(ChromaStore, "iter_all", counting)
+    client = chromadb.PersistentClient(path=str(tmp_path / "chroma"), settings=Settings(anonymized_telemetry=False))
+    return HybridIndex.open(ChromaStore(client), 384, snapshot_dir=tmp_path / "snapshot"), rebuilds
+
+
+def test_snapshot_is_used_while_current_and_rebuilt_after_chroma_changed(tmp_path, corpus, monkeypatch):
+    index, embedder, _ = make_index(tmp_path, snapshot=True)
+    ingest_paths(index, embedder, [corpus])
+    index.save_snapshot()
+    assert (tmp_path / "snapshot" / "manifest.json").exists()
+    query = "Paljonko lisenssi maksaa työntekijää kohden?"
+    expected = [h.chunk_id for h in search_index(index, embedder, query, k=3)]
+    kw = [h.chunk_id for h in search_index(index, embedder, "plus-sopimuksella vastaus", k=2, mode="keyword")]
+
+    snap, rebuilds = _reopen(tmp_path, monkeypatch)
+    assert rebuilds == [] and len(snap) == len(index)  # served from the snapshot, Chroma not paged
+    assert [h.chunk_id for h in search_index(snap, embedder, query, k=3)] == expected
+    assert [h.chunk_id for h in search_index(snap, embedder, "plus-sopimuksella vastaus", k=2, mode="keyword")] == kw
+
+    # Another writer changes Chroma (same count: one chunk replaced) without touching the snapshot.
+    pricing = corpus / "pricing.en.md"
+    pricing.write_text(pricing.read_text().replace("8 euros", "9 euros"), encoding="utf-8")
+    ingest_paths(snap, embedder, [corpus])
+    stale, rebuilds = _reopen(tmp_path, monkeypatch)
+    assert rebuilds == [1] and len(stale) == len(index)
+    top = search_index(stale, embedder, query, k=1)[0]
+    assert "9 euros" in top.text
+
+    # The rebuild rewrote the snapshot: the next process is fast again, and sees the change.
+    fresh, rebuilds = _reopen(tmp_path, monkeypatch)
+    assert rebuilds == [] and "9 euros" in search_index(fresh, embedder, query, k=1)[0].text

@@ -11,7 +11,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +92,9 @@ def _add_person(ctx: AppContext) -> None:
                    title="Send Zebulon Quaxworth the offer", due_at=NOW + timedelta(days=2), created_by="rep-anna"),
             m.Conversation(id="cnv-zq1", surface="widget", account_id=ACC, contact_id=P.contact_id, started_at=at),
             m.Conversation(id="cnv-zq2", surface="sidebar", account_id=ACC, started_at=at),
+            # A widget thread the identified customer started (known by its actor).
+            m.Conversation(id="cnv-zq3", surface="widget", account_id=ACC, actor=f"customer:{P.contact_id}",
+                           started_at=at + timedelta(hours=1)),
         ])
         s.flush()
         s.add_all([
@@ -100,6 +103,7 @@ def _add_person(ctx: AppContext) -> None:
                       content="Hi, I'm Zebulon Quaxworth, call me on 040 765 4321"),
             m.Message(conversation_id="cnv-zq1", role="assistant", content="Thanks, we will call you.", at=at),
             m.Message(conversation_id="cnv-zq2", role="user", content=f"What did {P.email} order last?", at=at),
+            m.Message(conversation_id="cnv-zq3", role="user", content="Is my invoice paid?", at=at),
         ])
         s.get(m.Account, ACC).notes = "Main contact: Zebulon Quaxworth."  # type: ignore[union-attr]
     for purpose, level in ((Purpose.email_marketing, "basic"), (Purpose.personalisation, "premium"),
@@ -138,17 +142,21 @@ def test_export_holds_everything_about_them_with_a_section_per_store(world: dict
                            ("activities", "act-zq1"), ("tasks", "tsk-zq1")):
         assert ident in {r["id"] for r in getattr(doc, section)}, section
     assert len(doc.consents) == 3 and len(doc.consent_history) == 3
-    assert [c["id"] for c in doc.conversations] == ["cnv-zq1"] and len(doc.conversations[0]["messages"]) == 2
+    assert [c["id"] for c in doc.conversations] == ["cnv-zq1", "cnv-zq3"]
+    assert [len(c["messages"]) for c in doc.conversations] == [2, 1]
     assert {"ticket:tkt-zq1", "call:act-zq1"} <= {h["id"] for h in doc.account_history}
     assert [d["title"] for d in doc.indexed_documents] == ["Meeting notes"]
     stores = {s.store: s for s in doc.stores}
     assert set(stores) == {"sql", "vector_index", "keyword_index", "account_history", "embedding_cache", "logs"}
     assert stores["sql"].holds["contacts"] == 1 and stores["vector_index"].holds == {"chunks": 1}
+    assert stores["keyword_index"].holds == {"chunks": 1}  # the on-disk index snapshot
     assert stores["embedding_cache"].holds["vectors"] > 0
     json.dumps(doc.model_dump(mode="json"))  # machine-readable as a whole
 
 
-def test_a_draft_made_before_a_withdrawal_is_refused_at_send_time(world: dict, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_draft_made_before_a_withdrawal_is_refused_at_send_time(
+    world: dict, caplog: pytest.LogCaptureFixture
+) -> None:
     ctx = world["ctx"]
     caplog.set_level(logging.DEBUG)
     draft = draft_email(ctx, EmailRequest(contact_id=P.contact_id, goal="nurture"), actor=REP, now=NOW)
@@ -207,13 +215,16 @@ def test_erasure_leaves_nothing_in_any_store_and_reimport_does_not_restore_them(
     report = dsar.erase(ctx, email=P.email, now=NOW)
 
     assert report.sql["contacts.deleted"] == 1 and report.sql["tickets.unlinked"] == 1
+    assert report.sql["conversations.deleted"] == 2 and report.sql["messages.deleted"] == 3
     assert report.vector_index_chunks == 1 and report.files_to_clean[0].endswith("meeting-notes.md")
+    assert report.index_snapshots_removed >= 1
     assert report.embedding_cache_entries > 0
     # SQL: every text column of every table.
     assert dsar.leftovers(ctx, P) == {}
     with ctx.db.session() as s:
         assert s.get(m.Ticket, "tkt-zq1").contact_id is None  # type: ignore[union-attr]
         assert s.get(m.Opportunity, "opp-zq1") is not None  # the account's deal stays, unnamed
+        assert s.get(m.Conversation, "cnv-zq3") is None and s.get(m.Conversation, "cnv-zq2") is not None
         minimised = [a for a in s.scalars(select(m.AuditLog)) if (a.details or {}).get("erased")]
         assert minimised and all(a.contact_id is None and "records" not in a.details for a in minimised)
         assert s.scalars(select(m.Tombstone)).all()

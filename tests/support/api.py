@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from copilot.context import AppContext
+from copilot.settings import Environment
 from copilot.store import models as m
 from integrations.api import create_app
 from integrations.api.auth import sha256, sign_customer_token
@@ -36,8 +38,8 @@ def write_keys(path: Path) -> Path:
 def derived_ctx(base: AppContext, tmp: Path, **overrides: Any) -> AppContext:
     """The same store and index as ``base`` under other API settings (keys, origins, limits)."""
     settings = base.settings.model_copy(update={
-        "environment": "test", "api_keys_file": write_keys(tmp / "keys.json"), "allowed_origins": [ORIGIN],
-        "widget_signing_secret": __import__("pydantic").SecretStr(SECRET), "api_rate_burst": 10_000,
+        "environment": Environment.test, "api_keys_file": write_keys(tmp / "keys.json"), "allowed_origins": [ORIGIN],
+        "widget_signing_secret": SecretStr(SECRET), "api_rate_burst": 10_000,
         "widget_rate_burst": 10_000, **overrides})
     ctx = AppContext(settings=settings, _cache=base._cache)
     ctx.__dict__["db"] = base.db  # share the open store instead of opening it again

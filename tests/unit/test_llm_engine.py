@@ -136,3 +136,12 @@ def test_email_rewrite_keeps_composer_cta_and_transparency() -> None:
     assert run.engine == "llm"
     assert email.subject == "Ideas for Koivu Metalli Oy" and email.body.startswith("Hi Maria,")
     assert email.transparency and email.cta.startswith("Join our next webinar")
+
+
+def test_earlier_turns_reach_the_model_masked() -> None:
+    model = scripted(final({"text": "Plus costs 1.20 € [1].", "known": True, "citations": [1]}))
+    history = [("user", "Maria here: what does Enterprise cost?"), ("assistant", "Enterprise costs 2.40 €.")]
+    _engine(model).answer(_tc(), question="And Plus?", history=history)
+    shown = [str(m.content) for m in model.seen[0]]
+    assert any("what does Enterprise cost?" in text and "Maria" not in text for text in shown)
+    assert any(text == "Enterprise costs 2.40 €." for text in shown)

@@ -94,7 +94,7 @@ def extractive(tc: TaskContext, question: str) -> ComposedAnswer:
     t = templates("answer", tc.language)
     q_terms = set(tokenize(question, tc.language))
     scored: list[tuple[float, int, int, str]] = []
-    for p in tc.passages[:4]:
+    for p in tc.passages[:6]:
         # A unit under a heading that matches the question (a price table under "prices per user")
         # counts part of the heading's overlap: table rows rarely repeat the question's words.
         heading = p.location.split("#", 1)[1] if "#" in p.location else ""
@@ -115,7 +115,7 @@ def extractive(tc: TaskContext, question: str) -> ComposedAnswer:
     return ComposedAnswer(text=text, citations=cited, known=True, handoff=False, used_categories=used)
 
 
-def compose(tc: TaskContext, question: str) -> ComposedAnswer:
+def compose(tc: TaskContext, question: str, *, follow_up_of: str | None = None) -> ComposedAnswer:
     t = templates("answer", tc.language)
     kind = intent(question)
     if kind == "handoff":
@@ -125,7 +125,12 @@ def compose(tc: TaskContext, question: str) -> ComposedAnswer:
         if direct is not None:
             return direct
     if kind is not None and tc.decision.audience == "visitor":
-        # An anonymous visitor asked about "my order": nothing of any account may be used.
+        # An anonymous visitor asked about "my order": nothing of any account may be used. A general
+        # question that only sounds like one ("what happens to our data when the contract ends?") is
+        # still answered from public content when the sources answer it.
+        general = extractive(tc, question)
+        if general.known:  # public content only; a person is still offered for the account part
+            return general.model_copy(update={"handoff": True})
         return ComposedAnswer(
             text=f"{t['not_allowed_account']} {t['handoff_offer']}",
             citations=[],
@@ -133,4 +138,5 @@ def compose(tc: TaskContext, question: str) -> ComposedAnswer:
             handoff=True,
             used_categories=[],
         )
-    return extractive(tc, question)
+    # A short follow-up is read together with the question it follows.
+    return extractive(tc, f"{follow_up_of} {question}" if follow_up_of else question)

@@ -26,6 +26,8 @@ from copilot.engines.composer.answer import ComposedAnswer
 from copilot.engines.composer.email import ComposedEmail
 from copilot.engines.llm.model import build_chat_model
 from copilot.engines.llm.tools import Search, build_tools
+from copilot.guards.injection import leaks_prompt, looks_injected, quarantine
+from copilot.guards.output import safe_citations
 from copilot.guards.pii import Masker
 from prompts import load
 from retrieval.tokens import count_tokens
@@ -54,12 +56,21 @@ class LlmFailure(Exception):
 class LlmEngine:
     name = "llm"
 
-    def __init__(self, model: Any, *, search: Search, timeout_s: float, model_name: str) -> None:
+    def __init__(
+        self,
+        model: Any,
+        *,
+        search: Search,
+        timeout_s: float,
+        model_name: str,
+        link_allowlist: Sequence[str] = ("kaarna.example", "polku.example"),
+    ) -> None:
         self.model = model
         self.search = search
         self.timeout_s = timeout_s
         self.model_name = model_name
-        self.fallback = ComposerEngine()
+        self.link_allowlist = tuple(link_allowlist)
+        self.fallback = ComposerEngine(self.link_allowlist)
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="llm")
 
     @classmethod
@@ -70,7 +81,13 @@ class LlmEngine:
             return retrieval.search(ctx, query, k=k, filters=filters).hits
 
         s = ctx.settings
-        return cls(model or build_chat_model(s), search=search, timeout_s=s.llm_timeout_s, model_name=s.llm_model)
+        return cls(
+            model or build_chat_model(s),
+            search=search,
+            timeout_s=s.llm_timeout_s,
+            model_name=s.llm_model,
+            link_allowlist=s.link_allowlist,
+        )
 
     def compose_email(
         self, tc: TaskContext, *, goal: str, sender: str, opens: Sequence[datetime]
@@ -83,29 +100,41 @@ class LlmEngine:
             return base, EngineRun(engine="composer", model=self.model_name, fallback=str(exc))
         return base.model_copy(update={"subject": out.subject, "body": out.body}), run
 
-    def answer(self, tc: TaskContext, *, question: str) -> tuple[ComposedAnswer, EngineRun]:
+    def answer(self, tc: TaskContext, *, question: str,
+               history: Sequence[tuple[str, str]] = ()) -> tuple[ComposedAnswer, EngineRun]:
+        tc, _ = quarantine(tc)  # the citations shown with the answer come from the cleaned passages
         try:
-            out, run = self._run("answer", tc, f"Question: {question}", AnswerOut)
+            if looks_injected(question):
+                # A question that talks to the model about its rules, persona or output format gets an
+                # extractive answer from the sources instead: the model never reads the attack.
+                raise LlmFailure("the question looked like a prompt injection; answered from the sources only")
+            out, run = self._run("answer", tc, f"Question: {question}", AnswerOut, history=history)
         except LlmFailure as exc:
             base, _ = self.fallback.answer(tc, question=question)
             return base, EngineRun(engine="composer", model=self.model_name, fallback=str(exc))
-        cited = [p for p in tc.passages if p.ref in set(out.citations)]
+        cited = safe_citations([p for p in tc.passages if p.ref in set(out.citations)], self.link_allowlist)
         used = ["public_content", *sorted({f.category for f in tc.facts})]
         return ComposedAnswer(
             text=out.text, citations=cited, known=out.known, handoff=not out.known, used_categories=used
         ), run
 
-    def _run(self, task: str, tc: TaskContext, request: str, schema: type[Out]) -> tuple[Out, EngineRun]:
+    def _run(self, task: str, tc: TaskContext, request: str, schema: type[Out],
+             history: Sequence[tuple[str, str]] = ()) -> tuple[Out, EngineRun]:
         from langchain.agents import create_agent
-        from langchain_core.messages import HumanMessage
+        from langchain_core.messages import AIMessage, HumanMessage
 
+        tc, _ = quarantine(tc)  # instruction-shaped text in passages and history never reaches the model
         masker = Masker.for_names(tc.names)
         system = load("agent", tc.language).format(canary=CANARY, language_name=LANGUAGE_NAMES[tc.language])
         system += "\n\n" + load(task, tc.language)
         prompt = f"<context>\n{masker.mask(tc.render())}\n</context>\n\n{masker.mask(request)}"
         agent = create_agent(self.model, tools=build_tools(tc, self.search, masker), system_prompt=system)
         config = {"recursion_limit": 10, "tags": [f"task:{tc.task}"], "metadata": {"task": tc.task}}
-        future = self._pool.submit(agent.invoke, {"messages": [HumanMessage(content=prompt)]}, config)
+        # Earlier turns of the thread, masked like everything else the model sees.
+        earlier = [HumanMessage(content=masker.mask(text)) if role == "user" else AIMessage(content=masker.mask(text))
+                   for role, text in history if not looks_injected(text)]  # an earlier attack is not replayed
+        messages = [*earlier, HumanMessage(content=prompt)]
+        future = self._pool.submit(lambda: agent.invoke({"messages": messages}, config))
         try:
             state = future.result(timeout=self.timeout_s)
         except FutureTimeout:
@@ -119,6 +148,9 @@ class LlmEngine:
         out = _parse(raw, schema)
         for name, value in out:
             if isinstance(value, str):
+                # Judge what a person will read: normalised, and decoded the ways an extraction asks for.
+                if leaks_prompt(system, value, canary=CANARY):
+                    raise LlmFailure("the output repeated the system prompt")
                 setattr(out, name, masker.unmask(value))
         tokens_in = sum(count_tokens(str(m.content)) for m in state["messages"][:-1]) + count_tokens(system)
         return out, EngineRun(

@@ -14,6 +14,7 @@ from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
 from copilot.assembly import TaskContext
+from copilot.guards.injection import strip_instructions
 from copilot.guards.pii import Masker
 from retrieval.models import SearchFilters
 
@@ -44,7 +45,11 @@ def build_tools(
             filters = filters.model_copy(update={"public": True})
         hits = search(query, k, filters)
         start = len(tc.passages)
-        lines = [f"[{start + i + 1}] {h.title}: {h.text or h.snippet}" for i, h in enumerate(hits)]
+        # Tool results are retrieved text like the context: instruction-shaped sentences are dropped.
+        lines = [
+            f"[{start + i + 1}] {strip_instructions(h.title)[0]}: {strip_instructions(h.text or h.snippet)[0]}"
+            for i, h in enumerate(hits)
+        ]
         return masker.mask("\n".join(lines) or "no passages found")
 
     def account_facts() -> str:
@@ -56,4 +61,32 @@ def build_tools(
     tools = [StructuredTool.from_function(search_content, args_schema=SearchArgs, name="search_content")]
     if tc.facts:
         tools.append(StructuredTool.from_function(account_facts, args_schema=NoArgs, name="account_facts"))
-    return tools + list(extra or [])
+    return tools + confirmation_gate(list(extra or []))
+
+
+#: Tools that change the store (tools.agent_tools.WRITE_TOOLS); a model may only ever preview them.
+WRITE_TOOL_NAMES = frozenset({"log_activity", "create_task", "set_lead_status", "convert_lead", "lead_feedback"})
+
+
+def confirmation_gate(tools: list[Any], write_names: frozenset[str] = WRITE_TOOL_NAMES) -> list[Any]:
+    """The tools with every write forced to a preview: ``confirm`` is the person's decision, never the
+    model's. A model (or an injection it read) that passes ``confirm=true`` gets the preview back;
+    the surface shows it and, when the person confirms, calls the write itself."""
+    gated = []
+    for t in tools:
+        if t.name not in write_names or t.func is None:
+            gated.append(t)
+            continue
+        gated.append(t.model_copy(update={"func": _preview_only(t.func)}))
+    return gated
+
+
+def _preview_only(func: Callable[..., Any]) -> Callable[..., Any]:
+    import functools
+
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        kwargs["confirm"] = False
+        return func(*args, **kwargs)
+
+    return run

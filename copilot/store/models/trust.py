@@ -51,6 +51,8 @@ class Conversation(Base):
     surface: Mapped[str] = mapped_column(String(20))
     account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    """Who started the thread; only they may continue it (a visitor session, a customer, a rep)."""
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

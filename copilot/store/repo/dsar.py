@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import CursorResult, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from copilot.store.models import (
@@ -68,6 +68,15 @@ def tombstone_hashes(session: Session) -> set[str]:
     return set(session.scalars(select(Tombstone.key_hash)))
 
 
+def _actor_is(column: Any, contact_id: str) -> Any:
+    # Actors are "con-1" or "customer:con-1"; never a LIKE '%con-1%' that would also catch con-10.
+    return or_(column == contact_id, column.endswith(f":{contact_id}", autoescape=True))
+
+
+def _their_conversations(contact_id: str) -> Any:
+    return or_(Conversation.contact_id == contact_id, _actor_is(Conversation.actor, contact_id))
+
+
 def linked(session: Session, *, contact_id: str) -> dict[str, list[Base]]:
     """The person's own rows and the account rows that reference them, by table."""
     out: dict[str, list[Base]] = {}
@@ -85,14 +94,14 @@ def opportunities_of(session: Session, *, contact_id: str) -> list[tuple[Opportu
 
 
 def conversations(session: Session, *, contact_id: str) -> list[tuple[Conversation, list[Message]]]:
-    convs = list(session.scalars(select(Conversation).where(Conversation.contact_id == contact_id)
+    convs = list(session.scalars(select(Conversation).where(_their_conversations(contact_id))
                                  .order_by(Conversation.started_at)))
     return [(c, list(session.scalars(select(Message).where(Message.conversation_id == c.id)
                                      .order_by(Message.at, Message.id)))) for c in convs]
 
 
 def audit_entries(session: Session, *, contact_id: str) -> list[AuditLog]:
-    query = select(AuditLog).where(or_(AuditLog.contact_id == contact_id, AuditLog.actor.contains(contact_id)))
+    query = select(AuditLog).where(or_(AuditLog.contact_id == contact_id, _actor_is(AuditLog.actor, contact_id)))
     return list(session.scalars(query.order_by(AuditLog.at)))
 
 
@@ -108,6 +117,10 @@ def account_texts(session: Session, *, account_id: str) -> dict[str, list[Base]]
     account = session.get(Account, account_id)
     out["accounts"] = [account] if account is not None else []
     return out
+
+
+def _deleted(session: Session, statement: Any) -> int:
+    return int(cast(CursorResult[Any], session.execute(statement)).rowcount)
 
 
 def _set(row: Base, column: str, value: Any, counts: Counter[str], table: str) -> None:
@@ -130,15 +143,13 @@ def erase(
     counts: Counter[str] = Counter()
     cid, account_id = contact.id, contact.account_id
     # 1. Conversation memory: the person's conversations go whole.
-    conv_ids = list(session.scalars(select(Conversation.id).where(Conversation.contact_id == cid)))
+    conv_ids = list(session.scalars(select(Conversation.id).where(_their_conversations(cid))))
     if conv_ids:
-        counts["messages.deleted"] += session.execute(
-            delete(Message).where(Message.conversation_id.in_(conv_ids))).rowcount
-        counts["conversations.deleted"] += session.execute(
-            delete(Conversation).where(Conversation.id.in_(conv_ids))).rowcount
+        counts["messages.deleted"] += _deleted(session, delete(Message).where(Message.conversation_id.in_(conv_ids)))
+        counts["conversations.deleted"] += _deleted(session, delete(Conversation).where(Conversation.id.in_(conv_ids)))
     # 2. The person's own rows.
     for name, model in OWNED.items():
-        n = session.execute(delete(model).where(model.contact_id == cid)).rowcount  # type: ignore[attr-defined]
+        n = _deleted(session, delete(model).where(model.contact_id == cid))  # type: ignore[attr-defined]
         if n:
             counts[f"{name}.deleted"] += n
     # 3. Account rows that point at them: unlinked, their texts stripped of the person's names.
@@ -154,7 +165,7 @@ def erase(
         entry.contact_id = None
         entry.details = minimise(entry.details)
         counts["audit_log.minimised"] += 1
-    for entry in session.scalars(select(AuditLog).where(AuditLog.actor.contains(cid))):
+    for entry in session.scalars(select(AuditLog).where(_actor_is(AuditLog.actor, cid))):
         entry.actor = "erased"
     session.flush()
     # 5. Anything else of the account that names them without a link.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import Select, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from copilot.store.models import AuditLog, Conversation, Message
@@ -12,7 +12,7 @@ from copilot.store.models import AuditLog, Conversation, Message
 CHUNK = 500
 
 
-def _stale_conversations(cutoff: datetime):  # type: ignore[no-untyped-def]
+def _stale_conversations(cutoff: datetime) -> Select[tuple[str]]:
     # A conversation goes when it started before the cutoff and no newer message keeps it alive.
     newer = exists().where(Message.conversation_id == Conversation.id, Message.at >= cutoff)
     return select(Conversation.id).where(Conversation.started_at < cutoff, ~newer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -10,11 +11,12 @@ from sqlalchemy.orm import Session
 from copilot.store.models import Conversation, Message, Ticket
 
 
-def add_conversation(session: Session, *, surface: str, account_id: str | None, contact_id: str | None,
-                     messages: list[tuple[str, str]], at: datetime) -> str:
+def add_conversation(session: Session, *, surface: str, actor: str, account_id: str | None, contact_id: str | None,
+                     messages: Sequence[tuple[str, str]], at: datetime) -> str:
     """A conversation with its messages as ``(role, content)`` pairs, in order."""
     ident = f"cnv-{uuid.uuid4().hex[:16]}"
-    session.add(Conversation(id=ident, surface=surface, account_id=account_id, contact_id=contact_id, started_at=at))
+    session.add(Conversation(id=ident, surface=surface, actor=actor, account_id=account_id, contact_id=contact_id,
+                             started_at=at))
     session.flush()  # the messages' foreign key needs the conversation row first
     session.add_all([Message(conversation_id=ident, role=role, content=content, at=at) for role, content in messages])
     return ident

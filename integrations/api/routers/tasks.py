@@ -35,11 +35,13 @@ class AskIn(BaseModel):
     contact_id: str | None = Field(default=None, min_length=1, max_length=64)
     language: Language | None = None
     """Answer language; guessed from the question when empty."""
+    thread_id: str | None = Field(default=None, min_length=1, max_length=40)
+    """Continue a conversation: the ``thread_id`` of an earlier answer."""
 
 
 def _ask_request(body: AskIn) -> ask_task.AskRequest:
     return ask_task.AskRequest(question=body.question, account_id=body.account_id, contact_id=body.contact_id,
-                               language=body.language, surface="api")
+                               language=body.language, surface="api", thread_id=body.thread_id)
 
 
 @router.post("/ask", summary="Answer a staff question with citations", response_model=Answer | Blocked,
@@ -54,7 +56,7 @@ def ask(body: AskIn, ctx: CtxDep, now: NowDep,
              response_class=sse.EventSourceResponse, responses=sse.STREAM_RESPONSE,
              description="The same answer as `POST /v1/ask`, streamed: `progress`, `token`…, `done` (or `error`). "
              + roles_text(Perm.ask))
-def ask_stream(body: AskIn, ctx: CtxDep, now: NowDep,
+async def ask_stream(body: AskIn, ctx: CtxDep, now: NowDep,
                actor: Annotated[Actor, actor_for(Perm.ask)]) -> sse.EventSourceResponse:
     req = _ask_request(body)
     return sse.stream(lambda: ask_task.ask(ctx, req, actor=actor, now=now))
@@ -87,7 +89,7 @@ def account_brief(account_id: Id, ctx: CtxDep, now: NowDep, actor: Annotated[Act
 
 
 class VariantsIn(variants_task.VariantRequest):
-    goal: email_task.Goal = "nurture"  # type: ignore[assignment]
+    goal: email_task.Goal = "nurture"
 
 
 @router.post("/variants", summary="A/B variants that change exactly one element",

@@ -11,20 +11,21 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy.orm import Session
 
 from copilot.consent import registry
 from copilot.context import AppContext
-from copilot.errors import PolkuError
+from copilot.errors import PolkuError, not_found
 from copilot.identity import Actor, Role
 from copilot.results import Answer, Blocked
-from copilot.store.repo import tickets
+from copilot.store.repo import conversations, tickets
 from copilot.tasks import ask as ask_task
 from integrations.api import sse
 from integrations.api.deps import CtxDep, NowDep, actor_for
 from integrations.api.errors import ERROR_RESPONSES
-from integrations.api.routers.tasks import FeedbackIn, FeedbackOut, record_feedback
 from integrations.api.permissions import Perm
+from integrations.api.routers.tasks import FeedbackIn, FeedbackOut, record_feedback
 from tools import records
 
 router = APIRouter(prefix="/v1/widget", tags=["widget"], responses=ERROR_RESPONSES)
@@ -36,10 +37,13 @@ WHO = ("Widget key only, from an allowed Origin; with `X-Customer-Token` the cal
 class WidgetAskIn(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
     language: Literal["fi", "en"] | None = None
+    thread_id: str | None = Field(default=None, min_length=1, max_length=40)
+    """Continue the chat: the ``thread_id`` of the previous answer."""
 
 
 def _ask(ctx: AppContext, body: WidgetAskIn, actor: Actor, now: datetime | None) -> Answer | Blocked:
-    req = ask_task.AskRequest(question=body.question, language=body.language, surface="widget")
+    req = ask_task.AskRequest(question=body.question, language=body.language, surface="widget",
+                              thread_id=body.thread_id)
     return ask_task.ask(ctx, req, actor=actor, now=now)
 
 
@@ -52,7 +56,7 @@ def ask(body: WidgetAskIn, ctx: CtxDep, now: NowDep, actor: WidgetActor) -> Answ
 
 @router.post("/ask/stream", summary="Answer as a Server-Sent Event stream", response_class=sse.EventSourceResponse,
              responses=sse.STREAM_RESPONSE, description="`progress`, `token`…, `done` (or `error`). " + WHO)
-def ask_stream(body: WidgetAskIn, ctx: CtxDep, now: NowDep, actor: WidgetActor) -> sse.EventSourceResponse:
+async def ask_stream(body: WidgetAskIn, ctx: CtxDep, now: NowDep, actor: WidgetActor) -> sse.EventSourceResponse:
     return sse.stream(lambda: _ask(ctx, body, actor, now))
 
 
@@ -62,10 +66,18 @@ class TranscriptMessage(BaseModel):
 
 
 class HandoffIn(BaseModel):
-    messages: list[TranscriptMessage] = Field(min_length=1, max_length=200)
-    """The whole chat so far, oldest first: the person who takes over reads it instead of asking again."""
+    thread_id: str | None = Field(default=None, min_length=1, max_length=40)
+    """The chat's ``thread_id``: its stored messages become the transcript."""
+    messages: list[TranscriptMessage] = Field(default_factory=list, max_length=200)
+    """Without a thread: the whole chat so far, oldest first, as the widget kept it."""
     note: str = Field(default="", max_length=1000)
     """Anything the visitor adds, e.g. how to reach them."""
+
+    @model_validator(mode="after")
+    def _something_to_hand_over(self) -> HandoffIn:
+        if not self.thread_id and not self.messages:
+            raise ValueError("give the chat's thread_id or its messages")
+        return self
 
 
 class HandoffOut(BaseModel):
@@ -75,26 +87,38 @@ class HandoffOut(BaseModel):
     message: str
 
 
-def _transcript(body: HandoffIn) -> str:
-    lines = [f"{m.role}: {m.content}" for m in body.messages]
-    return "\n".join([*lines, *([f"note: {body.note}"] if body.note else [])])
+def _thread_messages(session: Session, thread_id: str, actor: Actor) -> list[tuple[str, str]]:
+    conv = conversations.get(session, thread_id=thread_id)
+    if conv is None or conv.actor != actor.id:  # someone else's thread is as good as none
+        raise not_found("conversation", thread_id)
+    return [(m.role, m.content) for m in conversations.recent_messages(session, thread_id=thread_id, limit=400)]
 
 
 @router.post("/handoff", summary="Hand the chat over to a person, with the full transcript",
-             response_model=HandoffOut, description="Stores the conversation; for an identified customer also "
-             "opens a support ticket on their account with the transcript. " + WHO)
+             response_model=HandoffOut, description="Keeps the conversation (the stored thread, or the messages "
+             "sent); for an identified customer also opens a support ticket on their account with the whole "
+             "transcript. " + WHO)
 def handoff(body: HandoffIn, ctx: CtxDep, now: NowDep, actor: WidgetActor) -> HandoffOut:
     at = now or datetime.now(UTC)
-    pairs = [(m.role, m.content) for m in body.messages] + ([("user", body.note)] if body.note else [])
-    first = next((m.content for m in body.messages if m.role == "user"), body.messages[0].content)
+    sent: list[tuple[str, str]] = [(str(m.role), m.content) for m in body.messages]
+    if body.note:
+        sent.append(("user", f"note: {body.note}"))
     with ctx.db.session() as session:
-        conv = tickets.add_conversation(session, surface="widget", account_id=actor.account_id,
-                                        contact_id=actor.contact_id, messages=pairs, at=at)
+        if body.thread_id:
+            pairs = _thread_messages(session, body.thread_id, actor) + sent
+            for role, content in sent:
+                conversations.append(session, thread_id=body.thread_id, role=role, content=content, at=at)
+            conv = body.thread_id
+        else:
+            pairs = sent
+            conv = tickets.add_conversation(session, surface="widget", actor=actor.id, account_id=actor.account_id,
+                                            contact_id=actor.contact_id, messages=pairs, at=at)
         ticket = None
         if actor.role is Role.customer and actor.account_id:
+            first = next((c for r, c in pairs if r == "user"), pairs[0][1] if pairs else "chat")
             ticket = tickets.open_ticket(session, account_id=actor.account_id, contact_id=actor.contact_id,
-                                         subject=f"Chat hand-off: {first[:150]}", body=_transcript(body),
-                                         channel="chat", at=at)
+                                         subject=f"Chat hand-off: {first[:150]}",
+                                         body="\n".join(f"{r}: {c}" for r, c in pairs), channel="chat", at=at)
     message = f"ticket {ticket} opened" if ticket else "a person will pick up the conversation"
     return HandoffOut(conversation_id=conv, ticket_id=ticket, message=message)
 

@@ -1,0 +1,165 @@
+"""Where a reply goes and how: progress message, private first in channels, the buttons, and the
+short memory of what was delivered (for "Share in channel" and "Log to CRM")."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from copilot.context import AppContext
+from copilot.errors import PolkuError
+from copilot.identity import Actor
+from copilot.results import EmailDraft
+from copilot.store.models import Contact
+from copilot.store.repo import crm_records
+from integrations.slack import blocks as bk
+from integrations.slack.jobs import Job, LogEntry, log_entry, run
+
+log = logging.getLogger("polku.slack")
+WORKING = "⏳ Working on it…"
+
+
+@dataclass
+class Where:
+    """The conversation a reply belongs to."""
+
+    channel: str
+    user: str
+    thread_ts: str | None = None
+    private: bool = False
+    """A DM with the bot: the reply is posted (and updated) in place, no need to ask before sharing."""
+    progress: bool = True
+    """Post a "working…" message first (slash commands show theirs in the ack instead)."""
+    response_url: str | None = None
+
+
+@dataclass
+class Delivered:
+    ref: str
+    job: Job
+    message: bk.Message
+    asker: str
+    entry: LogEntry | None
+    shared: bool = False
+
+
+class Memory:
+    """Recently delivered answers by reference (the audit id), bounded; lost on restart by design:
+    the buttons that need one then say so instead of guessing."""
+
+    def __init__(self, capacity: int = 1000) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[str, Delivered] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, item: Delivered) -> None:
+        with self._lock:
+            self._items[item.ref] = item
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+    def get(self, ref: str) -> Delivered | None:
+        with self._lock:
+            return self._items.get(ref)
+
+
+class Deliverer:
+    """Runs a job for a Slack user and delivers the rendered result to the right place."""
+
+    def __init__(self, ctx: AppContext, memory: Memory, now: Callable[[], datetime] | None) -> None:
+        self.ctx, self.memory, self.now = ctx, memory, now
+        self.allowlist = list(ctx.settings.link_allowlist)
+
+    def run(self, client: WebClient, where: Where, job: Job, actor: Actor) -> None:
+        progress_ts = None
+        if where.progress:
+            progress_ts = client.chat_postMessage(channel=where.channel, thread_ts=where.thread_ts, text=WORKING)["ts"]
+        message = self.compute(job, actor)
+        if where.private:
+            self._in_place(client, where, message, progress_ts)
+            return
+        self.ephemeral(client, where, message, share=True)
+        if progress_ts:
+            client.chat_update(
+                channel=where.channel, ts=progress_ts, text=f"🔒 Answered <@{where.user}> privately.", blocks=[]
+            )
+
+    def compute(self, job: Job, actor: Actor) -> bk.Message:
+        try:
+            result = run(self.ctx, job, actor=actor, now=self.now() if self.now else None)
+        except PolkuError as exc:
+            return bk.notice(f"⚠️ {exc.message}")
+        except Exception:  # the user gets one line; the server log gets the traceback
+            log.exception("Slack job %s failed", job.kind)
+            return bk.notice("⚠️ Something went wrong on our side; it has been logged.")
+        message = bk.render(result, self.allowlist)
+        audit_id = getattr(getattr(result, "provenance", None), "audit_id", None)
+        ref = audit_id or f"ref-{uuid.uuid4().hex[:16]}"
+        entry = log_entry(result, job, account_of=self._account_of)
+        message.buttons = _buttons(result, job, ref, audit_id, entry)
+        self.memory.put(Delivered(ref=ref, job=job, message=message, asker=actor.id, entry=entry))
+        return message
+
+    def say(self, client: WebClient, where: Where, text: str) -> None:
+        """A short note of ours, to the asker only (or in the DM thread)."""
+        message = bk.notice(text, self.allowlist)
+        if where.private:
+            self._in_place(client, where, message, None)
+        else:
+            self.ephemeral(client, where, message, share=False)
+
+    def ephemeral(self, client: WebClient, where: Where, message: bk.Message, *, share: bool) -> None:
+        blocks = message.with_buttons(share=share)
+        try:
+            client.chat_postEphemeral(
+                channel=where.channel, user=where.user, thread_ts=where.thread_ts, text=message.text, blocks=blocks
+            )
+        except SlackApiError as exc:
+            # e.g. a slash command in a channel the bot is not in: the response URL still works there
+            if not where.response_url:
+                raise
+            log.info("chat.postEphemeral failed (%s); replying via response_url", exc.response.get("error"))
+            WebhookClient(where.response_url).send(text=message.text, blocks=blocks, response_type="ephemeral")
+
+    def _in_place(self, client: WebClient, where: Where, message: bk.Message, progress_ts: str | None) -> None:
+        blocks = message.with_buttons(share=False)
+        if progress_ts:
+            client.chat_update(channel=where.channel, ts=progress_ts, text=message.text, blocks=blocks)
+        else:
+            client.chat_postMessage(
+                channel=where.channel,
+                thread_ts=where.thread_ts,
+                text=message.text,
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+
+    def _account_of(self, contact_id: str) -> str | None:
+        with self.ctx.db.session() as session:
+            contact = crm_records.get(session, model=Contact, ident=contact_id)
+            return contact.account_id if contact is not None else None
+
+
+def _buttons(result: Any, job: Job, ref: str, audit_id: str | None, entry: LogEntry | None) -> list[bk.Block]:
+    out = bk.feedback_buttons(audit_id)
+    regen = job.model_dump_json(exclude_none=True)
+    if len(regen) <= 2000:
+        out.append(bk.button("🔄 Regenerate", bk.ACTION_REGENERATE, regen))
+    if isinstance(result, EmailDraft):
+        variant = Job(kind="variant", arg=result.contact_id, goal=result.goal)
+        out.append(bk.button("🧪 Variant", bk.ACTION_VARIANT, variant.model_dump_json(exclude_none=True)))
+    if entry is not None:
+        out.append(bk.button("📝 Log to CRM", bk.ACTION_LOG_CRM, ref, style="primary"))
+    out.append(bk.button("📣 Share in channel", bk.ACTION_SHARE, ref))
+    return out

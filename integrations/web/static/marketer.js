@@ -1,0 +1,152 @@
+// Marketer page: campaign copy with a server-fed progress bar, one-element A/B variants with sample size, funnel.
+"use strict";
+
+(() => {
+  const { el, money, pct, num } = Polku;
+  const $ = (id) => document.getElementById(id);
+  const campaignForm = $("campaign-form"), bar = $("campaign-progress");
+
+  function segment() {
+    const f = new FormData(campaignForm);
+    const parts = ["persona", "stage", "industry", "language"].filter((k) => f.get(k)).map((k) => `${k}=${f.get(k)}`);
+    return parts.length ? parts.join(",") : "all";
+  }
+
+  function table(headers, rows) {
+    const head = el("thead", {}, [el("tr", {}, headers.map(([h, cls]) => el("th", { text: h, cls, attrs: { scope: "col" } })))]);
+    const body = el("tbody", {}, rows.map((r) => el("tr", {}, r.map(([v, cls]) => el("td", { cls }, [v])))));
+    return el("table", {}, [head, body]);
+  }
+
+  async function download(fileId) {
+    try {
+      const resp = await Polku.send("GET", `/web/api/campaign/${fileId}.csv`);
+      const url = URL.createObjectURL(await resp.blob());
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `campaign-${fileId.slice(0, 8)}.csv`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (err) {
+      Polku.showError($("campaign-error"), err);
+    }
+  }
+
+  async function runCampaign(ev) {
+    ev.preventDefault();
+    const st = $("campaign-status"), out = $("campaign-result"), go = $("generate");
+    Polku.clearError($("campaign-error"));
+    out.replaceChildren();
+    go.disabled = true;
+    bar.hidden = false;
+    bar.removeAttribute("value");  // indeterminate until the server reports the first numbers
+    Polku.busy(st, "Starting…");
+    try {
+      const body = { segment: segment(), goal: new FormData(campaignForm).get("goal") };
+      const s = await Polku.stream("/web/api/campaign/stream", body, {
+        progress: (p) => {
+          if (p.total) {
+            bar.value = Math.round((p.done / p.total) * 100);
+            Polku.busy(st, `Writing copy: ${p.done} of ${p.total} contacts`);
+          }
+        },
+      });
+      bar.value = 100;
+      Polku.idle(st, `Done in ${num(s.seconds, 1)} s.`);
+      const skipped = Object.entries(s.skipped);
+      const dl = el("button", { text: "Download CSV", attrs: { type: "button" } });
+      dl.addEventListener("click", () => download(s.file_id));
+      out.replaceChildren(
+        el("p", {}, [el("strong", { text: `${s.written} drafts` }), ` for ${s.contacts} contacts in the segment; ` +
+          `${s.flagged} held back by the output guard.`]),
+        skipped.length ? el("ul", {}, skipped.map(([why, n]) => el("li", { text: `${n} skipped: ${why}` }))) : "",
+        s.written ? dl : el("p", { cls: "muted", text: "Nothing to download: nobody in the segment may be e-mailed." }));
+      if (s.sample_contact) $("variants-form").elements.contact_id.value = s.sample_contact;
+    } catch (err) {
+      bar.hidden = true;
+      Polku.idle(st);
+      Polku.showError($("campaign-error"), err);
+    } finally {
+      go.disabled = false;
+    }
+  }
+
+  function renderSampleSize(v) {
+    const ss = v.sample_size, d = v.duration;
+    $("sample-size").replaceChildren(el("div", { cls: "hint" }, [
+      el("strong", { text: `The test needs ${num(ss.per_group)} recipients per group (${num(ss.total)} in all)` }),
+      el("div", { text: `${v.metric}: from ${pct(ss.baseline, 1)} to ${pct(ss.target, 1)}, ` +
+        `${pct(1 - ss.alpha)} confidence, ${pct(ss.power)} power; the statistics alone ask for ${num(ss.statistical_per_group)}.` }),
+      el("div", { text: `Run it for at least ${d.days} days: ${d.reason}` }),
+      ss.notes.length ? el("ul", {}, ss.notes.map((n) => el("li", { text: n }))) : "",
+    ]));
+  }
+
+  async function runVariants(ev) {
+    ev.preventDefault();
+    const f = new FormData(ev.target), st = $("variants-status");
+    Polku.clearError($("variants-error"));
+    $("variants").replaceChildren();
+    $("sample-size").replaceChildren();
+    Polku.busy(st, "Writing variants…");
+    try {
+      const v = await (await Polku.send("POST", "/v1/variants", {
+        contact_id: f.get("contact_id").trim(), element: f.get("element"), goal: new FormData(campaignForm).get("goal"),
+        mde: Number(f.get("mde")), daily_traffic: Number(f.get("daily_traffic")) || 100,
+      })).json();
+      if (v.status === "blocked") throw new Polku.ApiError(v.reason, "blocked", 200);
+      Polku.idle(st, `${v.variants.length} variants; only “${v.element}” differs.`);
+      renderSampleSize(v);
+      $("variants").replaceChildren(...v.variants.map((x) => el("div", { cls: "variant" }, [
+        el("h3", { text: x.name === "control" ? "Control (A)" : "Variant " + x.name }),
+        el("div", { cls: "changed", text: x.elements[v.element] }),
+        el("p", { cls: "muted", text: "Hypothesis: " + x.hypothesis }),
+      ])));
+    } catch (err) {
+      Polku.idle(st);
+      Polku.showError($("variants-error"), err);
+    }
+  }
+
+  async function runFunnel(ev) {
+    if (ev) ev.preventDefault();
+    const f = new FormData($("funnel-form")), st = $("funnel-status");
+    Polku.clearError($("funnel-error"));
+    Polku.busy(st, "Counting the funnel…");
+    const q = new URLSearchParams({ by: f.get("by") });
+    if (f.get("period")) q.set("period", f.get("period"));
+    try {
+      const r = await Polku.getJSON("/v1/funnel?" + q);
+      Polku.idle(st, `${r.rows.length} rows; margin rate ${pct(r.margin_rate)}.`);
+      const maxTraffic = Math.max(1, ...r.rows.map((x) => x.impressions));
+      const n = "num";
+      $("funnel").replaceChildren(table(
+        [[r.by + (r.period ? " · period" : "")], ["Traffic", n], ["Contact (clicks)", n], ["Leads", n], ["CPL", n],
+         ["Customers", n], ["CAC", n], ["LTV", n], ["LTV:CAC", n], ["ROMI", n]],
+        r.rows.map((x) => [
+          [el("div", {}, [x.key, el("div", { cls: "bar", attrs: { role: "presentation",
+            "data-width": Math.round((x.impressions / maxTraffic) * 100) } })])],
+          [num(x.impressions), n], [num(x.clicks), n], [num(x.leads), n], [money(x.cpl), n], [num(x.customers), n],
+          [money(x.cac), n], [money(x.ltv), n],
+          [x.ltv_to_cac === null ? "–" : el("span", {
+            cls: "badge " + ({ healthy: "ok", "losing money": "bad", "too expensive": "warn",
+                               "under-invested": "warn" }[x.ltv_to_cac_health] || ""),
+            text: num(x.ltv_to_cac, 1) + ":1", attrs: { title: x.ltv_to_cac_health } }), n],
+          [pct(x.romi), n],
+        ])));
+      // widths set through the CSSOM (no inline style markup)
+      for (const b of $("funnel").querySelectorAll(".bar")) b.style.width = b.dataset.width + "%";
+    } catch (err) {
+      Polku.idle(st);
+      Polku.showError($("funnel-error"), err);
+    }
+  }
+
+  campaignForm.addEventListener("change", () => { $("segment-text").textContent = segment(); });
+  campaignForm.addEventListener("submit", runCampaign);
+  $("variants-form").addEventListener("submit", runVariants);
+  $("funnel-form").addEventListener("submit", runFunnel);
+  Polku.requireKey(() => runFunnel());
+})();

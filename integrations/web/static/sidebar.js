@@ -1,0 +1,178 @@
+// The support sidebar: account card, suggested reply (streamed, editable, copyable), next actions, escalation.
+"use strict";
+
+(() => {
+  const { el, pageLink, money, pct, num, date } = Polku;
+  const $ = (id) => document.getElementById(id);
+  const errorBox = $("error"), status = $("status");
+  let current = null;  // the loaded sidebar data
+
+  function lookup() {
+    const p = new URLSearchParams(location.search);
+    for (const name of ["ticket", "email", "account"]) {
+      if (p.get(name)) return { [name]: p.get(name) };
+    }
+    return null;
+  }
+
+  function facts(rows) {
+    const dl = el("dl", { cls: "facts" });
+    for (const [term, value] of rows) dl.append(el("dt", { text: term }), el("dd", {}, [value]));
+    return dl;
+  }
+
+  const badge = (text, kind) => el("span", { cls: "badge " + (kind || ""), text });
+
+  function churnBlock(churn) {
+    if (!churn) return el("span", { cls: "muted", text: "no estimate (too little history)" });
+    const box = el("div", {}, [badge(pct(churn.probability) + " · " + churn.band, churn.band),
+      el("span", { cls: "muted", text: " in " + churn.horizon_days + " days (a hint, not a fact)" })]);
+    const drivers = el("ul", { cls: "plain" });
+    for (const d of churn.drivers.slice(0, 4)) {
+      drivers.append(el("li", { text: `${d.direction === "raises risk" ? "▲" : "▼"} ${d.label}: ${d.value}` }));
+    }
+    box.append(drivers);
+    return box;
+  }
+
+  function leadBlock(lead) {
+    if (!lead) return el("span", { cls: "muted", text: "no open lead" });
+    return el("span", {}, [badge(num(lead.score) + " / " + num(lead.threshold), lead.mql ? "ok" : ""),
+      el("span", { cls: "muted", text: ` fit ${num(lead.fit)} + behaviour ${num(lead.behaviour)} → ${lead.route}` })]);
+  }
+
+  function consentTable(consents, purposes) {
+    const body = el("tbody");
+    for (const purpose of purposes) {
+      const c = consents.find((x) => x.purpose === purpose);
+      body.append(el("tr", {}, [el("td", { text: purpose.replace(/_/g, " ") }),
+        el("td", {}, [c ? badge(c.status, c.status === "granted" ? "granted" : "bad") : badge("none on record")]),
+        el("td", { text: c ? c.lawful_basis.replace(/_/g, " ") : "–" }), el("td", { text: c ? c.level : "–" })]));
+    }
+    const head = el("thead", {}, [el("tr", {}, ["Purpose", "Status", "Basis", "Level"].map(
+      (h) => el("th", { text: h, attrs: { scope: "col" } })))]);
+    return el("table", {}, [head, body]);
+  }
+
+  function renderAccount(d) {
+    const acc = d.account, level = d.service_level;
+    const overdue = d.escalation.reasons.some((r) => r.includes("exceeded"));
+    const due = d.reply_due ? el("span", {}, [" · first reply due " + date(d.reply_due) + " ",
+      overdue ? badge("overdue", "bad") : ""])
+      : d.ticket && d.ticket.first_reply_at ? el("span", { cls: "muted", text: " · answered " + date(d.ticket.first_reply_at) }) : "";
+    const parts = [
+      el("p", {}, [el("strong", { text: acc.name }), " ", badge(d.tier.toUpperCase(), d.tier),
+        el("span", { cls: "muted", text: ` ${acc.industry || ""} · ${acc.size || ""} · owner ${acc.owner || "–"}` })]),
+      facts([
+        ["Contact", d.contact ? `${d.contact.first_name} ${d.contact.last_name} (${d.contact.email})` : "–"],
+        ["CLV", money(d.clv)],
+        ["Churn risk", churnBlock(d.churn)],
+        ["Lead score", leadBlock(d.lead)],
+        ["Reply target", el("span", {}, [`< ${level.reply_within_hours} h, ${level.handled_by}`, due])],
+      ]),
+    ];
+    if (d.ticket) {
+      const t = d.ticket;
+      parts.push(el("h3", { text: `Ticket ${t.id}` }), facts([
+        ["Subject", t.subject], ["Text", t.body], ["Opened", date(t.opened_at) + " via " + t.channel],
+        ["Sentiment", badge(num(t.sentiment, 2), t.sentiment <= -0.3 ? "bad" : t.sentiment >= 0.3 ? "ok" : "")],
+      ]));
+    }
+    parts.push(el("h3", { text: "Consent by purpose" }), consentTable(d.consents, d.purposes));
+    const last = el("ul", { cls: "plain" });
+    for (const i of d.interactions) last.append(el("li", { text: `${date(i.at)} · ${i.kind} · ${i.text}` }));
+    parts.push(el("h3", { text: "Last interactions" }), d.interactions.length ? last : el("p", { cls: "muted", text: "none" }));
+    const open = el("ul", { cls: "plain" });
+    for (const t of d.open_tickets) {
+      open.append(el("li", {}, [pageLink("/web/sidebar", { ticket: t.id }, t.id), ` ${t.subject} (${date(t.opened_at)})`]));
+    }
+    parts.push(el("h3", { text: "Open tickets" }), d.open_tickets.length ? open : el("p", { cls: "muted", text: "none" }));
+    $("account-body").replaceChildren(...parts);
+    $("account").hidden = false;
+  }
+
+  function renderEscalation(e) {
+    const box = $("escalation");
+    box.className = "hint " + e.level;
+    box.replaceChildren(el("strong", { text: e.text }),
+      e.reasons.length ? el("div", { cls: "muted", text: "Why: " + e.reasons.join(", ") }) : "");
+    box.hidden = false;
+  }
+
+  function renderActions(na) {
+    $("actions-summary").textContent = na.summary;
+    $("actions-list").replaceChildren(...na.actions.map((a) => el("li", {}, [el("strong", { text: a.title }),
+      el("div", { cls: "muted", text: `${a.reason} · owner ${a.owner} · due ${date(a.due)}` })])));
+    $("actions").hidden = false;
+  }
+
+  const plain = (text) => text.replace(/\*\*/g, "");
+
+  async function suggest() {
+    const box = $("reply-text"), sources = $("sources"), st = $("reply-status");
+    Polku.clearError($("reply-error"));
+    box.value = "";
+    box.readOnly = true;
+    sources.replaceChildren();
+    $("reply").hidden = false;
+    Polku.busy(st, "Drafting a reply from the sources…");
+    const question = current.question || "Write a short, friendly reply to this customer.";
+    try {
+      const answer = await Polku.stream("/web/api/sidebar/reply/stream",
+        { question, account_id: current.account.id, contact_id: current.contact ? current.contact.id : null },
+        { token: (t) => { box.value += t.text; } });
+      if (answer.status === "blocked") throw new Polku.ApiError(answer.reason, "blocked", 200);
+      box.value = plain(answer.text);
+      for (const c of answer.citations) {
+        sources.append(el("li", { attrs: { value: c.ref } }, [el("strong", { text: c.title }),
+          el("span", { cls: "muted", text: " · " + c.location }), el("div", { text: c.snippet })]));
+      }
+      if (!answer.citations.length) sources.append(el("li", { cls: "muted", text: "no sources: check before sending" }));
+      Polku.idle(st, answer.known ? "Draft ready: edit it, then copy." : "The sources do not answer this; write it yourself.");
+    } catch (err) {
+      Polku.idle(st);
+      Polku.showError($("reply-error"), err);
+    } finally {
+      box.readOnly = false;
+    }
+  }
+
+  async function copy() {
+    const text = $("reply-text").value, out = $("copy-status");
+    try {
+      await navigator.clipboard.writeText(text);
+      out.textContent = "Copied to the clipboard.";
+    } catch (_) {
+      $("reply-text").select();  // fallback for browsers without clipboard permission
+      out.textContent = document.execCommand("copy") ? "Copied to the clipboard." : "Copy failed: select the text and press Ctrl+C.";
+    }
+  }
+
+  async function load() {
+    const which = lookup();
+    if (!which) { Polku.idle(status, "Open a ticket by id or a customer by e-mail."); return; }
+    Polku.busy(status, "Loading the account…");
+    try {
+      current = await Polku.getJSON("/web/api/sidebar?" + new URLSearchParams(which));
+    } catch (err) {
+      Polku.idle(status);
+      Polku.showError(errorBox, err);
+      return;
+    }
+    Polku.idle(status);
+    renderEscalation(current.escalation);
+    renderAccount(current);
+    renderActions(current.next_actions);
+    suggest();
+  }
+
+  $("lookup").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const f = new FormData(ev.target);
+    const params = f.get("ticket") ? { ticket: f.get("ticket") } : f.get("email") ? { email: f.get("email") } : null;
+    if (params) location.search = new URLSearchParams(params).toString();
+  });
+  $("copy").addEventListener("click", copy);
+  $("regenerate").addEventListener("click", () => current && suggest());
+  Polku.requireKey(load);
+})();
