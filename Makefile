@@ -36,8 +36,13 @@ typecheck: setup
 eval: setup
 	$(VENV)/bin/polku eval all
 
+# Benchmarks write bench/REPORT-*.md; the full sizes take a long time (100k-account stores).
 bench: setup
-	$(PY) -m bench
+	$(PY) bench/generator_bench.py
+	$(PY) bench/retrieval_bench.py
+	$(PY) bench/scoring_bench.py
+	$(PY) bench/copilot_bench.py
+	$(PY) bench/api_load.py
 
 serve: setup
 	$(VENV)/bin/polku serve

@@ -82,7 +82,7 @@ def second_sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
 
 @pytest.fixture(scope="session")
 def demo_ctx(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """A whole embedded Polku: demo CRM (80 accounts) in SQLite and its content indexed in a real
+    """A whole embedded Polku: demo CRM (150 accounts) in SQLite and its content indexed in a real
     Chroma directory, shared by the tests of one worker. Tests must not change its data."""
     from copilot.context import AppContext
     from copilot.settings import Settings
@@ -90,6 +90,6 @@ def demo_ctx(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
 
     data_dir = tmp_path_factory.mktemp("polku-data")
     ctx = AppContext.create(Settings(data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
-    generate(ctx.db, accounts=80, seed=5, now=NOW)
+    generate(ctx.db, accounts=150, seed=5, now=NOW)
     retrieval.ingest_store_modules(ctx)
     return ctx

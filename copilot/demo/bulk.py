@@ -58,7 +58,7 @@ class BulkWriter:
     def __init__(self, conn: Connection, tz_suffix: str = "") -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
-        self.raw = conn.connection.dbapi_connection
+        self.raw: Any = conn.connection.dbapi_connection
         self.quote = conn.dialect.identifier_preparer.quote
         self.tz_suffix = tz_suffix if self.dialect == "postgresql" else ""
 
@@ -136,7 +136,7 @@ class BulkWriter:
         Call the returned function after the commit, so the commit's checkpoint runs fast too."""
         if self.dialect != "sqlite":
             return lambda: None
-        raw = self.raw
+        raw: Any = self.raw
         before = {k: raw.execute(f"PRAGMA {k}").fetchone()[0] for k in _SQLITE_FAST}
         for k, v in _SQLITE_FAST.items():
             raw.execute(f"PRAGMA {k}={v}")

@@ -12,7 +12,7 @@ accounts fit in the two-minute budget.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -86,7 +86,7 @@ def generate(
     rng = np.random.default_rng(seed)
     summary = GenerationSummary(seed=seed, accounts=accounts)
     steps = [_content, _accounts_and_people, activity.commerce, activity.service, marketing.marketing]
-    restore = None
+    restore: Callable[[], None] | None = None
     try:
         with db.session() as session:
             admin.require_empty(session)
@@ -100,7 +100,7 @@ def generate(
                 if progress:
                     progress(step.__name__.strip("_"))
     finally:
-        if restore:
+        if restore is not None:
             restore()
     return summary
 

@@ -74,6 +74,7 @@ def _campaigns(rng: np.random.Generator, today: date) -> list[dict[str, Any]]:
 _PAGES = ["blog", "product", "pricing", "services", "reference", "other"]
 _LOW = np.array([0.45, 0.25, 0.05, 0.05, 0.05, 0.15])
 _HIGH = np.array([0.15, 0.25, 0.25, 0.15, 0.15, 0.05])
+NULL = np.array(None, dtype=object)  # a typed None for np.where
 _EVENT_TYPES = ["page_view", "download", "email_open", "email_click"]
 
 
@@ -99,9 +100,9 @@ def _events(acc: Any, c: dict, campaigns: list[dict], rng: np.random.Generator, 
         "account_id": acc.ids[c["account"][contact]],
         "contact_id": c["ids"][contact],
         "type": _pick(_EVENT_TYPES, etype),
-        "page_type": np.where(view, _pick(_PAGES, page), None),
-        "url": np.where(view, _pick([f"https://kaarna.example/{p}" for p in _PAGES], page), None),
-        "campaign_id": np.where(etype >= 2, _pick(camp_ids, n % len(camp_ids)), None),
+        "page_type": np.where(view, _pick(_PAGES, page), NULL),
+        "url": np.where(view, _pick([f"https://kaarna.example/{p}" for p in _PAGES], page), NULL),
+        "campaign_id": np.where(etype >= 2, _pick(camp_ids, n % len(camp_ids)), NULL),
         "at": clock.ago_hours(hours),
     }
 
@@ -155,8 +156,8 @@ def _leads_and_deals(acc: Any, c: dict, rng: np.random.Generator, clock: Any) ->
         "amount": amount,
         "close_date": np.where(open_, clock.today + _days(45), close),
         "created_at": created[o] + np.timedelta64(7, "D"),
-        "win_reason": np.where(won, "product_fit", None),
-        "loss_reason": np.where(won | open_, None, _pick(("price", "competitor", "no_decision", "timing"), j[o] % 4)),
+        "win_reason": np.where(won, "product_fit", NULL),
+        "loss_reason": np.where(won | open_, NULL, _pick(("price", "competitor", "no_decision", "timing"), j[o] % 4)),
         "owner": _pick([r[0] for r in vocab.REPS], acc.owner[a[o]]),
     }
     links = {"opportunity_id": opp_ids, "contact_id": c["ids"][j[o]], "role": "decision_maker"}
@@ -181,7 +182,7 @@ def _leads_and_deals(acc: Any, c: dict, rng: np.random.Generator, clock: Any) ->
         "source": _pick(("web", "event", "webinar", "partner"), j % 4),
         "created_at": created,
         "contacted_at": contacted_at,
-        "dead_reason": np.where(dead, _pick(("no_budget", "wrong_person", "not_potential"), j % 3), None),
+        "dead_reason": np.where(dead, _pick(("no_budget", "wrong_person", "not_potential"), j % 3), NULL),
         "opportunity_id": opportunity_id,
         "stage": stage,
         "status": status,

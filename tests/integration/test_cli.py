@@ -15,7 +15,7 @@ def polku(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> subp
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("POLKU_")}
     full_env.update({"POLKU_DATA_DIR": str(data_dir), **(env or {})})
     return subprocess.run(
-        [sys.executable, "-m", "copilot", *args], capture_output=True, text=True, env=full_env, timeout=300
+        [sys.executable, "-m", "copilot", *args], capture_output=True, text=True, env=full_env, timeout=900
     )
 
 
