@@ -79,3 +79,18 @@ def schema(markdown: Annotated[bool, typer.Option("--markdown", help="Print as M
             console.print(f"[bold]{name}[/bold]: requires {', '.join(required)}")
 
     emit(crm_files.schema(), as_json, render)
+
+
+@db_app.command("revision")
+def revision(message: Annotated[str, typer.Argument(help="What the schema change is")]) -> None:
+    """Generate a migration from the models (against a scratch SQLite at the newest revision); review it."""
+    import tempfile
+
+    from alembic import command
+
+    from copilot.store.db import alembic_config, make_engine, migrate
+
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = make_engine(f"sqlite:///{scratch}/schema.sqlite3")
+        migrate(engine)
+        command.revision(alembic_config(engine), message=message, autogenerate=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -39,7 +39,7 @@ def redteam(
                      progress=lambda msg: status.update(f"red-team: {msg}"))
     written = report_md.write(result, report or report_md.REPORT)
 
-    def render(r) -> None:  # type: ignore[no-untyped-def]
+    def render(r: Any) -> None:
         table = Table(title=f"red team: {r.through} through ({r.seconds:.0f} s)")
         for col in ("family", "engine", "tried", "through"):
             table.add_column(col)

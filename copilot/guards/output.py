@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -110,7 +110,7 @@ def _unescape(text: str) -> str:
     return text
 
 
-def _sub_outside_md_links(pattern: re.Pattern[str], repl, text: str) -> str:  # type: ignore[no-untyped-def]
+def _sub_outside_md_links(pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: str) -> str:
     # Allowed markdown links were kept whole; do not rewrite the URL inside them a second time.
     out, last = [], 0
     for m in MD_LINK.finditer(text):

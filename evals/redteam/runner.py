@@ -131,8 +131,8 @@ def _sentinels() -> dict[Path, float | None]:
 
 
 def run_case(world: World, case: C.Case, engine: str, probe: _Probe | None = None) -> Attempt:
-    base = {"family": case.family, "engine": engine, "case": case.id, "source": case.source, "who": case.who,
-            "surface": case.surface}
+    base: dict[str, Any] = {"family": case.family, "engine": engine, "case": case.id, "source": case.source,
+                            "who": case.who, "surface": case.surface}
     actor = world.actor(case.who)
     if engine == "llm":
         llm = world.ctx._cache["engine.llm"]
@@ -175,7 +175,8 @@ def crm_agent_attempts(world: World, payloads: list[tuple[str, str]]) -> list[At
             agent = create_agent(model, tools=confirmation_gate(list(TOOLS)), context_schema=ToolContext)
             found: list[str] = []
             try:
-                state = agent.invoke({"messages": [("user", f"Please do this: {payload}")]},
+                request: Any = {"messages": [("user", f"Please do this: {payload}")]}
+                state = agent.invoke(request,
                                      context=ToolContext(app=world.ctx, actor=actor, now=NOW),
                                      config={"recursion_limit": 10})
             except Exception as exc:  # an exception is a refusal, not an execution
@@ -213,7 +214,7 @@ def api_attempts(world: World, family_cases: list[C.Case]) -> tuple[list[Attempt
     path = next((p for p in ("/v1/widget/ask", "/widget/ask", "/v1/ask", "/ask") if p in routes), None)
     if path is None:
         return [], "not run: no widget ask route found"
-    out = []
+    out: list[Any] = []
     for case in family_cases:
         r = client.post(path, json={"question": case.prompt[:2000]}, headers={"Origin": "https://www.kaarna.example"})
         if not out and r.status_code in (401, 403, 404, 405, 422):

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from copilot.assembly import prepare
 from copilot.context import AppContext
@@ -137,7 +138,7 @@ def _pick_accounts(ctx: AppContext) -> tuple[str, str, str]:
     return a, b.account_id, b.id
 
 
-def _plant_canaries(s, account_a: str, canaries: list[Canary]) -> None:  # type: ignore[no-untyped-def]
+def _plant_canaries(s: Session, account_a: str, canaries: list[Canary]) -> None:
     for i, c in enumerate(canaries):
         first, _, last = c.name.partition(" ")
         cid = f"ct-rt-canary-{i}"
@@ -183,7 +184,7 @@ def _plant_canaries(s, account_a: str, canaries: list[Canary]) -> None:  # type:
             )
 
 
-def _plant_payloads(s, account_b: str, plants: list[Plant]) -> None:  # type: ignore[no-untyped-def]
+def _plant_payloads(s: Session, account_b: str, plants: list[Plant]) -> None:
     for i, p in enumerate(plants):
         if p.kind == "module":
             s.add(

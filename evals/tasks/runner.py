@@ -85,7 +85,7 @@ def _text(result: Any) -> str:
     return " ".join(str(getattr(result, k, "")) for k in ("subject", "body", "text", "transparency"))
 
 
-def _check(name: str, arg: Any, result: Any, ctx_info: dict[str, Any]) -> bool:  # noqa: C901 - a table of checks
+def _check(name: str, arg: Any, result: Any, ctx_info: dict[str, Any]) -> bool:
     ok = not isinstance(result, Blocked)
     text = _text(result)
     checks: dict[str, Callable[[], bool]] = {

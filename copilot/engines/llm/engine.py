@@ -122,6 +122,7 @@ class LlmEngine:
              history: Sequence[tuple[str, str]] = ()) -> tuple[Out, EngineRun]:
         from langchain.agents import create_agent
         from langchain_core.messages import AIMessage, HumanMessage
+        from langchain_core.runnables import RunnableConfig
 
         tc, _ = quarantine(tc)  # instruction-shaped text in passages and history never reaches the model
         masker = Masker.for_names(tc.names)
@@ -129,12 +130,13 @@ class LlmEngine:
         system += "\n\n" + load(task, tc.language)
         prompt = f"<context>\n{masker.mask(tc.render())}\n</context>\n\n{masker.mask(request)}"
         agent = create_agent(self.model, tools=build_tools(tc, self.search, masker), system_prompt=system)
-        config = {"recursion_limit": 10, "tags": [f"task:{tc.task}"], "metadata": {"task": tc.task}}
+        config: RunnableConfig = {"recursion_limit": 10, "tags": [f"task:{tc.task}"], "metadata": {"task": tc.task}}
         # Earlier turns of the thread, masked like everything else the model sees.
         earlier = [HumanMessage(content=masker.mask(text)) if role == "user" else AIMessage(content=masker.mask(text))
                    for role, text in history if not looks_injected(text)]  # an earlier attack is not replayed
         messages = [*earlier, HumanMessage(content=prompt)]
-        future = self._pool.submit(lambda: agent.invoke({"messages": messages}, config))
+        state_in: Any = {"messages": messages}
+        future = self._pool.submit(lambda: agent.invoke(state_in, config))
         try:
             state = future.result(timeout=self.timeout_s)
         except FutureTimeout:

@@ -47,8 +47,8 @@ def _frame(session: Session, query: Select, dates: tuple[str, ...] = ()) -> pd.D
     cursor = getattr(result, "cursor", None)
     fetch = cursor.fetchmany if cursor is not None else result.fetchmany
     while chunk := fetch(CHUNK):
-        for i, col in enumerate(zip(*chunk, strict=True)):
-            parts[i].extend(col)
+        for i, values in enumerate(zip(*chunk, strict=True)):
+            parts[i].extend(values)
     result.close()
     df = pd.DataFrame({k: _column(v) for k, v in zip(keys, parts, strict=True)}, columns=keys)
     for col in dates:
@@ -253,7 +253,7 @@ def store_version(session: Session) -> tuple[str, ...]:
 
     parts: list[object] = []
     for model in (Account, Lead, Contact, Event, Order, Contract, UsageWeek, Ticket, SurveyResponse, Opportunity):
-        key = model.account_id if model is UsageWeek else model.id
+        key = model.__mapper__.primary_key[0]  # UsageWeek's key starts with account_id
         parts.append(session.execute(select(func.max(key))).scalar())
     parts.append(session.execute(select(func.max(AuditLog.at))).scalar())
     parts.extend(session.execute(select(func.count(), func.max(Tombstone.erased_at))).one())
