@@ -4,12 +4,14 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: setup demo test services fmt lint typecheck eval bench serve clean
+.PHONY: setup demo test services fmt lint typecheck eval bench serve clean migration
 
+# The `local` extra builds llama.cpp from source (minutes, once: pip caches the wheel), portable:
+# a -march=native build crashed in decode on our machines (see DESIGN.md, offline facts).
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install --quiet -e ".[dev,local]"
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -43,6 +45,9 @@ bench: setup
 	$(PY) bench/scoring_bench.py
 	$(PY) bench/copilot_bench.py
 	$(PY) bench/api_load.py
+
+migration: setup
+	$(VENV)/bin/polku db revision "$(m)"
 
 serve: setup
 	$(VENV)/bin/polku serve
