@@ -111,7 +111,7 @@ def build_context(args: argparse.Namespace) -> tuple[AppContext, dict[str, Any]]
     info["ingest"] = (f"{len(ing.added) + len(ing.updated) + len(ing.unchanged)} modules, "
                       f"{ing.chunks_embedded} chunks embedded, {time.perf_counter() - t:.1f} s")
     with ctx.db.engine.connect() as c:
-        info["counts"] = {t: c.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in  # noqa: S608
+        info["counts"] = {t: c.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in
                           ("accounts", "contacts", "orders", "events", "tickets", "usage_weeks")}
         last = c.execute(text("SELECT max(at) FROM events")).scalar()
     last_day = date.fromisoformat(str(last)[:10])
@@ -125,10 +125,10 @@ def load_cases() -> list[dict[str, Any]]:
 
 def sample_ids(ctx: AppContext, table: str, n: int, seed: int) -> list[str]:
     with ctx.db.engine.connect() as c:
-        total = c.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0  # noqa: S608
+        total = c.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0
         rng = random.Random(seed)
         offsets = sorted(rng.sample(range(total), min(n, total)))
-        ids = [c.execute(text(f"SELECT id FROM {table} ORDER BY id LIMIT 1 OFFSET :o"), {"o": o}).scalar()  # noqa: S608
+        ids = [c.execute(text(f"SELECT id FROM {table} ORDER BY id LIMIT 1 OFFSET :o"), {"o": o}).scalar()
                for o in offsets]
     rng.shuffle(ids)
     return ids
@@ -315,13 +315,13 @@ def account_dump(ctx: AppContext, account_id: str) -> str:
         out["account"] = [dict(r._mapping) for r in c.execute(text("SELECT * FROM accounts WHERE id=:a"),
                                                                 {"a": account_id})]
         for t in ACCOUNT_TABLES:
-            out[t] = [dict(r._mapping) for r in c.execute(text(f"SELECT * FROM {t} WHERE account_id=:a"),  # noqa: S608
+            out[t] = [dict(r._mapping) for r in c.execute(text(f"SELECT * FROM {t} WHERE account_id=:a"),
                                                             {"a": account_id})]
         cids = [r["id"] for r in out["contacts"]]
         for t in CONTACT_TABLES:
             rows = []
             for cid in cids:
-                rows += [dict(r._mapping) for r in c.execute(text(f"SELECT * FROM {t} WHERE contact_id=:c"),  # noqa: S608
+                rows += [dict(r._mapping) for r in c.execute(text(f"SELECT * FROM {t} WHERE contact_id=:c"),
                                                                {"c": cid})]
             out[t] = rows
     return json.dumps(out, default=str, ensure_ascii=False)
