@@ -143,6 +143,29 @@ class CachedEmbedder:
             return np.zeros((0, self.dim), np.float32)
         return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
 
+    def seed(self, path: Path) -> int:
+        """Add precomputed passage vectors (an ``.npz`` of ``model_id``, ``keys``, ``vectors``) to the cache.
+
+        Keys hash the model and the exact passage text, so vectors of another model or of text
+        that has since changed are never used: they simply do not match. Returns rows added.
+        """
+        data = np.load(path, allow_pickle=False)
+        if str(data["model_id"]) != self.model_id:
+            return 0
+        rows = [(str(k), v.astype(np.float32).tobytes()) for k, v in zip(data["keys"], data["vectors"], strict=True)]
+        with self._lock, self._db:
+            before = self._db.total_changes
+            self._db.executemany("INSERT OR IGNORE INTO vec VALUES (?, ?)", rows)
+            return self._db.total_changes - before
+
+    def export(self, texts: Sequence[str], path: Path) -> None:
+        """Write the cached vectors of ``texts`` as a seed file for :meth:`seed`."""
+        keys = list(dict.fromkeys(self._key(t) for t in texts))
+        found = self._lookup(keys)
+        keys = [k for k in keys if k in found]
+        np.savez_compressed(path, model_id=np.array(self.model_id), keys=np.array(keys),
+                            vectors=np.stack([found[k] for k in keys]).astype(np.float32))
+
     def _lookup(self, keys: list[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         uniq = list(dict.fromkeys(keys))

@@ -86,10 +86,12 @@ def demo_ctx(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     Chroma directory, shared by the tests of one worker. Tests must not change its data."""
     from copilot.context import AppContext
     from copilot.settings import Settings
+    from copilot.demo import vectors
     from retrieval import service as retrieval
 
     data_dir = tmp_path_factory.mktemp("polku-data")
     ctx = AppContext.create(Settings(data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
     generate(ctx.db, accounts=150, seed=5, now=NOW)
+    vectors.seed(ctx)  # the shipped content embeddings (tests of embedding itself use their own texts)
     retrieval.ingest_store_modules(ctx)
     return ctx

@@ -59,6 +59,9 @@ def run(ctx: AppContext, *, loaded: GenerationSummary | None, progress: bool = T
     import copilot.demo.sections  # noqa: F401  (importing it registers the sections)
     from retrieval import service as retrieval
 
+    from copilot.demo import vectors
+
+    vectors.seed(ctx)  # the demo content's embeddings ship with the package
     retrieval.ingest_store_modules(ctx)  # incremental: embeds only new or changed modules
     examples = pick_examples(ctx)
     with ctx.db.session() as session:

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from copilot.context import AppContext
+from copilot.demo import vectors
 from copilot.demo.generator import generate
 from copilot.guards.output import staff_terms
 from copilot.identity import Actor, Role
@@ -53,6 +54,7 @@ def eval_context(data_dir: Path) -> AppContext:
         empty = admin.is_empty(session)
     if empty:
         generate(ctx.db, accounts=120, seed=7, now=NOW)
+    vectors.seed(ctx)
     retrieval.ingest_store_modules(ctx)
     return ctx
 
