@@ -85,8 +85,8 @@ def demo_ctx(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     """A whole embedded Polku: demo CRM (150 accounts) in SQLite and its content indexed in a real
     Chroma directory, shared by the tests of one worker. Tests must not change its data."""
     from copilot.context import AppContext
-    from copilot.settings import Settings
     from copilot.demo import vectors
+    from copilot.settings import Settings
     from retrieval import service as retrieval
 
     data_dir = tmp_path_factory.mktemp("polku-data")

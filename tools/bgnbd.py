@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import optimize, special
 
 from copilot.errors import PolkuError
+from tools.blas import one_thread
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ def fit_bgnbd(x: object, t_x: object, T: object, *, weights: object | None = Non
     return BgNbdParams(r=r, alpha=alpha, a=a, b=b, log_likelihood=-float(res.fun), n_customers=n_customers)
 
 
+@one_thread()  # the likelihood's dot products are BLAS calls: see tools.blas
 def _minimise(fun: Callable[[np.ndarray], tuple[float, np.ndarray]], start: np.ndarray) -> optimize.OptimizeResult:
     """BFGS with the analytic gradient on log-parameters; Nelder-Mead then BFGS when BFGS alone does not
     converge."""

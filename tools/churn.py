@@ -65,7 +65,8 @@ def training_set(f: Frames, now: datetime, horizon_days: int = 90) -> tuple[pd.D
         raise PolkuError("invalid", "no customers in the history before the training cut-off: cannot train churn")
     churned_at = churn_outcome(f.contracts)["churned_at"].reindex(ids)
     y = ((churned_at > pd.Timestamp(cutoff)) & (churned_at <= pd.Timestamp(now))).to_numpy().astype(int)
-    return churn_features(f, cutoff, ids), y, cutoff
+    keep = mdl.capped(y)  # a big store trains on a stratified sample: features only for those rows
+    return churn_features(f, cutoff, ids[keep]), y[keep], cutoff
 
 
 def train(f: Frames, now: datetime, *, horizon_days: int = 90, folds: int = 5
@@ -87,9 +88,9 @@ def score(model: mdl.ExplainableModel, f: Frames, now: datetime, account_ids: li
 def explain(model: mdl.ExplainableModel, f: Frames, now: datetime, account_ids: list[str], *, top: int = 3,
             horizon_days: int = 90) -> list[ChurnRisk]:
     X = churn_features(f, now, account_ids)
-    probs = model.predict_proba(X)
+    probs, all_drivers = model.explain(X, top)
     out = []
-    for acc, p, drivers in zip(X.index, probs, model.drivers(X, top), strict=True):
+    for acc, p, drivers in zip(X.index, probs, all_drivers, strict=True):
         out.append(ChurnRisk(account_id=acc, probability=round(float(p), 4), band=band(float(p)),
                              horizon_days=horizon_days, drivers=[
                                  ChurnDriver(feature=d.feature, label=LABELS.get(d.feature, d.feature), value=d.value,

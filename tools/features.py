@@ -188,6 +188,25 @@ _LEAD_EVENT_COLS = {"page_view:pricing": "pricing", "page_view:reference": "refe
                     "email_click:": "email_click", "email_open:": "email_open"}
 
 
+def _event_columns(types: np.ndarray, pages: np.ndarray, cols: list[str]) -> np.ndarray:
+    """Per event (its type and page type): the index in ``cols`` of the lead feature it counts for, −1 when none.
+
+    Looked up on category codes (a type × page-type table) rather than by joining strings per event:
+    a big store has millions of events and only a few dozen distinct pairs.
+    """
+    type_cat = pd.Categorical(types)
+    page_cat = pd.Categorical(pd.Series(pages, dtype=object).fillna(""))
+    # one spare row and column: code −1 (a missing type) lands there and stays −1
+    table = np.full((len(type_cat.categories) + 1, len(page_cat.categories) + 1), -1)
+    for i, t in enumerate(type_cat.categories):
+        fallback = _LEAD_EVENT_COLS.get(f"{t}:")
+        for j, p in enumerate(page_cat.categories):
+            name = _LEAD_EVENT_COLS.get(f"{t}:{p}", fallback)
+            if name is not None:
+                table[i, j] = cols.index(name)
+    return table[type_cat.codes, page_cat.codes]
+
+
 def lead_features(leads: pd.DataFrame, events: pd.DataFrame, *, as_of: datetime | None = None,
                   after_created_days: int = 14, lookback_days: int = 180) -> pd.DataFrame:
     """Per lead: firmographics plus what the contact did.
@@ -196,28 +215,38 @@ def lead_features(leads: pd.DataFrame, events: pd.DataFrame, *, as_of: datetime 
     recent months only, so this is how its history can be used); without, it runs from
     ``lookback_days`` before the lead's creation to ``after_created_days`` after.
     """
-    out = leads.set_index("lead_id")[["contact_id", "created_at", "industry", "persona", "source", "size",
-                                      "country", "employees"]].copy()
+    out = leads[["lead_id", "contact_id", "created_at", "industry", "persona", "source", "size", "country",
+                 "employees"]].set_index("lead_id")
     out["log_employees"] = np.log1p(pd.to_numeric(out["employees"], errors="coerce").fillna(0))
     cols = sorted(set(_LEAD_EVENT_COLS.values()))
-    if events.empty:
-        counts = pd.DataFrame(0, index=out.index, columns=cols)
-    else:
-        ev = events[["contact_id", "type", "page_type", "at"]]
-        m = out[["contact_id", "created_at"]].reset_index().merge(ev, on="contact_id", how="inner")
+    counts = np.zeros((len(out), len(cols)))
+    if not events.empty:
+        at = events["at"].to_numpy()
+        # narrow down before any string work: the window (when it is one for all), then these leads' contacts
         if as_of is None:
-            dt = (m["at"] - m["created_at"]).dt.total_seconds() / 86400
-            m = m[(dt >= -lookback_days) & (dt <= after_created_days)]
+            rows = np.arange(len(events))
         else:
-            dt = (pd.Timestamp(as_of) - m["at"]).dt.total_seconds() / 86400
-            m = m[(dt >= 0) & (dt <= lookback_days)]
-        key = (m["type"].astype(str) + ":" + m["page_type"].fillna("").astype(str)).map(_LEAD_EVENT_COLS)
-        key = key.fillna((m["type"].astype(str) + ":").map(_LEAD_EVENT_COLS))
-        m = m.assign(col=key.to_numpy())
-        counts = (m.dropna(subset=["col"]).groupby(["lead_id", "col"]).size().unstack(fill_value=0)
-                  .reindex(index=out.index, columns=cols, fill_value=0))
-    out[cols] = np.log1p(counts.fillna(0).to_numpy(float))
-    out["events_total"] = np.log1p(np.expm1(out[cols]).sum(axis=1))
+            t = np.datetime64(pd.Timestamp(as_of))
+            rows = np.flatnonzero((at <= t) & (at >= t - np.timedelta64(lookback_days, "D")))
+        contacts = pd.Index(out["contact_id"].dropna().unique())
+        who = contacts.get_indexer(events["contact_id"].to_numpy()[rows])
+        rows, who = rows[who >= 0], who[who >= 0]
+        col = _event_columns(events["type"].to_numpy()[rows], events["page_type"].to_numpy()[rows], cols)
+        rows, who, col = rows[col >= 0], who[col >= 0], col[col >= 0]
+        lead_contact = contacts.get_indexer(out["contact_id"])
+        if as_of is not None:  # one window for everybody: count per contact, then hand to its leads
+            per_contact = np.bincount(who * len(cols) + col, minlength=len(contacts) * len(cols))
+            per_contact = per_contact.reshape(len(contacts), len(cols))
+            counts[lead_contact >= 0] = per_contact[lead_contact[lead_contact >= 0]]
+        else:  # each lead has its own window around its creation: pair the events with the leads
+            ev = pd.DataFrame({"who": who, "col": col, "at": at[rows]})
+            pairs = pd.DataFrame({"row": np.arange(len(out)), "who": lead_contact,
+                                  "created": out["created_at"].to_numpy()}).merge(ev, on="who")
+            dt = pairs["at"] - pairs["created"]
+            pairs = pairs[(dt >= timedelta(days=-lookback_days)) & (dt <= timedelta(days=after_created_days))]
+            np.add.at(counts, (pairs["row"].to_numpy(), pairs["col"].to_numpy()), 1)
+    out[cols] = np.log1p(counts)
+    out["events_total"] = np.log1p(counts.sum(axis=1))
     for c in LEAD_CATEGORICAL:
         out[c] = out[c].fillna("unknown").astype(str)
     return out[LEAD_NUMERIC + LEAD_CATEGORICAL]

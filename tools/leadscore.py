@@ -95,15 +95,21 @@ def _behaviour_components(leads: pd.DataFrame, events: pd.DataFrame, rules: dict
     cols = ["lead_id", "rule", "points", "label", "kind", "count", "last_age_days"]
     if events.empty or leads.empty:
         return pd.DataFrame(columns=cols)
+    # only the events of these leads' contacts: one account's page must not pay for the whole event log
+    contacts = pd.Index(leads["contact_id"].unique())
+    mine = contacts.get_indexer(events["contact_id"])
+    rows = np.flatnonzero(mine >= 0)
     now_ts = pd.Timestamp(now)
-    at = pd.to_datetime(events["at"], utc=True) if now_ts.tzinfo else pd.to_datetime(events["at"])
+    at = events["at"].iloc[rows]
+    at = pd.to_datetime(at, utc=True) if now_ts.tzinfo else pd.to_datetime(at)
     if now_ts.tzinfo is None and getattr(at.dt, "tz", None) is not None:
         at = at.dt.tz_localize(None)
     age = (now_ts - at).dt.total_seconds().to_numpy() / 86400.0
     keep = (age >= 0) & (age <= beh["window_days"])
+    rows = rows[keep]
     # rule lookup on category codes: a (type × page type) table instead of string work per event
-    types = pd.Categorical(events["type"].to_numpy()[keep])
-    pages = pd.Categorical(events["page_type"].fillna("").to_numpy()[keep])
+    types = pd.Categorical(events["type"].to_numpy()[rows])
+    pages = pd.Categorical(pd.Series(events["page_type"].to_numpy()[rows], dtype=object).fillna(""))
     table = np.full((len(types.categories) + 1, len(pages.categories) + 1), -1)
     for i, a in enumerate(actions):
         if a["type"] not in types.categories:
@@ -116,17 +122,20 @@ def _behaviour_components(leads: pd.DataFrame, events: pd.DataFrame, rules: dict
             table[ti, pages.categories.get_loc(a["page_type"])] = i
     rule_i = table[types.codes, pages.codes]
     hit = rule_i >= 0
-    ev = pd.DataFrame({"contact_id": events["contact_id"].to_numpy()[keep][hit], "age": age[keep][hit],
-                       "rule_i": rule_i[hit]})
+    rule_i, ev_age = rule_i[hit], age[keep][hit]
     pts = np.array([a["points"] for a in actions], dtype=float)
-    ev["w"] = pts[ev["rule_i"].to_numpy()] * 0.5 ** (ev["age"].to_numpy() / beh["half_life_days"])
-    g = ev.groupby(["contact_id", "rule_i"], sort=False).agg(points=("w", "sum"), count=("w", "size"),
-                                                            last_age_days=("age", "min")).reset_index()
+    # one integer key per (contact, rule): grouping integers, not id strings, is what keeps a big store fast
+    ev = pd.DataFrame({"key": mine[rows[hit]] * len(actions) + rule_i, "age": ev_age,
+                       "w": pts[rule_i] * 0.5 ** (ev_age / beh["half_life_days"])})
+    g = ev.groupby("key", sort=False).agg(points=("w", "sum"), count=("w", "size"),
+                                          last_age_days=("age", "min")).reset_index()
+    g["contact"], g["rule_i"] = np.divmod(g["key"].to_numpy(), len(actions))
     caps = np.array([a.get("cap", np.inf) for a in actions], dtype=float)
     g["points"] = np.minimum(g["points"].to_numpy(), caps[g["rule_i"].to_numpy()])
     g["rule"] = np.array([a["key"] for a in actions], dtype=object)[g["rule_i"].to_numpy()]
     g["label"] = np.array([a["label"] for a in actions], dtype=object)[g["rule_i"].to_numpy()]
-    merged = leads[["lead_id", "contact_id"]].merge(g, on="contact_id", how="inner")
+    who = pd.DataFrame({"lead_id": leads["lead_id"].to_numpy(), "contact": contacts.get_indexer(leads["contact_id"])})
+    merged = who.merge(g, on="contact", how="inner")
     merged["kind"] = "behaviour"
     return merged[cols]
 

@@ -24,7 +24,7 @@ from copilot.store.repo import analytics
 from tools import features, predictive, scoring
 from tools import model as mdl
 
-FORMAT = 1
+FORMAT = 2  # 2: models trained on a capped stratified sample
 
 
 @dataclass
@@ -58,7 +58,7 @@ def build(f: features.Frames, now: datetime, key: str = "") -> Bundle:
     except PolkuError:  # too little churn history: scores go without churn risk
         churn_model = None
     try:
-        conversion_model, _ = predictive.train(f, now=now)
+        conversion_model = predictive.fit(f, now=now)
     except PolkuError:
         conversion_model = None
     fit = scoring.account_clv(f, now)
