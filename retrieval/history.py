@@ -2,54 +2,54 @@
 
 The candidates come only from ``copilot.store.repo.timeline.account_timeline``, whose queries are
 all bound to the one account id: another account's items never enter the candidate set, so no
-later filter can be forgotten. Ranking (keyword + dense relevance, blended with recency) then runs
+later filter can be forgotten. Ranking (BM25 over the items' words, blended with recency) then runs
 in memory over that small set.
+
+No item is embedded here: timeline items are written all the time (orders, tickets, the
+conversation itself) and embedding them while a person waits cost 1-7 s on a 2-core machine. The
+query's own words, stemmed in both languages (``tokenize_query``), carry the relevance instead.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from datetime import date
 
 import numpy as np
 
 from copilot.store.repo.timeline import TimelineRow
-from retrieval.embeddings import Embedder
 from retrieval.models import HistoryItem
 from retrieval.textproc import tokenize, tokenize_query
 
 HALF_LIFE_DAYS = 90.0
 """An item loses half its recency weight every 90 days: last quarter matters most in B2B."""
 RECENCY_WEIGHT = 0.35
-DENSE_BUDGET = 24
-"""Items embedded per query (cached by content hash), chosen by keyword score, then recency."""
+BM25_K1, BM25_B = 1.2, 0.75
+"""The usual BM25 constants: term frequency saturates fast (timeline items are one or two lines)."""
 
 
-def rank_history(
-    rows: list[TimelineRow],
-    *,
-    account_id: str,
-    query: str,
-    k: int,
-    now: date,
-    embedder: Embedder | None = None,
-) -> list[HistoryItem]:
+def rank_history(rows: list[TimelineRow], *, account_id: str, query: str, k: int, now: date) -> list[HistoryItem]:
     """Top ``k`` items: relevance to the query blended with recency (recency alone without a query)."""
     if not rows:
         return []
     recency = np.array([_recency(r.day, now) for r in rows])
-    relevance = np.zeros(len(rows))
     if query.strip():
-        kw = _keyword(rows, query)
+        kw = bm25(rows, query)
         relevance = kw / kw.max() if kw.max() > 0 else kw
-        if embedder is not None:
-            order = np.lexsort((-recency, -kw))[:DENSE_BUDGET]
-            vecs = embedder.embed_passages([rows[i].text for i in order])
-            cos = vecs @ embedder.embed_query(query)
-            # e5 cosines sit in ~0.7..0.9; stretch that band to 0..1 before blending.
-            relevance[order] = np.maximum(relevance[order], np.clip((cos - 0.75) / 0.15, 0, 1))
-    score = (1 - RECENCY_WEIGHT) * relevance + RECENCY_WEIGHT * recency if query.strip() else recency
-    best = np.argsort(-score, kind="stable")[:k]
+        score = (1 - RECENCY_WEIGHT) * relevance + RECENCY_WEIGHT * recency
+    else:
+        score = recency
+    best: list[int] = []
+    seen: set[str] = set()
+    for i in np.argsort(-score, kind="stable"):
+        # The same words again (a question asked twice, in two conversations) add nothing.
+        if rows[i].text in seen:
+            continue
+        seen.add(rows[i].text)
+        best.append(int(i))
+        if len(best) == k:
+            break
     return [
         HistoryItem(
             id=f"{rows[i].kind}:{rows[i].record_id}",
@@ -70,10 +70,20 @@ def _recency(day: date, now: date) -> float:
     return math.pow(0.5, age / HALF_LIFE_DAYS)
 
 
-def _keyword(rows: list[TimelineRow], query: str) -> np.ndarray:
-    """Share of query terms an item contains, idf-weighted within the account's own items."""
+def bm25(rows: list[TimelineRow], query: str) -> np.ndarray:
+    """BM25 of each item for the query, with document frequencies from the account's own items
+    (a word every item of this account has, such as its product, tells little)."""
     terms = set(tokenize_query(query))
-    docs = [set(tokenize(f"{r.title} {r.text}")) for r in rows]
-    df = {t: sum(t in d for d in docs) for t in terms}
-    idf = {t: math.log(1 + len(docs) / df[t]) for t in terms if df[t]}
-    return np.array([sum(idf.get(t, 0.0) for t in d & terms) for d in docs])
+    docs = [tokenize(f"{r.title} {r.text}") for r in rows]
+    lengths = np.array([len(d) for d in docs], dtype=float)
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(float(lengths.mean()), 1.0))
+    counts = [Counter(t for t in d if t in terms) for d in docs]
+    df = Counter(t for c in counts for t in c)
+    n = len(rows)
+    idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in df}
+    return np.array(
+        [
+            sum(idf[t] * tf * (BM25_K1 + 1) / (tf + norm[i]) for t, tf in c.items())
+            for i, c in enumerate(counts)
+        ]
+    )

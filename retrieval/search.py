@@ -6,7 +6,9 @@ in scale per query. The weights and ``rrf_k`` are the only tuned knobs (see eval
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -55,17 +57,17 @@ def search_index(
     # hit to its twin: a Finnish question finds the English module through the Finnish one.
     wide = index.mask(filters, without="language") if across else mask
     lists: list[tuple[Ranked, float]] = []
-    preference: np.ndarray | None = None
+    preference: Callable[[np.ndarray], np.ndarray] | None = None
     if mode in ("hybrid", "dense"):
         vec = qvec if qvec is not None else embedder.embed_query(query)
-        preference = index.similarities(vec)
-        lists.append((index.dense(vec, wide, cfg.candidates, scores=preference), cfg.dense_weight))
+        lists.append((index.dense(vec, wide, cfg.candidates), cfg.dense_weight))
+        preference = partial(index.exact_similarities, vec)
     if mode in ("hybrid", "keyword"):
         terms = tokenize_query(query, lang)
         kw = index.keyword_scores(terms)
         weight = cfg.keyword_weight if across else _keyword_weight(query, lang, filters, cfg)
         lists.append((index.keyword(terms, wide, cfg.candidates, scores=kw), weight))
-        preference = kw if preference is None else preference
+        preference = preference or kw.__getitem__
     if across and wanted is not None and preference is not None:
         lists = [(index.to_languages(ranked, wanted, mask, preference), w) for ranked, w in lists]
     fused = rrf(lists, cfg.rrf_k) if mode == "hybrid" else _single(lists[0][0])

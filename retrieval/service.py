@@ -74,8 +74,10 @@ def account_history(
     with ctx.db.session() as session:
         if session.get(Account, account_id) is None:
             raise PolkuError("not_found", f"no account with id {account_id!r}", kind="account", id=account_id)
-        rows = account_timeline(session, account_id=account_id)
-    return rank_history(rows, account_id=account_id, query=query, k=k, now=now or date.today(), embedder=embedder(ctx))
+        # Not the assistant's earlier answers: they were built from this same context, so feeding
+        # them back in only repeats it and crowds out the account's own records.
+        rows = account_timeline(session, account_id=account_id, answers=False)
+    return rank_history(rows, account_id=account_id, query=query, k=k, now=now or date.today())
 
 
 def ingest(ctx: AppContext, paths: Sequence[Path]) -> IngestSummary:

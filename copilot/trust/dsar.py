@@ -164,7 +164,7 @@ def export(ctx: AppContext, *, contact_id: str | None = None, email: str | None 
 
 
 def _cache_texts(timeline: list[TimelineRow], chunks: list[Any]) -> list[str]:
-    # Account history is embedded on demand: any of its items may be in the cache, theirs included.
+    # Account history was embedded on demand before: a cache from then may hold its items, theirs too.
     return [r.text for r in timeline] + [c.embed_text() for c in chunks]
 
 

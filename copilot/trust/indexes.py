@@ -12,8 +12,9 @@ Where a person can end up there:
   Chroma. Any snapshot that names the person is deleted and, when this process has the index open,
   written again without them (otherwise the next start rebuilds it from the cleaned Chroma).
 - **The embedding cache** (``cache_dir/embeddings.sqlite3``) keeps vectors keyed by a hash of the
-  embedded text: those vectors are derived from the person's texts (account history items are
-  embedded on demand), so their entries are deleted and the file vacuumed.
+  embedded text: those vectors are derived from the person's texts (account history items were
+  embedded on demand before, and a cache from then still holds them), so their entries are deleted
+  and the file vacuumed.
 """
 
 from __future__ import annotations

@@ -68,6 +68,15 @@ def ctx(tmp_path) -> AppContext:
                 at=datetime(2025, 5, 26, tzinfo=UTC),
             )
         )
+        # The newest item, but the assistant's own words: never fed back in as history.
+        s.add(
+            Message(
+                conversation_id="cv-b1",
+                role="assistant",
+                content="Your invoice was sent on 1 May.",
+                at=datetime(2025, 5, 27, tzinfo=UTC),
+            )
+        )
     return ctx
 
 
@@ -78,6 +87,7 @@ def test_an_item_planted_in_one_account_never_reaches_another(ctx):
     assert theirs and all(item.account_id == "acc-b" for item in theirs)
     assert not any("zebrafish" in item.text.lower() or item.record_id == "tk-a1" for item in theirs)
     assert {i.kind for i in theirs} >= {"ticket", "order", "call", "message"}
+    assert not any(item.text.startswith("assistant") for item in theirs)
 
 
 def test_history_without_query_is_newest_first_and_unknown_account_is_not_found(ctx):

@@ -126,8 +126,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "## Pricing\n\nGeneral notes about licences and invoices.\n", encoding="utf-8")
     service.ingest_store_modules(ctx)
     service.ingest(ctx, [docs])
-    # Account history is embedded on demand: this puts the person's ticket and messages into the cache.
-    service.account_history(ctx, ACC, "payroll export Zebulon", k=5, now=NOW.date())
+    # Account history used to be embedded on demand, so a cache written then holds the person's
+    # ticket and messages: erasure must still find them there.
+    with ctx.db.session() as s:
+        from copilot.store.repo.timeline import account_timeline
+
+        service.embedder(ctx).embed_passages([r.text for r in account_timeline(s, account_id=ACC)])
     return {"ctx": ctx, "root": root}
 
 

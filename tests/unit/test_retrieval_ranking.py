@@ -24,3 +24,25 @@ def test_relevance_beats_recency_and_ids_are_stable_citations():
     items = rank_history(ROWS, account_id="acc-1", query="payroll export problem", k=2, now=NOW)
     assert items[0].id == "ticket:tk-2" and items[0].account_id == "acc-1"
     assert items[0].day == date(2023, 2, 1) and items[0].text
+
+
+def test_a_word_every_item_has_counts_less_than_a_rare_one():
+    day = date(2025, 5, 1)
+    rows = [TimelineRow("order", f"or-{i}", day, "Order Flow", f"Order or-{i}: Flow licences") for i in range(4)]
+    rows.append(TimelineRow("ticket", "tk-9", day, "Flow export", "Ticket tk-9: Flow payroll export fails"))
+    items = rank_history(rows, account_id="acc-1", query="Flow payroll", k=1, now=NOW)
+    assert items[0].record_id == "tk-9"
+
+
+def test_ranking_embeds_nothing_so_it_is_pure_and_repeatable():
+    first = rank_history(ROWS, account_id="acc-1", query="login problem", k=3, now=NOW)
+    assert first == rank_history(ROWS, account_id="acc-1", query="login problem", k=3, now=NOW)
+    assert first[0].record_id == "tk-1"
+
+
+def test_the_same_text_twice_is_one_item():
+    asked = TimelineRow("message", "cv-1/1", NOW, "sidebar conversation", "user in sidebar conversation: login fails?")
+    again = TimelineRow("message", "cv-2/1", NOW, "sidebar conversation", asked.text)
+    items = rank_history([asked, again, *ROWS], account_id="acc-1", query="login fails", k=3, now=NOW)
+    assert [i.record_id for i in items].count("cv-1/1") + [i.record_id for i in items].count("cv-2/1") == 1
+    assert len(items) == 3

