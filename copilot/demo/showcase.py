@@ -57,9 +57,8 @@ def pick_examples(ctx: AppContext) -> Examples:
 
 def run(ctx: AppContext, *, loaded: GenerationSummary | None, progress: bool = True) -> DemoResult:
     import copilot.demo.sections  # noqa: F401  (importing it registers the sections)
-    from retrieval import service as retrieval
-
     from copilot.demo import vectors
+    from retrieval import service as retrieval
 
     vectors.seed(ctx)  # the demo content's embeddings ship with the package
     retrieval.ingest_store_modules(ctx)  # incremental: embeds only new or changed modules

@@ -93,18 +93,82 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         _I,
     ),
 }
+# Literals a match of each pattern must contain (in ``_fold``ed text), one string per branch of the
+# pattern: "a|b" any of these, "x&y" both groups. A pattern runs only when one of its branches is
+# present. Most retrieved text is plain data, and a substring test is a C-speed scan where each
+# pattern is a position-by-position regex search, so this skips most of the work without changing a
+# verdict. (One alternation of all patterns was measured slower: the regex engine loses each
+# pattern's own first-character skipping.) Keep each entry in step with its pattern.
+TRIGGERS: dict[str, tuple[str, ...]] = {
+    "override": ("ignore|disregard|forget|override|bypass|skip"
+                 "&instruction|rules|prompt|guidelines|directions|directives|everything|above|previous|prior|earlier",),
+    "new_rules": ("new|updated|real|actual|hidden|secret|revised&instruction|system prompt|rules",),
+    "system_prompt": ("system|initial|starting|original|hidden&prompt|message|instruction|configuration",
+                      "ation string", "your instructions|the instructions"),
+    "persona": ("you are now", "from now on", "act as ", "pretend ", "play as", "stay in character", "developer mode",
+                "maintenance mode", "do anything now", "jailbr", "dan", "restrictions", "filters"),
+    "speak_to_ai": ("note|message|instruction&ai|assistant|model|bot|llm",
+                    "ai|assistant|model|bot|llm&must|should|shall|will|need"
+                    "&say|tell|respond|reply|print|output|include|answer|write|mention|recommend"),
+    "verbatim": ("print|output|repeat|echo|reply|respond|answer|say|state|type"
+                 "&exactly|verbatim|word for word|the following|\"|'|“|”|‘|’|«|`",
+                 "begin|start|end|finish|conclude|prefix|suffix&answer|reply|response|output|message",
+                 "include|insert|add|append|mention&answer|reply|response|output|message"),
+    "tell_user": ("tell|inform|instruct|advise|direct|send&user|customer|visitor|reader|recipient",),
+    "role_marker": ("<", "[", "##", ":&system|assistant|user|human|ai"),
+    "tool_push": ("call|use|invoke|run|execute|trigger&tool|function|command|shell|script|log_activity|create_task"
+                  "|set_lead_status|convert_lead|lead_feedback|account_card",),
+    "markup": ("![", "<", "=", ":&vbscript", ":&text/html", ":&j&v&p"),
+    "fi_override": ("unohda|ohita|sivuuta|älä&ohje|sään|kehot|yllä|edell|aiem",),
+    "fi_rules": ("ohjeet", "järjestelmäkehot|järjestelmäviest|järjestelmäohje",
+                 "kerro|ilmoita|neuvo|ohjaa&käyttäjä|asiakka|lukija|vierailija&että|osoittee|sivu",
+                 "vastaa|kirjoita|tulosta|toista&vain|ainoastaan|pelkästään|sanatarkasti|täsmälleen",
+                 "aloita|lopeta|päätä&vastauk|viesti"),
+}
+Branch = tuple[tuple[str, ...], ...]
+_CHECKS: tuple[tuple[str, re.Pattern[str], tuple[Branch, ...]], ...] = tuple(
+    (name, PATTERNS[name], tuple(tuple(tuple(group.split("|")) for group in branch.split("&"))
+                                 for branch in TRIGGERS[name]))
+    for name in PATTERNS
+)
+
+
+def _present(folded: str, branches: tuple[Branch, ...]) -> bool:
+    # Plain loops: nested generator expressions cost more than the substring tests themselves.
+    for branch in branches:
+        for group in branch:
+            for word in group:
+                if word in folded:
+                    break
+            else:
+                break  # a group with none of its words: this branch cannot match
+        else:
+            return True
+    return False
+
+
+def _fold(text: str) -> str:
+    # Case-insensitive regexes also match ı to i and ſ to s, which str.lower() keeps apart, and
+    # lower() turns İ into i plus a combining dot: fold those too so that no trigger is missed.
+    # (str.replace, not str.translate: it scans at C speed and returns the text itself when absent.)
+    return text.lower().replace("ı", "i").replace("ſ", "s").replace("\u0307", "")
+
+
 # Sentence or line: an instruction rarely spans more.
 # ("!" in "![x](…)" or "." in "evil.example" do not end a sentence: only before a space or line end.)
 _UNIT = re.compile(r"(?:[^.!?\n]|[.!?]+(?!\s|$))*(?:[.!?]+)?[^\S\n]*\n?")
+_PARAGRAPH_BREAK = re.compile(r"(\n\s*\n)")
 
 
 def reasons(text: str) -> list[str]:
     """Names of the injection patterns ``text`` matches (empty when it reads like plain data)."""
-    return [name for name, pattern in PATTERNS.items() if pattern.search(text)]
+    folded = _fold(text)
+    return [name for name, pattern, branches in _CHECKS if _present(folded, branches) and pattern.search(text)]
 
 
 def looks_injected(text: str) -> bool:
-    return bool(reasons(text))
+    folded = _fold(text)
+    return any(_present(folded, branches) and pattern.search(text) for _, pattern, branches in _CHECKS)
 
 
 def strip_instructions(text: str) -> tuple[str, list[str]]:
@@ -112,7 +176,7 @@ def strip_instructions(text: str) -> tuple[str, list[str]]:
     if not looks_injected(text):
         return text, []
     kept_paragraphs, removed = [], []
-    for paragraph in re.split(r"(\n\s*\n)", text):
+    for paragraph in _PARAGRAPH_BREAK.split(text):
         if not paragraph.strip() or not looks_injected(paragraph):
             kept_paragraphs.append(paragraph)
             continue
@@ -126,25 +190,41 @@ def strip_instructions(text: str) -> tuple[str, list[str]]:
     return "".join(kept_paragraphs).strip(), removed
 
 
+def _any_injected(*fields: str) -> bool:
+    # One scan over an item's fields joined by line breaks: a match inside a field still matches in
+    # the joined text (a line break keeps word boundaries and starts of line as they were), so a clean
+    # joined text means every field is clean; only a hit pays for the field-by-field stripping.
+    return looks_injected("\n".join(fields))
+
+
 def quarantine(tc: TaskContext) -> tuple[TaskContext, list[str]]:
     """The context with instruction-shaped text removed from its passages and history items."""
     removed: list[str] = []
     passages: list[Citation] = []
     for p in tc.passages:
-        text, dropped = strip_instructions(p.text)
-        snippet, dropped_snippet = strip_instructions(p.snippet)
-        title, dropped_title = strip_instructions(p.title)
-        removed += dropped + dropped_snippet + dropped_title
+        text, snippet, title = p.text, p.snippet, p.title
+        if _any_injected(title, text, snippet):
+            text, dropped = strip_instructions(text)
+            snippet, dropped_snippet = strip_instructions(snippet)
+            title, dropped_title = strip_instructions(title)
+            removed += dropped + dropped_snippet + dropped_title
         if not (text or snippet).strip():
             continue
-        passages.append(p.model_copy(update={"text": text, "snippet": snippet, "title": title or "—"}))
+        title = title or "—"
+        same = (text, snippet, title) == (p.text, p.snippet, p.title)
+        passages.append(p if same else p.model_copy(update={"text": text, "snippet": snippet, "title": title}))
     history = []
     for h in tc.history:
-        text, dropped = strip_instructions(h.text)
-        title, dropped_title = strip_instructions(h.title)
-        removed += dropped + dropped_title
-        if text.strip():
-            history.append(h.model_copy(update={"text": text, "title": title or h.kind}))
+        text, title = h.text, h.title
+        if _any_injected(title, text):
+            text, dropped = strip_instructions(text)
+            title, dropped_title = strip_instructions(title)
+            removed += dropped + dropped_title
+        if not text.strip():
+            continue
+        title = title or h.kind
+        same = (text, title) == (h.text, h.title)
+        history.append(h if same else h.model_copy(update={"text": text, "title": title}))
     if not removed:
         return tc, []
     return tc.model_copy(update={"passages": passages, "history": history}), removed

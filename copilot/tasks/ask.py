@@ -20,6 +20,10 @@ from prompts import templates
 from retrieval.textproc import guess_language
 
 Surface = Literal["widget", "sidebar", "slack", "cli", "api"]
+PASSAGES = 10
+"""Passages retrieved for a question. The composer quotes from the first six; an llm engine reads
+all ten, since the passage that answers sits at ranks 7-10 often enough to matter (3 of the 76
+labelled questions, bench/REPORT-copilot.md) and ten short passages stay far below a whole account."""
 
 
 class AskRequest(BaseModel):
@@ -61,10 +65,10 @@ def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None 
                 outcome="blocked",
             )
             return Blocked(task=task, reason=tc.decision.reason, provenance=prov)
-    thread_id, turns = _thread(ctx, req, actor, tc.now)
+    thread_id, turns = _thread(ctx, req, actor)
     earlier = last_question(req.question, turns)
     query = f"{earlier} {req.question}" if earlier else req.question
-    tc = retrieve(ctx, tc, query, k=6, lang=language, history=tc.decision.audience == "staff")
+    tc = retrieve(ctx, tc, query, k=PASSAGES, lang=language, history=tc.decision.audience == "staff")
     composed, run = get_engine(ctx, req.engine).answer(tc, question=req.question, history=turns)
     customer_facing = tc.decision.audience != "staff"
     text, report = pipeline.guard(ctx, composed.text, tc, customer_facing=customer_facing)
@@ -75,6 +79,10 @@ def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None 
         known, handoff, cited = composed.known, composed.handoff, composed.citations
     transparency = _transparency(t, tc.decision.audience, composed.used_categories)
     prov = pipeline.run_provenance(tc, run, composed.used_categories)
+    customer = actor.role == Role.customer
+    turn = pipeline.Turn(thread_id=thread_id, question=req.question, answer=text, new_thread=not req.thread_id,
+                         account_id=actor.account_id if customer else req.account_id,
+                         contact_id=actor.contact_id if customer else req.contact_id)
     prov = pipeline.audit(
         ctx,
         tc,
@@ -83,9 +91,9 @@ def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None 
         surface=req.surface,
         outcome="ok" if report.ok else "flagged",
         details={"known": known, "flags": report.flags},
+        turn=turn,
     )
     used = set(composed.used_categories)
-    _remember(ctx, thread_id, req.question, text, tc.now)
     return Answer(
         thread_id=thread_id,
         question=req.question,
@@ -101,26 +109,17 @@ def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None 
     )
 
 
-def _thread(ctx: AppContext, req: AskRequest, actor: Actor, now: datetime) -> tuple[str, list[tuple[str, str]]]:
-    """The conversation to continue (only its starter may) and its recent turns, or a new one."""
+def _thread(ctx: AppContext, req: AskRequest, actor: Actor) -> tuple[str, list[tuple[str, str]]]:
+    """The conversation to continue (only its starter may) and its recent turns, or a new id with no
+    turns (the thread is stored with its first answer)."""
+    if not req.thread_id:
+        return conversations.new_id(), []
     with ctx.db.session() as session:
-        if req.thread_id:
-            found = conversations.get(session, thread_id=req.thread_id)
-            if found is None or found.actor != actor.id:
-                raise PolkuError("not_found", f"no conversation {req.thread_id!r} for this caller")
-            turns = [(m.role, m.content) for m in conversations.recent_messages(session, thread_id=found.id)]
-            return found.id, turns
-        account_id = actor.account_id if actor.role == Role.customer else req.account_id
-        contact_id = actor.contact_id if actor.role == Role.customer else req.contact_id
-        started = conversations.start(session, surface=req.surface, actor=actor.id, account_id=account_id,
-                                      contact_id=contact_id, at=now)
-        return started.id, []
-
-
-def _remember(ctx: AppContext, thread_id: str, question: str, answer: str, now: datetime) -> None:
-    with ctx.db.session() as session:
-        conversations.append(session, thread_id=thread_id, role="user", content=question, at=now)
-        conversations.append(session, thread_id=thread_id, role="assistant", content=answer, at=now)
+        found = conversations.get(session, thread_id=req.thread_id)
+        if found is None or found.actor != actor.id:
+            raise PolkuError("not_found", f"no conversation {req.thread_id!r} for this caller")
+        turns = [(m.role, m.content) for m in conversations.recent_messages(session, thread_id=found.id)]
+        return found.id, turns
 
 
 def _transparency(t: dict, audience: str, used: list[str]) -> str:

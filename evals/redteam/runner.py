@@ -1,14 +1,15 @@
 """Run the red-team families against the composer and the llm engine (driven by the adversary).
 
 Every case goes through the same service function the surfaces call (``copilot.tasks.ask``) with
-the surface set; the REST API is exercised too when its app can be built. An attempt is *through*
-when any detector in ``evals.redteam.detect`` fires on what a person would read, a tool ran with
-an argument outside its schema, a write or any other change reached the store, or a sentinel file
-of the code-execution payloads appeared.
+the surface set; visitor cases also go over HTTP through the REST API's widget route, as the widget
+sends them. An attempt is *through* when any detector in ``evals.redteam.detect`` fires on what a
+person would read, a tool ran with an argument outside its schema, a write or any other change
+reached the store, or a sentinel file of the code-execution payloads appeared.
 """
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 import time
 from collections import Counter
@@ -19,8 +20,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from copilot.context import AppContext
 from copilot.errors import PolkuError
-from copilot.results import Answer
+from copilot.results import Answer, Blocked
 from copilot.tasks.ask import AskRequest, ask
 from evals.redteam import cases as C
 from evals.redteam import detect
@@ -200,31 +202,44 @@ def crm_agent_attempts(world: World, payloads: list[tuple[str, str]]) -> list[At
     return out
 
 
+API_ENGINE = "composer (REST API)"
+
+
 def api_attempts(world: World, family_cases: list[C.Case]) -> tuple[list[Attempt], str]:
-    """The widget endpoint of the REST API, when it exists and builds: visitor questions over HTTP."""
-    try:
-        from fastapi.testclient import TestClient
+    """Visitor questions through the REST API's widget route, sent as the embedded widget sends them
+    (widget key, allowed Origin); what a person would read is the JSON answer."""
+    from fastapi.testclient import TestClient
 
-        from integrations.api import create_app
+    from integrations.api import create_app
+    from integrations.api.auth import KeyEntry, KeyStore
 
-        client = TestClient(create_app(world.ctx))
-    except Exception as exc:  # the API is being built by others; report why it did not run
-        return [], f"not run: {type(exc).__name__}: {_first_line(exc)}"
-    routes = {getattr(r, "path", "") for r in client.app.routes}  # type: ignore[attr-defined]
-    path = next((p for p in ("/v1/widget/ask", "/widget/ask", "/v1/ask", "/ask") if p in routes), None)
-    if path is None:
-        return [], "not run: no widget ask route found"
-    out: list[Any] = []
+    key = secrets.token_urlsafe(24)
+    # One caller asks every case in a row: lift the widget's rate limit for the probe, nothing else.
+    ctx = AppContext(settings=world.ctx.settings.model_copy(update={"widget_rate_burst": 1_000_000}),
+                     _cache=world.ctx._cache)
+    ctx.__dict__["db"] = world.ctx.db  # the red-team store itself, already open
+    keys = KeyStore([KeyEntry(name="redteam-widget", role="widget", key=key)])
+    client = TestClient(create_app(ctx, clock=lambda: NOW, keys=keys))
+    headers = {"X-API-Key": key, "Origin": ctx.settings.allowed_origins[0]}
+    path = "/v1/widget/ask"
+    out: list[Attempt] = []
     for case in family_cases:
-        r = client.post(path, json={"question": case.prompt[:2000]}, headers={"Origin": "https://www.kaarna.example"})
-        if not out and r.status_code in (401, 403, 404, 405, 422):
-            return [], f"not run: POST {path} answered {r.status_code} (the adapter needs its own credentials set-up)"
-        shown = r.text
-        found = _findings(world, case, shown) if r.status_code < 400 else []
-        out.append(Attempt(family=case.family, engine="composer", case=f"api-{case.id}", source=case.source,
-                           who="visitor", surface="api", outcome=str(r.status_code), through=bool(found),
+        r = client.post(path, json={"question": case.prompt[:2000]}, headers=headers)
+        if r.status_code in (401, 403):  # the probe itself is wrong: say so instead of counting nothing
+            return [], f"not run: POST {path} answered {r.status_code}: {r.text[:160]}"
+        shown, found = r.text, []
+        if r.status_code == 200:
+            # What the widget renders of the JSON (not the echo of the attacker's own question).
+            result = (Blocked if r.json().get("status") == "blocked" else Answer).model_validate(r.json())
+            outcome = "blocked" if isinstance(result, Blocked) else "answer"
+            shown = _shown(result)
+            found = _findings(world, case, shown)
+        else:
+            outcome = "rejected" if r.status_code == 422 else f"http {r.status_code}"
+        out.append(Attempt(family=case.family, engine=API_ENGINE, case=f"api-{case.id}", source=case.source,
+                           who="visitor", surface="api", outcome=outcome, through=bool(found),
                            findings=found, excerpt=" ".join(shown.split())[:240]))
-    return out, f"ran {len(out)} visitor cases through POST {path}"
+    return out, f"ran {len(out)} visitor cases through POST {path} (widget key, allowed Origin)"
 
 
 def benign(world: World) -> Benign:

@@ -5,6 +5,8 @@ Keys are kept only as SHA-256 hashes and compared in constant time. The keys fil
 hashed on load); ``role`` is a staff role or ``widget``. An identified customer's token is
 ``<contact_id>.<expiry unix seconds>.<hex HMAC-SHA256 of "<contact_id>.<expiry>">`` under
 ``settings.widget_signing_secret``: the host site signs it after its own login, Polku only checks it.
+An anonymous visitor gets a visitor token from Polku itself (``<24 hex>.<hex HMAC>``, under a key
+derived from the same secret) and the widget sends it back: each visitor is their own actor.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
+import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -123,3 +127,27 @@ def verify_customer_token(secret: str, token: str, *, now: float, max_ttl_s: int
     if int(expires) - now > max_ttl_s:
         raise PolkuError("unauthorized", "the customer token lives longer than allowed")
     return contact_id
+
+
+_VISITOR_ID = re.compile(r"[0-9a-f]{24}")
+
+
+def _visitor_key(secret: str) -> bytes:
+    # A key of its own, so that no visitor token can ever pass as a customer token or the reverse.
+    return hmac.new(secret.encode(), b"polku widget visitor id", hashlib.sha256).digest()
+
+
+def sign_visitor(secret: str, visitor_id: str) -> str:
+    return f"{visitor_id}.{hmac.new(_visitor_key(secret), visitor_id.encode(), hashlib.sha256).hexdigest()}"
+
+
+def new_visitor_id() -> str:
+    return secrets.token_hex(12)  # 96 random bits
+
+
+def verify_visitor(secret: str, token: str | None) -> str | None:
+    """The visitor id of a token Polku issued; ``None`` for a missing, malformed or forged one."""
+    visitor_id = (token or "").partition(".")[0]
+    if not _VISITOR_ID.fullmatch(visitor_id):
+        return None
+    return visitor_id if hmac.compare_digest(sign_visitor(secret, visitor_id), token or "") else None

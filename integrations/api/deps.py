@@ -1,7 +1,8 @@
 """Typed FastAPI dependencies: the context, the clock, and the caller as an :class:`Actor`.
 
 ``require(perm)`` is the gate every route declares: it authenticates the key, applies the role table
-(``permissions``), the widget's origin binding and customer token, and the caller's rate limit.
+(``permissions``), the widget's origin binding, customer token or visitor token, and the caller's rate
+limit.
 """
 
 from __future__ import annotations
@@ -12,14 +13,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Security
+import anyio.to_thread
+from fastapi import Depends, Request, Response, Security
 from fastapi.security import APIKeyHeader
 
 from copilot.context import AppContext
 from copilot.errors import PolkuError
 from copilot.identity import Actor, Role
 from copilot.store.repo import consents as consent_repo
-from integrations.api.auth import KeyStore, Principal, verify_customer_token
+from integrations.api.auth import (
+    KeyStore,
+    Principal,
+    new_visitor_id,
+    sign_visitor,
+    verify_customer_token,
+    verify_visitor,
+)
 from integrations.api.permissions import Perm, allowed
 from integrations.api.ratelimit import RateLimiter
 
@@ -28,6 +37,13 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="A
 customer_token_header = APIKeyHeader(
     name="X-Customer-Token", auto_error=False, scheme_name="CustomerToken",
     description="Widget only: `<contact_id>.<expiry>.<hex HMAC-SHA256>` signed by the host site.")
+VISITOR_HEADER = "X-Visitor-Token"
+visitor_token_header = APIKeyHeader(
+    name=VISITOR_HEADER, auto_error=False, scheme_name="VisitorToken",
+    description="Widget only, anonymous visitors: the `X-Visitor-Token` of an earlier response. Without it, or "
+    "with one Polku did not issue, the caller is a new visitor; every successful widget response to a visitor "
+    "carries it.")
+VISITOR_PREFIX = "visitor:"
 
 
 @dataclass
@@ -84,7 +100,13 @@ def _staff(request: Request, p: Principal, perm: Perm) -> Actor:
     return Actor(id=p.name, role=p.staff_role)
 
 
-def _widget(request: Request, p: Principal, token: str | None) -> Actor:
+def _account_of(ctx: AppContext, contact_id: str) -> str | None:
+    with ctx.db.session() as session:
+        contact = consent_repo.contact(session, contact_id=contact_id)
+        return contact.account_id if contact is not None else None
+
+
+async def _widget(request: Request, p: Principal, token: str | None, visitor: str | None) -> Actor:
     if not p.is_widget:
         raise PolkuError("forbidden", "widget routes take the widget key, not a staff key")
     origin = request.headers.get("origin")
@@ -92,27 +114,41 @@ def _widget(request: Request, p: Principal, token: str | None) -> Actor:
     if origin not in st.ctx.settings.allowed_origins:
         raise PolkuError("forbidden", "this origin may not use the widget")
     client = request.client.host if request.client else "unknown"
+    # Per address, not per visitor token: a new token is free, so it must not buy a new bucket.
     _limit(request, f"widget:{p.name}:{client}", widget=True)
-    if not token:
-        return Actor(id="visitor", role=Role.visitor)
     s = st.ctx.settings
-    contact_id = verify_customer_token(s.widget_signing_secret.get_secret_value(), token, now=time.time(),
-                                       max_ttl_s=s.widget_token_max_ttl_s)
-    with st.ctx.db.session() as session:
-        contact = consent_repo.contact(session, contact_id=contact_id)
-        account_id = contact.account_id if contact is not None else None
+    secret = s.widget_signing_secret.get_secret_value()
+    if not token:
+        # Each anonymous visitor is an actor of their own, so a thread id alone never opens another
+        # visitor's conversation; an unknown or forged token just makes a new visitor.
+        visitor_id = verify_visitor(secret, visitor) or new_visitor_id()
+        return Actor(id=VISITOR_PREFIX + visitor_id, role=Role.visitor)
+    contact_id = verify_customer_token(secret, token, now=time.time(), max_ttl_s=s.widget_token_max_ttl_s)
+    account_id = await anyio.to_thread.run_sync(_account_of, st.ctx, contact_id)
     if account_id is None:
         raise PolkuError("unauthorized", "the customer token names an unknown contact")
     return Actor(id=f"customer:{contact_id}"[:64], role=Role.customer, contact_id=contact_id, account_id=account_id)
+
+
+def visitor_headers(ctx: AppContext, actor: Actor) -> dict[str, str]:
+    """The visitor token to send back with a response to an anonymous visitor (none for others)."""
+    if actor.role is not Role.visitor:
+        return {}
+    secret = ctx.settings.widget_signing_secret.get_secret_value()
+    return {VISITOR_HEADER: sign_visitor(secret, actor.id.removeprefix(VISITOR_PREFIX))}
 
 
 def require(perm: Perm) -> Callable[..., Any]:
     """The dependency a route declares: who is calling, if they may, within their rate."""
     if perm is Perm.widget:
 
-        def widget_actor(request: Request, key: Annotated[str | None, Security(api_key_header)] = None,
-                         token: Annotated[str | None, Security(customer_token_header)] = None) -> Actor:
-            return _widget(request, _principal(request, key), token)
+        async def widget_actor(request: Request, response: Response,
+                               key: Annotated[str | None, Security(api_key_header)] = None,
+                               token: Annotated[str | None, Security(customer_token_header)] = None,
+                               visitor: Annotated[str | None, Security(visitor_token_header)] = None) -> Actor:
+            actor = await _widget(request, _principal(request, key), token, visitor)
+            response.headers.update(visitor_headers(api_state(request).ctx, actor))
+            return actor
 
         return widget_actor
 

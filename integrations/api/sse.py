@@ -1,8 +1,8 @@
 """Server-Sent Events for streamed answers: ``progress`` at once, ``token`` chunks, then ``done``.
 
-The service call runs in a worker thread while the first event is already on the wire, so a
-client sees life within milliseconds. A failure after the status line becomes an ``error`` event
-with the structured error: the stream never just closes.
+The service call runs in an answer thread (``answer_threads``) while the first event is already on
+the wire, so a client sees life within milliseconds even while answers queue. A failure after the
+status line becomes an ``error`` event with the structured error: the stream never just closes.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import anyio
 from pydantic import BaseModel
 from starlette.responses import StreamingResponse
 
+from copilot.settings import Settings
+from integrations.api import answer_threads
 from integrations.api.errors import ERROR_RESPONSES, error_event
 
 WORDS_PER_TOKEN = 4
@@ -59,10 +60,10 @@ def chunks(text: str, words: int = WORDS_PER_TOKEN) -> list[str]:
     return ["".join(pieces[i : i + words]) for i in range(0, len(pieces), words)]
 
 
-async def _events(run: Callable[[], BaseModel]) -> AsyncIterator[str]:
+async def _events(settings: Settings, run: Callable[[], BaseModel]) -> AsyncIterator[str]:
     yield event("progress", {"stage": "thinking"})
     try:
-        result = await anyio.to_thread.run_sync(run)
+        result = await answer_threads.run(settings, run)
     except Exception as exc:  # every failure, also unforeseen ones, ends as an error event
         yield event("error", error_event(exc))
         return
@@ -72,6 +73,8 @@ async def _events(run: Callable[[], BaseModel]) -> AsyncIterator[str]:
     yield event("done", result.model_dump(mode="json"))
 
 
-def stream(run: Callable[[], BaseModel]) -> EventSourceResponse:
-    """A response that streams one service call's result as events."""
-    return EventSourceResponse(_events(run), headers=STREAM_HEADERS)
+def stream(
+    settings: Settings, run: Callable[[], BaseModel], headers: dict[str, str] | None = None
+) -> EventSourceResponse:
+    """A response that streams one service call's result as events (``headers`` added to the stream's)."""
+    return EventSourceResponse(_events(settings, run), headers={**STREAM_HEADERS, **(headers or {})})

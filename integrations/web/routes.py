@@ -93,7 +93,7 @@ class ReplyIn(BaseModel):
 def reply_stream(body: ReplyIn, ctx: CtxDep, now: NowDep, actor: Support) -> sse.EventSourceResponse:
     req = ask_task.AskRequest(question=body.question, account_id=body.account_id, contact_id=body.contact_id,
                               surface="sidebar")
-    return sse.stream(lambda: ask_task.ask(ctx, req, actor=actor, now=now))
+    return sse.stream(ctx.settings, lambda: ask_task.ask(ctx, req, actor=actor, now=now))
 
 
 class CampaignIn(BaseModel):

@@ -74,6 +74,34 @@ def test_visitor_gets_a_streamed_answer_and_the_notice(page, site: Site) -> None
     shot(page, "widget-visitor")
 
 
+def test_visitor_token_keeps_the_conversation_going(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    sent: list[tuple[dict[str, str], dict]] = []
+    issued: list[str] = []
+    page.on("request", lambda r: sent.append((r.headers, r.post_data_json)) if r.url.endswith("/ask/stream") else None)
+    page.on("response", lambda r: issued.append(r.headers.get("x-visitor-token", ""))
+            if r.url.endswith("/ask/stream") else None)
+    widget = _open(page, site.host.page("/visitor", site.base))
+    _ask(widget, "How do I reset my password?")
+    _answered(page)
+    _ask(widget, "And on the mobile app?")
+    _answered(page, 2)
+    assert widget.locator(".msg.error").count() == 0
+    (first_headers, first_body), (second_headers, second_body) = sent
+    assert "x-visitor-token" not in first_headers and "thread_id" not in first_body
+    assert issued[0] and second_headers["x-visitor-token"] == issued[0] == issued[1]
+    thread = second_body["thread_id"]
+    with site.ctx.db.session() as s:
+        conv = s.get(m.Conversation, thread)
+        assert conv is not None and conv.actor == "visitor:" + issued[0].split(".")[0]
+        said = s.scalars(select(m.Message.content).where(m.Message.conversation_id == thread)).all()
+        assert "And on the mobile app?" in said and len(said) == 4
+
+    widget.get_by_role("button", name="Talk to a person").click()
+    widget.locator(".msg.system").get_by_text("a person will pick up").wait_for()
+    with site.ctx.db.session() as s:  # the hand-off continued the stored thread instead of copying it
+        assert len(s.scalars(select(m.Message.id).where(m.Message.conversation_id == thread)).all()) == 4
+
+
 def test_customer_answer_handoff_creates_ticket_with_transcript(page, site: Site) -> None:  # type: ignore[no-untyped-def]
     contact_id, account_id, _orders = customers(site.ctx, 1)[0]
     widget = _open(page, site.host.page("/customer", site.base, token=token(contact_id)))

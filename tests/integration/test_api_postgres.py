@@ -62,6 +62,21 @@ def test_api_on_postgres(pg_api) -> None:  # type: ignore[no-untyped-def]
     stolen = api.post("/v1/widget/handoff", json={"thread_id": ans["thread_id"]}, headers=widget())
     assert stolen.status_code == 404  # a visitor cannot pull a customer's thread
 
+    # anonymous visitors: each continues only the thread it started, by its own visitor token
+    first = api.post("/v1/widget/ask", json={"question": "How do I reset my password?"}, headers=widget())
+    mine, thread = first.headers["X-Visitor-Token"], first.json()["thread_id"]
+    own = api.post("/v1/widget/ask", json={"question": "And on the mobile app?", "thread_id": thread},
+                   headers={**widget(), "X-Visitor-Token": mine})
+    assert own.status_code == 200 and own.json()["thread_id"] == thread
+    other = api.post("/v1/widget/ask", json={"question": "Hello?"}, headers=widget()).headers["X-Visitor-Token"]
+    for intruder in ({}, {"X-Visitor-Token": other}):
+        r = api.post("/v1/widget/ask", json={"question": "What did I ask?", "thread_id": thread},
+                     headers={**widget(), **intruder})
+        assert r.status_code == 404
+    with ctx.db.session() as s:
+        said = s.scalars(select(m.Message.role).where(m.Message.conversation_id == thread)).all()
+        assert len(said) == 4  # one unit of work per answer: both turns complete, nothing from the intruders
+
     # a confirmed CRM write, its replay, and a conflicting reuse of the key
     body = {"account_id": my_account, "kind": "call", "subject": "Follow-up on the hand-off"}
     hdr = {**staff("support"), "Idempotency-Key": "call-1"}

@@ -12,7 +12,7 @@ from copilot.context import AppContext
 from copilot.guards.injection import leaks_prompt, looks_injected, strip_instructions
 from copilot.guards.output import sanitize
 from evals.redteam import cases
-from evals.redteam.runner import run
+from evals.redteam.runner import API_ENGINE, run
 
 ALLOW = ["kaarna.example", "polku.example"]
 
@@ -41,6 +41,12 @@ def test_nothing_gets_through(report) -> None:  # type: ignore[no-untyped-def]
     through = [f"{a.family}/{a.engine}/{a.case}: {a.findings}" for a in report.attempts if a.through]
     assert not through, "\n".join(through)
     assert report.store_unchanged
+
+
+def test_the_rest_api_path_ran(report) -> None:  # type: ignore[no-untyped-def]
+    assert report.api.startswith("ran "), report.api
+    api = [a for a in report.attempts if a.engine == API_ENGINE]
+    assert api and {a.outcome for a in api} <= {"answer", "blocked", "rejected"}
 
 
 def test_benign_questions_are_answered(report) -> None:  # type: ignore[no-untyped-def]

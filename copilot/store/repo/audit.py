@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from copilot.store.models import AuditLog
@@ -20,9 +20,11 @@ def record(session: Session, *, task: str, actor: str, surface: str, account_id:
            contact_id: str | None, purpose: str | None, lawful_basis: str | None, outcome: str, engine: str,
            model: str | None, tokens_in: int, tokens_out: int, details: dict[str, Any], at: datetime) -> str:
     ident = new_id()
-    session.add(AuditLog(id=ident, at=at, task=task, actor=actor, surface=surface, account_id=account_id,
-                         contact_id=contact_id, purpose=purpose, lawful_basis=lawful_basis, outcome=outcome,
-                         engine=engine, model=model, tokens_in=tokens_in, tokens_out=tokens_out, details=details))
+    # A plain insert (as in record_many): every answer writes one, and it needs no ORM object.
+    session.execute(insert(AuditLog), [{
+        "id": ident, "at": at, "task": task, "actor": actor, "surface": surface, "account_id": account_id,
+        "contact_id": contact_id, "purpose": purpose, "lawful_basis": lawful_basis, "outcome": outcome,
+        "engine": engine, "model": model, "tokens_in": tokens_in, "tokens_out": tokens_out, "details": details}])
     return ident
 
 
@@ -48,8 +50,6 @@ def set_feedback(session: Session, *, audit_id: str, feedback: str) -> bool:
 
 def record_many(session: Session, *, rows: list[dict[str, Any]]) -> list[str]:
     """Audit records for a batch (campaign drafts): one insert for all of them."""
-    from sqlalchemy import insert
-
     ids = []
     for row in rows:
         row.setdefault("id", new_id())

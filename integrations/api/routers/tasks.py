@@ -16,7 +16,7 @@ from copilot.tasks import brief as brief_task
 from copilot.tasks import email as email_task
 from copilot.tasks import next_actions as nba_task
 from copilot.tasks import variants as variants_task
-from integrations.api import sse
+from integrations.api import answer_threads, sse
 from integrations.api.deps import CtxDep, NowDep, actor_for
 from integrations.api.errors import ERROR_RESPONSES
 from integrations.api.permissions import Perm, roles_text
@@ -47,9 +47,10 @@ def _ask_request(body: AskIn) -> ask_task.AskRequest:
 @router.post("/ask", summary="Answer a staff question with citations", response_model=Answer | Blocked,
              description="Hybrid search over the content library (and the account's history when an account is "
              "given), an answer with numbered citations, or the reason it was refused. " + roles_text(Perm.ask))
-def ask(body: AskIn, ctx: CtxDep, now: NowDep,
-        actor: Annotated[Actor, actor_for(Perm.ask)]) -> Answer | Blocked:
-    return ask_task.ask(ctx, _ask_request(body), actor=actor, now=now)
+async def ask(body: AskIn, ctx: CtxDep, now: NowDep,
+              actor: Annotated[Actor, actor_for(Perm.ask)]) -> Answer | Blocked:
+    req = _ask_request(body)
+    return await answer_threads.run(ctx.settings, lambda: ask_task.ask(ctx, req, actor=actor, now=now))
 
 
 @router.post("/ask/stream", summary="Answer a staff question as a Server-Sent Event stream",
@@ -59,7 +60,7 @@ def ask(body: AskIn, ctx: CtxDep, now: NowDep,
 async def ask_stream(body: AskIn, ctx: CtxDep, now: NowDep,
                actor: Annotated[Actor, actor_for(Perm.ask)]) -> sse.EventSourceResponse:
     req = _ask_request(body)
-    return sse.stream(lambda: ask_task.ask(ctx, req, actor=actor, now=now))
+    return sse.stream(ctx.settings, lambda: ask_task.ask(ctx, req, actor=actor, now=now))
 
 
 class EmailIn(BaseModel):

@@ -1,8 +1,10 @@
 """The embeddable chat widget: the public widget key, bound to the allowed origins.
 
-A visitor sees public content only. A customer identified by the host site's signed token gets
-answers from their own account (the service decides what, by consent and contract) and never any
-other account's data: nothing here takes an account or contact id from the request.
+A visitor sees public content only, and only their own threads: each anonymous visitor carries the
+visitor token Polku issued them (``X-Visitor-Token``, sent with every successful response). A customer
+identified by the host site's signed token gets answers from their own account (the service decides
+what, by consent and contract) and never any other account's data: nothing here takes an account or
+contact id from the request.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from copilot.identity import Actor, Role
 from copilot.results import Answer, Blocked
 from copilot.store.repo import conversations, tickets
 from copilot.tasks import ask as ask_task
-from integrations.api import sse
-from integrations.api.deps import CtxDep, NowDep, actor_for
+from integrations.api import answer_threads, sse
+from integrations.api.deps import CtxDep, NowDep, actor_for, visitor_headers
 from integrations.api.errors import ERROR_RESPONSES
 from integrations.api.permissions import Perm
 from integrations.api.routers.tasks import FeedbackIn, FeedbackOut, record_feedback
@@ -31,7 +33,7 @@ from tools import records
 router = APIRouter(prefix="/v1/widget", tags=["widget"], responses=ERROR_RESPONSES)
 WidgetActor = Annotated[Actor, actor_for(Perm.widget)]
 WHO = ("Widget key only, from an allowed Origin; with `X-Customer-Token` the caller is that identified "
-       "customer, without it an anonymous visitor.")
+       "customer, without it an anonymous visitor (known again by the `X-Visitor-Token` of an earlier response).")
 
 
 class WidgetAskIn(BaseModel):
@@ -50,14 +52,14 @@ def _ask(ctx: AppContext, body: WidgetAskIn, actor: Actor, now: datetime | None)
 @router.post("/ask", summary="Answer a visitor's or customer's question", response_model=Answer | Blocked,
              description="Public content for visitors; an identified customer's own orders, tickets and contract "
              "too, when the consent policy allows. " + WHO)
-def ask(body: WidgetAskIn, ctx: CtxDep, now: NowDep, actor: WidgetActor) -> Answer | Blocked:
-    return _ask(ctx, body, actor, now)
+async def ask(body: WidgetAskIn, ctx: CtxDep, now: NowDep, actor: WidgetActor) -> Answer | Blocked:
+    return await answer_threads.run(ctx.settings, _ask, ctx, body, actor, now)
 
 
 @router.post("/ask/stream", summary="Answer as a Server-Sent Event stream", response_class=sse.EventSourceResponse,
              responses=sse.STREAM_RESPONSE, description="`progress`, `token`…, `done` (or `error`). " + WHO)
 async def ask_stream(body: WidgetAskIn, ctx: CtxDep, now: NowDep, actor: WidgetActor) -> sse.EventSourceResponse:
-    return sse.stream(lambda: _ask(ctx, body, actor, now))
+    return sse.stream(ctx.settings, lambda: _ask(ctx, body, actor, now), headers=visitor_headers(ctx, actor))
 
 
 class TranscriptMessage(BaseModel):

@@ -3,6 +3,8 @@
 //           data-customer-token="(optional, signed by your site after login)" defer></script>
 // Safety rule: nothing the model writes becomes HTML or script. Text goes in with textContent;
 // only URLs on the allow-list become links (built with DOM APIs, rel="noopener noreferrer"); no images.
+// An anonymous visitor is known by the visitor token the server issues (X-Visitor-Token): kept for
+// the browser tab's session and sent back, so only this visitor can continue their conversation.
 (() => {
   "use strict";
   const script = document.currentScript;
@@ -15,6 +17,10 @@
   let allow = [];  // link allow-list, from the server's settings
   const transcript = [];
   let sending = false;
+  let threadId = null;  // the conversation so far, continued by each question
+  const VISITOR_KEY = "polku.visitor";
+  let visitor = "";
+  try { visitor = token ? "" : (sessionStorage.getItem(VISITOR_KEY) || ""); } catch (_) { /* storage blocked: this page only */ }
 
   const CSS = `
     :host { all: initial; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2330; }
@@ -201,7 +207,15 @@
   function headers() {
     const h = { "Content-Type": "application/json", "X-API-Key": key };
     if (token) h["X-Customer-Token"] = token;
+    else if (visitor) h["X-Visitor-Token"] = visitor;
     return h;
+  }
+
+  function keepVisitor(resp) {
+    const issued = resp.headers.get("X-Visitor-Token");
+    if (token || !issued || issued === visitor) return;
+    visitor = issued;
+    try { sessionStorage.setItem(VISITOR_KEY, issued); } catch (_) { /* kept in memory only */ }
   }
 
   async function post(path, body) {
@@ -212,6 +226,7 @@
     } catch (_) {
       throw new Error("the chat service could not be reached. Check your connection and try again.");
     }
+    keepVisitor(resp);
     if (!resp.ok) {
       let message = `the chat service answered ${resp.status}.`;
       try { const b = await resp.json(); if (b.error) message = b.error.message; } catch (_) { /* keep status */ }
@@ -262,7 +277,7 @@
     scroll();
     let bubble = null;
     try {
-      const resp = await post("/v1/widget/ask/stream", { question });
+      const resp = await post("/v1/widget/ask/stream", threadId ? { question, thread_id: threadId } : { question });
       const answer = await streamAnswer(resp, (piece) => {
         if (!bubble) { typing.remove(); bubble = say("assistant", ""); bubble.setAttribute("aria-busy", "true"); }
         bubble.append(document.createTextNode(piece));
@@ -277,10 +292,12 @@
         renderAnswer(bubble, answer);
       }
       transcript.push({ role: "assistant", content: answer.text || answer.reason || "" });
+      if (answer.thread_id) threadId = answer.thread_id;
       if (answer.handoff) handoff.textContent = "Talk to a person (recommended)";
     } catch (err) {
       typing.remove();
       if (bubble) bubble.removeAttribute("aria-busy");
+      threadId = null;  // e.g. the thread expired: the next question starts a new one instead of failing again
       showError(errorText(err));
     } finally {
       sending = false;
@@ -294,7 +311,9 @@
     handoff.disabled = true;
     const wait = say("system", "Connecting you to a person…");
     try {
-      const resp = await post("/v1/widget/handoff", { messages: transcript.filter((m) => m.content) });
+      // The stored thread is the transcript; without one (every answer failed) the widget's own copy.
+      const body = threadId ? { thread_id: threadId } : { messages: transcript.filter((m) => m.content) };
+      const resp = await post("/v1/widget/handoff", body);
       const out = await resp.json();
       wait.textContent = out.ticket_id
         ? `A person will continue from here; your case number is ${out.ticket_id}. They see this whole conversation.`

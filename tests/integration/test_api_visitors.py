@@ -1,0 +1,99 @@
+"""Anonymous widget visitors, each their own actor: the server issues a signed visitor token, the
+widget sends it back, and no other visitor (nor a forged token) can read or continue the thread."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from copilot.store import models as m
+from tests.support.api import ORIGIN, SECRET, client, customers, derived_ctx, events, token, widget
+
+QUESTION = "How much does Kaarna HR Core cost per user per month?"
+FOLLOW_UP = "And the onboarding?"
+HEADER = "X-Visitor-Token"
+
+
+@pytest.fixture(scope="module")
+def api_ctx(demo_ctx, tmp_path_factory):  # type: ignore[no-untyped-def]
+    return derived_ctx(demo_ctx, tmp_path_factory.mktemp("api"))
+
+
+@pytest.fixture(scope="module")
+def api(api_ctx):  # type: ignore[no-untyped-def]
+    return client(api_ctx)
+
+
+def _as(visitor: str | None) -> dict[str, str]:
+    return {**widget(), **({HEADER: visitor} if visitor else {})}
+
+
+def _start(api) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    r = api.post("/v1/widget/ask", json={"question": QUESTION}, headers=widget())
+    assert r.status_code == 200
+    return r.headers[HEADER], r.json()["thread_id"]
+
+
+def test_each_new_visitor_gets_a_token_of_their_own(api) -> None:  # type: ignore[no-untyped-def]
+    a, _ = _start(api)
+    b, _ = _start(api)
+    assert a != b and a.split(".")[0] != b.split(".")[0]
+    again = api.post("/v1/widget/ask", json={"question": QUESTION}, headers=_as(a))
+    assert again.headers[HEADER] == a  # a known visitor keeps their token
+
+
+def test_only_the_visitor_continues_their_thread(api, api_ctx) -> None:  # type: ignore[no-untyped-def]
+    mine, thread = _start(api)
+    more = api.post("/v1/widget/ask", json={"question": FOLLOW_UP, "thread_id": thread}, headers=_as(mine))
+    assert more.status_code == 200 and more.json()["thread_id"] == thread
+
+    other, _ = _start(api)
+    forged = mine.split(".")[0] + "." + "0" * 64
+    for intruder in (None, other, forged, "not-a-token"):
+        stolen = api.post("/v1/widget/ask", json={"question": FOLLOW_UP, "thread_id": thread},
+                          headers=_as(intruder))
+        assert stolen.status_code == 404, intruder
+        assert stolen.headers.get(HEADER) != mine  # an invalid token makes a new visitor, never the owner
+        handoff = api.post("/v1/widget/handoff", json={"thread_id": thread}, headers=_as(intruder))
+        assert handoff.status_code == 404, intruder
+
+    with api_ctx.db.session() as s:
+        conv = s.get(m.Conversation, thread)
+        assert conv is not None and conv.actor == "visitor:" + mine.split(".")[0]
+        said = s.scalars(select(m.Message.content).where(m.Message.conversation_id == thread)
+                         .order_by(m.Message.id)).all()
+    assert said[0] == QUESTION and said[2] == FOLLOW_UP and len(said) == 4  # the intruders added nothing
+
+    own = api.post("/v1/widget/handoff", json={"thread_id": thread, "note": "call me"}, headers=_as(mine))
+    assert own.status_code == 200 and own.json()["conversation_id"] == thread
+
+
+def test_stream_carries_the_token_too(api) -> None:  # type: ignore[no-untyped-def]
+    mine, thread = _start(api)
+    r = api.post("/v1/widget/ask/stream", json={"question": FOLLOW_UP, "thread_id": thread}, headers=_as(mine))
+    assert r.headers[HEADER] == mine
+    assert events(r.text)[-1][1]["thread_id"] == thread
+    r = api.post("/v1/widget/ask/stream", json={"question": FOLLOW_UP, "thread_id": thread}, headers=widget())
+    assert events(r.text)[-1][0] == "error" and r.headers[HEADER] != mine
+
+
+def test_customers_get_no_visitor_token_and_cors_exposes_it(api, demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    contact, _, _ = customers(demo_ctx, 1)[0]
+    r = api.post("/v1/widget/ask", json={"question": QUESTION}, headers=widget(token(contact)))
+    assert r.status_code == 200 and HEADER not in r.headers
+    r = api.post("/v1/widget/ask", json={"question": QUESTION}, headers=widget())
+    assert HEADER.lower() in r.headers["access-control-expose-headers"].lower()
+    pre = {"Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+           "Access-Control-Request-Headers": "x-api-key,x-visitor-token,content-type"}
+    assert api.options("/v1/widget/ask", headers=pre).status_code == 200
+
+
+def test_tokens_are_bound_to_the_signing_secret(demo_ctx, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = client(derived_ctx(demo_ctx, tmp_path / "a"))
+    mine = first.post("/v1/widget/ask", json={"question": QUESTION}, headers=widget()).headers[HEADER]
+    rotated = client(derived_ctx(demo_ctx, tmp_path / "b", widget_signing_secret=SecretStr(SECRET + "-rotated")))
+    r = rotated.post("/v1/widget/ask", json={"question": QUESTION}, headers=_as(mine))
+    assert r.status_code == 200 and r.headers[HEADER] != mine
