@@ -249,8 +249,8 @@ def campaign_child(args: argparse.Namespace) -> None:
     ctx, info = build_context(args)
     from retrieval import service
 
-    service.index(ctx)  # loading the index is start-up, not campaign work
-    service.embedder(ctx)
+    service.index(ctx)  # loading the index and the model is start-up, not campaign work
+    service.embedder(ctx).embed_query("start-up")  # the query side of the model loads on first use
     if args.trace:
         tracemalloc.start()
     req = CampaignRequest(segment=args.segment, goal="nurture", out=Path(args.campaign_out), limit=args.campaign)
@@ -467,8 +467,9 @@ def write_report(path: Path, args: argparse.Namespace, m: dict, info: dict, load
           f"each as a visitor (widget, public content) and as staff (sidebar, scoped to one of "
           f"{len(set(ask_res['accounts']))} randomly sampled accounts, so the account's history is retrieved too), "
           f"{args.repeats} passes. Pass 1 is the first time the process sees each question (its query embedding is "
-          f"computed) and each account (its timeline items may need embedding); passes 2+ are the steady state "
-          f"(query vectors from the in-memory LRU, history vectors from the embedding cache). Warm-up first: "
+          f"computed) and each account (its rows are read for the first time; history is ranked by BM25 and "
+          f"recency, nothing is embedded for it); passes 2+ are the steady state (query vectors from the "
+          f"in-memory LRU; each account's history also holds the questions asked about it before). Warm-up first: "
           f"{max(len(ask_res['warm']), 0)} other questions, not measured. Every call is the whole service "
           f"function: gate, facts, retrieval, composer, guard, audit and conversation writes.", "",
           f"Cold first call of the process (loads the index snapshot, the embedding model, the tokenizer, opens the "
@@ -548,7 +549,7 @@ def write_report(path: Path, args: argparse.Namespace, m: dict, info: dict, load
         L += [f"Queries where our context found fewer relevant modules than the naive top-10: {', '.join(lost)}.", ""]
 
     if profiles or camp.get("profile"):
-        L += ["## Profiles of the misses", ""]
+        L += ["## Profiles" + ("" if args.profile_all else " of the misses"), ""]
         for name, txt in profiles.items():
             L += [f"### {name}", "", "```", txt, "```", ""]
         if camp.get("profile"):

@@ -33,6 +33,9 @@ BUDGETS = {
     "visitor_chat": 1000,
 }
 
+HISTORY_ITEMS = 5
+"""Account history items in a staff context, at most."""
+
 
 class TaskContext(BaseModel):
     task: str
@@ -155,7 +158,10 @@ def retrieve(
     items: list[HistoryItem] = []
     may_history = tc.decision.may_use("purchase_history") or tc.decision.may_use("support_history")
     if history and may_history and tc.subject.account_id:
-        for item in retrieval.account_history(ctx, tc.subject.account_id, query, k=5, now=tc.now.date()):
+        # Ranked deeper than needed: kinds the decision does not allow (web visits for a sales chat)
+        # are skipped here and must not use up the slots.
+        ranked = retrieval.account_history(ctx, tc.subject.account_id, query, k=4 * HISTORY_ITEMS, now=tc.now.date())
+        for item in ranked:
             if not _history_allowed(item.kind, tc.decision):
                 continue
             cost = count_tokens(item.text) + 8
@@ -163,6 +169,8 @@ def retrieve(
                 break
             budget -= cost
             items.append(item)
+            if len(items) == HISTORY_ITEMS:
+                break
     return tc.model_copy(update={"passages": passages, "history": items})
 
 

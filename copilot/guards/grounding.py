@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 CITATION = re.compile(r"\[\d{1,2}\]")
 URL = re.compile(r"https?://[^\s)\]>\"']+")
@@ -50,20 +51,40 @@ def _strip_dates_and_links(text: str) -> str:
 
 
 def claims(text: str, names: Iterable[str] = ()) -> list[Claim]:
-    """The checkable claims in ``text``; ``names`` are known person/company names to look for."""
-    found: list[Claim] = []
-    found += [Claim("url", u.rstrip(".,;"), frozenset({u.rstrip(".,;").lower()})) for u in URL.findall(text)]
-    found += [Claim("email", e, frozenset({e.lower().rstrip(".")})) for e in EMAIL.findall(text)]
-    found += [Claim("date", m.group(0), frozenset({m.group(0)})) for m in ISO_DATE.finditer(text)]
-    found += [
-        Claim("date", m.group(0), frozenset({f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"}))
-        for m in FI_DATE.finditer(text)
-    ]
-    for m in NUMBER.finditer(_strip_dates_and_links(text)):
-        found.append(Claim("number", m.group(0), _number_keys(m.group(0))))
+    """The checkable claims in ``text``; ``names`` are known person/company names to look for.
+
+    Claims are listed by kind (links, addresses, dates, numbers, then names), each kind in text order.
+    """
+    # No value pattern crosses a line break, so the text's claims are its lines' claims. Lines repeat
+    # a lot (template wording, and in a campaign the same module lines in every draft of a group), so
+    # each distinct line is parsed once.
+    per_line = [_line_claims(line) for line in text.split("\n")]
+    found = [claim for kind in range(len(_KINDS)) for line in per_line for claim in line[kind]]
     lowered = text.lower()
     found += [Claim("name", n, frozenset({n.lower()})) for n in names if n and n.lower() in lowered]
     return found
+
+
+_KINDS = ("url", "email", "iso_date", "fi_date", "number")
+_DIGIT = re.compile(r"\d")
+
+
+@lru_cache(maxsize=16384)
+def _line_claims(line: str) -> tuple[tuple[Claim, ...], ...]:
+    """One line's value claims, one tuple per entry of ``_KINDS``."""
+    urls = tuple(Claim("url", u.rstrip(".,;"), frozenset({u.rstrip(".,;").lower()})) for u in URL.findall(line))
+    emails = tuple(Claim("email", e, frozenset({e.lower().rstrip(".")})) for e in EMAIL.findall(line))
+    if _DIGIT.search(line) is None:  # dates and numbers all need a digit; most prose lines have none
+        return urls, emails, (), (), ()
+    iso = tuple(Claim("date", m.group(0), frozenset({m.group(0)})) for m in ISO_DATE.finditer(line))
+    fi = tuple(
+        Claim("date", m.group(0), frozenset({f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"}))
+        for m in FI_DATE.finditer(line)
+    )
+    numbers = tuple(
+        Claim("number", m.group(0), _number_keys(m.group(0))) for m in NUMBER.finditer(_strip_dates_and_links(line))
+    )
+    return urls, emails, iso, fi, numbers
 
 
 def context_keys(context: str) -> set[str]:

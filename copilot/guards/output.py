@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
@@ -37,6 +38,11 @@ SCRIPT_SCHEME = re.compile(r"j[\s\x00-\x1f]*a[\s\x00-\x1f]*v[\s\x00-\x1f]*a[\s\x
 # An event-handler attribute (onerror=, onload=) becomes script the moment text lands in an attribute.
 HANDLER = re.compile(r"\bon[a-z]{3,}\s*=", re.IGNORECASE)
 
+# Every construct whose match can run over a line break, or that changes how later steps see the
+# text (a Markdown link is kept whole), contains one of these. Without them only bare links,
+# script schemes and handlers are left to find, and bare links never contain whitespace.
+_SPANNING = re.compile(r"\]\(|!\s*\[|\]:|<")
+
 # Words that name an internal value tier or score; never in customer-facing text.
 STAFF_TERMS = re.compile(
     r"\b(VIP|value tier|customer tier|asiakasluokka|arvoluokka|churn|lead score|liidipisteet|"
@@ -46,7 +52,10 @@ STAFF_TERMS = re.compile(
 
 
 def allowed(url: str, allowlist: Iterable[str]) -> bool:
-    parsed = urlparse(url.strip())
+    try:
+        parsed = urlparse(url.strip())
+    except ValueError:  # "http://[x": not a URL anyone can follow to an allowed site
+        return False
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         return False
     host = parsed.hostname.lower()
@@ -55,7 +64,11 @@ def allowed(url: str, allowlist: Iterable[str]) -> bool:
 
 def sanitize(text: str, allowlist: Iterable[str]) -> tuple[str, list[str]]:
     """Return text with markup neutralised and off-list links and images removed, plus what was removed."""
-    allow = list(allowlist)
+    allow = tuple(allowlist)
+    # Entities first: "javascript&#58;" or "&lt;script&gt;" must be judged as what they become.
+    text = _unescape(text)
+    if _SPANNING.search(text) is None:
+        return _sanitize_by_line(text, allow)
     removed: list[str] = []
 
     def image(m: re.Match[str]) -> str:
@@ -69,36 +82,68 @@ def sanitize(text: str, allowlist: Iterable[str]) -> tuple[str, list[str]]:
         removed.append(m.group(0))
         return m.group(1)
 
+    text = MD_IMAGE.sub(image, text)
+    text = IMAGE_OPENER.sub(_dropper(removed), text)  # a cut-off "![alt](http…" is still an image to a renderer
+    text = MD_REF_DEF.sub(_dropper(removed), text)
+    text = MD_LINK.sub(link, text)
+    text = _sub_outside_md_links(BARE_URL, _bare_url(allow, removed), text)
+    text = _sub_outside_md_links(BARE_DOMAIN, _bare_domain(allow, removed), text)
+    for tag in TAG.findall(text):
+        removed.append(tag)
+    text = TAG.sub("", text)
+    return _drop_script(text, removed)
+
+
+def _sanitize_by_line(text: str, allow: tuple[str, ...]) -> tuple[str, list[str]]:
+    # Lines repeat across outputs (template wording, a campaign's module lines), so each distinct
+    # line's bare links are judged once; removals stay in the whole-text order (all URLs, then domains).
+    lines = [_line_links(line, allow) for line in text.split("\n")]
+    removed = [r for _t, urls, _d in lines for r in urls] + [r for _t, _u, domains in lines for r in domains]
+    return _drop_script("\n".join(t for t, _u, _d in lines), removed)
+
+
+@lru_cache(maxsize=16384)
+def _line_links(line: str, allow: tuple[str, ...]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    urls: list[str] = []
+    domains: list[str] = []
+    line = BARE_URL.sub(_bare_url(allow, urls), line)
+    line = BARE_DOMAIN.sub(_bare_domain(allow, domains), line)
+    return line, tuple(urls), tuple(domains)
+
+
+def _drop_script(text: str, removed: list[str]) -> tuple[str, list[str]]:
+    text = SCRIPT_SCHEME.sub(_dropper(removed), text)
+    if "=" in text:  # every handler needs one; most text has none
+        text = HANDLER.sub(_dropper(removed), text)
+    return text.replace("<", "‹").replace(">", "›"), removed
+
+
+def _dropper(removed: list[str]) -> Callable[[re.Match[str]], str]:
+    def drop(m: re.Match[str]) -> str:
+        removed.append(m.group(0))
+        return ""
+
+    return drop
+
+
+def _bare_url(allow: tuple[str, ...], removed: list[str]) -> Callable[[re.Match[str]], str]:
     def bare(m: re.Match[str]) -> str:
         if allowed(m.group(0), allow):
             return m.group(0)
         removed.append(m.group(0))
         return "[link removed]"
 
+    return bare
+
+
+def _bare_domain(allow: tuple[str, ...], removed: list[str]) -> Callable[[re.Match[str]], str]:
     def bare_domain(m: re.Match[str]) -> str:
         if allowed("https://" + m.group(0), allow):
             return m.group(0)
         removed.append(m.group(0))
         return "[link removed]"
 
-    def drop(m: re.Match[str]) -> str:
-        removed.append(m.group(0))
-        return ""
-
-    # Entities first: "javascript&#58;" or "&lt;script&gt;" must be judged as what they become.
-    text = _unescape(text)
-    text = MD_IMAGE.sub(image, text)
-    text = IMAGE_OPENER.sub(drop, text)  # a cut-off "![alt](http…" is still an image to a renderer
-    text = MD_REF_DEF.sub(drop, text)
-    text = MD_LINK.sub(link, text)
-    text = _sub_outside_md_links(BARE_URL, bare, text)
-    text = _sub_outside_md_links(BARE_DOMAIN, bare_domain, text)
-    for tag in TAG.findall(text):
-        removed.append(tag)
-    text = TAG.sub("", text)
-    text = SCRIPT_SCHEME.sub(drop, text)
-    text = HANDLER.sub(drop, text)
-    return text.replace("<", "‹").replace(">", "›"), removed
+    return bare_domain
 
 
 def _unescape(text: str) -> str:
@@ -123,7 +168,13 @@ def _sub_outside_md_links(pattern: re.Pattern[str], repl: Callable[[re.Match[str
 
 def staff_terms(text: str) -> list[str]:
     """Staff-only words found in text meant for a customer."""
-    return sorted({m.group(0) for m in STAFF_TERMS.finditer(text)})
+    # No term spans a line break; repeated lines (a campaign's module lines) are searched once.
+    return sorted({term for line in text.split("\n") for term in _line_staff_terms(line)})
+
+
+@lru_cache(maxsize=16384)
+def _line_staff_terms(line: str) -> frozenset[str]:
+    return frozenset(m.group(0) for m in STAFF_TERMS.finditer(line))
 
 
 def safe_citations(citations: list[Any], allowlist: Iterable[str]) -> list[Any]:

@@ -70,3 +70,40 @@ def test_pii_masking_round_trip_and_consistent_placeholders() -> None:
     assert masker.unmask(masked) == text
     card = masker.mask("card 4111 1111 1111 1111, IBAN FI21 1234 5600 0007 85")
     assert "<CREDIT_CARD_1>" in card and "<IBAN_CODE_1>" in card
+
+
+def test_claims_of_a_text_are_listed_by_kind_across_its_lines() -> None:
+    from copilot.guards.grounding import claims
+
+    text = "Price 6,50 € [1]\nSee https://kaarna.example/a on 2027-03-31\nWrite to a@b.example or call 040 123"
+    assert [(c.kind, c.text) for c in claims(text, ["Kaarna"])] == [
+        ("url", "https://kaarna.example/a"),
+        ("email", "a@b.example"),
+        ("date", "2027-03-31"),
+        ("number", "6,50"),
+        ("number", "040 123"),
+        ("name", "Kaarna"),
+    ]
+
+
+def test_sanitize_line_by_line_and_whole_text_agree() -> None:
+    # Plain multi-line text takes the line-by-line path; adding "<b>" forces the whole-text one.
+    lines = [
+        "Hei Maria,", "see evil.io/x and https://kaarna.example/ok", "java", "script:alert(1) and data: text/html;x",
+        "onload", "= run()", "ftp://files.example.com", "[1] plain citation", "",
+    ]
+    text = "\n".join(lines)
+    safe, removed = sanitize(text, ["kaarna.example"])
+    whole, whole_removed = sanitize(text + "<b>", ["kaarna.example"])
+    assert whole == safe and [r for r in whole_removed if r != "<b>"] == removed
+    assert "evil.io" not in safe and "https://kaarna.example/ok" in safe and "ftp://" not in safe
+    assert removed[:3] == ["data:", "ftp://files.example.com", "evil.io/x"]  # all URLs first, then domains
+
+
+def test_a_url_that_does_not_parse_is_removed_not_a_crash() -> None:
+    safe, removed = sanitize("see http://[evil and https://kaarna.example/a", ["kaarna.example"])
+    assert safe == "see [link removed] and https://kaarna.example/a" and removed == ["http://[evil"]
+
+
+def test_staff_terms_on_several_lines() -> None:
+    assert staff_terms("Hei!\nOlet VIP\nchurn-riski\nVIP") == ["VIP", "churn"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from pydantic import BaseModel
 
@@ -74,6 +75,8 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# Cached: a campaign summarises the same few modules for every contact of a group.
+@lru_cache(maxsize=1024)
 def summary(snippet: str, limit: int = 170) -> str:
     """The first sentence(s) of a passage, without Markdown headings, within ``limit`` characters."""
     sentences = prose_sentences(snippet) or units(snippet)[:1]
