@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     retention_days: Annotated[int, Field(ge=1)] = 365
     """Conversations and audit details older than this are purged by `polku retention purge`."""
 
+    campaign_file_days: Annotated[int, Field(ge=1)] = 7
+    """Campaign CSVs made on the marketer page (names, addresses and drafts of a whole segment) are
+    for downloading, not for keeping: `polku retention purge` deletes them after this many days."""
+
     slack_app_token: SecretStr | None = None
     """App-level token (``xapp-…``, scope ``connections:write``) for `polku slack socket` (Socket Mode)."""
 

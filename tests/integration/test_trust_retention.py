@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from copilot.context import AppContext
 from copilot.settings import Settings
 from copilot.store import models as m
 from copilot.store.db import Database
+from copilot.tasks.campaign import stored_files
 from copilot.trust import dsar, retention
 from copilot.trust.subject import Identifiers
 from integrations import crm_files
@@ -70,6 +72,25 @@ def test_purge_deletes_old_conversations_clears_old_audit_details_and_is_idempot
     assert details["aud-0"] == {} and details["aud-2"] == {} and details["aud-1"]["records"] == ["contact:con-1"]
 
 
+def _campaign_file(ctx: AppContext, name: str, rows: str, age: timedelta) -> Path:
+    folder = stored_files(ctx.settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.csv"
+    path.write_text("contact_id,email,subject\n" + rows, encoding="utf-8")
+    at = (NOW - age).timestamp()
+    os.utime(path, (at, at))
+    return path
+
+
+def test_purge_deletes_campaign_files_past_their_days(ctx: AppContext) -> None:
+    old = _campaign_file(ctx, "a" * 32, "con-2,eero@kivi.example,Hei\n", timedelta(days=8))
+    new = _campaign_file(ctx, "b" * 32, "con-2,eero@kivi.example,Hei\n", timedelta(days=6))
+    assert retention.purge(ctx, dry_run=True, now=NOW).campaign_files == 1 and old.exists()
+    assert retention.purge(ctx, now=NOW).campaign_files == 1  # default: settings.campaign_file_days = 7
+    assert not old.exists() and new.exists()
+    assert retention.purge(ctx, now=NOW).campaign_files == 0
+
+
 def test_the_nightly_job_runs_the_purge(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
     assert worker.celery_app.conf.beat_schedule["retention-purge-nightly"]["task"] == "polku.retention_purge"
     monkeypatch.setattr(worker, "_context", lambda: ctx)
@@ -82,12 +103,16 @@ def test_the_nightly_job_runs_the_purge(ctx: AppContext, monkeypatch: pytest.Mon
 
 
 def test_export_and_erase_on_this_store(ctx: AppContext, tmp_path: Path) -> None:
+    theirs = _campaign_file(ctx, "c" * 32, "con-1,aino.kivi@kivi.example,Hei Aino\n", timedelta(days=1))
+    others = _campaign_file(ctx, "d" * 32, "con-2,eero@kivi.example,Hei Eero\n", timedelta(days=1))
     doc = dsar.export(ctx, contact_id="con-1", now=NOW)
     assert [c["id"] for c in doc.conversations] == ["cnv-0", "cnv-1"] and len(doc.audit) == 2
     assert doc.tickets[0]["id"] == "tkt-1" and doc.consent_history[0]["purpose"] == "newsletter"
+    assert {s.store: s.holds for s in doc.stores}["campaign_files"] == {"files": 1}
     crm_files.export_all(ctx.db, tmp_path / "before")
     report = dsar.erase(ctx, contact_id="con-1", now=NOW)
     assert report.sql["conversations.deleted"] == 2 and report.sql["audit_log.minimised"] == 2
+    assert report.campaign_files_removed == 1 and not theirs.exists() and others.exists()
     assert dsar.leftovers(ctx, P) == {}
     with ctx.db.session() as s:
         ticket = s.get(m.Ticket, "tkt-1")
