@@ -15,7 +15,8 @@ from copilot.errors import PolkuError
 from copilot.identity import Actor, Role
 from copilot.settings import Settings
 from copilot.store.db import Database, make_engine, migrate
-from copilot.store.models import Activity, Lead, Opportunity
+from copilot.store.models import Activity, AuditLog, Lead, Opportunity
+from copilot.store.repo import analytics
 from tools import records, service
 from tools.agent_tools import TOOLS, ToolContext
 
@@ -185,3 +186,18 @@ def test_cli_bad_input_is_one_line(ctx: AppContext, tmp_path, capsys) -> None:  
 def test_now_in_future_still_finite(ctx: AppContext) -> None:
     board = service.score_all(ctx, ADMIN, now=NOW + timedelta(days=30), limit=5)
     _finite(board.model_dump())
+
+
+def test_scores_stay_cached_across_answers_and_are_renewed_by_crm_writes(ctx: AppContext) -> None:
+    def version() -> tuple[str, ...]:
+        with ctx.db.session() as s:
+            return analytics.store_version(s)
+
+    before = version()
+    with ctx.db.session() as s:  # what every chat answer and brief leaves behind
+        s.add(AuditLog(id="aud-answer-1", at=datetime.now(UTC), task="customer_chat", actor="visitor:x",
+                       surface="widget", outcome="ok", engine="composer"))
+    assert version() == before
+    data = {"account_id": "acc-00002", "kind": "call", "subject": "Cache check"}
+    assert records.write(ctx, ADMIN, "log_activity", data, idempotency_key="k-cache", confirm=True).applied
+    assert version() != before

@@ -71,6 +71,8 @@ class AuditLog(Base):
     """What one generated output used: data categories, records, sources, basis, engine, tokens."""
 
     __tablename__ = "audit_log"
+    # The scoring cache's fingerprint asks for the newest CRM write (task "crm.*") among every answer's entry.
+    __table_args__ = (Index("ix_audit_log_task_at", "task", "at"),)
 
     id: Mapped[str] = id_column()
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -247,14 +247,18 @@ def touches(session: Session) -> pd.DataFrame:
 
 def store_version(session: Session) -> tuple[str, ...]:
     """A cheap fingerprint of what scoring reads (index look-ups only; counting rows of a big SQLite
-    table is a full scan): the newest id of each table, the newest audit entry (every CRM write through
-    the tools leaves one, also when it only updates a row) and the erasure tombstones."""
+    table is a full scan): the newest id of each table, the newest CRM write through the tools (each
+    leaves an audit entry of task ``crm.*``, also when it only updates a row) and the erasure
+    tombstones. Only CRM writes: every answer and brief leaves an audit entry too, and counting those
+    made each request retrain and rescore the whole store."""
     from copilot.store.models import AuditLog, Tombstone
 
     parts: list[object] = []
     for model in (Account, Lead, Contact, Event, Order, Contract, UsageWeek, Ticket, SurveyResponse, Opportunity):
         key = model.__mapper__.primary_key[0]  # UsageWeek's key starts with account_id
         parts.append(session.execute(select(func.max(key))).scalar())
-    parts.append(session.execute(select(func.max(AuditLog.at))).scalar())
+    # A range on the (task, at) index: "crm." up to "crm/" ("/" follows "." in ASCII) is every "crm.*".
+    crm_write = (AuditLog.task >= "crm.") & (AuditLog.task < "crm/")
+    parts.append(session.execute(select(func.max(AuditLog.at)).where(crm_write)).scalar())
     parts.extend(session.execute(select(func.count(), func.max(Tombstone.erased_at))).one())
     return tuple(str(p) for p in parts)
