@@ -66,7 +66,8 @@ def _markdown(sets: list[SetReport], cfg: ChunkConfig, fusion: FusionConfig, too
                 )
     lines += [
         "",
-        "`dev` = queries with an odd id (the knobs were tuned on these only), `test` = even ids.",
+        "`dev` / `test`: each (document, question language) stratum alternated in id order (see "
+        "`half` in runner.py); knobs are tuned on dev only.",
         "",
         "Hybrid misses (no relevant result in the first five):",
         "",
