@@ -137,6 +137,10 @@ class Settings(BaseSettings):
     widget_token_max_ttl_s: Annotated[int, Field(ge=60)] = 86_400
     """Longest lifetime a signed customer token may claim; a token expiring later is refused."""
 
+    visitor_token_max_age_s: Annotated[int, Field(ge=60)] = 86_400
+    """How long an anonymous visitor's token is honoured after it was issued (every response issues
+    a fresh one). Later the visitor starts anew: a copied token does not open their chats for ever."""
+
     @field_validator("database_url")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:

@@ -120,7 +120,8 @@ def verify_customer_token(secret: str, token: str, *, now: float, max_ttl_s: int
         raise PolkuError("unauthorized", "malformed customer token")
     contact_id, expires, signature = parts
     expected = hmac.new(secret.encode(), f"{contact_id}.{expires}".encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature.lower()):
+    # compare_digest refuses non-ASCII str: a forged header must be a 401, not a crash.
+    if not signature.isascii() or not hmac.compare_digest(expected, signature.lower()):
         raise PolkuError("unauthorized", "the customer token's signature does not match")
     if int(expires) <= now:
         raise PolkuError("unauthorized", "the customer token has expired")
@@ -137,17 +138,22 @@ def _visitor_key(secret: str) -> bytes:
     return hmac.new(secret.encode(), b"polku widget visitor id", hashlib.sha256).digest()
 
 
-def sign_visitor(secret: str, visitor_id: str) -> str:
-    return f"{visitor_id}.{hmac.new(_visitor_key(secret), visitor_id.encode(), hashlib.sha256).hexdigest()}"
+def sign_visitor(secret: str, visitor_id: str, issued: int) -> str:
+    message = f"{visitor_id}.{issued}"
+    return f"{message}.{hmac.new(_visitor_key(secret), message.encode(), hashlib.sha256).hexdigest()}"
 
 
 def new_visitor_id() -> str:
     return secrets.token_hex(12)  # 96 random bits
 
 
-def verify_visitor(secret: str, token: str | None) -> str | None:
-    """The visitor id of a token Polku issued; ``None`` for a missing, malformed or forged one."""
-    visitor_id = (token or "").partition(".")[0]
-    if not _VISITOR_ID.fullmatch(visitor_id):
+def verify_visitor(secret: str, token: str | None, *, now: float, max_age_s: int) -> str | None:
+    """The visitor id of a token Polku issued within ``max_age_s``; ``None`` for a missing, malformed,
+    forged or old one."""
+    parts = (token or "").split(".")
+    if len(parts) != 3 or not _VISITOR_ID.fullmatch(parts[0]) or not parts[1].isdigit() or not parts[2].isascii():
         return None
-    return visitor_id if hmac.compare_digest(sign_visitor(secret, visitor_id), token or "") else None
+    visitor_id, issued = parts[0], int(parts[1])
+    if not hmac.compare_digest(sign_visitor(secret, visitor_id, issued), token or ""):
+        return None
+    return visitor_id if now - max_age_s <= issued <= now + 60 else None  # a minute of clock skew

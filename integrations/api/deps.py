@@ -121,7 +121,8 @@ async def _widget(request: Request, p: Principal, token: str | None, visitor: st
     if not token:
         # Each anonymous visitor is an actor of their own, so a thread id alone never opens another
         # visitor's conversation; an unknown or forged token just makes a new visitor.
-        visitor_id = verify_visitor(secret, visitor) or new_visitor_id()
+        visitor_id = verify_visitor(secret, visitor, now=time.time(), max_age_s=s.visitor_token_max_age_s)
+        visitor_id = visitor_id or new_visitor_id()
         return Actor(id=VISITOR_PREFIX + visitor_id, role=Role.visitor)
     contact_id = verify_customer_token(secret, token, now=time.time(), max_ttl_s=s.widget_token_max_ttl_s)
     account_id = await anyio.to_thread.run_sync(_account_of, st.ctx, contact_id)
@@ -135,7 +136,7 @@ def visitor_headers(ctx: AppContext, actor: Actor) -> dict[str, str]:
     if actor.role is not Role.visitor:
         return {}
     secret = ctx.settings.widget_signing_secret.get_secret_value()
-    return {VISITOR_HEADER: sign_visitor(secret, actor.id.removeprefix(VISITOR_PREFIX))}
+    return {VISITOR_HEADER: sign_visitor(secret, actor.id.removeprefix(VISITOR_PREFIX), int(time.time()))}
 
 
 def require(perm: Perm) -> Callable[..., Any]:

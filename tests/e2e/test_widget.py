@@ -203,3 +203,27 @@ def test_failures_are_shown(page, site: Site) -> None:  # type: ignore[no-untype
     _ask(widget, "Hello again?")
     widget.get_by_role("alert").get_by_text("the language model did not answer").wait_for()
     assert widget.locator(".typing").count() == 0
+
+
+def test_a_busy_signal_keeps_the_thread(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    calls = {"n": 0}
+    bodies: list[dict] = []
+
+    def busy_once(route):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        bodies.append(route.request.post_data_json)
+        if calls["n"] == 2:
+            route.fulfill(status=429, headers={"Content-Type": "application/json", "Retry-After": "1"},
+                          body=json.dumps({"error": {"code": "rate_limited", "message": "too many requests"}}))
+        else:
+            route.continue_()
+
+    page.route("**/v1/widget/ask/stream", busy_once)
+    widget = _open(page, site.host.page("/busy", site.base))
+    _ask(widget, "How do I reset my password?")
+    _answered(page)
+    _ask(widget, "And on the mobile app?")
+    widget.get_by_role("alert").get_by_text("too many requests").wait_for()
+    _ask(widget, "And on the mobile app?")
+    _answered(page, 2)
+    assert "thread_id" not in bodies[0] and bodies[1]["thread_id"] == bodies[2]["thread_id"]

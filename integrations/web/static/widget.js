@@ -229,8 +229,11 @@
     keepVisitor(resp);
     if (!resp.ok) {
       let message = `the chat service answered ${resp.status}.`;
-      try { const b = await resp.json(); if (b.error) message = b.error.message; } catch (_) { /* keep status */ }
-      throw new Error(message);
+      let code = null;
+      try { const b = await resp.json(); if (b.error) { message = b.error.message; code = b.error.code; } } catch (_) { /* keep status */ }
+      const err = new Error(message);
+      err.code = code;
+      throw err;
     }
     return resp;
   }
@@ -257,7 +260,11 @@
         let value = null;
         try { value = data ? JSON.parse(data) : null; } catch (_) { throw new Error("the answer could not be read."); }
         if (name === "token" && value && typeof value.text === "string") onToken(value.text);
-        else if (name === "error") throw new Error((value && value.error && value.error.message) || "the answer failed.");
+        else if (name === "error") {
+          const err = new Error((value && value.error && value.error.message) || "the answer failed.");
+          err.code = value && value.error ? value.error.code : null;
+          throw err;
+        }
         else if (name === "done") return value;
       }
     }
@@ -297,7 +304,9 @@
     } catch (err) {
       typing.remove();
       if (bubble) bubble.removeAttribute("aria-busy");
-      threadId = null;  // e.g. the thread expired: the next question starts a new one instead of failing again
+      // Only a thread the server no longer knows (expired, or this visitor's token timed out) is dropped:
+      // after a busy signal or a network error the conversation, and a later hand-off, must go on in it.
+      if (err.code === "not_found") threadId = null;
       showError(errorText(err));
     } finally {
       sending = false;
