@@ -43,10 +43,12 @@ def rank_history(rows: list[TimelineRow], *, account_id: str, query: str, k: int
     best: list[int] = []
     seen: set[str] = set()
     for i in np.argsort(-score, kind="stable"):
-        # The same words again (a question asked twice, in two conversations) add nothing.
-        if rows[i].text in seen:
-            continue
-        seen.add(rows[i].text)
+        # A question asked again (in another conversation) adds nothing. Only messages: two records of
+        # other kinds may read alike (two calls with the same subject) and still both be facts.
+        if rows[i].kind == "message":
+            if rows[i].text in seen:
+                continue
+            seen.add(rows[i].text)
         best.append(int(i))
         if len(best) == k:
             break

@@ -31,6 +31,8 @@ MAX_TRAIN_ROWS = 30_000
 long converged by then: on the 100,000-account demo store the conversion model's holdout AUC was
 0.6389 on all 103,493 training leads and 0.6382-0.6387 on three 30,000-row samples, for a third of
 the training time."""
+MIN_ROWS_PER_OUTCOME = 100
+"""An outcome whose share of a capped sample would be smaller turns sampling off (see ``capped``)."""
 
 
 class Driver(BaseModel):
@@ -106,18 +108,20 @@ class ExplainableModel:
 def capped(y: np.ndarray | pd.Series, cap: int = MAX_TRAIN_ROWS, seed: int = 0) -> np.ndarray:
     """Sorted positions of a stratified random sample of at most ``cap`` of the labels ``y``.
 
-    Every outcome keeps its share (and at least 100 rows when it has them, so a rare outcome is not
-    starved); the seed makes the sample, and so the model, the same on every run.
+    Every outcome keeps exactly its share, so the model's probabilities stay calibrated to the whole
+    store. When an outcome is so rare that its share would be under 100 rows, every row is kept
+    instead: enlarging its share would shift every probability, and starving it would leave too few
+    examples to learn from. The seed makes the sample, and so the model, the same on every run.
     """
     y = np.asarray(y).astype(int)
     if len(y) <= cap:
         return np.arange(len(y))
+    labels, counts = np.unique(y, return_counts=True)
+    sizes = np.rint(cap * counts / len(y)).astype(int)
+    if sizes.min() < MIN_ROWS_PER_OUTCOME:
+        return np.arange(len(y))
     rng = np.random.default_rng(seed)
-    parts = []
-    for k in np.unique(y):
-        rows = np.flatnonzero(y == k)
-        size = min(len(rows), max(round(cap * len(rows) / len(y)), 100))
-        parts.append(rng.choice(rows, size=size, replace=False))
+    parts = [rng.choice(np.flatnonzero(y == k), size=n, replace=False) for k, n in zip(labels, sizes, strict=True)]
     return np.sort(np.concatenate(parts))
 
 

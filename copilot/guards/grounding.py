@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+
+from copilot.guards.memo import line_cache
 
 CITATION = re.compile(r"\[\d{1,2}\]")
 URL = re.compile(r"https?://[^\s)\]>\"']+")
@@ -69,7 +70,7 @@ _KINDS = ("url", "email", "iso_date", "fi_date", "number")
 _DIGIT = re.compile(r"\d")
 
 
-@lru_cache(maxsize=16384)
+@line_cache(maxsize=16384)
 def _line_claims(line: str) -> tuple[tuple[Claim, ...], ...]:
     """One line's value claims, one tuple per entry of ``_KINDS``."""
     urls = tuple(Claim("url", u.rstrip(".,;"), frozenset({u.rstrip(".,;").lower()})) for u in URL.findall(line))

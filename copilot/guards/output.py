@@ -10,9 +10,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
+
+from copilot.guards.memo import line_cache
 
 MD_IMAGE = re.compile(r"!\[([^\]]*)\]\s*(?:\(([^)\s]*)[^)]*\)|\[[^\]]*\])")
 IMAGE_OPENER = re.compile(r"!(?=\s*\[)")
@@ -102,7 +103,7 @@ def _sanitize_by_line(text: str, allow: tuple[str, ...]) -> tuple[str, list[str]
     return _drop_script("\n".join(t for t, _u, _d in lines), removed)
 
 
-@lru_cache(maxsize=16384)
+@line_cache(maxsize=16384)
 def _line_links(line: str, allow: tuple[str, ...]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     urls: list[str] = []
     domains: list[str] = []
@@ -172,7 +173,7 @@ def staff_terms(text: str) -> list[str]:
     return sorted({term for line in text.split("\n") for term in _line_staff_terms(line)})
 
 
-@lru_cache(maxsize=16384)
+@line_cache(maxsize=16384)
 def _line_staff_terms(line: str) -> frozenset[str]:
     return frozenset(m.group(0) for m in STAFF_TERMS.finditer(line))
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from copilot.context import AppContext
 from copilot.errors import PolkuError
+from copilot.guards import memo
 from copilot.store.models import Account, Contact
 from copilot.store.repo import consents as consent_repo
 from copilot.store.repo import dsar as repo
@@ -221,6 +222,7 @@ def erase(ctx: AppContext, *, contact_id: str | None = None, email: str | None =
         )
     with ctx.db.session() as session:
         repo.sqlite_checkpoint(session)
+    memo.clear_all()  # the guards' and composer's memos may hold lines that named the person
     return ErasureReport(
         contact_id=ids.contact_id,
         erased_at=now,

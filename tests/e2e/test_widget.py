@@ -88,7 +88,8 @@ def test_visitor_token_keeps_the_conversation_going(page, site: Site) -> None:  
     assert widget.locator(".msg.error").count() == 0
     (first_headers, first_body), (second_headers, second_body) = sent
     assert "x-visitor-token" not in first_headers and "thread_id" not in first_body
-    assert issued[0] and second_headers["x-visitor-token"] == issued[0] == issued[1]
+    assert issued[0] and second_headers["x-visitor-token"] == issued[0]
+    assert issued[1].split(".")[0] == issued[0].split(".")[0]  # re-issued (fresh time), the same visitor
     thread = second_body["thread_id"]
     with site.ctx.db.session() as s:
         conv = s.get(m.Conversation, thread)

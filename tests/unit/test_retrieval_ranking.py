@@ -40,9 +40,15 @@ def test_ranking_embeds_nothing_so_it_is_pure_and_repeatable():
     assert first[0].record_id == "tk-1"
 
 
-def test_the_same_text_twice_is_one_item():
+def test_the_same_question_twice_is_one_item():
     asked = TimelineRow("message", "cv-1/1", NOW, "sidebar conversation", "user in sidebar conversation: login fails?")
     again = TimelineRow("message", "cv-2/1", NOW, "sidebar conversation", asked.text)
     items = rank_history([asked, again, *ROWS], account_id="acc-1", query="login fails", k=3, now=NOW)
     assert [i.record_id for i in items].count("cv-1/1") + [i.record_id for i in items].count("cv-2/1") == 1
     assert len(items) == 3
+
+
+def test_two_records_that_read_alike_are_both_kept():
+    calls = [TimelineRow("call", f"act-{i}", NOW, "Renewal call", "Call by rep-anna: Renewal call.") for i in (1, 2)]
+    items = rank_history([*calls, *ROWS], account_id="acc-1", query="renewal call", k=2, now=NOW)
+    assert sorted(i.record_id for i in items) == ["act-1", "act-2"]

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from copilot.assembly import TaskContext
 from copilot.engines.composer.text import prose_sentences, units
+from copilot.guards.memo import cleared_on_erasure
 from copilot.results import Citation
 from prompts import templates
 from retrieval.models import Hit
@@ -76,6 +77,7 @@ def _capital(text: str) -> str:
 
 
 # Cached: a campaign summarises the same few modules for every contact of a group.
+@cleared_on_erasure
 @lru_cache(maxsize=1024)
 def summary(snippet: str, limit: int = 170) -> str:
     """The first sentence(s) of a passage, without Markdown headings, within ``limit`` characters."""
