@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,24 @@ def load_file(path: Path) -> Document:
         return _csv(raw, path.stem)
     if suffix == ".json":
         return _json(raw, path.stem)
-    return Document(text=raw, title=_first_line(raw) or path.stem)
+    return _text(raw, path.stem)
+
+
+# What PHP prints before a page when a site runs with notices on ("Notice: ... in /var/www/x.php on
+# line 12"). Scraped pages start with it: it is no part of the content, and as the first line it
+# would become the document's title in every citation.
+_SERVER_NOISE = re.compile(
+    r"(?:\s*(?:PHP )?(?:Notice|Warning|Deprecated|Strict Standards|Fatal error|Parse error): "
+    r"[^\n]* in \S+ on line \d+[ \t]*(?:\n|$))+"
+)
+
+
+def _text(raw: str, stem: str) -> Document:
+    """Plain text; a leading block of server error output is cut off (offsets stay file offsets)."""
+    noise = _SERVER_NOISE.match(raw)
+    start = noise.end() if noise else 0
+    text = raw[start:]
+    return Document(text=text, title=_first_line(text) or stem, offset=start)
 
 
 def parse_markdown(raw: str, *, default_title: str) -> Document:

@@ -83,3 +83,20 @@ def test_finnish_inflections_share_stems_and_compounds_share_grams():
     assert any(g.startswith("#") for g in grams)  # "sopimus" meets "huoltosopimus" via grams
     assert guess_language("Mitä huoltosopimus maksaa?") == "fi"
     assert guess_language("What does the service contract cost?") == "en"
+
+
+def test_server_notices_before_a_scraped_page_are_neither_content_nor_title(tmp_path):
+    notice = ("Notice: Function load_textdomain was called incorrectly. Translations should be loaded "
+              "at the init action or later. in /var/www/site/wp-includes/functions.php on line 6121\n")
+    page = "Asiakkaan arvo – Blogi\n\nTekoäly tunnistaa arvokkaimmat asiakkaat.\n"
+    path = tmp_path / "page.txt"
+    path.write_text(notice + "\n" + notice + page, encoding="utf-8")
+    doc = load_file(path)
+    assert doc.title == "Asiakkaan arvo – Blogi" and "Notice" not in doc.text
+    raw = path.read_text(encoding="utf-8")
+    assert raw[doc.offset:] == doc.text  # chunk offsets stay offsets into the file
+    chunks = chunk_document(doc, source_id="doc:page", location=str(path))
+    assert raw[chunks[0].start:chunks[0].end].strip().startswith("Asiakkaan arvo")
+    quoted = tmp_path / "quoted.txt"  # a notice quoted inside the text is the text's own business
+    quoted.write_text(page + notice, encoding="utf-8")
+    assert load_file(quoted).text.endswith(notice) and load_file(quoted).offset == 0
