@@ -94,11 +94,9 @@ class ExplainableModel:
         return [[Driver(feature=self.features[j], effect=round(float(contrib[i, j]), 3), value=_fmt(values[i, j]))
                  for j in order[i] if abs(contrib[i, j]) > 1e-9] for i in range(len(X))]
 
-    def drivers(self, X: pd.DataFrame, top: int = 3) -> list[list[Driver]]:
-        return self._drivers(X, self.contributions(X), top)
-
     def explain(self, X: pd.DataFrame, top: int = 3) -> tuple[np.ndarray, list[list[Driver]]]:
-        """``predict_proba`` and ``drivers`` from one encoding of ``X`` (the single-account requests need both)."""
+        """``predict_proba`` and the ``top`` drivers (largest contributions) of each row, from one encoding of
+        ``X`` (the single-account requests need both)."""
         z = self._encode(X)
         with one_thread():
             p = self.pipeline[-1].predict_proba(z)[:, 1]

@@ -124,7 +124,7 @@ def test_telco_churn_five_fold_auc_at_least_the_logistic_baseline():
     assert report.auc_mean >= 0.84
     assert report.ece < 0.03  # calibrated: predicted and observed rates agree within 3 points
     fitted = model.fit(X, y, numeric=telco.NUMERIC, categorical=telco.CATEGORICAL)
-    drivers = fitted.drivers(X.head(5), top=3)
+    drivers = fitted.explain(X.head(5), top=3)[1]
     assert all(len(d) == 3 for d in drivers)
     contrib = fitted.contributions(X.head(5))
     logit = np.log(fitted.predict_proba(X.head(5)) / (1 - fitted.predict_proba(X.head(5))))
