@@ -62,6 +62,7 @@ def rank_history(rows: list[TimelineRow], *, account_id: str, query: str, k: int
             title=rows[i].title,
             text=rows[i].text,
             score=round(float(score[i]), 4),
+            facets=rows[i].facets,
         )
         for i in best
     ]

@@ -90,6 +90,9 @@ class HistoryItem(BaseModel):
     title: str
     text: str
     score: float = 0.0
+    facets: dict[str, str] = Field(default_factory=dict)
+    """The item's parts as codes and values (event type and page, product, change), for wording it in
+    the reader's language; ``text`` is the English summary."""
 
 
 class SearchResult(BaseModel):

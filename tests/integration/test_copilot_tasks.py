@@ -132,3 +132,17 @@ def test_conversation_memory_is_kept_in_the_store_and_bound_to_its_starter(demo_
 
     with pytest.raises(PolkuError, match="no conversation"):
         ask(demo_ctx, AskRequest(question="What did I ask?", thread_id=first.thread_id), actor=stranger, now=NOW)
+
+
+def test_a_finnish_brief_words_the_timeline_in_finnish(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    from copilot.tasks.brief import brief
+
+    with demo_ctx.db.session() as s:
+        account = s.scalars(select(m.Event.account_id).where(m.Event.type == "page_view")
+                            .order_by(m.Event.at.desc()).limit(1)).one()
+    fi = {x.name: x.text for x in brief(demo_ctx, account, actor=REP, language="fi", now=NOW).sections}
+    en = {x.name: x.text for x in brief(demo_ctx, account, actor=REP, language="en", now=NOW).sections}
+    assert "sivukäynti" in fi["signals"] and "page view" in en["signals"]
+    english = ("page view", " of ", "email", "Usage ", "Order ", "it_services", "medium", "sales_now", "nurture")
+    for name in ("who", "signals", "changed", "lead"):
+        assert not [w for w in english if w in fi.get(name, "")], (name, fi.get(name))

@@ -8,7 +8,7 @@ account's items by forgetting a filter.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 
@@ -38,6 +38,9 @@ class TimelineRow:
     day: date
     title: str
     text: str
+    facets: dict[str, str] = field(default_factory=dict)
+    """The row's parts as codes and values (e.g. event type and page), so a surface can word the item
+    in its reader's language; ``text`` is the English summary that search reads."""
 
 
 def _day(value: date | datetime) -> date:
@@ -67,6 +70,7 @@ def _orders(s: Session, acc: str, limit: int) -> list[TimelineRow]:
             f"Order {o.product}",
             f"Order {o.id}: {o.product}, {o.amount:.0f} EUR, status {o.status}"
             + (f", paid {o.payment_delay_days} days late" if o.payment_delay_days > 0 else ""),
+            {"product": o.product, "amount": f"{o.amount:,.0f}"},
         )
         for o in s.scalars(q)
     ]
@@ -82,6 +86,7 @@ def _contracts(s: Session, acc: str, limit: int) -> list[TimelineRow]:
             f"Contract {c.product}",
             f"Contract {c.id}: {c.product}, {c.licences} licences, {c.annual_value:.0f} EUR a year, "
             f"{c.status}, runs {c.start_date}..{c.end_date}, renewal {c.renewal_date}",
+            {"product": c.product, "end": str(c.end_date)},
         )
         for c in s.scalars(q)
     ]
@@ -136,6 +141,7 @@ def _surveys(s: Session, acc: str, limit: int) -> list[TimelineRow]:
             _day(r.at),
             f"{r.kind.upper()} {r.score}",
             f"{r.kind.upper()} answer {r.score}: {r.comment}".strip(),
+            {"survey": r.kind.upper(), "score": str(r.score)},
         )
         for r in s.scalars(q)
     ]
@@ -158,6 +164,7 @@ def _messages(s: Session, acc: str, limit: int, *, answers: bool) -> list[Timeli
             _day(m.at),
             f"{surface} conversation",
             f"{m.role} in {surface} conversation: {m.content}",
+            {"surface": surface, "excerpt": m.content if len(m.content) <= 80 else m.content[:79] + "…"},
         )
         for m, surface in s.execute(q)
     ]
@@ -177,7 +184,8 @@ def _visits(s: Session, acc: str, limit: int) -> list[TimelineRow]:
     for d, etype, page, n, first in s.execute(q):
         when = d if isinstance(d, date) else date.fromisoformat(str(d))
         what = f"{etype} of {page} page" if page else etype
-        out.append(TimelineRow("event", first, when, what.replace("_", " "), f"{n} x {what.replace('_', ' ')}"))
+        out.append(TimelineRow("event", first, when, what.replace("_", " "), f"{n} x {what.replace('_', ' ')}",
+                               {"event": etype, "page": page or "", "count": str(n)}))
     return out
 
 
@@ -198,6 +206,7 @@ def _usage_changes(s: Session, acc: str, threshold: float = 0.25) -> list[Timeli
                     f"Usage {word} {change:+.0%}",
                     f"Product usage {word}: logins {prev.logins} -> {cur.logins} ({change:+.0%}), "
                     f"{cur.active_users} active users, {cur.features_used} features used",
+                    {"usage": "up" if change > 0 else "down", "change": f"{change:+.0%}"},
                 )
             )
     return out
