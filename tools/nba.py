@@ -89,6 +89,9 @@ class Action(BaseModel):
     overdue: bool = False
     flag: Literal["red", "amber", "none"] = "none"
     record_id: str | None = None
+    facts: dict[str, str] = Field(default_factory=dict)
+    """The values in ``title``, ``reason`` and ``value_basis`` (``case`` names the reason's wording), so
+    a surface can word the action in its reader's language; those three fields are the English text."""
 
 
 def _lead_actions(s: AccountSignals, now: datetime) -> list[Action]:
@@ -99,20 +102,24 @@ def _lead_actions(s: AccountSignals, now: datetime) -> list[Action]:
             due = lead.created_at + timedelta(hours=SLA_HOURS)
             late = now > due
             hours = (now - lead.created_at).total_seconds() / 3600
+            left = max(0.0, SLA_HOURS - hours)
             out.append(Action(
                 account_id=s.account_id, kind="contact_lead", record_id=lead.lead_id, owner=s.owner, due=due,
                 title=f"Call {lead.contact_name} (new lead)", overdue=late, flag="red" if late else "amber",
                 reason=(f"lead waiting {hours:.0f} h, over the 24 h contact rule" if late
-                        else f"new lead, contact within 24 h ({max(0.0, SLA_HOURS - hours):.0f} h left)")
+                        else f"new lead, contact within 24 h ({left:.0f} h left)")
                 + f"; score {lead.score:.0f}, route {lead.route}",
-                expected_value=round(p * s.avg_deal, 2), value_basis=f"P(convert) {p:.2f} × average deal"))
+                expected_value=round(p * s.avg_deal, 2), value_basis=f"P(convert) {p:.2f} × average deal",
+                facts={"case": "late" if late else "new", "contact": lead.contact_name, "hours": f"{hours:.0f}",
+                       "left": f"{left:.0f}", "score": f"{lead.score:.0f}", "route": lead.route, "p": f"{p:.2f}"}))
         elif lead.status == "contacted" and lead.route == "nurture":
             out.append(Action(
                 account_id=s.account_id, kind="nurture", record_id=lead.lead_id, owner="marketing",
                 due=now + timedelta(days=3), title=f"Move {lead.contact_name} to a nurture track",
                 reason=f"score {lead.score:.0f}: fit and behaviour both low; "
                 "slow, helpful drip in a real person's name",
-                expected_value=round(0.2 * p * s.avg_deal, 2), value_basis="0.2 × P(convert) × average deal"))
+                expected_value=round(0.2 * p * s.avg_deal, 2), value_basis="0.2 × P(convert) × average deal",
+                facts={"contact": lead.contact_name, "score": f"{lead.score:.0f}"}))
     return out
 
 
@@ -126,7 +133,8 @@ def _customer_actions(s: AccountSignals, now: datetime) -> list[Action]:
             account_id=s.account_id, kind="reactivation", owner=s.owner, due=now + timedelta(days=1),
             flag="amber", title=f"Reach out to {s.name}: interest signal",
             reason=f"{len(recent)} visit(s) to {', '.join(pages)} pages in the last 7 days",
-            expected_value=round(0.15 * s.avg_deal, 2), value_basis="0.15 × average deal (upsell/renewal interest)"))
+            expected_value=round(0.15 * s.avg_deal, 2), value_basis="0.15 × average deal (upsell/renewal interest)",
+            facts={"name": s.name, "count": str(len(recent)), "pages": ",".join(pages)}))
     for c in s.contracts:
         days = (c.renewal_date - now).days
         if -30 <= days <= RENEWAL_WINDOW_DAYS:
@@ -138,14 +146,17 @@ def _customer_actions(s: AccountSignals, now: datetime) -> list[Action]:
                 reason=f"renews in {days} days ({c.annual_value:,.0f} € a year)" if days >= 0
                 else f"renewal date passed {-days} days ago",
                 expected_value=round(c.annual_value * (1 - churn), 2),
-                value_basis=f"annual value × P(stay) {1 - churn:.2f}"))
+                value_basis=f"annual value × P(stay) {1 - churn:.2f}",
+                facts={"case": "due" if days >= 0 else "passed", "product": c.product, "days": str(abs(days)),
+                       "value": f"{c.annual_value:,.0f}", "stay": f"{1 - churn:.2f}"}))
     if s.is_customer and churn >= 0.3 and s.tier in ("vip", "premium"):
         out.append(Action(
             account_id=s.account_id, kind="human_outreach", owner=s.owner, due=now + timedelta(days=2), flag="red",
             title=f"Personal call to {s.name} (no automated message)",
             reason=f"high-value account with churn risk {churn:.0%}",
             expected_value=round(s.clv * churn * SAVE_RATE, 2),
-            value_basis=f"CLV × churn risk × save rate {SAVE_RATE}"))
+            value_basis=f"CLV × churn risk × save rate {SAVE_RATE}",
+            facts={"name": s.name, "churn": f"{churn:.0%}", "save": str(SAVE_RATE)}))
     return out
 
 
@@ -158,7 +169,9 @@ def _content_actions(s: AccountSignals, now: datetime, limit: int = 2) -> list[A
             account_id=s.account_id, kind="content", record_id=c.contact_id, owner="marketing",
             due=now + timedelta(days=7), title=f"Send {c.name} the next {kind} content",
             reason=f"{c.persona} in {c.journey_stage}: {what}; angle: {angle}",
-            expected_value=round(0.02 * s.avg_deal, 2), value_basis="0.02 × average deal"))
+            expected_value=round(0.02 * s.avg_deal, 2), value_basis="0.02 × average deal",
+            facts={"contact": c.name, "content": kind, "persona": c.persona, "stage": c.journey_stage,
+                   "angle": "technical" if c.persona in TECHNICAL_PERSONAS else "business"}))
     return out
 
 

@@ -30,23 +30,44 @@ def explain(actions: list[Action], language: str) -> ExplainedActions:
     t = templates("next_actions", language)
     if not actions:
         return ExplainedActions(language=language, summary=t["none"], lines=[], actions=[])
+    worded = [_worded(t, a) for a in actions]
     lines = [
         t["line"].format(
             n=i + 1,
             kind=t["kinds"].get(a.kind, a.kind),
-            title=a.title,
-            reason=a.reason,
+            title=title,
+            reason=reason,
             owner=a.owner,
             due=a.due.strftime("%Y-%m-%d %H:%M"),
             overdue=t["overdue"] if a.overdue else "",
             value=f"{a.expected_value:,.0f}",
-            basis=a.value_basis,
+            basis=basis,
         )
-        for i, a in enumerate(actions)
+        for i, (a, (title, reason, basis)) in enumerate(zip(actions, worded, strict=True))
     ]
     red = sum(1 for a in actions if a.flag == "red")
-    summary = t["summary"].format(count=len(actions), red=red, first=actions[0].title)
+    summary = t["summary"].format(count=len(actions), red=red, first=worded[0][0])
     return ExplainedActions(language=language, summary=summary, lines=lines, actions=actions)
+
+
+def _worded(t: dict, a: Action) -> tuple[str, str, str]:
+    """Title, reason and value basis in the template's language, from the action's facts; the rules
+    engine's English text where the template has no wording for the action (or the facts are missing)."""
+    titles, reasons, bases = t.get("titles", {}), t.get("reasons", {}), t.get("bases", {})
+    case = f"{a.kind}_{a.facts['case']}" if "case" in a.facts else a.kind
+    if a.kind not in titles or case not in reasons:
+        return a.title, a.reason, a.value_basis
+    labels = t.get("labels", {})
+    facts = {k: str(labels.get(k, {}).get(v, v)) for k, v in a.facts.items()}
+    if "pages" in a.facts:
+        facts["pages"] = ", ".join(str(labels.get("page", {}).get(p, p)) for p in a.facts["pages"].split(","))
+    if "stage" in a.facts:
+        facts["what"] = str(labels.get("what", {}).get(a.facts["stage"], ""))
+    try:
+        return (titles[a.kind].format(**facts), reasons[case].format(**facts),
+                bases.get(a.kind, a.value_basis).format(**facts))
+    except KeyError:
+        return a.title, a.reason, a.value_basis
 
 
 def next_actions(
