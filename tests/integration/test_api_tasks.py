@@ -7,26 +7,15 @@ import threading
 import time
 
 import httpx
-import pytest
 import uvicorn
 
 from copilot.tasks import ask as ask_task
 from integrations.api import create_app
 from integrations.api.routers import scores as scores_router
 from tests.conftest import NOW
-from tests.support.api import client, customers, derived_ctx, events, staff, token, widget
+from tests.support.api import client, customers, events, staff, token, widget
 
 ORDER_QUESTION = "What is the status of my latest order?"
-
-
-@pytest.fixture(scope="module")
-def api_ctx(demo_ctx, tmp_path_factory):  # type: ignore[no-untyped-def]
-    return derived_ctx(demo_ctx, tmp_path_factory.mktemp("api"))
-
-
-@pytest.fixture(scope="module")
-def api(api_ctx):  # type: ignore[no-untyped-def]
-    return client(api_ctx)
 
 
 def _no_internals(text: str) -> None:

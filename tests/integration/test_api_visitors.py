@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -16,16 +15,6 @@ from tests.support.api import ORIGIN, SECRET, client, customers, derived_ctx, ev
 QUESTION = "How much does Kaarna HR Core cost per user per month?"
 FOLLOW_UP = "And the onboarding?"
 HEADER = "X-Visitor-Token"
-
-
-@pytest.fixture(scope="module")
-def api_ctx(demo_ctx, tmp_path_factory):  # type: ignore[no-untyped-def]
-    return derived_ctx(demo_ctx, tmp_path_factory.mktemp("api"))
-
-
-@pytest.fixture(scope="module")
-def api(api_ctx):  # type: ignore[no-untyped-def]
-    return client(api_ctx)
 
 
 def _as(visitor: str | None) -> dict[str, str]:
