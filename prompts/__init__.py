@@ -40,6 +40,20 @@ def templates(task: str, lang: str) -> dict[str, Any]:
     return data
 
 
+def label(t: dict[str, Any], group: str, code: str, default: str | None = None) -> str:
+    """A store code in the templates' words (their ``labels`` of ``group``), else ``default``, else the
+    code itself with its underscores as spaces."""
+    worded = t.get("labels", {}).get(group, {}).get(code)
+    if worded is not None:
+        return str(worded)
+    return code.replace("_", " ") if default is None else default
+
+
+def labelled(t: dict[str, Any], values: dict[str, str]) -> dict[str, str]:
+    """``values`` with each one in the templates' words where its key names a group of ``labels``."""
+    return {key: label(t, key, value, value) for key, value in values.items()}
+
+
 def all_template_text() -> str:
     """Every template string, joined: fixed wording is part of what an output may state."""
     parts = []

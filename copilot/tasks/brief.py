@@ -15,7 +15,7 @@ from copilot.errors import PolkuError
 from copilot.identity import Actor
 from copilot.results import Provenance
 from copilot.store.repo import crm_records
-from prompts import templates
+from prompts import label, labelled, templates
 from retrieval import service as retrieval
 from retrieval.models import HistoryItem
 from tools import service as scores
@@ -68,9 +68,9 @@ def brief(
             name="who",
             text=t["who"].format(
                 name=account.name,
-                industry=_label(t, "industry", account.industry),
+                industry=label(t, "industry", account.industry),
                 employees=account.employees,
-                size=_label(t, "size", account.size),
+                size=label(t, "size", account.size),
                 owner=account.owner,
             ),
         ),
@@ -84,19 +84,19 @@ def brief(
                     score=f"{lead.score:.0f}",
                     fit=f"{lead.fit:.0f}",
                     behaviour=f"{lead.behaviour:.0f}",
-                    route=_label(t, "route", lead.route),
+                    route=label(t, "route", lead.route),
                 ),
             )
             for lead in s.leads[:3]
         ],
         BriefSection(
             name="opportunities",
-            text=_items(t, "opportunities", [f"{o.name} ({_label(t, 'stage', o.stage)}, {o.amount:,.0f} €, "
+            text=_items(t, "opportunities", [f"{o.name} ({label(t, 'stage', o.stage)}, {o.amount:,.0f} €, "
                                              f"{o.close_date})" for o in opps]),
         ),
         BriefSection(
             name="tickets",
-            text=_items(t, "tickets", [f"{k.subject} ({_label(t, 'priority', k.priority)}, {k.opened_at.date()})"
+            text=_items(t, "tickets", [f"{k.subject} ({label(t, 'priority', k.priority)}, {k.opened_at.date()})"
                                        for k in tickets[:5]]),
         ),
         BriefSection(
@@ -126,29 +126,20 @@ def brief(
 def _churn(t: dict, s: scores.AccountScores) -> str:
     if s.churn is None:
         return str(t["churn_none"])
-    drivers = "; ".join(f"{_label(t, 'driver', d.feature, d.label)} {d.value}" for d in s.churn.drivers) or "–"
-    return str(t["churn"]).format(probability=f"{s.churn.probability:.0%}", band=_label(t, "band", s.churn.band),
+    drivers = "; ".join(f"{label(t, 'driver', d.feature, d.label)} {d.value}" for d in s.churn.drivers) or "–"
+    return str(t["churn"]).format(probability=f"{s.churn.probability:.0%}", band=label(t, "band", s.churn.band),
                                   drivers=drivers)
 
 
-def _label(t: dict, group: str, code: str, default: str | None = None) -> str:
-    """A store code in the reader's words (the template's ``labels``), else ``default`` or the code."""
-    return str(t.get("labels", {}).get(group, {}).get(code, default or code.replace("_", " ")))
-
-
 def _item(t: dict, h: HistoryItem) -> str:
-    """One timeline item in the reader's language: its kind's template filled with its facets."""
-    items, f = t["items"], h.facets
-    if h.kind == "event" and f:
-        page_part = items["page_part"].format(page=_label(t, "page", f["page"])) if f["page"] else ""
-        return str(items["event"]).format(count=f["count"], event=_label(t, "event", f["event"]), page_part=page_part)
-    if h.kind == "usage" and f:
-        return str(items["usage"]).format(usage=_label(t, "usage", f["usage"]), change=f["change"])
-    if h.kind == "message" and f:
-        return str(items["message"]).format(surface=_label(t, "surface", f["surface"]), excerpt=f["excerpt"])
-    if h.kind in items and f:
-        return str(items[h.kind]).format(**f)
-    return str(items["other"]).format(kind=_label(t, "kind", h.kind), title=h.title)
+    """One timeline item in the reader's language: its kind's template filled with its labelled facets."""
+    items = t["items"]
+    if not h.facets or h.kind not in items:
+        return str(items["other"]).format(kind=label(t, "kind", h.kind), title=h.title)
+    facets = labelled(t, h.facets)
+    if h.kind == "event":  # not every event is on a page (a download, an e-mail open)
+        facets["page_part"] = items["page_part"].format(page=facets["page"]) if facets["page"] else ""
+    return str(items[h.kind]).format(**facets)
 
 
 def _items(t: dict, key: str, items: list[str]) -> str:

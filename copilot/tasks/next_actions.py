@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from copilot.context import AppContext
 from copilot.identity import Actor
-from prompts import templates
+from prompts import label, labelled, templates
 from tools import service
 from tools.nba import Action
 
@@ -57,12 +57,11 @@ def _worded(t: dict, a: Action) -> tuple[str, str, str]:
     case = f"{a.kind}_{a.facts['case']}" if "case" in a.facts else a.kind
     if a.kind not in titles or case not in reasons:
         return a.title, a.reason, a.value_basis
-    labels = t.get("labels", {})
-    facts = {k: str(labels.get(k, {}).get(v, v)) for k, v in a.facts.items()}
+    facts = labelled(t, a.facts)
     if "pages" in a.facts:
-        facts["pages"] = ", ".join(str(labels.get("page", {}).get(p, p)) for p in a.facts["pages"].split(","))
+        facts["pages"] = ", ".join(label(t, "page", p, p) for p in a.facts["pages"].split(","))
     if "stage" in a.facts:
-        facts["what"] = str(labels.get("what", {}).get(a.facts["stage"], ""))
+        facts["what"] = label(t, "what", a.facts["stage"], "")
     try:
         return (titles[a.kind].format(**facts), reasons[case].format(**facts),
                 bases.get(a.kind, a.value_basis).format(**facts))
