@@ -218,6 +218,13 @@
     try { sessionStorage.setItem(VISITOR_KEY, issued); } catch (_) { /* kept in memory only */ }
   }
 
+  // An error with the server's error code, so callers can tell "gone" from "busy" or "offline".
+  function failure(message, code) {
+    const err = new Error(message);
+    err.code = code;
+    return err;
+  }
+
   async function post(path, body) {
     let resp;
     try {
@@ -231,9 +238,7 @@
       let message = `the chat service answered ${resp.status}.`;
       let code = null;
       try { const b = await resp.json(); if (b.error) { message = b.error.message; code = b.error.code; } } catch (_) { /* keep status */ }
-      const err = new Error(message);
-      err.code = code;
-      throw err;
+      throw failure(message, code);
     }
     return resp;
   }
@@ -261,9 +266,8 @@
         try { value = data ? JSON.parse(data) : null; } catch (_) { throw new Error("the answer could not be read."); }
         if (name === "token" && value && typeof value.text === "string") onToken(value.text);
         else if (name === "error") {
-          const err = new Error((value && value.error && value.error.message) || "the answer failed.");
-          err.code = value && value.error ? value.error.code : null;
-          throw err;
+          const error = (value && value.error) || {};
+          throw failure(error.message || "the answer failed.", error.code || null);
         }
         else if (name === "done") return value;
       }
