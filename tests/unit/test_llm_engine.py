@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx
+import openai
 import pytest
 from langchain_core.messages import ToolMessage
 
@@ -13,7 +15,7 @@ from copilot.engines.llm.engine import CANARY, LlmEngine
 from copilot.facts import Fact, Subject
 from copilot.results import Citation
 from retrieval.models import Hit
-from tests.support.fake_llm import final, scripted, tool_call
+from tests.support.fake_llm import ScriptedModel, final, scripted, tool_call
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
 
@@ -127,6 +129,16 @@ def test_a_hanging_model_times_out_into_the_fallback() -> None:
     answer, run = _engine(model, timeout_s=0.5).answer(_tc(), question="How much is HR Core per user?")
     assert run.engine == "composer" and "did not answer within 0.5 s" in (run.fallback or "")
     assert answer.text != "too late"
+
+
+def test_the_clients_own_timeout_reads_as_the_same_timeout() -> None:
+    class TimingOut(ScriptedModel):
+        def _generate(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            raise openai.APITimeoutError(request=httpx.Request("POST", "http://model.invalid/v1/chat/completions"))
+
+    model = TimingOut(messages=iter([]))
+    _, run = _engine(model, timeout_s=0.5).answer(_tc(), question="How much is HR Core per user?")
+    assert run.engine == "composer" and "did not answer within 0.5 s" in (run.fallback or "")
 
 
 def test_email_rewrite_keeps_composer_cta_and_transparency() -> None:

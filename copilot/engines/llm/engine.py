@@ -139,9 +139,9 @@ class LlmEngine:
         future = self._pool.submit(lambda: agent.invoke(state_in, config))
         try:
             state = future.result(timeout=self.timeout_s)
-        except FutureTimeout:
-            raise LlmFailure(f"the model did not answer within {self.timeout_s:g} s") from None
         except Exception as exc:  # provider errors of any client: the reason, not the trace
+            if _timed_out(exc):
+                raise LlmFailure(f"the model did not answer within {self.timeout_s:g} s") from None
             raise LlmFailure(f"the model call failed: {type(exc).__name__}: {_short(exc)}") from None
         final = state["messages"][-1]
         raw = final.content if isinstance(final.content, str) else json.dumps(final.content)
@@ -179,6 +179,15 @@ def _echoes(system: str, output: str, words: int = 8) -> bool:
     tokens = system.split()
     flat = " ".join(output.split())
     return any(" ".join(tokens[i : i + words]) in flat for i in range(0, max(len(tokens) - words, 0)))
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Our deadline, or the provider client's own (it gets the same one and, on a busy machine, may
+    fire first): one event, one reason."""
+    import httpx
+    import openai
+
+    return isinstance(exc, FutureTimeout | openai.APITimeoutError | httpx.TimeoutException)
 
 
 def _short(exc: BaseException) -> str:
