@@ -83,23 +83,20 @@ class ConsentChange(BaseModel):
     obtained_via: Via | None = None
 
 
-class ConsentView(BaseModel):
+class _ConsentState(BaseModel):
     contact_id: str
     purpose: Purpose
     status: ConsentStatus
     lawful_basis: LawfulBasis
     obtained_via: str
     level: PersonalisationLevel
+
+
+class ConsentView(_ConsentState):
     changed_at: datetime
 
 
-class ConsentEventView(BaseModel):
-    contact_id: str
-    purpose: Purpose
-    status: ConsentStatus
-    lawful_basis: LawfulBasis
-    obtained_via: str
-    level: PersonalisationLevel
+class ConsentEventView(_ConsentState):
     at: datetime
     actor: str
 
