@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from copilot.context import AppContext  # noqa: E402
-from copilot.identity import Actor, Role  # noqa: E402
-from copilot.settings import Settings  # noqa: E402
+from copilot.core.context import AppContext  # noqa: E402
+from copilot.core.identity import Actor, Role  # noqa: E402
+from copilot.core.settings import Settings  # noqa: E402
 
 GOAL_MS = 100.0
 GOAL_CAMPAIGN_S = 20.0
@@ -78,7 +78,7 @@ def machine() -> dict[str, Any]:
 
 def build_context(args: argparse.Namespace) -> tuple[AppContext, dict[str, Any]]:
     """A context over the private store copy, migrated, with the content index built in the data dir."""
-    from copilot.store.db import Database
+    from copilot.core.store.db import Database
     from retrieval import service
 
     info: dict[str, Any] = {}

@@ -24,8 +24,8 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 def _one(accounts: int, path: Path) -> dict:
+    from copilot.core.store.db import Database, make_engine, migrate
     from copilot.demo.generator import generate
-    from copilot.store.db import Database, make_engine, migrate
 
     engine = make_engine(f"sqlite:///{path}")
     migrate(engine)

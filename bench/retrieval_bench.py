@@ -29,8 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from copilot.core.settings import Settings  # noqa: E402
 from copilot.demo.content import CONTENT_DIR  # noqa: E402
-from copilot.settings import Settings  # noqa: E402
 from evals.retrieval.runner import HERE, load_demo, load_seeds, span_relevant  # noqa: E402
 from retrieval.e5query import E5QueryEncoder  # noqa: E402
 from retrieval.embeddings import build_embedder  # noqa: E402

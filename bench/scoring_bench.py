@@ -29,7 +29,7 @@ from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from copilot.store.db import Database, make_engine, migrate
+from copilot.core.store.db import Database, make_engine, migrate
 from tools import bgnbd, cdnow, churn, features, predictive, scorecache, scoring
 from tools.model import MAX_TRAIN_ROWS
 from tools.rfm import rfm_summary
@@ -93,9 +93,9 @@ def single_account(path: Path, accounts: int = 500, n: int = 30) -> list[str]:
     import shutil
     import tempfile
 
-    from copilot.context import AppContext
-    from copilot.identity import Actor, Role
-    from copilot.settings import Settings
+    from copilot.core.context import AppContext
+    from copilot.core.identity import Actor, Role
+    from copilot.core.settings import Settings
     from tools import service
 
     ensure_store(path, accounts)

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 
 from copilot.consent.gate import ConsentState, Decision, Subject, decide
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.store.repo import consents as consent_repo
 from copilot.facts import Fact, gather, load_subject, subject_view
 from copilot.facts import Subject as SubjectView
 from copilot.results import Citation
-from copilot.store.repo import consents as consent_repo
 from retrieval import service as retrieval
 from retrieval.models import HistoryItem, SearchFilters
 from retrieval.tokens import count_tokens

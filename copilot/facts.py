@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from copilot.consent.gate import Decision
-from copilot.errors import not_found
-from copilot.store.models import Account, Contact
-from copilot.store.repo import crm_records
+from copilot.core.errors import not_found
+from copilot.core.store.models import Account, Contact
+from copilot.core.store.repo import crm_records
 
 
 class Fact(BaseModel):

@@ -11,14 +11,14 @@ from functools import lru_cache
 from typing import Any
 
 from copilot.assembly import TaskContext
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.identity import Actor
+from copilot.core.store.repo import audit as audit_repo
+from copilot.core.store.repo import conversations
 from copilot.engines.base import EngineRun
 from copilot.guards.grounding import check, context_keys, remove_sentences_with
 from copilot.guards.output import sanitize, staff_terms
-from copilot.identity import Actor
 from copilot.results import GuardReport, Provenance
-from copilot.store.repo import audit as audit_repo
-from copilot.store.repo import conversations
 from prompts import all_template_text
 
 

@@ -11,8 +11,8 @@ from typing import Any
 from celery import Celery
 from celery.schedules import crontab
 
-from copilot.context import AppContext
-from copilot.settings import get_settings
+from copilot.core.context import AppContext
+from copilot.core.settings import get_settings
 from copilot.trust import retention
 
 celery_app = Celery("polku", broker=get_settings().worker_broker_url)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError, create_model, field_validator
 from sqlalchemy import Table
 from sqlalchemy.types import Boolean, Date, DateTime, Float, Integer
 
-from copilot.domain import (
+from copilot.core.domain import (
     ConsentStatus,
     DeadReason,
     LawfulBasis,
@@ -32,11 +32,11 @@ from copilot.domain import (
     Purpose,
     StrEnum,
 )
-from copilot.errors import PolkuError
-from copilot.store import models as m
-from copilot.store.db import Database
-from copilot.store.repo import dsar as dsar_repo
-from copilot.store.repo import records
+from copilot.core.errors import PolkuError
+from copilot.core.store import models as m
+from copilot.core.store.db import Database
+from copilot.core.store.repo import dsar as dsar_repo
+from copilot.core.store.repo import records
 from copilot.trust.subject import Identifiers, tombstone_key
 
 TABLES: dict[str, Table] = {t.name: t for t in m.Base.metadata.sorted_tables}
@@ -225,7 +225,7 @@ def import_files(db: Database, paths: list[Path], *, tombstone_salt: str | None 
         )
     summary = ImportSummary(files={p.name: len(clean.get(table_of(p), [])) for p in paths})
     if tombstone_salt is None:
-        from copilot.settings import get_settings
+        from copilot.core.settings import get_settings
 
         tombstone_salt = get_settings().tombstone_salt.get_secret_value()
     with db.session() as session:

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from copilot.errors import PolkuError
-from copilot.settings import Settings
+from copilot.core.errors import PolkuError
+from copilot.core.settings import Settings
 from retrieval.e5query import E5QueryEncoder
 
 log = logging.getLogger("polku.retrieval")

@@ -1,6 +1,6 @@
 """Account history as retrievable context: one account's timeline ranked for a question.
 
-The candidates come only from ``copilot.store.repo.timeline.account_timeline``, whose queries are
+The candidates come only from ``copilot.core.store.repo.timeline.account_timeline``, whose queries are
 all bound to the one account id: another account's items never enter the candidate set, so no
 later filter can be forgotten. Ranking (BM25 over the items' words, blended with recency) then runs
 in memory over that small set.
@@ -18,7 +18,7 @@ from datetime import date
 
 import numpy as np
 
-from copilot.store.repo.timeline import TimelineRow
+from copilot.core.store.repo.timeline import TimelineRow
 from retrieval.models import HistoryItem
 from retrieval.textproc import tokenize, tokenize_query
 

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError
-from copilot.store.models import Account
-from copilot.store.repo.content import list_modules
-from copilot.store.repo.timeline import account_timeline
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.store.models import Account
+from copilot.core.store.repo.content import list_modules
+from copilot.core.store.repo.timeline import account_timeline
 from retrieval.embeddings import CachedEmbedder, build_embedder
 from retrieval.history import rank_history
 from retrieval.index import HybridIndex

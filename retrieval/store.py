@@ -15,8 +15,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from copilot.errors import PolkuError
-from copilot.settings import Settings
+from copilot.core.errors import PolkuError
+from copilot.core.settings import Settings
 from retrieval.models import Chunk
 from retrieval.snapshot import Marker
 

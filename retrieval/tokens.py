@@ -15,7 +15,7 @@ from importlib import resources
 
 import tiktoken
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 
 # tiktoken's published sha256 of o200k_base.tiktoken: refuse a file that is not the real encoding.
 _EXPECTED_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import create_engine, text
 
+from copilot.core.store.db import Database, make_engine, migrate
 from copilot.demo.generator import generate
-from copilot.store.db import Database, make_engine, migrate
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -84,9 +84,9 @@ def second_sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
 def demo_ctx(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A whole embedded Polku: demo CRM (150 accounts) in SQLite and its content indexed in a real
     Chroma directory, shared by the tests of one worker. Tests must not change its data."""
-    from copilot.context import AppContext
+    from copilot.core.context import AppContext
+    from copilot.core.settings import Settings
     from copilot.demo import vectors
-    from copilot.settings import Settings
     from retrieval import service as retrieval
 
     data_dir = tmp_path_factory.mktemp("polku-data")

@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import BaseModel
 from scipy import integrate, stats
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 
 MIN_PER_GROUP = 500
 MIN_DAYS = 14

@@ -17,9 +17,9 @@ from typing import Any
 from langchain.tools import ToolRuntime, tool
 from pydantic import BaseModel
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError
-from copilot.identity import Actor
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor
 from tools import abtest, clv, planner, records, service, tiers
 
 

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 
 Model = Literal["first_touch", "last_touch", "linear", "time_decay"]
 MODELS: tuple[Model, ...] = ("first_touch", "last_touch", "linear", "time_decay")

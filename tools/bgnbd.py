@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 from tools.blas import one_thread
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 from tools import model as mdl
 from tools.features import CHURN_CATEGORICAL, CHURN_NUMERIC, Frames, churn_features, churn_outcome, customers_at
 

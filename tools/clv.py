@@ -19,7 +19,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 
 Money = Annotated[float, Field(allow_inf_nan=False)]
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 from tools import bgnbd
 from tools.rfm import rfm_summary
 

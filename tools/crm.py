@@ -16,11 +16,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.orm import Session
 
-from copilot.domain import DeadReason, LeadStatus, OpportunityStage
-from copilot.errors import PolkuError, not_found
-from copilot.identity import Actor, Role
-from copilot.store.models import Account, Activity, AuditLog, Contact, Lead, Opportunity, Task
-from copilot.store.repo import crm_records as repo
+from copilot.core.domain import DeadReason, LeadStatus, OpportunityStage
+from copilot.core.errors import PolkuError, not_found
+from copilot.core.identity import Actor, Role
+from copilot.core.store.models import Account, Activity, AuditLog, Contact, Lead, Opportunity, Task
+from copilot.core.store.repo import crm_records as repo
 
 WRITERS: dict[str, frozenset[Role]] = {
     "log_activity": frozenset({Role.admin, Role.sales, Role.support, Role.marketing, Role.system}),

@@ -1,6 +1,6 @@
 """From the store's frames to model inputs: churn features per account, lead features per lead.
 
-Pure functions over pandas frames (as returned by ``copilot.store.repo.analytics``) and an explicit
+Pure functions over pandas frames (as returned by ``copilot.core.store.repo.analytics``) and an explicit
 ``as_of`` time: everything after ``as_of`` is ignored, so the same code builds honest training sets
 (features at a past cut-off, outcome after it) and today's scoring inputs.
 """
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from copilot.store.repo import analytics
+from copilot.core.store.repo import analytics
 
 CHURN_NUMERIC = ["logins_4w", "usage_trend", "users_trend", "session_min_4w", "features_4w", "tickets_90d",
                  "neg_tickets_90d", "sentiment_90d", "urgent_90d", "payment_delay", "late_share", "order_trend",

@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, Field
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 
 RULES_FILE = Path(__file__).with_name("leadscore_rules.yaml")
 Route = Literal["sales_now", "sales", "nurture"]

@@ -23,7 +23,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 from tools.blas import one_thread
 
 MAX_TRAIN_ROWS = 30_000

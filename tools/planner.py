@@ -13,7 +13,7 @@ import math
 
 from pydantic import BaseModel, Field, model_validator
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 
 
 class ChannelPlan(BaseModel):

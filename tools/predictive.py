@@ -16,7 +16,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 from sklearn.metrics import roc_auc_score
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 from tools import model as mdl
 from tools.features import LEAD_CATEGORICAL, LEAD_NUMERIC, Frames, lead_features
 

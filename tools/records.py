@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError, not_found
-from copilot.identity import Actor, Role
-from copilot.store.models import Account, Contact
-from copilot.store.repo import crm_records as repo
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError, not_found
+from copilot.core.identity import Actor, Role
+from copilot.core.store.models import Account, Contact
+from copilot.core.store.repo import crm_records as repo
 from tools import crm
 
 

@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 
 _UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 

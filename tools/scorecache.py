@@ -18,9 +18,9 @@ from pathlib import Path
 import joblib
 import pandas as pd
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError
-from copilot.store.repo import analytics
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.store.repo import analytics
 from tools import features, predictive, scoring
 from tools import model as mdl
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 from tools import bgnbd, churn, leadscore, tiers
 from tools import model as mdl
 from tools.features import CHURN_CATEGORICAL, CHURN_NUMERIC, Frames

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 from pydantic import BaseModel
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError, not_found
-from copilot.identity import Actor, Role
-from copilot.store.models import Account
-from copilot.store.repo import analytics
-from copilot.store.repo import crm_records as repo
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError, not_found
+from copilot.core.identity import Actor, Role
+from copilot.core.store.models import Account
+from copilot.core.store.repo import analytics
+from copilot.core.store.repo import crm_records as repo
 from tools import churn, features, leadscore, nba, predictive, scorecache, scoring, tiers
 from tools.funnel import FunnelMetrics
 from tools.funnel_data import funnel_metrics, margin_rate

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from copilot.domain import Tier
-from copilot.errors import PolkuError
+from copilot.core.domain import Tier
+from copilot.core.errors import PolkuError
 
 # (tier, share of accounts from the top)
 TIER_SHARES: tuple[tuple[Tier, float], ...] = (

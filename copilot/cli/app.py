@@ -11,9 +11,9 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError
-from copilot.settings import Settings
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.settings import Settings
 
 app = typer.Typer(
     name="polku",

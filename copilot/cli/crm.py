@@ -88,7 +88,7 @@ def revision(message: Annotated[str, typer.Argument(help="What the schema change
 
     from alembic import command
 
-    from copilot.store.db import alembic_config, make_engine, migrate
+    from copilot.core.store.db import alembic_config, make_engine, migrate
 
     with tempfile.TemporaryDirectory() as scratch:
         engine = make_engine(f"sqlite:///{scratch}/schema.sqlite3")

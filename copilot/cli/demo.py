@@ -9,9 +9,9 @@ from rich.panel import Panel
 from rich.progress import Progress
 
 from copilot.cli.app import JsonOpt, app, console, context, emit
+from copilot.core.store.repo import admin
 from copilot.demo import showcase
 from copilot.demo.generator import generate
-from copilot.store.repo import admin
 
 
 @app.command()

@@ -50,7 +50,7 @@ def tasks(
     as_json: JsonOpt = False,
 ) -> None:
     """Run the task cases (drafts, answers, variants, briefs) with deterministic checks."""
-    from copilot.errors import PolkuError
+    from copilot.core.errors import PolkuError
     from evals.tasks.runner import eval_context, run
 
     report = run(eval_context(data_dir))

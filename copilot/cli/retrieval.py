@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from copilot.cli.app import JsonOpt, app, console, context, emit
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 from retrieval import service
 from retrieval.models import IngestSummary, SearchFilters, SearchResult
 

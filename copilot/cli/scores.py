@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from copilot.cli.app import JsonOpt, app, console, context, emit
-from copilot.errors import PolkuError
-from copilot.identity import Actor, Role
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor, Role
 
 NowOpt = Annotated[datetime | None, typer.Option("--now", help="Reference time (default: now, UTC).")]
 ActorOpt = Annotated[str, typer.Option("--as", help="Who is asking (a staff id).")]

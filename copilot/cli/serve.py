@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from copilot.cli.app import app, context, err_console
-from copilot.settings import Environment
+from copilot.core.settings import Environment
 
 
 @app.command("serve")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from copilot.cli.app import JsonOpt, app, console, context, emit
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 
 slack = typer.Typer(help="The Slack app.", no_args_is_help=True)
 app.add_typer(slack, name="slack")

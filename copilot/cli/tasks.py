@@ -9,8 +9,8 @@ import typer
 
 from copilot.cli import render
 from copilot.cli.app import JsonOpt, app, console, context, emit
-from copilot.errors import PolkuError
-from copilot.identity import Actor, Role
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor, Role
 from copilot.tasks.ask import AskRequest, ask
 from copilot.tasks.email import EmailRequest, draft_email
 

@@ -12,9 +12,9 @@ from rich.table import Table
 from copilot.cli.app import JsonOpt, app, console, context, emit, to_jsonable
 from copilot.consent import registry
 from copilot.consent.registry import ConsentChange, ConsentInput
-from copilot.domain import ConsentStatus, LawfulBasis, PersonalisationLevel, Purpose
-from copilot.errors import PolkuError
-from copilot.identity import Actor, Role
+from copilot.core.domain import ConsentStatus, LawfulBasis, PersonalisationLevel, Purpose
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor, Role
 from copilot.trust import audit_view, dsar, retention
 
 consent_app = typer.Typer(help="A person's consents: show, set, withdraw, history, one-click opt-out.",

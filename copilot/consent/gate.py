@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field
 
-from copilot.domain import ConsentStatus, LawfulBasis, PersonalisationLevel, Purpose
+from copilot.core.domain import ConsentStatus, LawfulBasis, PersonalisationLevel, Purpose
 
 POLICY_FILE = Path(__file__).with_name("policy.yaml")
 

@@ -15,12 +15,12 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.orm import Session
 
 from copilot.consent.gate import ConsentState, Decision, Subject, decide, load_policy
-from copilot.context import AppContext
-from copilot.domain import ConsentStatus, LawfulBasis, PersonalisationLevel, Purpose
-from copilot.errors import PolkuError, not_found
-from copilot.identity import Actor, Role
-from copilot.store.models import Consent, Contact
-from copilot.store.repo import consents as repo
+from copilot.core.context import AppContext
+from copilot.core.domain import ConsentStatus, LawfulBasis, PersonalisationLevel, Purpose
+from copilot.core.errors import PolkuError, not_found
+from copilot.core.identity import Actor, Role
+from copilot.core.store.models import Consent, Contact
+from copilot.core.store.repo import consents as repo
 
 #: What the widget's one-click opt-out link withdraws.
 OPT_OUT_PURPOSES: tuple[Purpose, ...] = (Purpose.personalisation, Purpose.email_marketing, Purpose.site_tracking)

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from copilot.core.store import models as m
 from copilot.demo import vocab
 from copilot.demo.bulk import Frame, Ids
-from copilot.store import models as m
 
 Rows = Iterator[tuple[Any, Frame]]
 US_PER_HOUR = 3_600_000_000

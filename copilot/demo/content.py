@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field
 
-from copilot.domain import ContentType, JourneyStage, Language
+from copilot.core.domain import ContentType, JourneyStage, Language
 
 CONTENT_DIR = Path(__file__).parent / "content"
 

@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from copilot.core.store import models as m
+from copilot.core.store.db import Database
+from copilot.core.store.repo import admin
 from copilot.demo import activity, marketing, vocab
 from copilot.demo.bulk import BulkWriter, Frame, ids
 from copilot.demo.content import load_modules
-from copilot.store import models as m
-from copilot.store.db import Database
-from copilot.store.repo import admin
 
 US_PER_DAY = 86_400_000_000
 Rows = Iterator[tuple[Any, Frame | list[dict[str, Any]]]]

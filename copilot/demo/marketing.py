@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from copilot.core.store import models as m
 from copilot.demo import vocab
 from copilot.demo.activity import _days, _pick
 from copilot.demo.bulk import Frame, Ids
-from copilot.store import models as m
 
 DAY = timedelta(days=1)
 Rows = Iterator[tuple[Any, Frame | list[dict[str, Any]]]]

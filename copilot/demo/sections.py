@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.identity import Actor, Role
 from copilot.demo.showcase import SECTIONS, Examples, Section
-from copilot.identity import Actor, Role
 from copilot.results import Blocked
 
 STAFF = Actor(id="demo", role=Role.admin)

@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.store.repo import admin, people
 from copilot.demo.generator import GenerationSummary
-from copilot.store.repo import admin, people
 
 
 class Examples(BaseModel):

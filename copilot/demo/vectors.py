@@ -12,9 +12,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.settings import Settings
 from copilot.demo.generator import generate
-from copilot.settings import Settings
 from retrieval import service as retrieval
 
 VECTORS = Path(__file__).with_name("content_vectors.npz")

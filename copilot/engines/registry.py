@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.settings import EngineName
 from copilot.engines.base import ComposerEngine, Engine
-from copilot.errors import PolkuError
-from copilot.settings import EngineName
 
 
 def get_engine(ctx: AppContext, name: str | None = None) -> Engine:

@@ -9,13 +9,13 @@ from pydantic import BaseModel, Field
 
 from copilot import pipeline
 from copilot.assembly import prepare, retrieve
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor, Role
+from copilot.core.store.repo import conversations
 from copilot.engines.base import last_question
 from copilot.engines.registry import get_engine
-from copilot.errors import PolkuError
-from copilot.identity import Actor, Role
 from copilot.results import Answer, Blocked
-from copilot.store.repo import conversations
 from prompts import templates
 from retrieval.textproc import guess_language
 

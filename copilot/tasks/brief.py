@@ -10,11 +10,11 @@ from pydantic import BaseModel, Field
 
 from copilot import pipeline
 from copilot.assembly import prepare
-from copilot.context import AppContext
-from copilot.errors import PolkuError
-from copilot.identity import Actor
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor
+from copilot.core.store.repo import crm_records
 from copilot.results import Provenance
-from copilot.store.repo import crm_records
 from prompts import label, labelled, templates
 from retrieval import service as retrieval
 from retrieval.models import HistoryItem

@@ -23,15 +23,15 @@ from pydantic import BaseModel, Field
 from copilot import pipeline
 from copilot.assembly import TaskContext
 from copilot.consent.gate import ConsentState, Subject, decide, task_for_email_goal
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor
+from copilot.core.settings import Settings
+from copilot.core.store.repo import audit as audit_repo
+from copilot.core.store.repo import people
 from copilot.engines.composer import email as composer
-from copilot.errors import PolkuError
 from copilot.facts import Fact, subject_view
-from copilot.identity import Actor
 from copilot.results import Citation
-from copilot.settings import Settings
-from copilot.store.repo import audit as audit_repo
-from copilot.store.repo import people
 from retrieval import service as retrieval
 from retrieval.models import Hit, SearchFilters
 

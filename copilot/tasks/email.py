@@ -10,14 +10,14 @@ from pydantic import BaseModel, Field
 from copilot import pipeline
 from copilot.assembly import TaskContext, prepare
 from copilot.consent.gate import task_for_email_goal
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.errors import not_found
+from copilot.core.identity import Actor
+from copilot.core.store.models import Rep
+from copilot.core.store.repo import crm_records, people
 from copilot.engines.composer.email import citations_from, module_query, select_modules
 from copilot.engines.registry import get_engine
-from copilot.errors import not_found
-from copilot.identity import Actor
 from copilot.results import Blocked, EmailDraft
-from copilot.store.models import Rep
-from copilot.store.repo import crm_records, people
 from retrieval import service as retrieval
 from retrieval.models import SearchFilters
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from copilot.context import AppContext
-from copilot.identity import Actor
+from copilot.core.context import AppContext
+from copilot.core.identity import Actor
 from prompts import label, labelled, templates
 from tools import service
 from tools.nba import Action

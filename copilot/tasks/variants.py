@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor
 from copilot.engines.composer.email import subject_topic
-from copilot.errors import PolkuError
-from copilot.identity import Actor
 from copilot.results import Blocked
 from copilot.tasks.email import EmailRequest, draft_email
 from prompts import templates

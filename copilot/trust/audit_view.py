@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError, not_found
-from copilot.store.models import Account, Contact
-from copilot.store.repo import audit_view as repo
-from copilot.store.repo import crm_records
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError, not_found
+from copilot.core.store.models import Account, Contact
+from copilot.core.store.repo import audit_view as repo
+from copilot.core.store.repo import crm_records
 
 
 class SourceRef(BaseModel):

@@ -14,13 +14,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.store.models import Account, Contact
+from copilot.core.store.repo import consents as consent_repo
+from copilot.core.store.repo import dsar as repo
+from copilot.core.store.repo.timeline import TimelineRow, account_timeline
 from copilot.guards import memo
-from copilot.store.models import Account, Contact
-from copilot.store.repo import consents as consent_repo
-from copilot.store.repo import dsar as repo
-from copilot.store.repo.timeline import TimelineRow, account_timeline
 from copilot.tasks.campaign import stored_files
 from copilot.trust import indexes
 from copilot.trust.subject import Identifiers, minimise_audit_details, tombstone_key

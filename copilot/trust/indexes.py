@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from copilot.context import AppContext
+from copilot.core.context import AppContext
 from copilot.tasks.campaign import stored_file_paths
 from copilot.trust.subject import Identifiers
 from retrieval import service as retrieval_service

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError
-from copilot.store.repo import retention as repo
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.store.repo import retention as repo
 from copilot.tasks.campaign import stored_file_paths
 
 

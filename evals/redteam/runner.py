@@ -20,8 +20,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
 from copilot.results import Answer, Blocked
 from copilot.tasks.ask import AskRequest, ask
 from evals.redteam import cases as C

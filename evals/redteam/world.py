@@ -18,12 +18,12 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from copilot.assembly import prepare
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.identity import Actor, Role
+from copilot.core.settings import Settings
+from copilot.core.store import models as m
+from copilot.core.store.models import Base
 from copilot.demo.generator import generate
-from copilot.identity import Actor, Role
-from copilot.settings import Settings
-from copilot.store import models as m
-from copilot.store.models import Base
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 SEED = 11

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from copilot.core.errors import PolkuError
+from copilot.core.settings import Settings
 from copilot.demo.content import CONTENT_DIR
-from copilot.errors import PolkuError
-from copilot.settings import Settings
 from evals.retrieval.runner import HERE, Case, SetReport, build_index, evaluate, half, load_demo, load_seeds
 from retrieval.chunking import ChunkConfig
 from retrieval.embeddings import build_embedder

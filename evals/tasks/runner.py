@@ -11,15 +11,15 @@ import yaml
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.identity import Actor, Role
+from copilot.core.settings import Settings
+from copilot.core.store import models as m
+from copilot.core.store.repo import admin, people
 from copilot.demo import vectors
 from copilot.demo.generator import generate
 from copilot.guards.output import staff_terms
-from copilot.identity import Actor, Role
 from copilot.results import Blocked
-from copilot.settings import Settings
-from copilot.store import models as m
-from copilot.store.repo import admin, people
 from copilot.tasks.ask import AskRequest, ask
 from copilot.tasks.brief import brief
 from copilot.tasks.email import EmailRequest, draft_email

@@ -20,7 +20,7 @@ import anyio.to_thread
 from anyio import CapacityLimiter
 from anyio.lowlevel import RunVar
 
-from copilot.settings import EngineName, Settings
+from copilot.core.settings import EngineName, Settings
 
 T = TypeVar("T")
 Args = TypeVarTuple("Args")

@@ -12,7 +12,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from copilot.context import AppContext
+from copilot.core.context import AppContext
 from copilot.engines.registry import get_engine
 from integrations.api import errors
 from integrations.api.auth import KeyStore

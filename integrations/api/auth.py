@@ -21,9 +21,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from copilot.errors import PolkuError
-from copilot.identity import Role
-from copilot.settings import Environment, Settings
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Role
+from copilot.core.settings import Environment, Settings
 
 DEV_ADMIN_KEY = "dev-admin-key"
 DEV_WIDGET_KEY = "dev-widget-key"

@@ -17,10 +17,10 @@ import anyio.to_thread
 from fastapi import Depends, Request, Response, Security
 from fastapi.security import APIKeyHeader
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError
-from copilot.identity import Actor, Role
-from copilot.store.repo import consents as consent_repo
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor, Role
+from copilot.core.store.repo import consents as consent_repo
 from integrations.api.auth import (
     KeyStore,
     Principal,

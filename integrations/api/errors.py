@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 from integrations.api.ratelimit import retry_after
 
 log = logging.getLogger("polku.api")

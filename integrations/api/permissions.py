@@ -7,8 +7,8 @@ OpenAPI description of every route can say who may call it.
 
 from __future__ import annotations
 
-from copilot.domain import StrEnum
-from copilot.identity import Role
+from copilot.core.domain import StrEnum
+from copilot.core.identity import Role
 
 
 class Perm(StrEnum):

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from starlette.responses import StreamingResponse
 
-from copilot.settings import Settings
+from copilot.core.settings import Settings
 from integrations.api import answer_threads
 from integrations.api.errors import ERROR_RESPONSES, error_event
 

@@ -20,9 +20,9 @@ from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError
-from copilot.store.repo import audit, crm_records
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.store.repo import audit, crm_records
 from integrations.slack import blocks as bk
 from integrations.slack.delivery import Deliverer, Memory, Where
 from integrations.slack.guards import (

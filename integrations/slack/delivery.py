@@ -16,12 +16,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError
-from copilot.identity import Actor
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor
+from copilot.core.store.models import Contact
+from copilot.core.store.repo import crm_records
 from copilot.results import EmailDraft
-from copilot.store.models import Contact
-from copilot.store.repo import crm_records
 from integrations.slack import blocks as bk
 from integrations.slack.jobs import Job, LogEntry, log_entry, run
 

@@ -21,9 +21,9 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 
-from copilot.context import AppContext
-from copilot.identity import Actor, Role
-from copilot.store.repo import reps
+from copilot.core.context import AppContext
+from copilot.core.identity import Actor, Role
+from copilot.core.store.repo import reps
 
 log = logging.getLogger("polku.slack")
 ACTOR_KEY = "polku_actor"

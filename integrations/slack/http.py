@@ -18,7 +18,7 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from slack_sdk import WebClient
 from starlette.concurrency import run_in_threadpool
 
-from copilot.context import AppContext
+from copilot.core.context import AppContext
 from integrations.slack.app import build_slack_app
 
 EVENTS_PATH = "/slack/events"

@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError
-from copilot.identity import Actor
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor
 from copilot.results import Answer, EmailDraft
 from copilot.tasks.ask import AskRequest, ask
 from copilot.tasks.brief import Brief, brief

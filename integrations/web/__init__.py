@@ -17,8 +17,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
 from integrations.web.routes import STATIC, pages, router
 
 __all__ = ["mount_web"]

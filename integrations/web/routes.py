@@ -19,9 +19,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError, not_found
-from copilot.identity import Actor
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError, not_found
+from copilot.core.identity import Actor
 from copilot.tasks import ask as ask_task
 from copilot.tasks import campaign as campaign_task
 from copilot.tasks.email import Goal

@@ -12,12 +12,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from copilot.consent import registry
-from copilot.context import AppContext
-from copilot.domain import Purpose, Tier
-from copilot.errors import PolkuError, not_found
-from copilot.identity import Actor
-from copilot.store.models import Ticket
-from copilot.store.repo import crm_records, dsar
+from copilot.core.context import AppContext
+from copilot.core.domain import Purpose, Tier
+from copilot.core.errors import PolkuError, not_found
+from copilot.core.identity import Actor
+from copilot.core.store.models import Ticket
+from copilot.core.store.repo import crm_records, dsar
 from copilot.tasks import next_actions as nba_task
 from tools import churn, leadscore, records, service, tiers
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from copilot.context import AppContext
+from copilot.core.context import AppContext
 from integrations.api import create_app
 from integrations.web import mount_web
 from tests.conftest import NOW

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from copilot.store import models as m
+from copilot.core.store import models as m
 from tests.e2e.conftest import Site, shot
 from tests.support.api import KEYS
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from copilot.store import models as m
+from copilot.core.store import models as m
 from tests.e2e.conftest import Site, shot
 from tests.support.api import customers, token
 

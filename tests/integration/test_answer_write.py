@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from copilot.identity import Actor, Role
-from copilot.store import models as m
+from copilot.core.identity import Actor, Role
+from copilot.core.store import models as m
 from copilot.tasks import ask as ask_task
 from tests.support.api import derived_ctx
 

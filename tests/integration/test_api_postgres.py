@@ -7,10 +7,10 @@ import shutil
 import pytest
 from sqlalchemy import select
 
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.settings import Settings
+from copilot.core.store import models as m
 from copilot.demo.generator import generate
-from copilot.settings import Settings
-from copilot.store import models as m
 from retrieval import service as retrieval
 from tests.conftest import NOW
 from tests.support.api import client, customers, derived_ctx, staff, token, widget

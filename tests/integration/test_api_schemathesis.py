@@ -22,8 +22,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from copilot.context import AppContext
-from copilot.settings import Settings
+from copilot.core.context import AppContext
+from copilot.core.settings import Settings
 from integrations.api import create_app
 from tests.conftest import NOW
 from tests.support.api import clone_data, derived_ctx, staff, widget

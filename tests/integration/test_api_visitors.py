@@ -8,7 +8,7 @@ import time
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from copilot.store import models as m
+from copilot.core.store import models as m
 from integrations.api.auth import sign_visitor
 from tests.support.api import ORIGIN, SECRET, client, customers, derived_ctx, events, token, widget
 

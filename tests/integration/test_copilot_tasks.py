@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from copilot.identity import Actor, Role
+from copilot.core.identity import Actor, Role
+from copilot.core.store import models as m
+from copilot.core.store.repo import people
 from copilot.results import Answer, Blocked, EmailDraft
-from copilot.store import models as m
-from copilot.store.repo import people
 from copilot.tasks.ask import AskRequest, ask
 from copilot.tasks.email import EmailRequest, draft_email
 from tests.conftest import NOW
@@ -128,7 +128,7 @@ def test_conversation_memory_is_kept_in_the_store_and_bound_to_its_starter(demo_
                                                .order_by(m.Message.id))]
     assert roles == ["user", "assistant", "user", "assistant"]
     stranger = Actor(id="visitor-2", role=Role.visitor)
-    from copilot.errors import PolkuError
+    from copilot.core.errors import PolkuError
 
     with pytest.raises(PolkuError, match="no conversation"):
         ask(demo_ctx, AskRequest(question="What did I ask?", thread_id=first.thread_id), actor=stranger, now=NOW)

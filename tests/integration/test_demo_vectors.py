@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.settings import Settings
 from copilot.demo import vectors
 from copilot.demo.generator import generate
-from copilot.settings import Settings
 from retrieval import service as retrieval
 from tests.conftest import NOW
 

@@ -17,11 +17,11 @@ import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 
 from copilot import pipeline
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.settings import Settings
 from copilot.engines.llm.engine import CANARY, LlmEngine
 from copilot.engines.llm.model import build_chat_model
 from copilot.guards.grounding import ungrounded
-from copilot.settings import Settings
 from prompts import all_template_text
 from tests.support.llama_server import MODEL_ALIAS, LlamaServer, LocalModelUnavailable
 from tests.unit.test_llm_engine import _hits, _tc

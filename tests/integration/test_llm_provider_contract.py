@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from copilot.core.settings import Settings
 from copilot.engines.llm.engine import LlmEngine
 from copilot.engines.llm.model import build_chat_model
-from copilot.settings import Settings
 from tests.support.openai_stub import StubServer, completion
 from tests.unit.test_llm_engine import _hits, _tc
 

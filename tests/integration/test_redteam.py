@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from copilot.context import AppContext
+from copilot.core.context import AppContext
 from copilot.guards.injection import leaks_prompt, looks_injected, strip_instructions
 from copilot.guards.output import sanitize
 from evals.redteam import cases

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from copilot.context import AppContext
-from copilot.errors import PolkuError
-from copilot.settings import Settings
-from copilot.store.models import Account, Activity, Conversation, Message, Order, Ticket
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.settings import Settings
+from copilot.core.store.models import Account, Activity, Conversation, Message, Order, Ticket
 from retrieval import service
 from tests.retrieval_support import shared_cache_dir, shared_e5
 
@@ -111,7 +111,7 @@ def test_search_with_account_returns_content_hits_and_that_accounts_history(ctx,
 
 
 def test_store_content_modules_are_indexed_and_removed_with_the_store(ctx):
-    from copilot.store.models import ContentModule
+    from copilot.core.store.models import ContentModule
 
     with ctx.db.session() as s:
         s.add(

@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import select
 
-from copilot.store import models as m
+from copilot.core.store import models as m
 from tests.support.slack_env import (  # noqa: F401 - fixtures
     ANNA,
     EEVA,

@@ -8,8 +8,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from copilot.store import models as m
-from copilot.store.repo import people
+from copilot.core.store import models as m
+from copilot.core.store.repo import people
 from tests.support.slack_env import (  # noqa: F401 - fixtures
     ANNA,
     CHANNEL,

@@ -11,11 +11,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
+from copilot.core.errors import PolkuError
+from copilot.core.store import models as m
+from copilot.core.store.db import Database
+from copilot.core.store.repo import admin
 from copilot.demo.generator import generate
-from copilot.errors import PolkuError
-from copilot.store import models as m
-from copilot.store.db import Database
-from copilot.store.repo import admin
 from integrations.crm_files import export_all, import_files
 from tests.conftest import NOW
 

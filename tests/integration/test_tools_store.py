@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from langchain_core.messages import AIMessage
 
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor, Role
+from copilot.core.settings import Settings
+from copilot.core.store.db import Database, make_engine, migrate
+from copilot.core.store.models import Activity, AuditLog, Lead, Opportunity
+from copilot.core.store.repo import analytics
 from copilot.demo.generator import generate
-from copilot.errors import PolkuError
-from copilot.identity import Actor, Role
-from copilot.settings import Settings
-from copilot.store.db import Database, make_engine, migrate
-from copilot.store.models import Activity, AuditLog, Lead, Opportunity
-from copilot.store.repo import analytics
 from tools import records, service
 from tools.agent_tools import TOOLS, ToolContext
 

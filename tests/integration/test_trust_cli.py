@@ -9,10 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from copilot.cli import app
-from copilot.context import AppContext
-from copilot.errors import PolkuError
-from copilot.settings import Settings
-from copilot.store import models as m
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError
+from copilot.core.settings import Settings
+from copilot.core.store import models as m
 
 
 @pytest.fixture

@@ -11,13 +11,13 @@ from sqlalchemy import func, select
 
 from copilot.consent import registry
 from copilot.consent.registry import ConsentChange, ConsentInput
-from copilot.context import AppContext
-from copilot.domain import ConsentStatus, Purpose
-from copilot.errors import PolkuError
-from copilot.identity import Actor, Role
-from copilot.settings import Settings
-from copilot.store import models as m
-from copilot.store.db import Database
+from copilot.core.context import AppContext
+from copilot.core.domain import ConsentStatus, Purpose
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor, Role
+from copilot.core.settings import Settings
+from copilot.core.store import models as m
+from copilot.core.store.db import Database
 from tests.conftest import NOW
 
 REP = Actor(id="rep-anna", role=Role.sales)

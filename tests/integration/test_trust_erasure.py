@@ -20,14 +20,14 @@ from sqlalchemy import select
 
 from copilot.consent import registry
 from copilot.consent.registry import ConsentInput
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.domain import Purpose
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor, Role
+from copilot.core.settings import Settings
+from copilot.core.store import models as m
 from copilot.demo.generator import generate
-from copilot.domain import Purpose
-from copilot.errors import PolkuError
-from copilot.identity import Actor, Role
 from copilot.results import Blocked, EmailDraft
-from copilot.settings import Settings
-from copilot.store import models as m
 from copilot.tasks.ask import AskRequest, ask
 from copilot.tasks.email import EmailRequest, draft_email
 from copilot.trust import audit_view, dsar, indexes
@@ -129,7 +129,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     # Account history used to be embedded on demand, so a cache written then holds the person's
     # ticket and messages: erasure must still find them there.
     with ctx.db.session() as s:
-        from copilot.store.repo.timeline import account_timeline
+        from copilot.core.store.repo.timeline import account_timeline
 
         service.embedder(ctx).embed_passages([r.text for r in account_timeline(s, account_id=ACC)])
     return {"ctx": ctx, "root": root}
@@ -212,7 +212,7 @@ def test_erasure_leaves_nothing_in_any_store_and_reimport_does_not_restore_them(
     before = crm_files.export_all(ctx.db, root / "export-before")
     assert before["contacts.jsonl"] > 0
     with ctx.db.session() as s:
-        from copilot.store.repo.timeline import account_timeline
+        from copilot.core.store.repo.timeline import account_timeline
 
         texts = [r.text for r in account_timeline(s, account_id=ACC) if P.mentions(r.text)]
     assert texts and indexes.cached_count(ctx, texts) > 0

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from copilot import worker
-from copilot.context import AppContext
-from copilot.settings import Settings
-from copilot.store import models as m
-from copilot.store.db import Database
+from copilot.core.context import AppContext
+from copilot.core.settings import Settings
+from copilot.core.store import models as m
+from copilot.core.store.db import Database
 from copilot.tasks.campaign import stored_files
 from copilot.trust import dsar, retention
 from copilot.trust.subject import Identifiers

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from copilot.context import AppContext
-from copilot.settings import Environment
-from copilot.store import models as m
+from copilot.core.context import AppContext
+from copilot.core.settings import Environment
+from copilot.core.store import models as m
 from integrations.api import create_app
 from integrations.api.auth import sha256, sign_customer_token
 from tests.conftest import NOW

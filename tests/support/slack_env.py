@@ -21,9 +21,9 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from copilot.context import AppContext
+from copilot.core.context import AppContext
+from copilot.core.settings import Settings
 from copilot.demo.generator import generate
-from copilot.settings import Settings
 from integrations.slack import build_slack_app
 from tests.conftest import NOW
 from tests.support.slack_mock import BOT_USER, TEAM, SlackMock

@@ -2,7 +2,7 @@
 
 import os
 
-from copilot.settings import EngineName, Settings
+from copilot.core.settings import EngineName, Settings
 from integrations.api import answer_threads
 
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from copilot.errors import PolkuError
-from copilot.settings import Settings
+from copilot.core.errors import PolkuError
+from copilot.core.settings import Settings
 from retrieval.embeddings import CachedEmbedder, OpenAIEmbedder, build_embedder
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from copilot.store.repo.timeline import TimelineRow
+from copilot.core.store.repo.timeline import TimelineRow
 from retrieval.history import rank_history
 
 NOW = date(2025, 6, 1)

@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 from tools import abtest, attribution
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 from tools import bgnbd, cdnow
 from tools.rfm import rfm_summary
 

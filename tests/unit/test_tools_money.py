@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from copilot.errors import PolkuError
+from copilot.core.errors import PolkuError
 from tools import clv, funnel, planner
 
 

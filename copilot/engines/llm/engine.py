@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from copilot.assembly import TaskContext
-from copilot.context import AppContext
+from copilot.core.context import AppContext
 from copilot.engines.base import ComposerEngine, EngineRun
 from copilot.engines.composer.answer import ComposedAnswer
 from copilot.engines.composer.email import ComposedEmail

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from copilot.errors import PolkuError
-from copilot.settings import Settings
+from copilot.core.errors import PolkuError
+from copilot.core.settings import Settings
 
 
 def build_chat_model(settings: Settings) -> Any:

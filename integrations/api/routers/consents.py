@@ -11,8 +11,8 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from copilot.consent import registry
-from copilot.domain import Purpose
-from copilot.identity import Actor
+from copilot.core.domain import Purpose
+from copilot.core.identity import Actor
 from integrations.api.deps import CtxDep, NowDep, actor_for
 from integrations.api.errors import ERROR_RESPONSES
 from integrations.api.permissions import Perm, roles_text

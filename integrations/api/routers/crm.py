@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query
 from pydantic import BaseModel
 
-from copilot.identity import Actor
+from copilot.core.identity import Actor
 from integrations.api.deps import CtxDep, actor_for
 from integrations.api.errors import ERROR_RESPONSES
 from integrations.api.permissions import Perm, roles_text

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from copilot.context import AppContext
-from copilot.store.repo import admin
+from copilot.core.context import AppContext
+from copilot.core.store.repo import admin
 from integrations.api.deps import CtxDep
 from integrations.api.errors import ERROR_RESPONSES, body
 from retrieval import service as retrieval

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from copilot.identity import Actor
+from copilot.core.identity import Actor
 from integrations.api.deps import CtxDep, NowDep, actor_for
 from integrations.api.errors import ERROR_RESPONSES
 from integrations.api.permissions import Perm, roles_text

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from copilot.identity import Actor
+from copilot.core.identity import Actor
 from integrations.api.deps import CtxDep, actor_for
 from integrations.api.errors import ERROR_RESPONSES
 from integrations.api.permissions import Perm, roles_text

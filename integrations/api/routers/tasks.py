@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from copilot.errors import not_found
-from copilot.identity import Actor
+from copilot.core.errors import not_found
+from copilot.core.identity import Actor
+from copilot.core.store.repo import audit as audit_repo
 from copilot.results import Answer, Blocked, EmailDraft
-from copilot.store.repo import audit as audit_repo
 from copilot.tasks import ask as ask_task
 from copilot.tasks import brief as brief_task
 from copilot.tasks import email as email_task

@@ -17,11 +17,11 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.orm import Session
 
 from copilot.consent import registry
-from copilot.context import AppContext
-from copilot.errors import PolkuError, not_found
-from copilot.identity import Actor, Role
+from copilot.core.context import AppContext
+from copilot.core.errors import PolkuError, not_found
+from copilot.core.identity import Actor, Role
+from copilot.core.store.repo import conversations, tickets
 from copilot.results import Answer, Blocked
-from copilot.store.repo import conversations, tickets
 from copilot.tasks import ask as ask_task
 from integrations.api import answer_threads, sse
 from integrations.api.deps import CtxDep, NowDep, actor_for, visitor_headers

@@ -1,0 +1,28 @@
+"""Content modules: the 20-50 strong building blocks every message is assembled from."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from copilot.core.store.models.base import Base, id_column
+
+
+class ContentModule(Base):
+    __tablename__ = "content_modules"
+
+    id: Mapped[str] = id_column()
+    type: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2))
+    persona: Mapped[str] = mapped_column(String(40), default="any")
+    stage: Mapped[str] = mapped_column(String(20))
+    industry: Mapped[str] = mapped_column(String(60), default="any")
+    public: Mapped[bool] = mapped_column(default=True)
+    """Public modules may be shown to anonymous visitors; internal ones only to staff."""
+    valid_until: Mapped[date | None]
+    pair_id: Mapped[str | None] = mapped_column(String(64))
+    """The same module in the other language shares this id."""

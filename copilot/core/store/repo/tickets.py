@@ -1,0 +1,31 @@
+"""Support tickets and chat conversations written by surfaces (the widget's hand-off to a person)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from copilot.core.store.models import Conversation, Message, Ticket
+
+
+def add_conversation(session: Session, *, surface: str, actor: str, account_id: str | None, contact_id: str | None,
+                     messages: Sequence[tuple[str, str]], at: datetime) -> str:
+    """A conversation with its messages as ``(role, content)`` pairs, in order."""
+    ident = f"cnv-{uuid.uuid4().hex[:16]}"
+    session.add(Conversation(id=ident, surface=surface, actor=actor, account_id=account_id, contact_id=contact_id,
+                             started_at=at))
+    session.flush()  # the messages' foreign key needs the conversation row first
+    session.add_all([Message(conversation_id=ident, role=role, content=content, at=at) for role, content in messages])
+    return ident
+
+
+def open_ticket(session: Session, *, account_id: str, contact_id: str | None, subject: str, body: str,
+                channel: str, at: datetime, priority: str = "normal") -> str:
+    ident = f"tk-{uuid.uuid4().hex[:16]}"
+    session.add(Ticket(id=ident, account_id=account_id, contact_id=contact_id, subject=subject[:200], body=body,
+                       status="open", priority=priority, channel=channel, opened_at=at))
+    session.flush()
+    return ident
