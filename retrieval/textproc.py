@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import Stemmer
 
+from retrieval.language import MIN_CONFIDENCE, detect
+
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _NGRAM = 5
 _MIN_COMPOUND = 6
@@ -128,7 +130,10 @@ def _stemmer(lang: str) -> Stemmer.Stemmer:
 
 
 def guess_language(text: str) -> str:
-    """``fi`` or ``en`` from letters and function words; good enough to pick a stemmer."""
+    """``fi`` or ``en``: lingua's reading where it is clear, else a count of function words."""
+    code, confidence = detect(text)
+    if code in ("fi", "en") and confidence >= MIN_CONFIDENCE:
+        return code
     words = [w.lower() for w in _WORD.findall(text)]
     if any(ch in text.lower() for ch in "äöå"):
         return "fi"

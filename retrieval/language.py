@@ -1,0 +1,56 @@
+"""Which language a text is in, Finnish or English, with lingua's statistical models.
+
+Short, informal questions ("paljonko kaarna maksaa", "onks teil SSO:ta") defeat function-word
+counting; lingua reads them from character n-grams (its models ship in its wheel, nothing is
+downloaded). Product names and acronyms say nothing about the language, so they are removed before
+detecting, and a text that still gives no clear answer gets the caller's default.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from lingua import Language, LanguageDetector, LanguageDetectorBuilder
+
+_CODES = {Language.FINNISH: "fi", Language.ENGLISH: "en", Language.SWEDISH: "sv"}
+_NEUTRAL = re.compile(
+    r"\b(kaarna|hr core|core|insight|flow|complete|essential|plus|enterprise|polku|henkilöstö360)\b"
+    r"|https?://\S+|[\w.+-]+@[\w.-]+|[\d€$%.,:;/()+\-–]+",
+    re.IGNORECASE,
+)
+MIN_CONFIDENCE = 0.6
+
+
+@lru_cache(maxsize=1)
+def _detector() -> LanguageDetector:
+    # Swedish is in the set so that a Swedish question is not forced into Finnish or English.
+    return LanguageDetectorBuilder.from_languages(*_CODES).build()
+
+
+def _letters(text: str) -> str:
+    # Acronyms are matched case-sensitively: "SSO" is neutral, the Finnish word "ON" is not.
+    stripped = re.sub(r"\b[A-Z]{2,}[a-z]?\b", " ", text)
+    return _NEUTRAL.sub(" ", stripped).strip()
+
+
+def detect(text: str) -> tuple[str | None, float]:
+    """The language code (``fi``, ``en``, ``sv``) and its confidence, or ``(None, 0.0)`` for text
+    with nothing to go on (only names, numbers or acronyms)."""
+    letters = _letters(text)
+    if not re.search(r"[^\W\d_]{2,}", letters):
+        return None, 0.0
+    values = _detector().compute_language_confidence_values(letters)
+    if not values:
+        return None, 0.0
+    top = values[0]
+    return _CODES[top.language], top.value
+
+
+def language_of(text: str, default: str = "fi") -> str:
+    """``fi`` or ``en`` for a text a person wrote: ``default`` when unclear. A Swedish (or other)
+    text is answered in English, the language of the two that more visitors read."""
+    code, confidence = detect(text)
+    if code is None or confidence < MIN_CONFIDENCE:
+        return default
+    return code if code in ("fi", "en") else "en"
