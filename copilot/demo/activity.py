@@ -134,16 +134,15 @@ def service(state: dict[str, Any], _n: int) -> Rows:
     yield m.Activity, _activities(acc, rng, clock)
 
 
-def _first_contact(contacts: dict[str, np.ndarray]) -> np.ndarray:
-    # Index of each account's first contact (contacts are generated grouped by account).
+def _filer(contacts: dict[str, np.ndarray], owner: np.ndarray, pick: np.ndarray) -> np.ndarray:
+    """For each ticket of account ``owner``, one of that account's contacts (``pick`` in [0, 1))."""
     accounts = contacts["account"]
-    first = np.full(int(accounts.max()) + 1, -1)
-    first[accounts[::-1]] = np.arange(len(accounts))[::-1]
-    return first
+    first = np.searchsorted(accounts, np.arange(int(accounts.max()) + 1))  # contacts are grouped by account
+    count = np.bincount(accounts, minlength=len(first))
+    return first[owner] + (pick * count[owner]).astype(int)
 
 
 def _tickets(acc: Any, contacts: dict, cust: np.ndarray, rng: np.random.Generator, clock: Any) -> Frame:
-    first = _first_contact(contacts)
     counts = rng.poisson(np.clip(1.5 - 1.2 * acc.health[cust], 0.2, 6) * (1 + acc.size[cust]))
     owner = np.repeat(cust, counts)
     total = len(owner)
@@ -155,14 +154,16 @@ def _tickets(acc: Any, contacts: dict, cust: np.ndarray, rng: np.random.Generato
     res_h = np.where(open_, np.nan, np.round(reply_h + rng.gamma(2, 8, total), 1))
     priority = np.minimum(3, rng.exponential(0.7, total).astype(int))
     opened = clock.ago_hours(ago_h)
-    subjects = n % len(vocab.TICKET_SUBJECTS)
+    topic = n % len(vocab.TICKETS)
+    filer = _filer(contacts, owner, rng.random(total))
+    english = contacts["english"][filer].astype(int)  # written in the filer's own language
     nat = np.datetime64("NaT", "us")
     return {
         "id": Ids("tkt-", n, 6),
         "account_id": acc.ids[owner],
-        "contact_id": contacts["ids"][first[owner]],
-        "subject": _pick([s[0] for s in vocab.TICKET_SUBJECTS], subjects),
-        "body": _pick([f"{s[1]}. Asiakas raportoi ongelman tukeen." for s in vocab.TICKET_SUBJECTS], subjects),
+        "contact_id": contacts["ids"][filer],
+        "subject": _pick([t[lang] for t in vocab.TICKETS for lang in (0, 1)], 2 * topic + english),
+        "body": _pick([t[2 + lang] for t in vocab.TICKETS for lang in (0, 1)], 2 * topic + english),
         "status": np.where(open_, "open", "closed").astype(object),
         "priority": _pick(("low", "normal", "high", "urgent"), priority),
         "sentiment": np.round(sentiment, 2),

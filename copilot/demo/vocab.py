@@ -149,15 +149,71 @@ PRODUCTS = [
     ("Tukipaketti Plus", 3.0),
 ]
 
-TICKET_SUBJECTS = [
-    ("Poissaoloraportti ei päivity", "Absence report does not refresh"),
-    ("Palkkaintegraation virhe", "Payroll integration error"),
-    ("Kirjautuminen ei onnistu", "Cannot log in"),
-    ("Uuden työntekijän perehdytyslomake", "New hire onboarding form"),
-    ("Käyttöoikeuksien muutos", "Change of user rights"),
-    ("Laskun erittely", "Invoice breakdown"),
-    ("Raportin vienti Exceliin", "Export report to Excel"),
-    ("Sähköinen allekirjoitus jumissa", "E-signature stuck"),
+# Support requests as customers write them: (Finnish subject, English subject, Finnish body, English body).
+# A ticket is written in the language of the contact who filed it.
+TICKETS = [
+    (
+        "Poissaoloraportti ei päivity",
+        "Absence report does not refresh",
+        "Poissaoloraportissa näkyy edelleen viime viikon luvut, vaikka poissaoloja on kirjattu lisää. "
+        "Tarvitsisin ajantasaiset tiedot johtoryhmälle.",
+        "The absence report still shows last week's figures although new absences have been recorded. "
+        "I need up-to-date numbers for our management team.",
+    ),
+    (
+        "Palkkaintegraation virhe",
+        "Payroll integration error",
+        "Palkka-aineiston siirto palkanlaskentaan epäonnistui tänä aamuna virheilmoitukseen. "
+        "Palkanmaksupäivä on lähellä, joten asia on kiireellinen.",
+        "This morning's transfer of payroll data to our payroll system failed with an error message. "
+        "Payday is close, so this is urgent.",
+    ),
+    (
+        "Kirjautuminen ei onnistu",
+        "Cannot log in",
+        "Useampi esihenkilömme ei pääse kirjautumaan Kaarnaan, vaikka tunnukset ovat oikein. "
+        "Mistä tämä voisi johtua?",
+        "Several of our supervisors cannot log in to Kaarna although their credentials are right. "
+        "What could be causing this?",
+    ),
+    (
+        "Uuden työntekijän perehdytyslomake",
+        "New hire onboarding form",
+        "Aloitamme ensi kuussa kolmen uuden työntekijän kanssa. Miten saan perehdytyslomakkeen "
+        "lähtemään heille jo ennen ensimmäistä työpäivää?",
+        "Three new employees start next month. How do I get the onboarding form to them before "
+        "their first day?",
+    ),
+    (
+        "Käyttöoikeuksien muutos",
+        "Change of user rights",
+        "Tiimimme esihenkilö vaihtuu. Miten siirrän käyttöoikeudet uudelle esihenkilölle ja poistan "
+        "ne edelliseltä?",
+        "Our team's supervisor is changing. How do I move the user rights to the new supervisor and "
+        "remove them from the previous one?",
+    ),
+    (
+        "Laskun erittely",
+        "Invoice breakdown",
+        "Saimme laskun, jonka käyttäjämäärä on suurempi kuin odotimme. Voitteko kertoa, miten "
+        "käyttäjät on laskettu?",
+        "We received an invoice with more users than we expected. Can you explain how the users "
+        "were counted?",
+    ),
+    (
+        "Raportin vienti Exceliin",
+        "Export report to Excel",
+        "Haluaisin viedä vaihtuvuusraportin Exceliin, mutta en löydä siihen toimintoa. Onko tämä mahdollista?",
+        "I would like to export the turnover report to Excel but cannot find how. Is it possible?",
+    ),
+    (
+        "Sähköinen allekirjoitus jumissa",
+        "E-signature stuck",
+        "Työsopimus on ollut allekirjoitettavana kolme päivää, eikä uusi työntekijä ole saanut "
+        "allekirjoituspyyntöä. Miten pääsemme eteenpäin?",
+        "An employment contract has been waiting for signature for three days and the new employee "
+        "has not received the signing request. How do we move forward?",
+    ),
 ]
 
 ACTIVITY_NOTES = [
