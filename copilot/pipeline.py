@@ -103,6 +103,38 @@ class Turn:
     contact_id: str | None = None
 
 
+def audit_row(
+    tc: TaskContext,
+    prov: Provenance,
+    *,
+    actor: Actor,
+    surface: str,
+    outcome: str,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The audit record of one output (refused ones included), ready to insert: what data, which
+    sources, which engine, on what basis."""
+    body = {
+        "categories": prov.categories,
+        "sources": [p.source_id for p in tc.passages],
+        "records": sorted({f.source for f in tc.facts if f.category in prov.categories}),
+        "history": [h.id for h in tc.history],
+        "reason": prov.reason,
+        "fallback": prov.fallback,
+        # For `polku audit`: the personalisation level and consent origin the decision rested on.
+        "level": tc.decision.level.value if tc.decision.level else None,
+        "obtained_via": tc.decision.obtained_via,
+        "language": tc.language,
+        **(details or {}),
+    }
+    return {
+        "id": audit_repo.new_id(), "at": tc.now, "task": tc.task, "actor": actor.id, "surface": surface,
+        "account_id": tc.subject.account_id, "contact_id": tc.subject.contact_id, "purpose": prov.purpose,
+        "lawful_basis": prov.basis, "outcome": outcome, "engine": prov.engine, "model": prov.model,
+        "tokens_in": prov.tokens_in, "tokens_out": prov.tokens_out, "details": body,
+    }
+
+
 def audit(
     ctx: AppContext,
     tc: TaskContext,
@@ -119,41 +151,13 @@ def audit(
     With ``turn`` the conversation memory is written in the same transaction: an answer is
     remembered exactly when it is audited, and a chat answer costs one commit, not three.
     """
-    body = {
-        "categories": prov.categories,
-        "sources": [p.source_id for p in tc.passages],
-        "records": sorted({f.source for f in tc.facts if f.category in prov.categories}),
-        "history": [h.id for h in tc.history],
-        "reason": prov.reason,
-        "fallback": prov.fallback,
-        # For `polku audit`: the personalisation level and consent origin the decision rested on.
-        "level": tc.decision.level.value if tc.decision.level else None,
-        "obtained_via": tc.decision.obtained_via,
-        "language": tc.language,
-        **(details or {}),
-    }
+    row = audit_row(tc, prov, actor=actor, surface=surface, outcome=outcome, details=details)
     with ctx.db.session() as session:
-        ident = audit_repo.record(
-            session,
-            task=tc.task,
-            actor=actor.id,
-            surface=surface,
-            account_id=tc.subject.account_id,
-            contact_id=tc.subject.contact_id,
-            purpose=prov.purpose,
-            lawful_basis=prov.basis,
-            outcome=outcome,
-            engine=prov.engine,
-            model=prov.model,
-            tokens_in=prov.tokens_in,
-            tokens_out=prov.tokens_out,
-            details=body,
-            at=tc.now,
-        )
+        audit_repo.record_many(session, rows=[row])
         if turn is not None:
             if turn.new_thread:
                 conversations.start(session, thread_id=turn.thread_id, surface=surface, actor=actor.id,
                                     account_id=turn.account_id, contact_id=turn.contact_id, at=tc.now)
             conversations.append_turn(session, thread_id=turn.thread_id, question=turn.question,
                                       answer=turn.answer, at=tc.now)
-    return prov.model_copy(update={"audit_id": ident})
+    return prov.model_copy(update={"audit_id": row["id"]})

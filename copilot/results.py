@@ -78,7 +78,12 @@ class EmailDraft(BaseModel):
     transparency: str
     """The line that tells the recipient why they get the message."""
     sender: str
+    trigger: str | None = None
+    """Why the e-mail is sent now (``renewal``, ``pricing_visit``...): what its opening names."""
+    offer: str | None = None
+    """The product the e-mail offers (a catalogue key), never one the account owns."""
     modules: list[Citation]
+    """The modules it drew on: sources for the rep (the customer's text carries no markers)."""
     facts: list[Fact]
     guard: GuardReport
     provenance: Provenance

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError, create_model, field_validator
 from sqlalchemy import Table
-from sqlalchemy.types import Boolean, Date, DateTime, Float, Integer
+from sqlalchemy.types import JSON, Boolean, Date, DateTime, Float, Integer
 
 from copilot.core.domain import (
     ConsentStatus,
@@ -106,8 +106,8 @@ def _python_type(column: Any) -> Any:
         base = datetime
     elif isinstance(sql, Date):
         base = date
-    elif hasattr(sql, "python_type") and sql.python_type in (dict, list):
-        base = sql.python_type
+    elif isinstance(sql, JSON):
+        base = dict | list  # the JSON column's own python_type says dict, but lists are stored too
     else:
         base = str
     enum = ENUMS.get((column.table.name, column.name))

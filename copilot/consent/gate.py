@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from copilot.core.domain import ConsentStatus, LawfulBasis, PersonalisationLevel, Purpose
 
@@ -31,16 +31,24 @@ Category = Literal[
     "scores",
 ]
 #: Categories that are never allowed into text a customer or visitor reads.
-STAFF_ONLY: frozenset[str] = frozenset({"internal_content", "scores", "usage"})
+STAFF_ONLY: frozenset[str] = frozenset({"internal_content", "scores"})
 
 
 class TaskPolicy(BaseModel):
     audience: Literal["staff", "customer", "visitor"]
+    """Who reads the text the task writes (not who asks for it)."""
     basis: str
     purpose: Purpose | None = None
     categories: list[Category]
     personalised_by_level: bool = False
     behaviour_needs: Purpose | None = None
+
+    @model_validator(mode="after")
+    def _audience_rule(self) -> TaskPolicy:
+        leaked = sorted(STAFF_ONLY & set(self.categories)) if self.audience != "staff" else []
+        if leaked:
+            raise ValueError(f"a task read by a {self.audience} may not use {', '.join(leaked)}")
+        return self
 
 
 class Policy(BaseModel):

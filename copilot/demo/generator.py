@@ -106,7 +106,7 @@ def generate(
 
 
 def _content(state: dict[str, Any], _n: int) -> Rows:
-    yield m.ContentModule, [mod.model_dump(mode="python") for mod in load_modules()]
+    yield m.ContentModule, [mod.row() for mod in load_modules()]
     yield (
         m.Rep,
         [

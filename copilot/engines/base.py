@@ -16,6 +16,7 @@ from copilot.engines.composer.answer import ComposedAnswer
 from copilot.engines.composer.email import ComposedEmail
 from copilot.guards.injection import quarantine
 from copilot.guards.output import safe_citations
+from copilot.writing.plan import MessagePlan
 
 
 class EngineRun(BaseModel):
@@ -32,7 +33,7 @@ class Engine(Protocol):
     name: str
 
     def compose_email(
-        self, tc: TaskContext, *, goal: str, sender: str, opens: Sequence[datetime]
+        self, tc: TaskContext, plan: MessagePlan, *, sender: str, opens: Sequence[datetime]
     ) -> tuple[ComposedEmail, EngineRun]: ...
 
     def answer(self, tc: TaskContext, *, question: str,
@@ -48,10 +49,9 @@ class ComposerEngine:
         self.link_allowlist = tuple(link_allowlist)
 
     def compose_email(
-        self, tc: TaskContext, *, goal: str, sender: str, opens: Sequence[datetime]
+        self, tc: TaskContext, plan: MessagePlan, *, sender: str, opens: Sequence[datetime]
     ) -> tuple[ComposedEmail, EngineRun]:
-        clean, _ = quarantine(tc)
-        return composer_email.compose(clean, goal=goal, sender=sender, opens=opens), EngineRun(engine=self.name)
+        return composer_email.compose(tc, plan, sender=sender, opens=opens), EngineRun(engine=self.name)
 
     def answer(self, tc: TaskContext, *, question: str,
                history: Sequence[tuple[str, str]] = ()) -> tuple[ComposedAnswer, EngineRun]:

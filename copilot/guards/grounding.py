@@ -19,6 +19,8 @@ URL = re.compile(r"https?://[^\s)\]>\"']+")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 FI_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+EN_DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(_MONTHS) + r")[a-z]*\.? (\d{4})\b", re.IGNORECASE)
 NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[  ]\d{3})+(?:[.,]\d+)?|(?<![\w.,])\d+(?:[.,]\d+)?")
 
 
@@ -46,7 +48,7 @@ def _number_keys(raw: str) -> frozenset[str]:
 
 
 def _strip_dates_and_links(text: str) -> str:
-    for pattern in (URL, EMAIL, ISO_DATE, FI_DATE, CITATION):
+    for pattern in (URL, EMAIL, ISO_DATE, FI_DATE, EN_DATE, CITATION):
         text = pattern.sub(" ", text)
     return text
 
@@ -81,6 +83,9 @@ def _line_claims(line: str) -> tuple[tuple[Claim, ...], ...]:
     fi = tuple(
         Claim("date", m.group(0), frozenset({f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"}))
         for m in FI_DATE.finditer(line)
+    ) + tuple(
+        Claim("date", m.group(0), frozenset({f"{m[3]}-{_MONTHS.index(m[2].lower()[:3]) + 1:02d}-{int(m[1]):02d}"}))
+        for m in EN_DATE.finditer(line)
     )
     numbers = tuple(
         Claim("number", m.group(0), _number_keys(m.group(0))) for m in NUMBER.finditer(_strip_dates_and_links(line))

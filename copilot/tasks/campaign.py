@@ -1,9 +1,9 @@
 """Campaign copy for a segment: one personalised draft per contact, for thousands of contacts.
 
-The same gate, composer and guard as a single draft, organised for volume: consents and contracts
-are read in bulk, the content modules are chosen once per (language, persona, stage, industry)
-group, and drafts stream to a CSV or JSON Lines file. Everyone the gate blocks is skipped and
-counted by reason. Every written draft gets an audit record.
+The same pipeline as a single draft (``copilot.tasks.email``: gate, situation, plan, engine, guards),
+with the segment's consents, contracts and account signals read in bulk, and drafts streamed to a
+CSV or JSON Lines file. Everyone the gate blocks is skipped and counted by reason. Every contact gets
+an audit record, the refused ones included.
 """
 
 from __future__ import annotations
@@ -21,19 +21,16 @@ from typing import Any, TextIO
 from pydantic import BaseModel, Field
 
 from copilot import pipeline
-from copilot.assembly import TaskContext
-from copilot.consent.gate import ConsentState, Subject, decide, task_for_email_goal
+from copilot.consent.gate import task_for_email_goal
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.identity import Actor
 from copilot.core.settings import Settings
 from copilot.core.store.repo import audit as audit_repo
 from copilot.core.store.repo import people
-from copilot.engines.composer import email as composer
-from copilot.facts import Fact, subject_view
-from copilot.results import Citation
-from retrieval import service as retrieval
-from retrieval.models import Hit, SearchFilters
+from copilot.engines.registry import get_engine
+from copilot.tasks import email
+from copilot.writing.library import library
 
 
 def stored_files(settings: Settings) -> Path:
@@ -69,6 +66,8 @@ class CampaignRequest(BaseModel):
     goal: str = "nurture"
     out: Path
     limit: int | None = Field(default=None, ge=1)
+    engine: str | None = None
+    """The engine that writes (the configured one by default)."""
 
 
 class CampaignSummary(BaseModel):
@@ -117,77 +116,39 @@ def campaign(
     filters = parse_segment(req.segment)
     with ctx.db.session() as session:
         members = people.segment(session, filters=filters, limit=req.limit)
-        consents = people.consents_of_many(session, contact_ids=[c.id for c, _a in members])
-        contracts = people.active_contracts(session, account_ids=sorted({a.id for _c, a in members}), today=now.date())
-        reps = people.rep_names(session)
         session.expunge_all()
+    batch = email.load_batch(ctx, members, now=now)
+    cards = library(ctx)
+    engine = get_engine(ctx, req.engine)
     skipped: Counter[str] = Counter()
-    modules: dict[tuple[str, ...], list[Citation]] = {}
-    searched: dict[tuple[str, str], list[Hit]] = {}
     audits: list[dict[str, Any]] = []
     written = flagged = 0
-    with _writer(req.out) as write:
+    with _writer(req.out) as write_row:
         for n, (contact, account) in enumerate(members, start=1):
-            states = [ConsentState.model_validate(c, from_attributes=True) for c in consents[contact.id]]
-            contract = contracts.get(account.id)
-            decision = decide(
-                task,
-                Subject(
-                    contact_id=contact.id,
-                    account_id=account.id,
-                    has_active_contract=contract is not None,
-                    consents=states,
-                ),
-            )
-            if not decision.allowed:
-                skipped[re.sub(r" since \d{4}-\d{2}-\d{2}", "", decision.reason)] += 1
+            tc, chosen = email.prepare_contact(batch, contact, account, task=task, goal=req.goal, cards=cards, now=now)
+            if chosen is None:
+                skipped[re.sub(r" since \d{4}-\d{2}-\d{2}", "", tc.decision.reason)] += 1
+                audits.append(pipeline.audit_row(tc, email.refusal(tc), actor=actor, surface="campaign",
+                                                 outcome="blocked", details={"goal": req.goal}))
             else:
-                view = subject_view(account, contact, decision)
-                key = (view.language, view.persona or "", view.journey_stage or "", view.industry or "")
-                if key not in modules:
-                    # The query depends on language and persona only; stage and industry rerank its hits.
-                    found = key[:2]
-                    if found not in searched:
-                        searched[found] = _search(ctx, req.goal, view.language, view.persona)
-                    chosen = composer.select_modules(
-                        searched[found], persona=view.persona, stage=view.journey_stage, industry=view.industry
-                    )
-                    modules[key] = composer.citations_from(chosen)
-                facts = _contract_facts(contract, decision.may_use("purchase_history"))
-                tc = TaskContext(
-                    task=task,
-                    decision=decision,
-                    subject=view,
-                    language=view.language,
-                    facts=facts,
-                    passages=modules[key],
-                    names=[n for n in (view.first_name, view.last_name) if n],
-                    now=now,
-                )
-                sender = reps.get(account.owner, "Kaarna")
-                draft = composer.compose(tc, goal=req.goal, sender=sender, opens=[])
-                body, report = pipeline.guard(ctx, draft.body, tc, customer_facing=True, extra_context=sender)
-                if not report.ok:
+                sender = batch.reps.get(account.owner, "Kaarna")
+                out = email.write(ctx, engine, tc, chosen, sender=sender)
+                prov = pipeline.run_provenance(tc, out.run, out.composed.used_categories)
+                row = pipeline.audit_row(tc, prov, actor=actor, surface="campaign",
+                                         outcome="ok" if out.report.ok else "flagged",
+                                         details={"goal": req.goal, "flags": out.report.flags,
+                                                  "trigger": chosen.trigger.kind, "offer": chosen.offer})
+                audits.append(row)
+                if not out.report.ok:
                     flagged += 1
                 else:
-                    audits.append(_audit_row(tc, actor, draft.used_categories, req.goal))
-                    audit_id = audits[-1]["id"]
-                    write(
-                        {
-                            "contact_id": contact.id,
-                            "account_id": account.id,
-                            "language": tc.language,
-                            "subject": draft.subject,
-                            "body": body,
-                            "cta": draft.cta,
-                            "send_time": draft.send_time,
-                            "transparency": draft.transparency,
-                            "sender": sender,
-                            "modules": " ".join(p.source_id for p in tc.passages),
-                            "basis": decision.basis,
-                            "audit_id": audit_id,
-                        }
-                    )
+                    write_row({
+                        "contact_id": contact.id, "account_id": account.id, "language": tc.language,
+                        "subject": out.subject, "body": out.body, "cta": out.composed.cta,
+                        "send_time": out.composed.send_time, "transparency": out.composed.transparency,
+                        "sender": sender, "modules": " ".join(p.source_id for p in tc.passages),
+                        "basis": tc.decision.basis, "audit_id": row["id"],
+                    })
                     written += 1
             if progress:
                 progress(n, len(members))
@@ -203,48 +164,6 @@ def campaign(
         flagged=flagged,
         seconds=round((datetime.now(UTC) - started).total_seconds(), 2),
     )
-
-
-def _search(ctx: AppContext, goal: str, lang: str, persona: str | None) -> list[Hit]:
-    query = composer.module_query(goal, persona, lang)
-    return retrieval.search(ctx, query, k=20, filters=SearchFilters(language=lang, public=True)).hits
-
-
-def _contract_facts(contract: Any, allowed: bool) -> list[Fact]:
-    if contract is None or not allowed:
-        return []
-    src = f"contract:{contract.id}"
-    return [
-        Fact(key="contract.product", value=contract.product, category="purchase_history", source=src),
-        Fact(key="contract.end_date", value=contract.end_date.isoformat(), category="purchase_history", source=src),
-    ]
-
-
-def _audit_row(tc: TaskContext, actor: Actor, categories: list[str], goal: str) -> dict[str, Any]:
-    d = tc.decision
-    return {
-        "id": audit_repo.new_id(),
-        "at": tc.now,
-        "task": tc.task,
-        "actor": actor.id,
-        "surface": "campaign",
-        "account_id": tc.subject.account_id,
-        "contact_id": tc.subject.contact_id,
-        "purpose": d.purpose.value if d.purpose else None,
-        "lawful_basis": d.basis,
-        "outcome": "ok",
-        "engine": "composer",
-        "model": None,
-        "tokens_in": 0,
-        "tokens_out": 0,
-        "details": {
-            "categories": categories,
-            "sources": [p.source_id for p in tc.passages],
-            "records": sorted({f.source for f in tc.facts}),
-            "goal": goal,
-            "reason": d.reason,
-        },
-    }
 
 
 @contextmanager

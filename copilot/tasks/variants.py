@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.identity import Actor
-from copilot.engines.composer.email import subject_topic
+from copilot.engines.composer.email import topic as persona_topic
 from copilot.results import Blocked
 from copilot.tasks.email import EmailRequest, draft_email
 from prompts import templates
@@ -66,7 +66,7 @@ def variants(
         "channel": t["channel_control"],
         "send_time": draft.send_time,
     }
-    topic = subject_topic(req.goal, draft.persona, draft.language)
+    topic = persona_topic(draft.persona, draft.language)
     options = [o for o in t[req.element] if _fill(o["value"], topic) != control[req.element]][: req.n]
     if not options:
         raise PolkuError("invalid", f"no alternatives for {req.element}")

@@ -1,28 +1,32 @@
-"""Composer e-mail: modular composition as the sources describe it.
+"""Composer e-mail: prose written from the message plan, the way a skilled rep would write it.
 
-Pick the 4-6 content modules that fit the person (retrieval, then persona, journey stage and
-industry), fill the message template of the goal with allowed facts, choose the call to action by
-journey stage, suggest a send time, and write the transparency line. Pure functions: the same
-context always gives the same e-mail.
+An opening that names why now, one paragraph with one angle, one proof point, one call to action,
+signed by the rep: 60-180 words. The sentences come from the templates (prompts/draft_email) and the
+modules' e-mail material; which wording of each slot is used is fixed per recipient (the plan's
+``variant``), so a segment's e-mails differ and the same person always gets the same draft. Sources
+go to the rep with the result, never as markers in the customer's text. Pure functions.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
-from functools import lru_cache
+from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel
 
 from copilot.assembly import TaskContext
-from copilot.engines.composer.text import prose_sentences, units
-from copilot.guards.memo import cleared_on_erasure
+from copilot.core import locale
 from copilot.results import Citation
+from copilot.writing import offers
+from copilot.writing.library import Card
+from copilot.writing.plan import MessagePlan
 from prompts import templates
-from retrieval.models import Hit
 
-MIN_MODULES, MAX_MODULES = 4, 6
+MIN_WORDS, MAX_WORDS = 60, 180
+_FIELD = re.compile(r"{(\w+)}")
 
 
 class ComposedEmail(BaseModel):
@@ -35,61 +39,124 @@ class ComposedEmail(BaseModel):
     used_categories: list[str]
 
 
-def module_query(goal: str, persona: str | None, lang: str) -> str:
+def _fill(options: str | Sequence[str], values: dict[str, str], variant: int) -> str:
+    """The ``variant``-th wording whose placeholders all have values (the next one that does, else "")."""
+    choices = [options] if isinstance(options, str) else list(options)
+    for step in range(len(choices)):
+        text = choices[(variant + step) % len(choices)]
+        if all(values.get(name) for name in _FIELD.findall(text)):
+            return text.format(**values)
+    return ""
+
+
+def _product_name(crm_name: str, lang: str) -> str:
+    key = offers.product_key(crm_name)
+    return offers.name(key, lang) if key else crm_name
+
+
+def slot_values(tc: TaskContext, plan: MessagePlan, t: dict[str, Any]) -> dict[str, str]:
+    """Everything a template may name, formatted for the reader's language."""
+    lang, s = tc.language, tc.subject
+    raw = plan.trigger.values
+    values = {
+        "first_name": s.first_name or "",
+        "company": s.account_name or "",
+        "industry_in": t["industry_in"].get(s.industry or "", t["industry_in_default"]),
+        "topic": topic(plan.persona, lang),
+        "days": raw.get("days", ""),
+        "year": raw.get("year", ""),
+        "product": _product_name(raw["product"], lang) if raw.get("product") else "",
+        "date": locale.day(date.fromisoformat(raw["date"]), lang) if raw.get("date") else "",
+    }
+    if plan.offer:
+        values |= {"offer": offers.name(plan.offer, lang), "offer_topic": t["offer_topics"][plan.offer]}
+    return values
+
+
+def topic(persona: str | None, lang: str) -> str:
+    """The persona's topic phrase (for webinar invitations, subject lines and A/B variants)."""
     t = templates("draft_email", lang)
-    return " ".join(p for p in (t["queries"][goal], t["persona_queries"].get(persona or "", "")) if p)
+    return str(t["topics"].get(persona or "", t["topic_default"]))
 
 
-def select_modules(hits: Sequence[Hit], *, persona: str | None, stage: str | None, industry: str | None) -> list[Hit]:
-    """Rerank hits by fit to the person and keep one chunk per module, 4 to 6 of them.
-
-    Retrieval order is the base; a module written for the person's persona, journey stage or
-    industry moves up. Modules for another industry are kept only when nothing better exists.
-    """
-    best: dict[str, tuple[float, int, Hit]] = {}
-    for rank, hit in enumerate(hits):
-        meta = hit.meta
-        module = str(meta.get("module_id") or hit.source_id)
-        score = 1.0 / (rank + 2)
-        score += 0.35 if meta.get("persona") == persona else (0.1 if meta.get("persona") == "any" else 0)
-        score += 0.25 if meta.get("stage") == stage else 0
-        if meta.get("industry") == industry:
-            score += 0.3
-        elif meta.get("industry") not in (None, "any"):
-            score -= 0.3
-        if module not in best or best[module][0] < score:
-            best[module] = (score, rank, hit)
-    ranked = sorted(best.values(), key=lambda t: (-t[0], t[1]))
-    keep = [h for s, _r, h in ranked if s > 0][:MAX_MODULES]
-    if len(keep) < MIN_MODULES:
-        keep = [h for _s, _r, h in ranked][:MIN_MODULES]
-    return keep
+def _subject_key(plan: MessagePlan) -> str:
+    kind = plan.trigger.kind
+    if kind.startswith("renewal") or kind in ("welcome", "new_product", "onboarding_generic", "pricing_visit",
+                                              "reference_visit", "former_customer", "last_order", "quiet",
+                                              "webinar") or (kind == "recent_order" and plan.offer):
+        return kind
+    if plan.offer:
+        return "offer"
+    return "adoption" if plan.goal == "upsell" else "stage"
 
 
-def subject_topic(goal: str, persona: str | None, lang: str) -> str:
-    """A short topic phrase for subject lines: set by the goal, else by the persona."""
+def _clean(sentences: Sequence[str], avoid: Sequence[str]) -> list[str]:
+    """Sentences that pitch nothing the reader owns."""
+    return [x for x in sentences if x and not any(n.lower() in x.lower() for n in avoid)]
+
+
+def _middle(plan: MessagePlan, t: dict[str, Any], values: dict[str, str]) -> str:
+    angle, v = plan.angle, plan.variant
+    if angle is None:
+        return _fill(t["no_angle"], values, v)
+    if plan.goal == "upsell" and not plan.offer:
+        parts = [_fill(t["adoption_lead"], values, v), angle.value]
+    elif plan.offer:
+        parts = [_fill(t["offer_lead"].get(plan.goal, t["offer_lead"]["default"]), values, v), angle.hook,
+                 angle.value]
+    elif plan.goal == "onboarding":
+        parts = [angle.value]
+    else:
+        parts = [angle.hook, angle.value]
+    kept = _clean(parts, plan.avoid)
+    return " ".join(kept) if any(p in kept for p in (angle.value, angle.hook)) else _fill(t["no_angle"], values, v)
+
+
+def _proof(plan: MessagePlan) -> str:
+    """The proof point's sentence; the angle's own concrete fact when there is none (or it names an
+    owned product)."""
+    for card in (plan.proof, plan.angle):
+        kept = _clean([card.proof], plan.avoid) if card is not None else []
+        if kept:
+            return kept[0]
+    return ""
+
+
+def words(text: str) -> int:
+    return len(re.findall(r"[^\W_]+(?:[-'’][^\W_]+)*", text))
+
+
+def compose(tc: TaskContext, plan: MessagePlan, *, sender: str, opens: Sequence[datetime]) -> ComposedEmail:
+    lang = tc.language
     t = templates("draft_email", lang)
-    return str(t["goal_topics"].get(goal) or t["persona_topics"].get(persona or "") or t["default_topic"])
+    values = slot_values(tc, plan, t)
+    v = plan.variant
+    opening = _fill(t["openings"][plan.trigger.kind], values, v) or _fill(t["openings"]["generic"], values, v)
+    middle, proof = _middle(plan, t, values), _proof(plan)
+    cta = t["cta"].get(plan.cta, t["cta"]["consideration"])
+    greeting = t["greeting"].format(first_name=values["first_name"]) if values["first_name"] \
+        else t["greeting_anonymous"]
+    paragraphs = [p for p in (opening, middle, proof, cta) if p]
+    signature = [_fill(t["signoff"], values, v), sender, t["company"]]
+    body = "\n\n".join([greeting, *paragraphs]) + "\n\n" + "\n".join(signature)
+    if words(body) > MAX_WORDS and proof:  # long material: the proof point goes first
+        body = body.replace(f"\n\n{proof}", "")
+    subject = _fill(t["subjects"][_subject_key(plan)], values, v) or _fill(t["subjects"]["stage"], values, v)
+    used = _used(plan, values, body + subject)
+    timing, reason = send_time(opens, lang)
+    if len(opens) >= 3:
+        used.add("behaviour")
+    return ComposedEmail(subject=subject, body=body, cta=cta, send_time=timing, send_time_reason=reason,
+                         transparency=_transparency(tc, t, used), used_categories=sorted(used))
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-# Cached: a campaign summarises the same few modules for every contact of a group.
-@cleared_on_erasure
-@lru_cache(maxsize=1024)
-def summary(snippet: str, limit: int = 170) -> str:
-    """The first sentence(s) of a passage, without Markdown headings, within ``limit`` characters."""
-    sentences = prose_sentences(snippet) or units(snippet)[:1]
-    out = ""
-    for sentence in sentences:
-        if out and len(out) + len(sentence) > limit:
-            break
-        out = f"{out} {sentence}".strip()
-        if len(out) >= limit:
-            break
-    return out if len(out) <= limit + 40 else out[:limit].rsplit(" ", 1)[0] + "…"
+def _used(plan: MessagePlan, values: dict[str, str], text: str) -> set[str]:
+    used = set(plan.trigger.categories)
+    if values["first_name"]:
+        used.add("contact_profile")
+    if (values["company"] and values["company"] in text) or plan.proof is not None:
+        used.add("firmographics")  # the name, or the industry and size that chose the proof point
+    return used
 
 
 def send_time(opens: Sequence[datetime], lang: str) -> tuple[str, str]:
@@ -101,66 +168,18 @@ def send_time(opens: Sequence[datetime], lang: str) -> tuple[str, str]:
     return f"{t['weekdays'][day]} {hour:02d}:00", t["send_time"]["learned_reason"]
 
 
-def compose(tc: TaskContext, *, goal: str, sender: str, opens: Sequence[datetime]) -> ComposedEmail:
-    lang = tc.language
-    t = templates("draft_email", lang)
-    s = tc.subject
-    used = ["contact_profile"] if s.first_name else []
-    topic = subject_topic(goal, s.persona, lang)
-    company = s.account_name if tc.decision.may_use("firmographics") and s.account_name else None
-    if s.industry:  # the industry steered the choice of modules (see select_modules)
-        used.append("firmographics")
-    subject = t["subjects"][goal].format(
-        topic=_capital(topic), company_or_team=company or ("tiimillenne" if lang == "fi" else "your team")
-    )
-    greeting = t["greeting"].format(first_name=s.first_name) if s.first_name else t["greeting_anonymous"]
-    opening = _opening(tc, goal, t, used)
-    lines = [greeting, "", opening, "", t["module_intro"]]
-    lines += [t["module_line"].format(title=p.title, summary=summary(p.body), ref=p.ref) for p in tc.passages]
-    cta = t["cta"].get(s.journey_stage or "consideration", t["cta"]["consideration"])
-    timing, reason = send_time(opens, lang)
-    if opens and len(opens) >= 3:
-        used.append("behaviour")
-    lines += ["", cta, "", t["closing"], sender, t["company"]]
-    transparency = _transparency(tc, t, used)
-    return ComposedEmail(
-        subject=subject,
-        body="\n".join(lines),
-        cta=cta,
-        send_time=timing,
-        send_time_reason=reason,
-        transparency=transparency,
-        used_categories=sorted(set(used)),
-    )
-
-
-def _opening(tc: TaskContext, goal: str, t: dict, used: list[str]) -> str:
-    if goal == "renewal":
-        product, end = tc.fact("contract.product"), tc.fact("contract.end_date")
-        if product and end:
-            used.append("purchase_history")
-            return str(t["openings"]["renewal"]).format(contract_product=product, contract_end_date=end)
-        return str(t["openings"]["renewal_no_contract"])
-    return str(t["openings"][goal])
-
-
-def _transparency(tc: TaskContext, t: dict, used: list[str]) -> str:
-    level_words = t["personalisation"]
-    if "behaviour" in used:
-        personal = level_words["behaviour"]
-    elif "purchase_history" in used:
-        personal = level_words["purchase_history"]
-    elif "firmographics" in used:
-        personal = level_words["firmographics"]
-    else:
-        personal = level_words["none"]
+def _transparency(tc: TaskContext, t: dict[str, Any], used: set[str]) -> str:
+    words_for = t["personalisation"]
+    level = next((k for k in ("behaviour", "usage", "purchase_history", "firmographics") if k in used), "none")
     key = "contract" if tc.decision.basis == "contract" else "consent"
     via = tc.decision.obtained_via or ("lomake" if tc.language == "fi" else "a form")
-    return str(t["transparency"][key]).format(obtained_via=via, personalisation=personal)
+    return str(t["transparency"][key]).format(obtained_via=via, personalisation=words_for[level])
 
 
-def citations_from(hits: Sequence[Hit]) -> list[Citation]:
+def citations(cards: Sequence[Card]) -> list[Citation]:
+    """The modules an e-mail drew on, as sources for the rep (the customer's text carries no markers)."""
     return [
-        Citation(ref=i + 1, source_id=h.source_id, title=h.title, location=h.location, snippet=h.snippet, text=h.text)
-        for i, h in enumerate(hits)
+        Citation(ref=i + 1, source_id=f"module:{c.id}", title=c.title, location=f"content_modules/{c.id}",
+                 snippet=c.proof or c.value, text="\n".join(x for x in (c.hook, c.value, c.proof, c.body) if x))
+        for i, c in enumerate(cards)
     ]

@@ -23,12 +23,13 @@ from copilot.assembly import TaskContext
 from copilot.core.context import AppContext
 from copilot.engines.base import ComposerEngine, EngineRun
 from copilot.engines.composer.answer import ComposedAnswer
-from copilot.engines.composer.email import ComposedEmail
+from copilot.engines.composer.email import MAX_WORDS, MIN_WORDS, ComposedEmail, words
 from copilot.engines.llm.model import build_chat_model
 from copilot.engines.llm.tools import Search, build_tools
 from copilot.guards.injection import leaks_prompt, looks_injected, quarantine
 from copilot.guards.output import safe_citations
 from copilot.guards.pii import Masker
+from copilot.writing.plan import MessagePlan, render_plan
 from prompts import load
 from retrieval.tokens import count_tokens
 
@@ -90,12 +91,14 @@ class LlmEngine:
         )
 
     def compose_email(
-        self, tc: TaskContext, *, goal: str, sender: str, opens: Sequence[datetime]
+        self, tc: TaskContext, plan: MessagePlan, *, sender: str, opens: Sequence[datetime]
     ) -> tuple[ComposedEmail, EngineRun]:
-        base, _ = self.fallback.compose_email(tc, goal=goal, sender=sender, opens=opens)
-        request = f"Goal: {goal}. Draft to improve:\nSubject: {base.subject}\n\n{base.body}"
+        base, _ = self.fallback.compose_email(tc, plan, sender=sender, opens=opens)
+        draft = f"Composer's draft to improve:\nSubject: {base.subject}\n\n{base.body}"
+        request = f"{render_plan(plan, tc.language)}\n\n{draft}"
         try:
             out, run = self._run("draft_email", tc, request, EmailOut)
+            keeps_plan(out.subject + "\n" + out.body, plan, tc.language)
         except LlmFailure as exc:
             return base, EngineRun(engine="composer", model=self.model_name, fallback=str(exc))
         return base.model_copy(update={"subject": out.subject, "body": out.body}), run
@@ -158,6 +161,19 @@ class LlmEngine:
         return out, EngineRun(
             engine=self.name, model=self.model_name, tokens_in=tokens_in, tokens_out=count_tokens(raw)
         )
+
+
+def keeps_plan(text: str, plan: MessagePlan, lang: str) -> None:
+    """Refuse a rewrite that breaks the plan's rules: citation markers in the customer's text, a
+    length outside 60-180 words, or an owned product named (the composer's draft is used instead)."""
+    if re.search(r"\[\d{1,2}\]", text):
+        raise LlmFailure("the rewrite put citation markers in the customer's text")
+    n = words(text)
+    if not MIN_WORDS <= n <= MAX_WORDS + 15:  # the subject line is counted in too
+        raise LlmFailure(f"the rewrite has {n} words (60-180 expected)")
+    owned = [name for name in plan.avoid if name.lower() in text.lower()]
+    if owned:
+        raise LlmFailure(f"the rewrite names an owned product ({', '.join(owned)})")
 
 
 def _parse(raw: str, schema: type[Out]) -> Out:

@@ -26,3 +26,10 @@ class ContentModule(Base):
     valid_until: Mapped[date | None]
     pair_id: Mapped[str | None] = mapped_column(String(64))
     """The same module in the other language shares this id."""
+    products: Mapped[list] = mapped_column(default=list)
+    """Catalogue keys of the products the module is about (``insight``...); empty for general ones."""
+    employees_min: Mapped[int | None]
+    employees_max: Mapped[int | None]
+    """For a reference or an ROI example: the company sizes its story fits."""
+    email: Mapped[dict] = mapped_column(default=dict)
+    """E-mail-ready material: ``hook``, ``value`` and ``proof``, one sentence each, in the module's language."""

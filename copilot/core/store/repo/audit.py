@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, or_, select
@@ -14,18 +13,6 @@ from copilot.core.store.models import AuditLog
 
 def new_id() -> str:
     return f"aud-{uuid.uuid4().hex[:16]}"
-
-
-def record(session: Session, *, task: str, actor: str, surface: str, account_id: str | None,
-           contact_id: str | None, purpose: str | None, lawful_basis: str | None, outcome: str, engine: str,
-           model: str | None, tokens_in: int, tokens_out: int, details: dict[str, Any], at: datetime) -> str:
-    ident = new_id()
-    # A plain insert (as in record_many): every answer writes one, and it needs no ORM object.
-    session.execute(insert(AuditLog), [{
-        "id": ident, "at": at, "task": task, "actor": actor, "surface": surface, "account_id": account_id,
-        "contact_id": contact_id, "purpose": purpose, "lawful_basis": lawful_basis, "outcome": outcome,
-        "engine": engine, "model": model, "tokens_in": tokens_in, "tokens_out": tokens_out, "details": details}])
-    return ident
 
 
 def for_subject(session: Session, *, contact_id: str | None = None, account_id: str | None = None,

@@ -14,3 +14,4 @@ def list_modules(session: Session, *, language: str | None = None) -> list[Conte
     if language:
         stmt = stmt.where(ContentModule.language == language)
     return list(session.scalars(stmt))
+

@@ -1,0 +1,91 @@
+"""What a customer owns and what to offer them next: pure rules over the product catalogue.
+
+An e-mail never pitches what the account already has. Ownership comes from the CRM's product names
+(active contracts and orders), matched against each product's aliases; a bundle counts as its parts.
+The next offer is the first product in the persona's order that the account lacks and may buy (its
+prerequisites owned, or bought together for a prospect starting from HR Core).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field
+
+CATALOGUE = Path(__file__).with_name("offers.yaml")
+
+
+class Product(BaseModel):
+    key: str
+    name: dict[str, str]
+    aliases: list[str]
+    requires: list[str] = Field(default_factory=list)
+    bundles: list[str] = Field(default_factory=list)
+    """For a package: the products it contains."""
+
+    def named(self, lang: str) -> str:
+        return self.name.get(lang) or self.name["en"]
+
+
+class Catalogue(BaseModel):
+    products: dict[str, Product]
+    next_for: dict[str, list[str]]
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    raw = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    products = {key: Product(key=key, **spec) for key, spec in raw["products"].items()}
+    return Catalogue(products=products, next_for=raw["next_for"])
+
+
+def product_key(crm_name: str) -> str | None:
+    """The catalogue key of a product name as the CRM writes it (``Tukipaketti Plus`` → ``plus``)."""
+    text = " ".join(crm_name.lower().split())
+    best: tuple[int, str] | None = None
+    for product in catalogue().products.values():
+        for alias in product.aliases:
+            matches = alias == text or f" {alias} " in f" {text} "
+            if matches and (best is None or len(alias) > best[0]):  # the longest alias names it
+                best = (len(alias), product.key)
+    return best[1] if best else None
+
+
+def owned(crm_names: Iterable[str]) -> frozenset[str]:
+    """Product keys an account owns, bundles expanded to their parts (and all parts to the bundle)."""
+    cat = catalogue().products
+    keys = {k for k in (product_key(n) for n in crm_names) if k}
+    for key in list(keys):
+        keys |= set(cat[key].bundles)
+    for key, product in cat.items():
+        if product.bundles and set(product.bundles) <= keys:
+            keys.add(key)
+    return frozenset(keys)
+
+
+def next_offer(have: frozenset[str], persona: str | None) -> str | None:
+    """The product to offer next, or None when the account owns everything worth offering.
+
+    A prospect (owns nothing) is offered HR Core, the base every other product needs. A package is
+    offered only to an account that has none of its add-ons yet: otherwise it would sell them a part
+    they own.
+    """
+    cat = catalogue()
+    if "hr_core" not in have:
+        return "hr_core"
+    for key in cat.next_for.get(persona or "", cat.next_for["default"]):
+        product = cat.products[key]
+        if key in have:
+            continue
+        if product.bundles and have & (set(product.bundles) - {"hr_core"}):
+            continue  # a package is offered instead of add-ons, never on top of one they own
+        if all(req in have for req in product.requires):
+            return key
+    return None
+
+
+def name(key: str, lang: str) -> str:
+    return catalogue().products[key].named(lang)

@@ -1,0 +1,212 @@
+"""The message plan: what an e-mail will say, decided before any sentence is written.
+
+Why now (the trigger), what to offer (never what the account owns), one angle for the persona and
+stage, one proof point that fits the industry and size, one call to action. Both engines write from
+the same plan, so they differ in wording, not in what they may say. Pure functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from copilot.guards.injection import looks_injected
+from copilot.writing import offers
+from copilot.writing.library import Card
+from copilot.writing.situation import Situation
+
+# Content types an e-mail may draw on (the privacy notice is a duty, not a selling point).
+ANGLE_TYPES = {
+    "awareness": ("use_case", "feature"),
+    "consideration": ("feature", "use_case"),
+    "decision": ("roi_example", "feature", "faq", "pricing"),
+    "customership": ("feature", "use_case"),
+}
+GOAL_ANGLE_TYPES = {
+    "onboarding": ("faq", "use_case", "help_article"),
+    "renewal": ("feature", "service_level", "use_case"),
+}
+PROOF_TYPES = ("reference", "roi_example")
+STAGES = ("awareness", "consideration", "decision")
+EXPANDING = ("upsell", "renewal", "nurture", "reactivation", "event")
+"""Goals that offer something: an owned product is never the offer, nor named as one."""
+
+
+class Trigger(BaseModel):
+    kind: str
+    """``renewal``, ``renewal_usage_down``, ``welcome``, ``new_product``, ``recent_order``, ``pricing_visit``,
+    ``reference_visit``, ``tenure``, ``former_customer``, ``last_order``, ``quiet``, ``webinar``,
+    ``stage_awareness``/``stage_consideration``/``stage_decision``, ``company``, ``generic``."""
+    values: dict[str, str] = Field(default_factory=dict)
+    """Raw values the opening names (dates ISO, product names, day counts)."""
+    categories: list[str] = Field(default_factory=list)
+    """The data categories the trigger states (for the transparency line and the audit)."""
+
+
+class MessagePlan(BaseModel):
+    goal: str
+    language: str
+    persona: str | None
+    stage: str
+    trigger: Trigger
+    offer: str | None
+    """Catalogue key of the product offered, if any."""
+    angle: Card | None
+    proof: Card | None
+    cta: str
+    """Key of the call to action in the templates: the goal's own, else the journey stage's."""
+    avoid: list[str] = Field(default_factory=list)
+    """Names of owned products the text must not pitch (an upsell or nurture to a customer)."""
+    variant: int = 0
+    """Which wording of each template slot: stable per contact, so a segment's e-mails differ."""
+
+    @property
+    def modules(self) -> list[Card]:
+        """The modules the e-mail draws on (its sources, for the rep)."""
+        return [c for c in (self.angle, self.proof) if c is not None]
+
+
+def _renewal(sit: Situation, may_use: Callable[[str], bool]) -> Trigger:
+    if may_use("purchase_history") and sit.contract_end and sit.contract_product:
+        values = {"product": sit.contract_product, "date": sit.contract_end.isoformat(),
+                  "days": str(sit.days_to_renewal)}
+        if may_use("usage") and sit.usage_down:
+            return Trigger(kind="renewal_usage_down", values=values, categories=["purchase_history", "usage"])
+        return Trigger(kind="renewal", values=values, categories=["purchase_history"])
+    return Trigger(kind="renewal_generic")
+
+
+def _onboarding(sit: Situation, may_use: Callable[[str], bool]) -> Trigger:
+    if may_use("purchase_history") and sit.new_customer and sit.contract_product and sit.contract_start:
+        return Trigger(kind="welcome", values={"product": sit.contract_product, "date": sit.contract_start.isoformat()},
+                       categories=["purchase_history"])
+    if may_use("purchase_history") and sit.recent_order:
+        return _ordered("new_product", sit.recent_order)
+    return Trigger(kind="onboarding_generic")
+
+
+def _reactivation(sit: Situation, may_use: Callable[[str], bool]) -> Trigger:
+    if may_use("purchase_history") and sit.former_end:
+        return Trigger(kind="former_customer", values={"date": sit.former_end.isoformat()},
+                       categories=["purchase_history"])
+    if may_use("purchase_history") and sit.last_order:
+        return _ordered("last_order", sit.last_order)
+    return Trigger(kind="quiet")
+
+
+def _ordered(kind: str, order: tuple[str, date]) -> Trigger:
+    product, day = order
+    return Trigger(kind=kind, values={"product": product, "date": day.isoformat()}, categories=["purchase_history"])
+
+
+def trigger(goal: str, sit: Situation, stage: str, may_use: Callable[[str], bool]) -> Trigger:
+    """Why this e-mail is sent now, from what the decision lets the text state."""
+    if goal in ("renewal", "onboarding", "reactivation"):
+        if goal == "reactivation" and may_use("behaviour") and "pricing" in sit.pages:
+            return Trigger(kind="pricing_visit", values={"page": "pricing"}, categories=["behaviour"])
+        return {"renewal": _renewal, "onboarding": _onboarding, "reactivation": _reactivation}[goal](sit, may_use)
+    if goal == "event":
+        return Trigger(kind="webinar")
+    if may_use("behaviour") and "pricing" in sit.pages:
+        return Trigger(kind="pricing_visit", values={"page": "pricing"}, categories=["behaviour"])
+    if may_use("behaviour") and "reference" in sit.pages and goal == "nurture":
+        return Trigger(kind="reference_visit", values={"page": "reference"}, categories=["behaviour"])
+    if goal == "upsell" and may_use("purchase_history") and sit.recent_order:
+        return _ordered("recent_order", sit.recent_order)
+    if may_use("purchase_history") and sit.customer and sit.contract_start:
+        return Trigger(kind="tenure", values={"year": str(sit.contract_start.year)}, categories=["purchase_history"])
+    if goal == "nurture" and not sit.customer:
+        return Trigger(kind=f"stage_{stage if stage in STAGES else 'consideration'}")
+    return Trigger(kind="company" if sit.company else "generic")
+
+
+def _mentions(card: Card, names: Sequence[str]) -> bool:
+    text = f"{card.hook} {card.value}".lower()
+    return any(n.lower() in text for n in names)
+
+
+def _angle_score(card: Card, *, offer: str | None, persona: str | None, stage: str, industry: str | None,
+                 avoid: Sequence[str]) -> float:
+    score = 0.0
+    if offer and offer in card.products:
+        score += 3.0
+    score += 1.0 if card.persona == persona else (0.3 if card.persona == "any" else 0.0)
+    score += 0.5 if card.stage == stage else 0.0
+    if card.industry == industry:
+        score += 1.0
+    elif card.industry != "any":
+        score -= 2.5  # a retail story to an IT firm reads as a mail merge
+    if avoid and _mentions(card, avoid):
+        score -= 1.5
+    return score
+
+
+def _proof_score(card: Card, *, products: set[str], industry: str | None, employees: int | None) -> float:
+    score = 1.0 + (2.0 if products & set(card.products) else 0.0)
+    if card.industry == industry:
+        score += 2.0
+    elif card.industry != "any":
+        score -= 4.0
+    fits = card.fits_size(employees)
+    score += {True: 1.5, False: -4.0, None: 0.0}[fits]
+    return score
+
+
+def _best(cards: Sequence[Card], score: Callable[[Card], float]) -> Card | None:
+    ranked = sorted(((score(c), c.id, c) for c in cards), key=lambda t: (-t[0], t[1]))
+    return ranked[0][2] if ranked and ranked[0][0] > 0 else None
+
+
+def plan(
+    goal: str,
+    *,
+    language: str,
+    persona: str | None,
+    stage: str | None,
+    sit: Situation,
+    library: Sequence[Card],
+    may_use: Callable[[str], bool],
+    variant: int = 0,
+) -> MessagePlan:
+    """The plan of one e-mail. ``library`` is the content library; only public modules with e-mail
+    material in ``language`` are candidates, whoever asks (an e-mail is read by a customer), and none
+    whose material reads as an instruction (a library can be imported from files)."""
+    stage = stage or "consideration"
+    usable = [c for c in library if c.language == language and c.public and c.has_material
+              and not looks_injected(f"{c.hook} {c.value} {c.proof}")]
+    offer = offers.next_offer(sit.owned, persona) if goal in EXPANDING else None
+    avoid = [offers.name(k, language) for k in sorted(sit.owned)] if sit.customer and goal in EXPANDING else []
+    types = GOAL_ANGLE_TYPES.get(goal) or ANGLE_TYPES.get(stage, ANGLE_TYPES["consideration"])
+    angle = _best([c for c in usable if c.type in types],
+                  lambda c: _angle_score(c, offer=offer, persona=persona, stage=stage, industry=sit.industry,
+                                         avoid=avoid) + (len(types) - types.index(c.type)) * 0.2)
+    products = {offer} if offer else set(angle.products if angle else ())
+    proof = _best([c for c in usable if c.type in PROOF_TYPES and (angle is None or c.id != angle.id)],
+                  lambda c: _proof_score(c, products=products, industry=sit.industry, employees=sit.employees))
+    if offer and angle is not None and offer not in angle.products:
+        offer = None  # the library has nothing to say about it: do not name it bare
+    cta = goal if goal in ("renewal", "onboarding", "event", "reactivation") else stage
+    return MessagePlan(goal=goal, language=language, persona=persona, stage=stage,
+                       trigger=trigger(goal, sit, stage, may_use), offer=offer, angle=angle, proof=proof,
+                       cta=cta, avoid=avoid, variant=variant)
+
+
+def render_plan(plan: MessagePlan, lang: str) -> str:
+    """The plan as the llm engine reads it: the same decisions the composer wrote from."""
+    lines = [
+        f"Goal: {plan.goal}. Journey stage: {plan.stage}. Persona: {plan.persona or 'unknown'}.",
+        f"Why now (open with this): {plan.trigger.kind} {plan.trigger.values or ''}".rstrip(),
+        f"Offer: {offers.name(plan.offer, lang) if plan.offer else 'nothing new; help them get value'}.",
+    ]
+    if plan.angle is not None:
+        lines.append(f"Angle ({plan.angle.title}): {plan.angle.hook} {plan.angle.value}")
+    proof = plan.proof or plan.angle
+    if proof is not None:
+        lines.append(f"Proof point ({proof.title}): {proof.proof}")
+    if plan.avoid:
+        lines.append(f"They already own, never offer or name: {', '.join(plan.avoid)}.")
+    lines.append("Rules: 60-180 words, 2-4 short paragraphs of prose, no lists, no citation markers, one call "
+                 "to action, greeting and signature as in the draft.")
+    return "\n".join(lines)
