@@ -153,6 +153,8 @@ def retrieve(
                 location=hit.location,
                 snippet=hit.snippet,
                 text=hit.text,
+                similarity=hit.similarity,
+                kind=str(hit.meta.get("type", "")),
             )
         )
     items: list[HistoryItem] = []

@@ -18,6 +18,10 @@ class Citation(BaseModel):
     snippet: str
     text: str = Field(default="", exclude=True, repr=False)
     """The whole passage the engine was given (kept out of serialised results)."""
+    similarity: float | None = Field(default=None, exclude=True, repr=False)
+    """How close the passage is to the question (cosine), when it was retrieved for one."""
+    kind: str = Field(default="", exclude=True, repr=False)
+    """The content type of the module it comes from (``faq``, ``pricing``...), when known."""
 
     @property
     def body(self) -> str:

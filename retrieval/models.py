@@ -49,6 +49,9 @@ class Hit(BaseModel):
     """The whole passage, with its line breaks (what the composer quotes from)."""
     score: float
     """Fused score (higher is better); comparable only within one result list."""
+    similarity: float | None = None
+    """Cosine similarity of the passage to the question (dense and hybrid search): comparable across
+    questions, so it can say that nothing retrieved is really about the question."""
     start: int | None = None
     end: int | None = None
     meta: dict[str, Any] = Field(default_factory=dict)

@@ -58,6 +58,7 @@ def search_index(
     wide = index.mask(filters, without="language") if across else mask
     lists: list[tuple[Ranked, float]] = []
     preference: Callable[[np.ndarray], np.ndarray] | None = None
+    vec: np.ndarray | None = None
     if mode in ("hybrid", "dense"):
         vec = qvec if qvec is not None else embedder.embed_query(query)
         lists.append((index.dense(vec, wide, cfg.candidates), cfg.dense_weight))
@@ -71,7 +72,11 @@ def search_index(
     if across and wanted is not None and preference is not None:
         lists = [(index.to_languages(ranked, wanted, mask, preference), w) for ranked, w in lists]
     fused = rrf(lists, cfg.rrf_k) if mode == "hybrid" else _single(lists[0][0])
-    return [to_hit(index.chunk(row), score) for row, score in fused[:k]]
+    top = fused[:k]
+    similar = [None] * len(top)
+    if vec is not None and top:  # an absolute relevance signal beside the rank-based fused score
+        similar = index.exact_similarities(vec, np.array([row for row, _s in top])).tolist()
+    return [to_hit(index.chunk(row), score, similarity=sim) for (row, score), sim in zip(top, similar, strict=True)]
 
 
 def _across(index: HybridIndex, query: str, lang: str | None, wanted: list[str], cfg: FusionConfig) -> bool:
@@ -102,7 +107,7 @@ def _single(ranked: Ranked) -> list[tuple[int, float]]:
     return list(zip(ranked.rows.tolist(), ranked.scores.tolist(), strict=True))
 
 
-def to_hit(chunk: Chunk, score: float, snippet_chars: int = 320) -> Hit:
+def to_hit(chunk: Chunk, score: float, snippet_chars: int = 320, similarity: float | None = None) -> Hit:
     """A hit with its citation: stable ids, title, location (file#heading), snippet, score."""
     location = f"{chunk.location}#{chunk.heading}" if chunk.heading else chunk.location
     text = " ".join(chunk.text.split())
@@ -115,6 +120,7 @@ def to_hit(chunk: Chunk, score: float, snippet_chars: int = 320) -> Hit:
         snippet=snippet,
         text=chunk.text,
         score=round(float(score), 6),
+        similarity=None if similarity is None else round(float(similarity), 4),
         start=chunk.start,
         end=chunk.end,
         meta=chunk.meta,

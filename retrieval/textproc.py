@@ -73,7 +73,7 @@ _EN_HINTS = frozenset(
         "in",
     ]
 )
-_STOP = {
+STOPWORDS = {
     "fi": frozenset(
         [
             "ja",
@@ -145,7 +145,7 @@ def guess_language(text: str) -> str:
 def tokenize(text: str, lang: str | None = None) -> list[str]:
     """Index terms of a passage: stems in its language plus compound grams for Finnish."""
     lang = lang if lang in ("fi", "en") else guess_language(text)
-    words = [w for w in (t.lower() for t in _WORD.findall(text)) if w not in _STOP[lang]]
+    words = [w for w in (t.lower() for t in _WORD.findall(text)) if w not in STOPWORDS[lang]]
     stems = _stemmer(lang).stemWords(words)
     terms = list(stems)
     if lang == "fi":
@@ -157,7 +157,7 @@ def tokenize_query(text: str, lang: str | None = None) -> list[str]:
     """Query terms: stems under both stemmers (the question's language may differ from the
     passage's), plus Finnish compound grams when the question looks Finnish."""
     guessed = lang if lang in ("fi", "en") else guess_language(text)
-    words = [w for w in (t.lower() for t in _WORD.findall(text)) if w not in _STOP[guessed]]
+    words = [w for w in (t.lower() for t in _WORD.findall(text)) if w not in STOPWORDS[guessed]]
     fi = _stemmer("fi").stemWords(words)
     en = _stemmer("en").stemWords(words)
     terms = list(dict.fromkeys([*fi, *en]))

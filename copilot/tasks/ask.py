@@ -17,7 +17,7 @@ from copilot.engines.base import last_question
 from copilot.engines.registry import get_engine
 from copilot.results import Answer, Blocked
 from prompts import templates
-from retrieval.textproc import guess_language
+from retrieval.language import language_of
 
 Surface = Literal["widget", "sidebar", "slack", "cli", "api"]
 PASSAGES = 10
@@ -50,8 +50,11 @@ def _task_for(actor: Actor, req: AskRequest) -> tuple[str, str | None, str | Non
 
 def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None = None) -> Answer | Blocked:
     task, account_id, contact_id = _task_for(actor, req)
-    language = req.language or guess_language(req.question)
-    tc = prepare(ctx, task, account_id=account_id, contact_id=contact_id, language=language, now=now)
+    tc = prepare(ctx, task, account_id=account_id, contact_id=contact_id, language=req.language, now=now)
+    # The question's own language wins; the page's (or the caller's, or the customer's) language
+    # decides when the question gives no clear sign ("GDPR?", "Kaarna Insight").
+    language = language_of(req.question, default=req.language or (tc.language if contact_id else "fi"))
+    tc = tc.model_copy(update={"language": language})
     if not tc.decision.allowed:
         if task == "customer_chat":  # no contract basis: fall back to public content, say so
             tc = prepare(ctx, "visitor_chat", language=language, now=now)

@@ -7,11 +7,13 @@ import re
 TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}")
 
 
-def units(passage: str) -> list[str]:
+def units(passage: str, *, rows: bool = False) -> list[str]:
     """Sentences, list items and table rows of a passage as plain text units (headings dropped).
 
-    A whole table is one unit, ``<header>: <row>; <row>`` (a price list answers as a list); a list
-    item is one unit; prose is split into sentences.
+    A whole table is one unit, ``<header>: <row>; <row>`` (a price list answers as a list); with
+    ``rows`` each row is a unit of its own too (``Kaarna Insight: 3,00 €/käyttäjä/kk.``), so a
+    question about one product can be answered with its row. A list item is one unit; prose is split
+    into sentences.
     """
     out: list[str] = []
     prose: list[str] = []
@@ -24,6 +26,8 @@ def units(passage: str) -> list[str]:
             continue
         if table:
             out.append(_table_unit(table))
+            if rows:
+                out += _row_units(table)
             table = []
         if not line or line.startswith("#") or TABLE_RULE.match(line):
             continue
@@ -51,5 +55,18 @@ def _table_unit(rows: list[list[str]]) -> str:
     header, body = rows[0], rows[1:]
     if not body:
         return ", ".join(header)
+    if all(len(r) >= 2 for r in body):  # label | value(s): each row says what it is and its unit
+        return "; ".join(u.rstrip(".") for u in _row_units(rows)) + "."
     label = " / ".join(header[1:]) or header[0]
     return f"{label}: " + "; ".join(f"{r[0]} {', '.join(r[1:])}".strip() for r in body if r) + "."
+
+
+def _row_units(rows: list[list[str]]) -> list[str]:
+    header, body = rows[0], rows[1:]
+    out = []
+    for row in body:
+        if len(row) < 2:
+            continue
+        values = [f"{v} {h}".strip() if h and h not in v else v for v, h in zip(row[1:], header[1:], strict=False)]
+        out.append(f"{row[0]}: {', '.join(values)}.")
+    return out

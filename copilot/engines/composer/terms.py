@@ -1,0 +1,99 @@
+"""Content terms of a question and a passage, and a forgiving match between them.
+
+Visitors write "kayttoonotto" for "käyttöönotto", "insigth" for "Insight", "palkanlaskentaan" where the
+text says "palkanlaskenta-": terms are Snowball stems with the Scandinavian letters folded, and two
+terms match when they are equal, one inflects or compounds the other, or they differ by a typo.
+Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+import Stemmer
+
+from retrieval.textproc import STOPWORDS
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_FOLD = str.maketrans("äöåé", "aoae")
+# Words that carry no topic of their own in a question to this vendor's assistant.
+GENERIC = frozenset(
+    "kaarna kaarnan kaarnaa kaarnassa kaarnalla paljon teillä teiltä teidän meillä meidän meille me te minä mä sinä "
+    "voiko voinko voimmeko onko onks onkos kuinka miten mikä mitä millä missä mistä milloin paljonko "
+    "jos kun vai myös vielä nyt tällä hetkellä esim esimerkiksi asia asiaa juttu hei moi terve kiitos "
+    "kysyä kysymys haluaisin haluan tietää kertoa kerro olisi olla onko saako saada tarvitaan "
+    "do does did you your yours we our us i my me can could would should is are there any what which how "
+    "when where who why please hi hello thanks thank tell know want like get have has about with for the "
+    "company system product service offer".split()
+)
+
+
+@lru_cache(maxsize=2)
+def _stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("finnish" if lang == "fi" else "english")
+
+
+def fold(word: str) -> str:
+    return word.lower().translate(_FOLD)
+
+
+@lru_cache(maxsize=8192)
+def terms(text: str, lang: str) -> tuple[str, ...]:
+    """Folded stems of the content words of ``text`` (stop words dropped), in order."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    words = [w for w in words if w not in STOPWORDS[lang] and (len(w) > 1 or w.isdigit())]
+    return tuple(fold(s) for s in _stemmer(lang).stemWords(words))
+
+
+def key_terms(question: str, lang: str) -> tuple[str, ...]:
+    """The question's topic terms: content words that are not generic question words."""
+    generic = {fold(g) for g in GENERIC}
+    words = [w for w in _WORD.findall(question) if fold(w) not in generic and fold(w.lower()) not in generic]
+    return tuple(dict.fromkeys(terms(" ".join(words), lang)))
+
+
+def _distance_at_most_one(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):  # one substitution, or two neighbours swapped
+        rest_a, rest_b = a[i + 1 :], b[i + 1 :]
+        swapped = i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+        return rest_a == rest_b or swapped
+    return a[i:] == b[i + 1 :]  # one insertion
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+@lru_cache(maxsize=65536)
+def same(a: str, b: str) -> bool:
+    """Whether two folded stems name the same thing (inflection, compound part or a typo)."""
+    if a == b:
+        return True
+    short = min(len(a), len(b))
+    if short == 3 and abs(len(a) - len(b)) == 1 and _common_prefix(a, b) == 3:  # "hin"/"hint" (hinta)
+        return True
+    if short < 4:
+        return False
+    if _common_prefix(a, b) >= max(4, short - 1):  # "hin"/"hint", "kertakirjautum"/"kertakirjautumin"
+        return True
+    if short >= 6 and (a in b or b in a):  # a compound's part: "integraatio" in "palkkaintegraatio"
+        return True
+    return short >= 5 and _distance_at_most_one(a, b)
+
+
+def found(term: str, vocabulary: Iterable[str]) -> bool:
+    return any(same(term, v) for v in vocabulary)
