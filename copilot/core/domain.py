@@ -159,6 +159,7 @@ class ContentType(StrEnum):
     pricing = "pricing"
     service_level = "service_level"
     privacy_notice = "privacy_notice"
+    help_article = "help_article"
 
 
 class Tier(StrEnum):
