@@ -7,6 +7,7 @@ Columns are computed for all rows at once; row order and ids follow account orde
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,6 +49,26 @@ def commerce(state: dict[str, Any], _n: int) -> Rows:
     yield m.Contract, _contracts(acc, cust, end_ago, rng, clock)
     yield m.Order, _orders(acc, cust, end_ago, rng, clock)
     yield m.UsageWeek, _usage(acc, cust, end_ago, rng, clock)
+
+
+def _order_products(owner: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """What each order bought: the account's own add-ons first, then services, in turn.
+
+    Which add-ons an account has is a fixed hash of its index (no draw from the shared random
+    stream, so the rest of the demo data does not move): about ADDON_SHARE of a hundred customers
+    have each one, so some own HR Core alone and some everything.
+    """
+    addons = [p[0] for p in vocab.PRODUCTS[1:]]
+    menus: dict[int, list[str]] = {}
+    out = np.empty(len(owner), dtype=object)
+    for j, (a, nth) in enumerate(zip(owner.tolist(), k.tolist(), strict=True)):
+        menu = menus.get(a)
+        if menu is None:
+            draw = [zlib.crc32(f"{a}:{i}".encode()) % 100 for i in range(len(addons))]
+            menu = menus[a] = [x for x, d, share in zip(addons, draw, vocab.ADDON_SHARE, strict=True)
+                               if d < share] + vocab.SERVICES
+        out[j] = menu[nth % len(menu)]
+    return out
 
 
 def _contracts(acc: Any, cust: np.ndarray, end_ago: np.ndarray, rng: np.random.Generator, clock: Any) -> Frame:
@@ -93,7 +114,7 @@ def _orders(acc: Any, cust: np.ndarray, end_ago: np.ndarray, rng: np.random.Gene
         "order_date": odate,
         "amount": amount,
         "margin": np.round(amount * 0.7, 2),
-        "product": _pick([p[0] for p in vocab.PRODUCTS], 1 + n % 3),
+        "product": _order_products(owner, k),
         "status": np.where(recent, _pick(("received", "processing", "shipped"), k % 3), "delivered"),
         "invoice_due": odate + _days(14),
         "paid_date": np.where(recent, np.datetime64("NaT", "D"), odate + _days(14 + delay)),

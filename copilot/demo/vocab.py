@@ -148,6 +148,10 @@ PRODUCTS = [
     ("Kaarna Flow", 7.5),
     ("Tukipaketti Plus", 3.0),
 ]
+# How many customers in a hundred have taken each add-on (PRODUCTS[1:]) on top of HR Core.
+ADDON_SHARE = [45, 35, 25]
+# One-off services every customer may order, whatever products it has.
+SERVICES = ["Pääkäyttäjäkoulutus", "Palkkaliittymän käyttöönotto", "Lisälisenssit"]
 
 # Support requests as customers write them: (Finnish subject, English subject, Finnish body, English body).
 # A ticket is written in the language of the contact who filed it.

@@ -66,8 +66,8 @@ def owned(crm_names: Iterable[str]) -> frozenset[str]:
     return frozenset(keys)
 
 
-def next_offer(have: frozenset[str], persona: str | None) -> str | None:
-    """The product to offer next, or None when the account owns everything worth offering.
+def offer_order(have: frozenset[str], persona: str | None) -> list[str]:
+    """Products the account could buy next, best first (empty when it owns everything worth offering).
 
     A prospect (owns nothing) is offered HR Core, the base every other product needs. A package is
     offered only to an account that has none of its add-ons yet: otherwise it would sell them a part
@@ -75,7 +75,8 @@ def next_offer(have: frozenset[str], persona: str | None) -> str | None:
     """
     cat = catalogue()
     if "hr_core" not in have:
-        return "hr_core"
+        return ["hr_core"]
+    out = []
     for key in cat.next_for.get(persona or "", cat.next_for["default"]):
         product = cat.products[key]
         if key in have:
@@ -83,8 +84,14 @@ def next_offer(have: frozenset[str], persona: str | None) -> str | None:
         if product.bundles and have & (set(product.bundles) - {"hr_core"}):
             continue  # a package is offered instead of add-ons, never on top of one they own
         if all(req in have for req in product.requires):
-            return key
-    return None
+            out.append(key)
+    return out
+
+
+def next_offer(have: frozenset[str], persona: str | None) -> str | None:
+    """The product to offer next, or None when the account owns everything worth offering."""
+    order = offer_order(have, persona)
+    return order[0] if order else None
 
 
 def name(key: str, lang: str) -> str:

@@ -25,7 +25,7 @@ ANGLE_TYPES = {
     "customership": ("feature", "use_case"),
 }
 GOAL_ANGLE_TYPES = {
-    "onboarding": ("faq", "use_case", "help_article"),
+    "onboarding": ("faq", "use_case"),
     "renewal": ("feature", "service_level", "use_case"),
 }
 PROOF_TYPES = ("reference", "roi_example")
@@ -59,6 +59,8 @@ class MessagePlan(BaseModel):
     """Key of the call to action in the templates: the goal's own, else the journey stage's."""
     avoid: list[str] = Field(default_factory=list)
     """Names of owned products the text must not pitch (an upsell or nurture to a customer)."""
+    employees: int | None = None
+    """The company's size, which the proof point was chosen to fit."""
     variant: int = 0
     """Which wording of each template slot: stable per contact, so a segment's e-mails differ."""
 
@@ -123,40 +125,34 @@ def trigger(goal: str, sit: Situation, stage: str, may_use: Callable[[str], bool
 
 
 def _mentions(card: Card, names: Sequence[str]) -> bool:
-    text = f"{card.hook} {card.value}".lower()
+    text = f"{card.hook} {card.value} {card.proof}".lower()
     return any(n.lower() in text for n in names)
 
 
-def _angle_score(card: Card, *, offer: str | None, persona: str | None, stage: str, industry: str | None,
-                 avoid: Sequence[str]) -> float:
-    score = 0.0
-    if offer and offer in card.products:
-        score += 3.0
+def _angle_score(card: Card, *, focus: str | None, persona: str | None, stage: str, industry: str | None) -> float:
+    score = 3.0 if focus and focus in card.products else 0.0
     score += 1.0 if card.persona == persona else (0.3 if card.persona == "any" else 0.0)
     score += 0.5 if card.stage == stage else 0.0
-    if card.industry == industry:
-        score += 1.0
-    elif card.industry != "any":
-        score -= 2.5  # a retail story to an IT firm reads as a mail merge
-    if avoid and _mentions(card, avoid):
-        score -= 1.5
+    score += 1.0 if card.industry == industry else 0.0
     return score
 
 
 def _proof_score(card: Card, *, products: set[str], industry: str | None, employees: int | None) -> float:
-    score = 1.0 + (2.0 if products & set(card.products) else 0.0)
-    if card.industry == industry:
-        score += 2.0
-    elif card.industry != "any":
-        score -= 4.0
-    fits = card.fits_size(employees)
-    score += {True: 1.5, False: -4.0, None: 0.0}[fits]
+    score = 2.0 if products & set(card.products) else 0.0
+    score += 2.0 if card.industry == industry else 0.0
+    score += 1.5 if card.fits_size(employees) else 0.0
     return score
 
 
-def _best(cards: Sequence[Card], score: Callable[[Card], float]) -> Card | None:
-    ranked = sorted(((score(c), c.id, c) for c in cards), key=lambda t: (-t[0], t[1]))
-    return ranked[0][2] if ranked and ranked[0][0] > 0 else None
+def _choose(cards: Sequence[Card], score: Callable[[Card], float], *, industry: str | None,
+            avoid: Sequence[str], size: int | None = None) -> Card | None:
+    """The best card that fits: never one written for another industry, for another company size or
+    one naming an owned product, unless nothing else is left."""
+    fitting = [c for c in cards if c.industry in ("any", industry) and c.fits_size(size) is not False]
+    clean = [c for c in fitting if not (avoid and _mentions(c, avoid))]
+    pool = clean or fitting
+    ranked = sorted(((score(c), c.id, c) for c in pool), key=lambda t: (-t[0], t[1]))
+    return ranked[0][2] if ranked else None
 
 
 def plan(
@@ -176,21 +172,38 @@ def plan(
     stage = stage or "consideration"
     usable = [c for c in library if c.language == language and c.public and c.has_material
               and not looks_injected(f"{c.hook} {c.value} {c.proof}")]
-    offer = offers.next_offer(sit.owned, persona) if goal in EXPANDING else None
+    why = trigger(goal, sit, stage, may_use)
     avoid = [offers.name(k, language) for k in sorted(sit.owned)] if sit.customer and goal in EXPANDING else []
     types = GOAL_ANGLE_TYPES.get(goal) or ANGLE_TYPES.get(stage, ANGLE_TYPES["consideration"])
-    angle = _best([c for c in usable if c.type in types],
-                  lambda c: _angle_score(c, offer=offer, persona=persona, stage=stage, industry=sit.industry,
-                                         avoid=avoid) + (len(types) - types.index(c.type)) * 0.2)
-    products = {offer} if offer else set(angle.products if angle else ())
-    proof = _best([c for c in usable if c.type in PROOF_TYPES and (angle is None or c.id != angle.id)],
-                  lambda c: _proof_score(c, products=products, industry=sit.industry, employees=sit.employees))
-    if offer and angle is not None and offer not in angle.products:
-        offer = None  # the library has nothing to say about it: do not name it bare
+
+    def angle_for(focus: str | None, kinds: tuple[str, ...]) -> Card | None:
+        return _choose([c for c in usable if c.type in kinds and (focus is None or focus in c.products)],
+                       lambda c: _angle_score(c, focus=focus, persona=persona, stage=stage, industry=sit.industry)
+                       + (len(kinds) - kinds.index(c.type)) * 0.2,
+                       industry=sit.industry, avoid=avoid)
+
+    offer, angle = None, None
+    if goal in EXPANDING:  # the first product they lack that the library can speak for
+        for key in offers.offer_order(sit.owned, persona):
+            angle = angle_for(key, (*types, "service_level"))
+            if angle is not None:
+                offer = key
+                break
+    if angle is None:
+        bought = offers.product_key(why.values["product"]) if goal == "onboarding" and "product" in why.values \
+            else None
+        if bought:  # onboarding to a product just bought: its own feature module
+            angle = angle_for(bought, ("feature", *types))
+        angle = angle or angle_for(None, types)
+    proof = None
+    if goal != "onboarding":  # a newcomer needs the next step, not a customer story
+        products = {offer} if offer else set(angle.products if angle else ())
+        proof = _choose([c for c in usable if c.type in PROOF_TYPES and (angle is None or c.id != angle.id)],
+                        lambda c: _proof_score(c, products=products, industry=sit.industry, employees=sit.employees),
+                        industry=sit.industry, avoid=avoid, size=sit.employees)
     cta = goal if goal in ("renewal", "onboarding", "event", "reactivation") else stage
-    return MessagePlan(goal=goal, language=language, persona=persona, stage=stage,
-                       trigger=trigger(goal, sit, stage, may_use), offer=offer, angle=angle, proof=proof,
-                       cta=cta, avoid=avoid, variant=variant)
+    return MessagePlan(goal=goal, language=language, persona=persona, stage=stage, trigger=why, offer=offer,
+                       angle=angle, proof=proof, cta=cta, avoid=avoid, employees=sit.employees, variant=variant)
 
 
 def render_plan(plan: MessagePlan, lang: str) -> str:

@@ -157,7 +157,7 @@ def extractive(tc: TaskContext, question: str) -> ComposedAnswer:
     has_topic = any(not any(same(k, s) for s in intents.intent_terms(topic_intent))
                     for k in key_terms(question, tc.language))
     if not ranked or not answers(ranked[0], topic_intent, has_topic):
-        return unknown(tc, t, off_topic=not ranked or ranked[0].coverage == 0 and topic_intent is None)
+        return unknown(tc, t, off_topic=not ranked or (ranked[0].coverage == 0 and topic_intent is None))
     best = ranked[0]
     chosen = [best]
     follow = [c for c in ranked[1:] if c.passage.ref == best.passage.ref and best.order < c.order <= best.order + 3

@@ -70,6 +70,8 @@ def slot_values(tc: TaskContext, plan: MessagePlan, t: dict[str, Any]) -> dict[s
     }
     if plan.offer:
         values |= {"offer": offers.name(plan.offer, lang), "offer_topic": t["offer_topics"][plan.offer]}
+        if plan.trigger.kind == "webinar":  # the invitation's topic is what the e-mail then talks about
+            values["topic"] = values["offer_topic"]
     return values
 
 
@@ -102,8 +104,8 @@ def _middle(plan: MessagePlan, t: dict[str, Any], values: dict[str, str]) -> str
     if plan.goal == "upsell" and not plan.offer:
         parts = [_fill(t["adoption_lead"], values, v), angle.value]
     elif plan.offer:
-        parts = [_fill(t["offer_lead"].get(plan.goal, t["offer_lead"]["default"]), values, v), angle.hook,
-                 angle.value]
+        lead = _fill(t["offer_lead"].get(plan.goal, t["offer_lead"]["default"]), values, v)
+        parts = [lead, angle.value] if lead else [angle.hook, angle.value]  # a lead already opens the topic
     elif plan.goal == "onboarding":
         parts = [angle.value]
     else:
@@ -112,11 +114,15 @@ def _middle(plan: MessagePlan, t: dict[str, Any], values: dict[str, str]) -> str
     return " ".join(kept) if any(p in kept for p in (angle.value, angle.hook)) else _fill(t["no_angle"], values, v)
 
 
-def _proof(plan: MessagePlan) -> str:
-    """The proof point's sentence; the angle's own concrete fact when there is none (or it names an
-    owned product)."""
+def _proof(plan: MessagePlan, t: dict[str, Any], industry: str | None, employees: int | None) -> str:
+    """The proof point, introduced by why it fits (same industry, similar size); the angle's own
+    concrete fact when there is no proof point (or it names an owned product)."""
     for card in (plan.proof, plan.angle):
         kept = _clean([card.proof], plan.avoid) if card is not None else []
+        if kept and card is plan.proof:
+            fit = "industry" if card.industry == industry else "size" if card.fits_size(employees) else None
+            lead = _fill(t["proof_lead"][fit], {}, plan.variant) if fit else ""
+            return f"{lead} {kept[0]}".strip()
         if kept:
             return kept[0]
     return ""
@@ -132,7 +138,7 @@ def compose(tc: TaskContext, plan: MessagePlan, *, sender: str, opens: Sequence[
     values = slot_values(tc, plan, t)
     v = plan.variant
     opening = _fill(t["openings"][plan.trigger.kind], values, v) or _fill(t["openings"]["generic"], values, v)
-    middle, proof = _middle(plan, t, values), _proof(plan)
+    middle, proof = _middle(plan, t, values), _proof(plan, t, tc.subject.industry, plan.employees)
     cta = t["cta"].get(plan.cta, t["cta"]["consideration"])
     greeting = t["greeting"].format(first_name=values["first_name"]) if values["first_name"] \
         else t["greeting_anonymous"]

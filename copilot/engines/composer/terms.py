@@ -20,13 +20,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _FOLD = str.maketrans("äöåé", "aoae")
 # Words that carry no topic of their own in a question to this vendor's assistant.
 GENERIC = frozenset(
-    "kaarna kaarnan kaarnaa kaarnassa kaarnalla paljon teillä teiltä teidän meillä meidän meille me te minä mä sinä "
-    "voiko voinko voimmeko onko onks onkos kuinka miten mikä mitä millä missä mistä milloin paljonko "
-    "jos kun vai myös vielä nyt tällä hetkellä esim esimerkiksi asia asiaa juttu hei moi terve kiitos "
-    "kysyä kysymys haluaisin haluan tietää kertoa kerro olisi olla onko saako saada tarvitaan "
-    "do does did you your yours we our us i my me can could would should is are there any what which how "
-    "when where who why please hi hello thanks thank tell know want like get have has about with for the "
-    "company system product service offer".split()
+    ["kaarna", "kaarnan", "kaarnaa", "kaarnassa", "kaarnalla", "paljon", "teillä", "teiltä", "teidän", "meillä", "meidän", "meille", "me", "te", "minä", "mä", "sinä", "voiko", "voinko", "voimmeko", "onko", "onks", "onkos", "kuinka", "miten", "mikä", "mitä", "millä", "missä", "mistä", "milloin", "paljonko", "jos", "kun", "vai", "myös", "vielä", "nyt", "tällä", "hetkellä", "esim", "esimerkiksi", "asia", "asiaa", "juttu", "hei", "moi", "terve", "kiitos", "kysyä", "kysymys", "haluaisin", "haluan", "tietää", "kertoa", "kerro", "olisi", "olla", "onko", "saako", "saada", "tarvitaan", "do", "does", "did", "you", "your", "yours", "we", "our", "us", "i", "my", "me", "can", "could", "would", "should", "is", "are", "there", "any", "what", "which", "how", "when", "where", "who", "why", "please", "hi", "hello", "thanks", "thank", "tell", "know", "want", "like", "get", "have", "has", "about", "with", "for", "the", "company", "system", "product", "service", "offer"]
 )
 
 
