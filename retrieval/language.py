@@ -19,7 +19,8 @@ _NEUTRAL = re.compile(
     r"|https?://\S+|[\w.+-]+@[\w.-]+|[\d€$%.,:;/()+\-–]+",
     re.IGNORECASE,
 )
-MIN_CONFIDENCE = 0.6
+MIN_CONFIDENCE = 0.7
+"""Below this share the text is too short or mixed to tell; the caller's default decides."""
 
 
 @lru_cache(maxsize=1)
@@ -40,11 +41,15 @@ def detect(text: str) -> tuple[str | None, float]:
     letters = _letters(text)
     if not re.search(r"[^\W\d_]{2,}", letters):
         return None, 0.0
-    values = _detector().compute_language_confidence_values(letters)
+    values = {_CODES[v.language]: v.value for v in _detector().compute_language_confidence_values(letters)}
     if not values:
         return None, 0.0
-    top = values[0]
-    return _CODES[top.language], top.value
+    top = max(values, key=lambda k: values[k])
+    if top == "sv":
+        return top, values[top]
+    # Swedish shares many n-grams with both: between Finnish and English, what counts is their ratio.
+    fi, en = values.get("fi", 0.0), values.get("en", 0.0)
+    return top, values[top] / (fi + en) if fi + en else 0.0
 
 
 def language_of(text: str, default: str = "fi") -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 import Stemmer
 
@@ -18,10 +19,14 @@ from retrieval.textproc import STOPWORDS
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _FOLD = str.maketrans("äöåé", "aoae")
-# Words that carry no topic of their own in a question to this vendor's assistant.
-GENERIC = frozenset(
-    ["kaarna", "kaarnan", "kaarnaa", "kaarnassa", "kaarnalla", "paljon", "teillä", "teiltä", "teidän", "meillä", "meidän", "meille", "me", "te", "minä", "mä", "sinä", "voiko", "voinko", "voimmeko", "onko", "onks", "onkos", "kuinka", "miten", "mikä", "mitä", "millä", "missä", "mistä", "milloin", "paljonko", "jos", "kun", "vai", "myös", "vielä", "nyt", "tällä", "hetkellä", "esim", "esimerkiksi", "asia", "asiaa", "juttu", "hei", "moi", "terve", "kiitos", "kysyä", "kysymys", "haluaisin", "haluan", "tietää", "kertoa", "kerro", "olisi", "olla", "onko", "saako", "saada", "tarvitaan", "do", "does", "did", "you", "your", "yours", "we", "our", "us", "i", "my", "me", "can", "could", "would", "should", "is", "are", "there", "any", "what", "which", "how", "when", "where", "who", "why", "please", "hi", "hello", "thanks", "thank", "tell", "know", "want", "like", "get", "have", "has", "about", "with", "for", "the", "company", "system", "product", "service", "offer"]
-)
+GENERIC_FILE = Path(__file__).with_name("generic_words.txt")
+
+
+@lru_cache(maxsize=1)
+def generic() -> frozenset[str]:
+    """Words that carry no topic of their own in a question to this vendor's assistant (folded)."""
+    words = GENERIC_FILE.read_text(encoding="utf-8").split()
+    return frozenset(fold(w) for w in words if not w.startswith("#"))
 
 
 @lru_cache(maxsize=2)
@@ -43,8 +48,8 @@ def terms(text: str, lang: str) -> tuple[str, ...]:
 
 def key_terms(question: str, lang: str) -> tuple[str, ...]:
     """The question's topic terms: content words that are not generic question words."""
-    generic = {fold(g) for g in GENERIC}
-    words = [w for w in _WORD.findall(question) if fold(w) not in generic and fold(w.lower()) not in generic]
+    skip = generic()
+    words = [w for w in _WORD.findall(question) if fold(w) not in skip]
     return tuple(dict.fromkeys(terms(" ".join(words), lang)))
 
 
