@@ -1,9 +1,11 @@
 """CRM import and export: one JSON Lines or CSV file per record type, named after the type.
 
 ``accounts.jsonl``, ``contacts.csv``, ``orders.jsonl``... (the table names of the store; see
-docs/crm-files.md). An import validates every row of every file first and writes nothing unless all
-of them are good; then it upserts by the stable id, in one transaction, so re-importing the same
-files changes nothing and a failure leaves the store as it was.
+docs/crm-files.md and :mod:`integrations.crm_schema`). An import validates every row of every file
+first (each on its own, then together: duplicates, and references to records in neither the files
+nor the store) and writes nothing unless all of them are good; then it upserts by the stable id, in
+one transaction, so re-importing the same files changes nothing and a failure leaves the store as
+it was.
 """
 
 from __future__ import annotations
@@ -16,61 +18,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError, create_model, field_validator
-from sqlalchemy import Table
-from sqlalchemy.types import JSON, Boolean, Date, DateTime, Float, Integer
+from pydantic import ValidationError
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
 
-from copilot.core.domain import (
-    ConsentStatus,
-    DeadReason,
-    LawfulBasis,
-    LeadStatus,
-    LifecycleStage,
-    LossReason,
-    OpportunityStage,
-    PersonalisationLevel,
-    Purpose,
-    StrEnum,
-)
 from copilot.core.errors import PolkuError
-from copilot.core.store import models as m
 from copilot.core.store.db import Database
 from copilot.core.store.repo import dsar as dsar_repo
 from copilot.core.store.repo import records
 from copilot.trust.subject import Identifiers, tombstone_key
-
-TABLES: dict[str, Table] = {t.name: t for t in m.Base.metadata.sorted_tables}
-ORDER = [t.name for t in m.Base.metadata.sorted_tables]  # parents before children
-
-# Columns whose values come from the domain vocabulary.
-ENUMS: dict[tuple[str, str], type[StrEnum]] = {
-    ("leads", "stage"): LifecycleStage,
-    ("leads", "status"): LeadStatus,
-    ("leads", "dead_reason"): DeadReason,
-    ("opportunities", "stage"): OpportunityStage,
-    ("opportunities", "loss_reason"): LossReason,
-    ("consents", "purpose"): Purpose,
-    ("consents", "status"): ConsentStatus,
-    ("consents", "lawful_basis"): LawfulBasis,
-    ("consents", "level"): PersonalisationLevel,
-    ("consent_events", "purpose"): Purpose,
-    ("consent_events", "status"): ConsentStatus,
-    ("consent_events", "lawful_basis"): LawfulBasis,
-}
-NON_NEGATIVE = {
-    "amount",
-    "margin",
-    "annual_value",
-    "cost",
-    "licences",
-    "employees",
-    "acquisition_cost",
-    "payment_delay_days",
-    "logins",
-    "active_users",
-    "impressions",
-    "clicks",
-}
+from integrations.crm_schema import ORDER, ROW_MODELS, TABLES, defaults_when_empty, is_json, is_required
 
 
 @dataclass
@@ -94,45 +52,12 @@ class ImportSummary:
     skipped_erased: int = 0
 
 
-def _python_type(column: Any) -> Any:
-    sql = column.type
-    if isinstance(sql, Boolean):
-        base: Any = bool
-    elif isinstance(sql, Integer):
-        base = int
-    elif isinstance(sql, Float):
-        base = float
-    elif isinstance(sql, DateTime):
-        base = datetime
-    elif isinstance(sql, Date):
-        base = date
-    elif isinstance(sql, JSON):
-        base = dict | list  # the JSON column's own python_type says dict, but lists are stored too
-    else:
-        base = str
-    enum = ENUMS.get((column.table.name, column.name))
-    if enum is not None:
-        base = enum
-    optional = column.nullable or column.default is not None or column.autoincrement is True
-    return (base | None, None) if optional else (base, ...)
+class Row(dict[str, Any]):
+    """A validated row that remembers where it came from, so a later check can name it."""
 
-
-def _row_model(table: Table) -> type[BaseModel]:
-    fields = {c.name: _python_type(c) for c in table.columns}
-
-    def non_negative(cls: Any, value: Any) -> Any:
-        if isinstance(value, int | float) and value < 0:
-            raise ValueError("must not be negative")
-        return value
-
-    validators: dict[str, Any] = {}
-    checked = [c for c in fields if c in NON_NEGATIVE]
-    if checked:
-        validators["non_negative"] = field_validator(*checked)(classmethod(non_negative))
-    return create_model(f"{table.name}_row", __validators__=validators, **fields)
-
-
-ROW_MODELS = {name: _row_model(t) for name, t in TABLES.items()}
+    def __init__(self, values: dict[str, Any], file: str, line: int) -> None:
+        super().__init__(values)
+        self.file, self.line = file, line
 
 
 def _rule_errors(table: str, row: dict[str, Any]) -> list[tuple[str, str]]:
@@ -158,9 +83,17 @@ def _read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                         raise _BadRow(n, "-", "a line must hold one JSON object")
                     yield n, value
     else:
+        table = TABLES[path.stem]
         with path.open(encoding="utf-8", newline="") as fh:
             for n, raw in enumerate(csv.DictReader(fh), start=2):  # row 1 is the header
-                yield n, {k: (None if v == "" else v) for k, v in raw.items() if k is not None}
+                row = {k: (None if v == "" else v) for k, v in raw.items() if k is not None}
+                for name, value in row.items():
+                    if value is not None and name in table.c and is_json(table.c[name]):
+                        try:
+                            row[name] = json.loads(value)
+                        except json.JSONDecodeError as exc:
+                            raise _BadRow(n, name, f"not valid JSON ({exc.msg})") from None
+                yield n, row
 
 
 class _BadRow(Exception):
@@ -177,37 +110,97 @@ def table_of(path: Path) -> str:
     return name
 
 
-def validate_files(paths: list[Path]) -> tuple[dict[str, list[dict[str, Any]]], list[RowError]]:
+def _check_row(table: str, raw: dict[str, Any], where: tuple[str, int]) -> Row | list[RowError]:
+    """The row as it will be written, or what is wrong with it."""
+    columns = TABLES[table].c
+    unknown = sorted(set(raw) - set(columns.keys()))
+    if unknown:
+        return [RowError(*where, unknown[0], "unknown field")]
+    missing = [c.name for c in columns if is_required(c) and raw.get(c.name) is None]
+    if missing:
+        return [RowError(*where, name, "a value is required") for name in missing]
+    try:
+        row = ROW_MODELS[table].model_validate(raw).model_dump(exclude_unset=True)
+    except ValidationError as exc:
+        return [RowError(*where, ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
+    bad = _rule_errors(table, row)
+    if bad:
+        return [RowError(*where, f, msg) for f, msg in bad]
+    # An empty value of a column that has a default and holds no null means "not given": a new
+    # record gets the default, a stored one keeps its value.
+    return Row({k: v for k, v in row.items() if v is not None or not defaults_when_empty(columns[k])}, *where)
+
+
+def validate_files(paths: list[Path]) -> tuple[dict[str, list[Row]], list[RowError]]:
     """Parse and validate every row; return the clean rows per table and every error found."""
-    clean: dict[str, list[dict[str, Any]]] = {}
+    clean: dict[str, list[Row]] = {}
     errors: list[RowError] = []
     for path in paths:
         if not path.is_file():
             raise PolkuError("invalid", f"{path}: no such file")
         table = table_of(path)
-        model = ROW_MODELS[table]
         rows = clean.setdefault(table, [])
         try:
             for n, raw in _read_rows(path):
-                unknown = set(raw) - set(model.model_fields)
-                if unknown:
-                    errors.append(RowError(path.name, n, sorted(unknown)[0], "unknown field"))
-                    continue
-                try:
-                    row = model.model_validate(raw).model_dump(exclude_unset=True)
-                except ValidationError as exc:
-                    for err in exc.errors():
-                        errors.append(RowError(path.name, n, ".".join(map(str, err["loc"])), err["msg"]))
-                    continue
-                bad = _rule_errors(table, row)
-                errors.extend(RowError(path.name, n, f, msg) for f, msg in bad)
-                if not bad:
-                    rows.append(row)
+                checked = _check_row(table, raw, (path.name, n))
+                if isinstance(checked, Row):
+                    rows.append(checked)
+                else:
+                    errors.extend(checked)
         except _BadRow as exc:
             errors.append(RowError(path.name, exc.row, exc.field, exc.message))
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             errors.append(RowError(path.name, 0, "-", f"cannot read file: {exc}"))
+    if not errors:
+        errors = _duplicates(clean)
     return clean, errors
+
+
+def _duplicates(clean: dict[str, list[Row]]) -> list[RowError]:
+    """Two rows of the files with the same id, or the same value of a column that must be unique."""
+    errors = []
+    for table, rows in clean.items():
+        for columns in _unique_sets(table):
+            seen: dict[tuple[Any, ...], Row] = {}
+            for row in rows:
+                value = tuple(row.get(c) for c in columns)
+                if any(v is None for v in value):
+                    continue
+                first = seen.setdefault(value, row)
+                if first is not row:
+                    errors.append(RowError(row.file, row.line, "+".join(columns),
+                                           f"the same value as {first.file}, row {first.line}; it must be unique"))
+    return errors
+
+
+def _unique_sets(table: str) -> list[list[str]]:
+    t = TABLES[table]
+    sets = [[c.name for c in t.primary_key.columns]]
+    sets += [[c.name for c in con.columns] for con in t.constraints if isinstance(con, UniqueConstraint)]
+    return [s for i, s in enumerate(sets) if s and s not in sets[:i]]
+
+
+def _dangling(session: Session, clean: dict[str, list[Row]]) -> list[RowError]:
+    """References to a record that is in neither the files nor the store."""
+    errors = []
+    for table, rows in clean.items():
+        for fk in TABLES[table].foreign_keys:
+            column, parent, key = fk.parent.name, fk.column.table, fk.column.name
+            given = {r.get(key) for r in clean.get(parent.name, [])}
+            wanted = {r[column] for r in rows if r.get(column) is not None} - given
+            if not wanted:
+                continue
+            missing = wanted - records.existing_keys(session, table=parent, column=key, values=wanted)
+            errors += [RowError(r.file, r.line, column, f"no {parent.name} record {r[column]!r} in the files or "
+                                "the store") for r in rows if r.get(column) in missing]
+    return errors
+
+
+def _refuse(errors: list[RowError]) -> PolkuError:
+    shown = "; ".join(str(e) for e in errors[:5])
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return PolkuError("invalid", f"import refused, nothing was written: {shown}{more}",
+                      errors=[e.__dict__ for e in errors[:100]])
 
 
 def import_files(db: Database, paths: list[Path], *, tombstone_salt: str | None = None) -> ImportSummary:
@@ -218,11 +211,7 @@ def import_files(db: Database, paths: list[Path], *, tombstone_salt: str | None 
     """
     clean, errors = validate_files(paths)
     if errors:
-        shown = "; ".join(str(e) for e in errors[:5])
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        raise PolkuError(
-            "invalid", f"import refused, nothing was written: {shown}{more}", errors=[e.__dict__ for e in errors[:100]]
-        )
+        raise _refuse(errors)
     summary = ImportSummary(files={p.name: len(clean.get(table_of(p), [])) for p in paths})
     if tombstone_salt is None:
         from copilot.core.settings import get_settings
@@ -230,15 +219,25 @@ def import_files(db: Database, paths: list[Path], *, tombstone_salt: str | None 
         tombstone_salt = get_settings().tombstone_salt.get_secret_value()
     with db.session() as session:
         summary.skipped_erased = _drop_erased(clean, dsar_repo.tombstone_hashes(session), tombstone_salt)
+        errors = _dangling(session, clean)
+        if errors:
+            raise _refuse(errors)
         for table in ORDER:
-            counts = records.upsert_many(session, table=TABLES[table], rows=clean.get(table, []))
+            try:
+                counts = records.upsert_many(session, table=TABLES[table], rows=list(clean.get(table, [])))
+            except (IntegrityError, DataError) as exc:
+                # What only the store can see, e.g. an e-mail another contact id already has.
+                files = sorted({r.file for r in clean[table]})
+                reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+                raise PolkuError("invalid", f"import refused, nothing was written: {', '.join(files)}: the store "
+                                 f"refused a row ({reason})") from None
             summary.inserted += counts["inserted"]
             summary.updated += counts["updated"]
             summary.unchanged += counts["unchanged"]
     return summary
 
 
-def _drop_erased(clean: dict[str, list[dict[str, Any]]], tombstones: set[str], salt: str) -> int:
+def _drop_erased(clean: dict[str, list[Row]], tombstones: set[str], salt: str) -> int:
     """Remove the rows of tombstoned contacts and of everything that hangs off them; returns how many.
 
     An old export also names the person in rows that stay (the account's notes, a deal's name, a
@@ -310,42 +309,3 @@ def _iso(value: Any) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def schema() -> dict[str, list[dict[str, Any]]]:
-    """Record types and their fields, as the import validates them (the source of docs/crm-files.md)."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for name in ORDER:
-        model = ROW_MODELS[name]
-        fields = []
-        for fname, info in model.model_fields.items():
-            enum = ENUMS.get((name, fname))
-            fields.append({"field": fname, "type": _type_name(info.annotation),
-                           "required": info.is_required(),
-                           "values": [e.value for e in enum] if enum else None,
-                           "non_negative": fname in NON_NEGATIVE})
-        out[name] = fields
-    return out
-
-
-def _type_name(annotation: Any) -> str:
-    args = [a for a in getattr(annotation, "__args__", ()) if a is not type(None)]
-    base = args[0] if args else annotation
-    return {"datetime": "datetime", "date": "date"}.get(base.__name__, base.__name__) if isinstance(base, type) \
-        else str(base)
-
-
-def schema_markdown() -> str:
-    lines = ["# CRM files", "",
-             "`polku crm import` reads one file per record type, named `<type>.jsonl` (one JSON object a line) "
-             "or `<type>.csv` (a header row, then one record a row; an empty cell is null). Dates are ISO 8601 "
-             "(`2026-03-01`), times ISO 8601 with an offset (`2026-03-01T09:00:00+02:00`). Records are matched "
-             "by their id, so re-importing updates them. Files are imported parents first, in the order below.",
-             "", "Generated by `polku crm schema --markdown`.", ""]
-    for name, fields in schema().items():
-        lines += [f"## {name}", "", "| field | type | required | allowed values |", "|---|---|---|---|"]
-        for f in fields:
-            values = ", ".join(f["values"]) if f["values"] else ("≥ 0" if f["non_negative"] else "")
-            lines.append(f"| `{f['field']}` | {f['type']} | {'yes' if f['required'] else ''} | {values} |")
-        lines.append("")
-    return "\n".join(lines)

@@ -126,6 +126,51 @@ class OpenAIEmbedder:
         return self._embed([text])[0]
 
 
+CACHE_FILE = "embeddings.sqlite3"
+"""The passage-vector cache under ``settings.cache_dir``."""
+_BOUND = 500  # SQLite caps bound parameters per statement
+
+
+def cache_key(model_id: str, text: str) -> str:
+    """The cache key of a passage: its model and its exact text, hashed."""
+    return hashlib.sha256(f"{model_id}\0{text}".encode()).hexdigest()
+
+
+def count_cached(cache_dir: Path, keys: Sequence[str]) -> int:
+    """How many of ``keys`` the cache file holds (0 when there is no cache)."""
+    path = cache_dir / CACHE_FILE
+    if not path.exists():
+        return 0
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        return sum(con.execute(f"SELECT count(*) FROM vec WHERE key IN ({','.join('?' * len(part))})",
+                               part).fetchone()[0] for part in _parts(keys))
+    finally:
+        con.close()
+
+
+def delete_cached(cache_dir: Path, keys: Sequence[str]) -> int:
+    """Delete these entries and vacuum the file, so no copy stays in its free pages; returns entries removed."""
+    path = cache_dir / CACHE_FILE
+    if not path.exists():
+        return 0
+    con = sqlite3.connect(path, timeout=10)
+    removed = 0
+    try:
+        with con:
+            for part in _parts(keys):
+                removed += con.execute(f"DELETE FROM vec WHERE key IN ({','.join('?' * len(part))})", part).rowcount
+        if removed:
+            con.execute("VACUUM")
+    finally:
+        con.close()
+    return removed
+
+
+def _parts(keys: Sequence[str]) -> list[list[str]]:
+    return [list(keys[i : i + _BOUND]) for i in range(0, len(keys), _BOUND)]
+
+
 class CachedEmbedder:
     """Wraps an embedder with a SQLite cache of passage vectors keyed by (model, content hash)."""
 
@@ -133,7 +178,7 @@ class CachedEmbedder:
         self.inner = inner
         self.model_id = inner.model_id
         cache_dir.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(cache_dir / "embeddings.sqlite3", check_same_thread=False)
+        self._db = sqlite3.connect(cache_dir / CACHE_FILE, check_same_thread=False)
         self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB)")
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -147,7 +192,7 @@ class CachedEmbedder:
         return self.inner.dim
 
     def _key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.model_id}\0{text}".encode()).hexdigest()
+        return cache_key(self.model_id, text)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for the passages; only those never seen with this model reach the model."""
@@ -205,6 +250,10 @@ class CachedEmbedder:
                 ).fetchall()
                 found.update({k: np.frombuffer(v, np.float32) for k, v in rows})
         return found
+
+    def forget_queries(self) -> None:
+        """Drop the remembered query vectors (questions typed about someone who was then erased)."""
+        self._queries.clear()
 
     def embed_query(self, text: str) -> np.ndarray:
         """Query vector, from a small in-memory LRU when the same question repeats."""

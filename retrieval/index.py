@@ -77,9 +77,10 @@ class HybridIndex:
         index.save_snapshot()
         return index
 
-    def save_snapshot(self) -> None:
-        """Write the snapshot if this index has one and it changed since the last write."""
-        if self.snapshot_dir is None or self._generation is None or self._saved == self._generation:
+    def save_snapshot(self, *, force: bool = False) -> None:
+        """Write the snapshot if this index has one and it changed since the last write (or ``force``:
+        the file it last wrote was deleted)."""
+        if self.snapshot_dir is None or self._generation is None or (self._saved == self._generation and not force):
             return
         self._freeze()
         frozen = snapshot.Frozen(self._rows, self._matrix, self._bm25)

@@ -27,11 +27,13 @@ from retrieval.store import ChromaStore, chroma_client
 MAX_K = 50
 SNAPSHOT_DIR = "retrieval-snapshot"
 """Under ``settings.data_dir``: the index snapshot, rewritten after every ingest that changed something."""
+EMBEDDER, INDEX = "retrieval.embedder", "retrieval.index"
+"""The context's adapter names (``ctx.built(INDEX)`` is the index only if this process opened it)."""
 
 
 def embedder(ctx: AppContext) -> CachedEmbedder:
     """The context's embedder (built on first use)."""
-    return ctx.adapter("retrieval.embedder", lambda c: build_embedder(c.settings))
+    return ctx.adapter(EMBEDDER, lambda c: build_embedder(c.settings))
 
 
 def index(ctx: AppContext) -> HybridIndex:
@@ -41,7 +43,7 @@ def index(ctx: AppContext) -> HybridIndex:
         store = ChromaStore(chroma_client(c.settings))
         return HybridIndex.open(store, embedder(c).dim, snapshot_dir=c.settings.data_dir / SNAPSHOT_DIR)
 
-    return ctx.adapter("retrieval.index", build)
+    return ctx.adapter(INDEX, build)
 
 
 def search(

@@ -8,8 +8,11 @@ vectors; its default embedding function would try to download a model.
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -101,6 +104,39 @@ class ChromaStore:
             for cid, vec, doc, meta in zip(ids, page["embeddings"], page["documents"], page["metadatas"], strict=True):
                 yield _from_meta(cid, doc, meta), np.asarray(vec, np.float32)
             offset += len(ids)
+
+
+def has_vector_store(settings: Settings) -> bool:
+    """A Chroma server is configured, or the embedded directory has been created (opening a client
+    would create it)."""
+    return bool(settings.chroma_url) or (settings.chroma_dir / "chroma.sqlite3").exists()
+
+
+def compact_chroma_dir(directory: Path) -> None:
+    """Vacuum the embedded Chroma's SQLite file and drop segment folders no collection uses any more.
+
+    Chroma keeps every upsert (document text included) in a write-ahead log and SQLite keeps deleted
+    rows in free pages: after deleting someone's chunks, this leaves no copy of them on disk.
+    """
+    path = directory / "chroma.sqlite3"
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        con.execute("VACUUM")
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        live = {str(r[0]) for r in con.execute("SELECT id FROM segments")}
+    finally:
+        con.close()
+    for sub in directory.iterdir():
+        if sub.is_dir() and _is_uuid(sub.name) and sub.name not in live:
+            shutil.rmtree(sub, ignore_errors=True)
+
+
+def _is_uuid(name: str) -> bool:
+    try:
+        uuid.UUID(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _to_meta(chunk: Chunk) -> dict[str, Any]:

@@ -10,10 +10,12 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
-from copilot.core.settings import Settings
+from copilot.core.locale import SUPPORTED
+from copilot.core.settings import EngineName, Settings
 
 app = typer.Typer(
     name="polku",
@@ -29,6 +31,18 @@ err_console = Console(stderr=True, soft_wrap=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
 
 
+def supported_language(value: str | None) -> str | None:
+    if value is not None and value not in SUPPORTED:
+        raise typer.BadParameter(f"{value!r} is not a supported language; use {' or '.join(SUPPORTED)}")
+    return value
+
+
+LANGUAGES = "|".join(SUPPORTED)
+LangOpt = Annotated[str, typer.Option("--lang", help=f"Language to write in ({LANGUAGES})",
+                                      callback=supported_language)]
+"""A language a person chooses: anything Polku does not write in is a usage error, not a silent fallback."""
+
+
 def context() -> AppContext:
     """Build the application context; a bad setting becomes a configuration error."""
     try:
@@ -37,6 +51,28 @@ def context() -> AppContext:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
         raise PolkuError("config", f"bad setting POLKU_{where.upper()}: {first['msg']}") from exc
+
+
+def writer(ctx: AppContext, engine: str | None) -> tuple[AppContext, str | None]:
+    """The context and engine a writing task runs with.
+
+    The llm engine without a usable chat model (no credentials, say) falls back to the composer, as
+    it does when the provider fails mid-request: one warning line, then the task runs.
+    """
+    if (engine or ctx.settings.engine) != EngineName.llm:
+        return ctx, engine
+    from copilot.engines.registry import get_engine
+
+    try:
+        get_engine(ctx, EngineName.llm)
+    except PolkuError as exc:
+        if exc.code != "config":
+            raise
+        err_console.print("[yellow]warning:[/yellow] the llm engine cannot run, the composer writes instead: "
+                          + escape(exc.message), highlight=False, markup=True)
+        composer = ctx.settings.model_copy(update={"engine": EngineName.composer})
+        return AppContext.create(composer), EngineName.composer.value
+    return ctx, engine
 
 
 def to_jsonable(data: Any) -> Any:
@@ -58,30 +94,24 @@ def emit(data: Any, as_json: bool, render: Callable[[Any], None]) -> None:
 
 
 def run() -> None:
-    """Entry point: run the app; a PolkuError is one line on stderr and a non-zero exit."""
+    """Entry point: run the app; a PolkuError is one line on stderr and a non-zero exit.
+
+    Typer runs in its standalone mode, so a usage mistake (an unknown command or option, a missing
+    or malformed value) gets Typer's own message with the command's usage, and exit status 2.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except PolkuError as exc:
         _fail(exc.message, exc.exit_code, exc.as_dict())
     except ValidationError as exc:
         first = exc.errors()[0]
         _fail(f"invalid input: {'.'.join(map(str, first['loc']))}: {first['msg']}", 1, None)
-    except typer.Abort:
-        _fail("aborted", 1, None)
-    except (typer.Exit, SystemExit) as exc:
-        code = getattr(exc, "exit_code", None) or getattr(exc, "code", 0) or 0
-        raise SystemExit(code) from None
-    except Exception as exc:  # click's usage errors and anything unforeseen
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
+    except Exception as exc:
         _fail(f"internal error ({type(exc).__name__}); this is a bug, please report it", 1, None)
 
 
 def _fail(message: str, code: int, body: dict[str, Any] | None) -> None:
     if "--json" in sys.argv and body is not None:
         sys.stdout.write(json.dumps({"error": body}, ensure_ascii=False) + "\n")
-    err_console.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, markup=True)
     raise SystemExit(code)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from copilot.cli.app import JsonOpt, app, console, context, emit
-from integrations import crm_files
+from integrations import crm_files, crm_schema
 
 crm = typer.Typer(help="Import and export CRM records (one JSONL or CSV file per record type).", no_args_is_help=True)
 app.add_typer(crm, name="crm")
@@ -70,7 +70,7 @@ def schema(markdown: Annotated[bool, typer.Option("--markdown", help="Print as M
            as_json: JsonOpt = False) -> None:
     """The record types and fields that `polku crm import` accepts."""
     if markdown:
-        console.print(crm_files.schema_markdown(), markup=False, highlight=False, soft_wrap=True)
+        console.print(crm_schema.schema_markdown(), markup=False, highlight=False, soft_wrap=True)
         return
 
     def render(data: dict) -> None:
@@ -78,7 +78,7 @@ def schema(markdown: Annotated[bool, typer.Option("--markdown", help="Print as M
             required = [f["field"] for f in fields if f["required"]]
             console.print(f"[bold]{name}[/bold]: requires {', '.join(required)}")
 
-    emit(crm_files.schema(), as_json, render)
+    emit(crm_schema.schema(), as_json, render)
 
 
 @db_app.command("revision")

@@ -8,7 +8,7 @@ import typer
 from rich.panel import Panel
 from rich.progress import Progress
 
-from copilot.cli.app import JsonOpt, app, console, context, emit
+from copilot.cli.app import JsonOpt, app, console, context, emit, writer
 from copilot.core.store.repo import admin
 from copilot.demo import showcase
 from copilot.demo.generator import generate
@@ -21,7 +21,7 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """Load the demo CRM (when the store is empty) and show briefs, drafts and answers for a few people."""
-    ctx = context()
+    ctx, _ = writer(context(), None)
     with ctx.db.session() as session:
         empty = admin.is_empty(session)
     loaded = None

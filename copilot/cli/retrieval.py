@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from copilot.cli.app import JsonOpt, app, console, context, emit
+from copilot.cli.app import LANGUAGES, JsonOpt, app, console, context, emit, supported_language
 from copilot.core.errors import PolkuError
 from retrieval import service
 from retrieval.models import IngestSummary, SearchFilters, SearchResult
@@ -57,7 +57,8 @@ def _render_ingest(s: IngestSummary) -> None:
 def search(
     query: Annotated[str, typer.Argument(help="The question or keywords")],
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many hits")] = 5,
-    lang: Annotated[str | None, typer.Option("--lang", help="Only passages in this language (fi|en)")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help=f"Only passages in this language ({LANGUAGES})",
+                                             callback=supported_language)] = None,
     type_: Annotated[list[str] | None, typer.Option("--type", help="Content type(s) to keep")] = None,
     persona: Annotated[str | None, typer.Option(help="Persona to keep")] = None,
     stage: Annotated[str | None, typer.Option(help="Journey stage to keep")] = None,
@@ -66,8 +67,6 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Search the indexed content (hybrid: meaning + keywords), with citations."""
-    if lang and lang not in ("fi", "en"):
-        raise PolkuError("invalid", "--lang must be fi or en")
     filters = SearchFilters(language=lang, type=type_ or None, persona=persona, stage=stage, public=public or None)
     result = service.search(context(), query, k=k, filters=filters, account_id=account, lang=lang)
     emit(result, as_json, _render_search)

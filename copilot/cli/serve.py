@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from copilot.cli.app import app, context, err_console
-from copilot.core.settings import Environment
+from copilot.core.settings import EngineName, Environment
 
 
 @app.command("serve")
@@ -21,6 +21,10 @@ def serve(
     import uvicorn
 
     ctx = context()  # validates the settings here, so a bad one is one clear line before start-up
+    if ctx.settings.engine is EngineName.llm:
+        from copilot.engines.registry import get_engine
+
+        get_engine(ctx)  # likewise a chat model that cannot be built (no key), instead of a failed start-up
     if ctx.settings.environment is Environment.development and ctx.settings.api_dev_keys:
         err_console.print("[yellow]development:[/yellow] dev keys dev-admin-key and dev-widget-key are accepted")
     uvicorn.run("integrations.api.app:build", factory=True, host=host, port=port, workers=workers,

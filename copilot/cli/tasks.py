@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from copilot.cli import render
-from copilot.cli.app import JsonOpt, app, console, context, emit
+from copilot.cli.app import JsonOpt, LangOpt, app, console, context, emit, writer
 from copilot.core.errors import PolkuError
 from copilot.core.identity import Actor, Role
 from copilot.tasks.ask import AskRequest, ask
@@ -31,8 +31,9 @@ def draft_email_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """A personalised e-mail in the contact's language, or the reason it may not be written."""
+    ctx, engine = writer(context(), engine)
     req = EmailRequest(contact_id=contact, goal=goal, sender=sender, engine=engine)  # type: ignore[arg-type]
-    result = draft_email(context(), req, actor=CLI_ACTOR)
+    result = draft_email(ctx, req, actor=CLI_ACTOR)
     emit(result, as_json, lambda r: render.email(console, r))
 
 
@@ -55,6 +56,7 @@ def ask_cmd(
         actor = Actor(id=f"customer:{contact}", role=Role.customer, contact_id=contact)
     else:
         actor = CLI_ACTOR
+    ctx, engine = writer(context(), engine)
     req = AskRequest(
         question=question,
         account_id=account,
@@ -62,13 +64,13 @@ def ask_cmd(
         surface=surface,  # type: ignore[arg-type]
         engine=engine,
     )
-    emit(ask(context(), req, actor=actor), as_json, lambda r: render.answer(console, r))
+    emit(ask(ctx, req, actor=actor), as_json, lambda r: render.answer(console, r))
 
 
 @app.command("brief")
 def brief_cmd(
     account: Annotated[str, typer.Option("--account", help="Account id, e.g. acc-00017")],
-    lang: Annotated[str, typer.Option("--lang", help="fi or en")] = "fi",
+    lang: LangOpt = "fi",
     as_json: JsonOpt = False,
 ) -> None:
     """Brief a rep before a call: value, risk and drivers, open work, signals, an opening line."""
@@ -91,7 +93,7 @@ def campaign_cmd(
 
     from copilot.tasks.campaign import CampaignRequest, campaign
 
-    ctx = context()
+    ctx, _ = writer(context(), None)
     req = CampaignRequest(segment=segment, goal=goal, out=out, limit=limit)
     columns = (TextColumn("drafting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True, disable=as_json) as bar:
@@ -122,4 +124,5 @@ def variants_cmd(
     from copilot.tasks.variants import VariantRequest, variants
 
     req = VariantRequest(contact_id=contact, element=element, n=n, goal=goal)  # type: ignore[arg-type]
-    emit(variants(context(), req, actor=CLI_ACTOR), as_json, lambda r: render.variants(console, r))
+    ctx, _ = writer(context(), None)
+    emit(variants(ctx, req, actor=CLI_ACTOR), as_json, lambda r: render.variants(console, r))

@@ -35,3 +35,7 @@ class AppContext:
         if name not in self._cache:
             self._cache[name] = factory(self)
         return self._cache[name]
+
+    def built(self, name: str) -> Any | None:
+        """The adapter ``name`` if this context has built it already; never builds one."""
+        return self._cache.get(name)

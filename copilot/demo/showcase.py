@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
 from copilot.core.context import AppContext
+from copilot.core.settings import Settings
 from copilot.core.store.repo import admin, people
 from copilot.demo.generator import GenerationSummary
 
@@ -67,20 +69,43 @@ def run(ctx: AppContext, *, loaded: GenerationSummary | None, progress: bool = T
         counts = admin.row_counts(session)
     shown = [section(ctx, examples) for section in SECTIONS]
     return DemoResult(loaded=loaded.rows if loaded else None, store=counts, examples=examples, sections=shown,
-                      urls=urls(examples))
+                      urls=urls(examples, ctx.settings))
 
 
-def urls(ex: Examples, base: str = "http://127.0.0.1:8000") -> dict[str, str]:
+SERVE_PORT = 8000
+"""The port `polku serve` listens on unless told otherwise."""
+
+
+def page_base(settings: Settings) -> tuple[str, bool]:
+    """Where to open the pages of a local `polku serve`, and whether the widget may call the API from there.
+
+    The widget's requests carry the page's origin, which must be one of ``POLKU_ALLOWED_ORIGINS``
+    (``http://localhost:8000`` by default): a page opened from ``127.0.0.1`` instead is refused.
+    """
+    for origin in settings.allowed_origins:
+        url = urlsplit(origin)
+        if url.scheme == "http" and url.hostname in ("localhost", "127.0.0.1") and url.port == SERVE_PORT:
+            return origin.rstrip("/"), True
+    return f"http://localhost:{SERVE_PORT}", False
+
+
+def urls(ex: Examples, settings: Settings) -> dict[str, str]:
     """The pages of each surface, with the development API key that `polku serve` accepts."""
+    base, widget_allowed = page_base(settings)
     key = "key=dev-admin-key"
-    return {
+    widget = "Website chat widget (demo host page)"
+    if not widget_allowed:
+        widget += f" (add {base} to POLKU_ALLOWED_ORIGINS first)"
+    pages = {
         "API documentation (OpenAPI)": f"{base}/docs",
         "Support sidebar": f"{base}/web/sidebar?account={ex.account_id}&{key}",
-        "Website chat widget (demo host page)": f"{base}/web/widget-demo",
+        widget: f"{base}/web/widget-demo",
         "Marketer page": f"{base}/web/marketer?{key}",
         "Service health board": f"{base}/web/health?{key}",
-        "Slack events endpoint": f"{base}/slack/events",
     }
+    if settings.slack_signing_secret and settings.slack_bot_token:  # only then is the endpoint mounted
+        pages["Slack events endpoint (the Slack app's request URL)"] = f"{base}/slack/events"
+    return pages
 
 
 def render(result: DemoResult, console: Any, panel: Any) -> None:

@@ -130,7 +130,8 @@ def export(ctx: AppContext, *, contact_id: str | None = None, email: str | None 
     records = {str(getattr(r, "id", "")) for found in rows.values() for r in found} | {o["id"] for o in opps}
     conv_ids = {c.id for c, _ in convs}
     items = [row for row in timeline if _theirs(row, ids, records, conv_ids)]
-    chunks = indexes.chunks_mentioning(ctx, ids)
+    found = indexes.find(ctx, ids, texts=_history_texts(timeline))
+    chunks = found.retrieval.chunks
 
     def dicts(name: str) -> list[dict[str, Any]]:
         own = [repo.as_dict(r) for r in rows.get(name, [])]
@@ -161,15 +162,14 @@ def export(ctx: AppContext, *, contact_id: str | None = None, email: str | None 
                           "text": r.text} for r in items],
         indexed_documents=[{"chunk_id": c.id, "source_id": c.source_id, "location": c.location, "title": c.title,
                             "text": c.text} for c in chunks],
-        stores=_sections(ctx, sql_counts, len(chunks), indexes.cached_count(ctx, _cache_texts(timeline, chunks)),
-                         len(items), indexes.snapshot_mentions(ctx, ids),
-                         len(indexes.campaign_files_mentioning(ctx, ids))),
+        stores=_sections(ctx, sql_counts, len(chunks), found.retrieval.cache_entries, len(items),
+                         found.retrieval.snapshot_chunks, found.campaign_files),
     )
 
 
-def _cache_texts(timeline: list[TimelineRow], chunks: list[Any]) -> list[str]:
+def _history_texts(timeline: list[TimelineRow]) -> list[str]:
     # Account history was embedded on demand before: a cache from then may hold its items, theirs too.
-    return [r.text for r in timeline] + [c.embed_text() for c in chunks]
+    return [r.text for r in timeline]
 
 
 def _sections(ctx: AppContext, sql: dict[str, int], chunks: int, cached: int, history: int,
@@ -203,10 +203,8 @@ def erase(ctx: AppContext, *, contact_id: str | None = None, email: str | None =
         ids = identifiers(contact)
         timeline = account_timeline(session, account_id=contact.account_id, limit=_ALL)
     # Derived stores first: if one fails, nothing in SQL has changed and the request can be re-run.
-    chunks = indexes.scrub_vector_store(ctx, ids)
-    snapshots = indexes.scrub_snapshots(ctx, ids, changed=bool(chunks))
-    cache = indexes.scrub_cache(ctx, _cache_texts(timeline, chunks))
-    campaign_files = indexes.scrub_campaign_files(ctx, ids)
+    erased = indexes.erase(ctx, ids, texts=_history_texts(timeline))
+    chunks = erased.retrieval.chunks
     key = tombstone_key(ids.email, salt)
     with ctx.db.session() as session:
         repo.sqlite_secure_delete(session)
@@ -228,10 +226,10 @@ def erase(ctx: AppContext, *, contact_id: str | None = None, email: str | None =
         erased_at=now,
         sql=dict(sorted(counts.items())),
         vector_index_chunks=len(chunks),
-        index_snapshots_removed=snapshots,
+        index_snapshots_removed=erased.retrieval.snapshots_removed,
         files_to_clean=sorted({c.location for c in chunks if c.source_id.startswith("doc:")}),
-        embedding_cache_entries=cache,
-        campaign_files_removed=campaign_files,
+        embedding_cache_entries=erased.retrieval.cache_entries,
+        campaign_files_removed=erased.campaign_files_removed,
         tombstone=key,
         stores=_sections(ctx, {}, 0, 0, 0, 0, 0),
     )

@@ -52,3 +52,17 @@ def test_demo_on_an_empty_data_dir(tmp_path: Path) -> None:
     assert body["examples"]["contact_id"]
     again = json.loads(polku("demo", "--json", data_dir=tmp_path).stdout)
     assert again["loaded"] is None and again["store"]["accounts"] == 60
+
+
+def test_import_takes_rows_that_leave_optional_fields_out_or_empty(tmp_path: Path) -> None:
+    account = {"id": "acc-1", "name": "Kallio Data Oy", "industry": "it_services", "size": "small",
+               "employees": 30, "owner": "rep-anna"}
+    (tmp_path / "accounts.jsonl").write_text(
+        json.dumps(account | {"country": "SE"}) + "\n" + json.dumps(account | {"id": "acc-2"}) + "\n")
+    (tmp_path / "contacts.csv").write_text(
+        "id,account_id,first_name,last_name,email,phone,title,persona,language,owner\n"
+        "con-1,acc-2,Aino,Kivi,aino@kallio.example,,CTO,cio,,rep-anna\n")
+    result = polku("crm", "import", str(tmp_path / "accounts.jsonl"), str(tmp_path / "contacts.csv"), "--json",
+                   data_dir=tmp_path / "d")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["inserted"] == 3

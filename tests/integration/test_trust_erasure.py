@@ -30,10 +30,10 @@ from copilot.demo.generator import generate
 from copilot.results import Blocked, EmailDraft
 from copilot.tasks.ask import AskRequest, ask
 from copilot.tasks.email import EmailRequest, draft_email
-from copilot.trust import audit_view, dsar, indexes
+from copilot.trust import audit_view, dsar
 from copilot.trust.subject import Identifiers
 from integrations import crm_files
-from retrieval import service
+from retrieval import service, subjects
 from retrieval.embeddings import CachedEmbedder
 from tests.conftest import NOW
 
@@ -215,7 +215,7 @@ def test_erasure_leaves_nothing_in_any_store_and_reimport_does_not_restore_them(
         from copilot.core.store.repo.timeline import account_timeline
 
         texts = [r.text for r in account_timeline(s, account_id=ACC) if P.mentions(r.text)]
-    assert texts and indexes.cached_count(ctx, texts) > 0
+    assert texts and subjects.cached_count(ctx, texts) > 0
 
     report = dsar.erase(ctx, email=P.email, now=NOW)
 
@@ -235,9 +235,9 @@ def test_erasure_leaves_nothing_in_any_store_and_reimport_does_not_restore_them(
         assert s.scalars(select(m.Tombstone)).all()
     # Chroma (files and documents), the keyword index, the embedding cache: raw bytes and lookups.
     assert _files_with(ctx.settings.data_dir, NEEDLES) == []
-    assert indexes.chunks_mentioning(ctx, P) == []
+    assert subjects.chunks_mentioning(ctx, P.mentions) == []
     assert all(not P.mentions(c.embed_text()) for c in service.index(ctx)._chunks.values())
-    assert indexes.cached_count(ctx, texts) == 0
+    assert subjects.cached_count(ctx, texts) == 0
     hits = service.search(ctx, f"{P.full_name} payroll", k=5).hits
     assert hits and not any(P.mentions(h.text) for h in hits)
     # The content index still works and still has the other chunk of the file.

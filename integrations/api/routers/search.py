@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from copilot.core.identity import Actor
 from integrations.api.deps import CtxDep, actor_for
 from integrations.api.errors import ERROR_RESPONSES
+from integrations.api.language import supported
 from integrations.api.permissions import Perm, roles_text
 from retrieval import service as retrieval
 from retrieval.models import SearchFilters, SearchResult
@@ -25,6 +26,14 @@ class SearchIn(BaseModel):
     account_id: str | None = Field(default=None, min_length=1, max_length=64)
     """Also rank this account's history (orders, tickets, activities…) for the query."""
     mode: Mode = "hybrid"
+
+    @field_validator("filters")
+    @classmethod
+    def _supported_languages(cls, filters: SearchFilters | None) -> SearchFilters | None:
+        wanted = filters.language if filters else None
+        for lang in [wanted] if isinstance(wanted, str) else wanted or []:
+            supported(lang)
+        return filters
 
 
 @router.post("/search", summary="Hybrid search with citations", response_model=SearchResult,

@@ -19,11 +19,11 @@ from copilot.tasks import variants as variants_task
 from integrations.api import answer_threads, sse
 from integrations.api.deps import CtxDep, NowDep, actor_for
 from integrations.api.errors import ERROR_RESPONSES
+from integrations.api.language import Language
 from integrations.api.permissions import Perm, roles_text
 
 router = APIRouter(prefix="/v1", tags=["tasks"], responses=ERROR_RESPONSES)
 
-Language = Literal["fi", "en"]
 Id = Annotated[str, Path(min_length=1, max_length=64)]
 
 

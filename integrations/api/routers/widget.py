@@ -26,6 +26,7 @@ from copilot.tasks import ask as ask_task
 from integrations.api import answer_threads, sse
 from integrations.api.deps import CtxDep, NowDep, actor_for, visitor_headers
 from integrations.api.errors import ERROR_RESPONSES
+from integrations.api.language import Language
 from integrations.api.permissions import Perm
 from integrations.api.routers.tasks import FeedbackIn, FeedbackOut, record_feedback
 from tools import records
@@ -38,7 +39,7 @@ WHO = ("Widget key only, from an allowed Origin; with `X-Customer-Token` the cal
 
 class WidgetAskIn(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
-    language: Literal["fi", "en"] | None = None
+    language: Language | None = None
     thread_id: str | None = Field(default=None, min_length=1, max_length=40)
     """Continue the chat: the ``thread_id`` of the previous answer."""
 
