@@ -64,7 +64,7 @@ NON_NEGATIVE = {
     "clicks",
 }
 # What a default that the database computes means to the person writing a file.
-_CALLABLE_DEFAULTS = {"utcnow": "time of import", "dict": "`{}`"}
+_CALLABLE_DEFAULTS = {"utcnow": "time of import", "dict": "`{}`", "list": "`[]`"}
 
 
 def is_required(column: Column[Any]) -> bool:
