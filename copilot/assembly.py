@@ -9,6 +9,7 @@ engine receives, so both see the same thing.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import zip_longest
 
 from pydantic import BaseModel, Field
 
@@ -19,7 +20,7 @@ from copilot.facts import Fact, gather, load_subject, subject_view
 from copilot.facts import Subject as SubjectView
 from copilot.results import Citation
 from retrieval import service as retrieval
-from retrieval.models import HistoryItem, SearchFilters
+from retrieval.models import HistoryItem, Hit, SearchFilters
 from retrieval.tokens import count_tokens
 
 #: Token budget of the context per task (passages + facts), well inside small models' windows.
@@ -130,17 +131,24 @@ def retrieve(
     lang: str | None = None,
     extra: SearchFilters | None = None,
     history: bool = False,
+    also: str | None = None,
 ) -> TaskContext:
-    """Add cited passages (and account history if allowed) to the context, within the token budget."""
+    """Add cited passages (and account history if allowed) to the context, within the token budget.
+
+    ``also`` is a second, focused query (the question's topic words and their synonyms): its hits are
+    interleaved with the question's, so a passage that a long or chatty question buries still comes up.
+    """
     filters = extra or SearchFilters()
     if not tc.decision.may_use("internal_content"):
         filters = filters.model_copy(update={"public": True})
     if lang:
         filters = filters.model_copy(update={"language": lang})
-    result = retrieval.search(ctx, query, k=k, filters=filters)
+    hits = retrieval.search(ctx, query, k=k, filters=filters).hits
+    if also and also.strip() and also.strip() != query.strip():
+        hits = _interleave(hits, retrieval.search(ctx, also, k=k, filters=filters).hits)[:k]
     budget = BUDGETS.get(tc.task, 1200) - count_tokens("\n".join(f"{f.key}: {f.value}" for f in tc.facts))
     passages: list[Citation] = []
-    for hit in result.hits:
+    for hit in hits:
         cost = count_tokens(hit.text or hit.snippet) + 12
         if cost > budget:
             break
@@ -174,6 +182,17 @@ def retrieve(
             if len(items) == HISTORY_ITEMS:
                 break
     return tc.model_copy(update={"passages": passages, "history": items})
+
+
+def _interleave(first: list[Hit], second: list[Hit]) -> list[Hit]:
+    out: list[Hit] = []
+    seen: set[str] = set()
+    for pair in zip_longest(first, second):
+        for hit in pair:
+            if hit is not None and hit.chunk_id not in seen:
+                seen.add(hit.chunk_id)
+                out.append(hit)
+    return out
 
 
 _HISTORY_CATEGORY = {

@@ -22,6 +22,12 @@ class Citation(BaseModel):
     """How close the passage is to the question (cosine), when it was retrieved for one."""
     kind: str = Field(default="", exclude=True, repr=False)
     """The content type of the module it comes from (``faq``, ``pricing``...), when known."""
+    unit_similarities: list[float | None] = Field(default_factory=list, exclude=True, repr=False)
+    """How close each answer unit of the passage is to the question (see ``retrieval.units``)."""
+
+    @property
+    def heading(self) -> str:
+        return self.location.split("#", 1)[1] if "#" in self.location else ""
 
     @property
     def body(self) -> str:

@@ -216,6 +216,12 @@ class CachedEmbedder:
             return np.zeros((0, self.dim), np.float32)
         return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
 
+    def cached(self, texts: Sequence[str]) -> list[np.ndarray | None]:
+        """The cached vector of each text, or None: never calls the model (a request-time lookup)."""
+        keys = [self._key(t) for t in texts]
+        found = self._lookup(keys)
+        return [found.get(k) for k in keys]
+
     def seed(self, path: Path) -> int:
         """Add precomputed passage vectors (an ``.npz`` of ``model_id``, ``keys``, ``vectors``) to the cache.
 

@@ -20,6 +20,7 @@ from retrieval.index import HybridIndex
 from retrieval.loaders import SUPPORTED, Document, LoadError, load_file, parse_markdown
 from retrieval.models import Chunk, IngestSummary, SkippedFile
 from retrieval.textproc import guess_language
+from retrieval.units import answer_units, embed_text
 
 _META_KEYS = ("type", "persona", "stage", "industry", "language", "public", "valid_until", "pair_id")
 
@@ -91,7 +92,7 @@ def ingest_modules(
         doc = parse_markdown(module.body, default_title=module.title)
         doc.title, doc.meta = module.title, {**module.meta, "id": module.id}
         chunks = _chunks(doc, sid, f"content_modules/{module.id}", cfg, kind="module")
-        _sync(index, embedder, sid, sid, chunks, indexed.get(sid, {}), summary)
+        _sync(index, embedder, sid, sid, chunks, indexed.get(sid, {}), summary, with_units=True)
     gone = [sid for sid in indexed if sid.startswith("module:") and sid not in seen]
     _remove(index, gone, indexed, summary)
     summary.chunks_embedded = _misses(embedder) - before
@@ -121,7 +122,13 @@ def _sync(
     chunks: list[Chunk],
     old: dict[str, Chunk],
     summary: IngestSummary,
+    *,
+    with_units: bool = False,
 ) -> None:
+    """Bring one source's chunks in the index up to date. With ``with_units`` (the content library:
+    tens of modules, asked about every day) each new chunk's answer units are embedded too, so an
+    answer can be picked by meaning; a large document library keeps to one vector per chunk.
+    """
     new = {c.id: c for c in chunks}
     changed = [c for c in chunks if c.id not in old or old[c.id] != c]
     stale = [cid for cid in old if cid not in new]
@@ -132,9 +139,16 @@ def _sync(
     if changed:
         # The cached embedder only calls the model for text it has never seen (content hash).
         index.upsert(changed, embedder.embed_passages([c.embed_text() for c in changed]))
+        if with_units:
+            embedder.embed_passages([unit_text for c in changed for unit_text in chunk_unit_texts(c)])
     index.delete(stale)
     summary.chunks_added += len(changed)
     summary.chunks_removed += len(stale)
+
+
+def chunk_unit_texts(chunk: Chunk) -> list[str]:
+    """The embedding inputs of a chunk's answer units."""
+    return [embed_text(chunk.title, chunk.heading, u) for u in answer_units(chunk.text, chunk.heading)]
 
 
 def _remove(index: HybridIndex, sids: list[str], indexed: dict[str, dict[str, Chunk]], summary: IngestSummary) -> None:

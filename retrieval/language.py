@@ -9,6 +9,7 @@ detecting, and a text that still gives no clear answer gets the caller's default
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
@@ -29,10 +30,16 @@ def _detector() -> LanguageDetector:
     return LanguageDetectorBuilder.from_languages(*_CODES).build()
 
 
+_PRODUCTS = ("kaarna", "insight", "complete", "enterprise", "essential")
+
+
 def _letters(text: str) -> str:
     # Acronyms are matched case-sensitively: "SSO" is neutral, the Finnish word "ON" is not.
-    stripped = re.sub(r"\b[A-Z]{2,}[a-z]?\b", " ", text)
-    return _NEUTRAL.sub(" ", stripped).strip()
+    stripped = _NEUTRAL.sub(" ", re.sub(r"\b[A-Z]{2,}[a-z]?\b", " ", text))
+    # A misspelt product name ("insigth") is no more a sign of language than the right one.
+    kept = [w for w in stripped.split() if not any(SequenceMatcher(None, w.lower(), p).ratio() >= 0.8
+                                                   for p in _PRODUCTS)]
+    return " ".join(kept).strip()
 
 
 def detect(text: str) -> tuple[str | None, float]:

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.store.models import Account
@@ -23,6 +25,7 @@ from retrieval.ingest import ModuleSource, ingest_modules, ingest_paths
 from retrieval.models import HistoryItem, IngestSummary, SearchFilters, SearchResult
 from retrieval.search import FusionConfig, Mode, search_index
 from retrieval.store import ChromaStore, chroma_client
+from retrieval.units import answer_units, embed_text
 
 MAX_K = 50
 SNAPSHOT_DIR = "retrieval-snapshot"
@@ -115,3 +118,26 @@ def ingest_store_modules(ctx: AppContext) -> IngestSummary:
     summary = ingest_modules(idx, embedder(ctx), modules)
     idx.save_snapshot()
     return summary
+
+
+def unit_similarities(
+    ctx: AppContext, query: str, passages: Sequence[tuple[str, str, str]]
+) -> list[list[float | None]]:
+    """For each passage (title, heading, body), the cosine of each of its answer units to the query;
+    None for a unit whose vector was never computed (units are embedded at ingest for the content
+    library only: nothing is embedded here but the query, which search has usually cached)."""
+    emb = embedder(ctx)
+    per = [[embed_text(title, heading, u) for u in answer_units(body, heading)] for title, heading, body in passages]
+    flat = emb.cached([t for texts in per for t in texts])
+    if not any(v is not None for v in flat):
+        return [[None] * len(texts) for texts in per]
+    qvec = emb.embed_query(query)
+    out, i = [], 0
+    for texts in per:
+        out.append([_cosine(flat[j], qvec) for j in range(i, i + len(texts))])
+        i += len(texts)
+    return out
+
+
+def _cosine(vec: np.ndarray | None, qvec: np.ndarray) -> float | None:
+    return None if vec is None else float(np.dot(vec, qvec))  # both are unit vectors

@@ -1,6 +1,6 @@
 """Precomputed embeddings of the demo content, shipped so `polku demo` need not embed it first.
 
-Embedding the ~240 chunks of the content library with the bundled CPU model takes over a minute;
+Embedding the content library's chunks and their answer units with the bundled CPU model takes over a minute;
 the vectors depend only on the chunk text and the model, so they are computed once here and seeded
 into the embedding cache (see ``CachedEmbedder.seed``: a changed chunk simply misses and is embedded).
 
@@ -16,6 +16,7 @@ from copilot.core.context import AppContext
 from copilot.core.settings import Settings
 from copilot.demo.generator import generate
 from retrieval import service as retrieval
+from retrieval.ingest import chunk_unit_texts
 
 VECTORS = Path(__file__).with_name("content_vectors.npz")
 
@@ -31,8 +32,9 @@ def main() -> None:
         generate(ctx.db, accounts=1, seed=1)
         seed(ctx)  # reuse what is still valid; only changed chunks are embedded
         retrieval.ingest_store_modules(ctx)
-        texts = [chunk.embed_text() for sid, chunks in retrieval.index(ctx).source_chunks().items()
-                 if sid.startswith("module:") for chunk in chunks.values()]
+        chunks = [chunk for sid, found in retrieval.index(ctx).source_chunks().items() if sid.startswith("module:")
+                  for chunk in found.values()]
+        texts = [c.embed_text() for c in chunks] + [t for c in chunks for t in chunk_unit_texts(c)]
         retrieval.embedder(ctx).export(texts, VECTORS)
         print(f"wrote {len(texts)} vectors to {VECTORS}")
 

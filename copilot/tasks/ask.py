@@ -8,15 +8,17 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from copilot import pipeline
-from copilot.assembly import prepare, retrieve
+from copilot.assembly import TaskContext, prepare, retrieve
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.identity import Actor, Role
 from copilot.core.store.repo import conversations
 from copilot.engines.base import last_question
+from copilot.engines.composer.intent import focus_query
 from copilot.engines.registry import get_engine
 from copilot.results import Answer, Blocked
 from prompts import templates
+from retrieval import service as retrieval
 from retrieval.language import language_of
 
 Surface = Literal["widget", "sidebar", "slack", "cli", "api"]
@@ -71,7 +73,9 @@ def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None 
     thread_id, turns = _thread(ctx, req, actor)
     earlier = last_question(req.question, turns)
     query = f"{earlier} {req.question}" if earlier else req.question
-    tc = retrieve(ctx, tc, query, k=PASSAGES, lang=language, history=tc.decision.audience == "staff")
+    tc = retrieve(ctx, tc, query, k=PASSAGES, lang=language, history=tc.decision.audience == "staff",
+                  also=focus_query(req.question, language))
+    tc = with_unit_similarities(ctx, tc, query)
     composed, run = get_engine(ctx, req.engine).answer(tc, question=req.question, history=turns)
     customer_facing = tc.decision.audience != "staff"
     text, report = pipeline.guard(ctx, composed.text, tc, customer_facing=customer_facing)
@@ -110,6 +114,14 @@ def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None 
         guard=report,
         provenance=prov,
     )
+
+
+def with_unit_similarities(ctx: AppContext, tc: TaskContext, query: str) -> TaskContext:
+    """The passages with each answer unit's closeness to the question (from the vectors computed at
+    ingest), so the composer can pick the sentence that answers, not only the passage."""
+    sims = retrieval.unit_similarities(ctx, query, [(p.title, p.heading, p.body) for p in tc.passages])
+    passages = [p.model_copy(update={"unit_similarities": s}) for p, s in zip(tc.passages, sims, strict=True)]
+    return tc.model_copy(update={"passages": passages})
 
 
 def _thread(ctx: AppContext, req: AskRequest, actor: Actor) -> tuple[str, list[tuple[str, str]]]:

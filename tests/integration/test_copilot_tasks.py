@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -10,6 +12,7 @@ from copilot.core.store import models as m
 from copilot.core.store.repo import people
 from copilot.results import Answer, Blocked, EmailDraft
 from copilot.tasks.ask import AskRequest, ask
+from copilot.engines.composer.email import words
 from copilot.tasks.email import EmailRequest, draft_email
 from tests.conftest import NOW
 
@@ -30,15 +33,15 @@ def test_marketing_email_is_personal_cited_transparent_and_in_the_contacts_langu
     draft = draft_email(demo_ctx, EmailRequest(contact_id=contact.id, goal="nurture"), actor=REP, now=NOW)
     assert isinstance(draft, EmailDraft)
     assert draft.language == language
-    assert 4 <= len(draft.modules) <= 6
+    assert 1 <= len(draft.modules) <= 2  # one angle, one proof point: sources for the rep
     assert all(c.source_id.startswith("module:") and c.source_id.endswith(f".{language}") for c in draft.modules)
     assert contact.first_name in draft.body
     assert draft.sender in draft.body and draft.sender != "Kaarna"
     assert "https://kaarna.example/" in draft.transparency
     assert draft.guard.grounded and draft.guard.ok
     assert draft.provenance.basis == "consent" and draft.provenance.audit_id
-    for ref in range(1, len(draft.modules) + 1):
-        assert f"[{ref}]" in draft.body
+    assert not re.search(r"\[\d+\]", draft.body)  # no citation markers in the customer's text
+    assert 60 <= words(draft.body) <= 180
 
 
 def test_withdrawn_consent_blocks_the_draft_with_reason_and_is_audited(demo_ctx) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,9 @@ from copilot.consent.gate import Decision
 from copilot.engines.llm.engine import CANARY, LlmEngine
 from copilot.facts import Fact, Subject
 from copilot.results import Citation
+from copilot.writing.library import Card
+from copilot.writing.plan import MessagePlan, plan
+from copilot.writing.situation import Situation
 from retrieval.models import Hit
 from tests.support.fake_llm import ScriptedModel, final, scripted, tool_call
 
@@ -141,13 +144,45 @@ def test_the_clients_own_timeout_reads_as_the_same_timeout() -> None:
     assert run.engine == "composer" and "did not answer within 0.5 s" in (run.fallback or "")
 
 
-def test_email_rewrite_keeps_composer_cta_and_transparency() -> None:
-    model = scripted(final({"subject": "Ideas for <PERSON_3>", "body": "Hi <PERSON_1>,\n\nHR Core costs 6.50 € [1]."}))
-    tc = _tc()
-    email, run = _engine(model).compose_email(tc, goal="nurture", sender="Anna Virtanen", opens=[])
+def _plan(owned: frozenset[str] = frozenset({"hr_core"})) -> MessagePlan:
+    card = Card(id="feat-insight.en", pair_id="feat-insight", type="feature", title="Kaarna Insight", language="en",
+                persona="hr_director", stage="consideration", industry="any", public=True, products=("insight",),
+                hook="Do you learn about turnover only when people have left?",
+                value="Kaarna Insight shows turnover and absences by team every morning.",
+                proof="Kaarna Insight refreshes its data every night.")
+    sit = Situation(today=NOW.date(), account_id="acc-1", company="Koivu Metalli Oy", industry="manufacturing",
+                    employees=120, owned=owned, customer=True)
+    return plan("upsell", language="en", persona="hr_director", stage="customership", sit=sit, library=[card],
+                may_use=lambda c: c in ("contact_profile", "firmographics"))
+
+
+_REWRITE = ("Hi <PERSON_1>,\n\n" + "Your team could see turnover by team every morning with Kaarna Insight. " * 4
+            + "\n\nShall we book a short call?\n\nBest regards,\nAnna Virtanen")
+
+
+def test_email_rewrite_follows_the_plan_and_keeps_composer_cta_and_transparency() -> None:
+    model = scripted(final({"subject": "Ideas for <PERSON_3>", "body": _REWRITE}))
+    email, run = _engine(model).compose_email(_tc(), _plan(), sender="Anna Virtanen", opens=[])
     assert run.engine == "llm"
     assert email.subject == "Ideas for Koivu Metalli Oy" and email.body.startswith("Hi Maria,")
-    assert email.transparency and email.cta.startswith("Join our next webinar")
+    assert email.transparency and email.cta.startswith("Shall we book a 30-minute meeting")
+    prompt = " ".join(str(m.content) for m in model.seen[0])
+    assert "Offer: Kaarna Insight" in prompt and "never offer or name: Kaarna HR Core" in prompt
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (_REWRITE.replace("Shall we", "See [1]. Shall we"), "citation markers"),
+        ("Hi <PERSON_1>,\n\nInsight helps.\n\nBest regards,\nAnna Virtanen", "words (60-180 expected)"),
+        (_REWRITE.replace("Kaarna Insight.", "Kaarna Insight and Kaarna HR Core.", 1), "names an owned product"),
+    ],
+)
+def test_an_email_rewrite_that_breaks_the_plan_falls_back_to_the_composer(body: str, reason: str) -> None:
+    email, run = _engine(scripted(final({"subject": "Ideas", "body": body}))).compose_email(
+        _tc(), _plan(), sender="Anna Virtanen", opens=[])
+    assert run.engine == "composer" and reason in (run.fallback or "")
+    assert "[1]" not in email.body and "Kaarna Insight" in email.body
 
 
 def test_earlier_turns_reach_the_model_masked() -> None:

@@ -23,25 +23,25 @@ from pydantic import BaseModel
 from copilot.assembly import TaskContext
 from copilot.core import locale
 from copilot.engines.composer import intent as intents
-from copilot.engines.composer.terms import found, key_terms, same, terms
-from copilot.engines.composer.text import units
+from copilot.engines.composer.terms import Vocabulary, Word, found, key_terms, same, vocabulary
 from copilot.results import Citation
 from prompts import templates
+from retrieval.units import answer_units
 
 SHAPES = {
     "money": re.compile(r"\d[\d\s\u00a0.,]*\s?(€|euroa?|eur\b)|€\s?\d", re.IGNORECASE),
-    "duration": re.compile(r"\b\d+(?:\s?[–-]\s?\d+)?\s?(viiko|päiv|kuukau|tunti|week|day|month|hour)", re.IGNORECASE),
+    "duration": re.compile(r"\b\d+(?:\s?[–-]\s?\d+)?\s?(viik|päiv|kuukau|tunti|week|day|month|hour)", re.IGNORECASE),
     "hours": re.compile(r"\b\d{1,2}(?:[.:]\d{2})?\s?[–-]\s?\d{1,2}(?:[.:]\d{2})?\b|24/7|ympäri vuorokauden|"
                         r"around the clock", re.IGNORECASE),
 }
+UNIT_WEIGHT = 10.0
+"""How much a unit's own closeness to the question counts (when its vector is known)."""
 PASSAGES = 8
 """Passages the composer reads (retrieval returns more for the llm engine)."""
 MAX_FOLLOW = 2
 """Sentences of the same passage that may follow the answer, when they add to it."""
-MIN_COVERAGE = 0.55
-"""Share of the question's topic (by weight) the answer's passage must cover to count as an answer."""
 SURE_SIMILARITY = 0.86
-"""A passage this close to the question answers it even when its words differ (a paraphrase)."""
+"""A passage this close to the question answers it even when one of its words differs (a paraphrase)."""
 
 
 class ComposedAnswer(BaseModel):
@@ -59,6 +59,8 @@ class Candidate:
     text: str
     score: float
     coverage: float
+    near: float | None = None
+    """The unit's own closeness to the question, when its vector is known."""
 
 
 def account_answer(tc: TaskContext, kind: str) -> ComposedAnswer | None:
@@ -100,72 +102,126 @@ def _day(tc: TaskContext, iso: str | None) -> str:
     return locale.day(date.fromisoformat(iso), tc.language) if iso else ""
 
 
-def _weights(topic: tuple[str, ...], vocabulary: list[set[str]]) -> dict[str, float]:
-    """Inverse document frequency of each topic term over the candidate passages: a term no passage
-    has weighs most (the question is about something they do not cover)."""
+def _weights(words: tuple[Word, ...], vocabulary: list[Vocabulary]) -> dict[Word, float]:
+    """Inverse document frequency of each question word over the candidate passages: a word no
+    passage has weighs most (the question is about something they do not cover)."""
     n = max(len(vocabulary), 1)
     out = {}
-    for term in topic:
-        df = sum(1 for v in vocabulary if found(term, v))
-        out[term] = math.log(1 + n / (df + 0.5)) + (0.5 if len(term) >= 6 else 0.0)
+    for word in words:
+        df = sum(1 for v in vocabulary if _has(word, v))
+        out[word] = math.log(1 + n / (df + 0.5)) + (0.5 if len(word.stem) >= 6 else 0.0)
     return out
 
 
-def candidates(tc: TaskContext, question: str, topic_intent: str | None) -> list[Candidate]:
+def _has(word: Word, vocab: Vocabulary) -> bool:
+    return found(word, vocab) or any(found(alt, vocab) for alt in intents.alternatives(word.stem))
+
+
+def _share(weights: dict[Word, float], words: tuple[Word, ...], vocab: Vocabulary) -> float:
+    total = sum(weights[w] for w in words)
+    return sum(weights[w] for w in words if _has(w, vocab)) / total if total else 0.0
+
+
+@dataclass
+class Reading:
+    """What the question asks and how the retrieved passages relate to it."""
+
+    intent: str | None
+    words: tuple[Word, ...]
+    topic: tuple[Word, ...]
+    """The words that are not the intent's own: what the question is about."""
+    missing: tuple[Word, ...]
+    """Topic words no retrieved passage has (nor a synonym of them)."""
+    shape: str | None
+    """The form the answer should have (none for a yes/no question)."""
+    candidates: list[Candidate]
+
+
+def read(tc: TaskContext, question: str) -> Reading:
+    """Every unit of the top passages scored as an answer to the question, best first."""
     lang = tc.language
-    wanted = intents.shape(topic_intent)
+    topic_intent = intents.topic_intent(question, lang)
+    wanted = None if intents.yes_no(question) else intents.shape(topic_intent)
+    prefer = intents.preferred(topic_intent)
     intent_words = intents.intent_terms(topic_intent)
-    topic = tuple(t for t in key_terms(question, lang) if not any(same(t, s) for s in intent_words))
+    words = key_terms(question, lang)
+    # The topic: words that are neither the intent's own nor numbers ("30 työntekijää" is context).
+    topic = tuple(w for w in words if not w.raw.isdigit() and not any(same(w.stem, s) for s in intent_words))
     passages = tc.passages[:PASSAGES]
-    heads = [p.location.split("#", 1)[1] if "#" in p.location else "" for p in passages]
-    vocab = [set(terms(f"{p.title} {h} {p.body}", lang)) for p, h in zip(passages, heads, strict=True)]
-    weights = _weights(topic, vocab)
-    total = sum(weights.values())
+    heads = [p.heading for p in passages]
+    vocab = [vocabulary(f"{p.title} {h} {p.body}", lang) for p, h in zip(passages, heads, strict=True)]
+    weights = _weights(words, vocab)
+    missing = tuple(w for w in topic if len(w.raw) > 2 and not any(_has(w, v) for v in vocab))
     out = []
     for rank, (p, head, pv) in enumerate(zip(passages, heads, vocab, strict=True)):
-        head_terms = set(terms(head, lang))
-        covered = sum(w for t, w in weights.items() if found(t, pv)) / total if total else 1.0
-        head_hit = sum(w for t, w in weights.items() if found(t, head_terms)) / total if total else 0.0
-        similarity = p.similarity or 0.0
-        for order, unit in enumerate(units(p.body, rows=True)):
-            unit_terms = set(terms(unit, lang))
-            own = sum(w for t, w in weights.items() if found(t, unit_terms)) / total if total else 0.0
-            focus = sum(1 for u in unit_terms if any(same(u, t) for t in topic)) / max(len(unit_terms), 1)
+        head_vocab = vocabulary(head, lang)
+        covered = _share(weights, topic, pv) if topic else 1.0
+        head_hit = _share(weights, words, head_vocab)
+        closeness = max((p.similarity or 0.0) - 0.8, 0.0)
+        kind = 0.4 if p.kind in prefer else (-0.4 if prefer and p.kind in ("roi_example", "reference") else 0.0)
+        meaning = p.unit_similarities
+        for order, unit in enumerate(answer_units(p.body, head)):
+            unit_vocab = vocabulary(unit, lang)
+            near = meaning[order] if order < len(meaning) and meaning[order] is not None else None
+            own = _share(weights, words, unit_vocab)
             fits = bool(wanted and SHAPES[wanted].search(unit))
-            score = (1.2 * own + 0.8 * head_hit + 0.6 * covered + 0.4 * focus + (0.8 if fits else 0.0)
-                     + 2.0 * max(similarity - 0.8, 0.0) + 0.15 / (rank + 1) - 0.03 * order
-                     + (0.25 if order == 0 and head_hit > 0.5 else 0.0))
+            score = (1.5 * own + 0.8 * head_hit + 0.5 * covered + (0.7 if fits else 0.0) + kind
+                     + 3.0 * closeness + UNIT_WEIGHT * max((near or 0.0) - 0.82, 0.0)
+                     + 0.1 / (rank + 1) - 0.02 * order
+                     + (0.3 if order == 0 and head_hit >= 0.5 else 0.0))
             if wanted and not fits and topic_intent in ("price", "implementation"):
                 score -= 0.3  # "how much" wants an amount; a sentence without one is not the answer
-            out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered))
+            out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered, near=near))
     out.sort(key=lambda c: -c.score)
-    return out
+    return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out)
 
 
-def answers(best: Candidate, topic_intent: str | None, has_topic: bool) -> bool:
-    """Whether the best candidate answers the question, rather than sharing a word with it."""
-    if not has_topic:  # "paljonko maksaa?": the intent is the whole question
-        wanted = intents.shape(topic_intent)
-        return topic_intent is not None and (wanted is None or bool(SHAPES[wanted].search(best.text)))
-    return best.coverage >= MIN_COVERAGE or (best.passage.similarity or 0.0) >= SURE_SIMILARITY
+def answers(r: Reading) -> bool:
+    """Whether the best candidate answers the question, rather than sharing a word with it.
+
+    A question whose topic has a word that no retrieved passage has ("on-premise", "Slack") is about
+    something the content does not cover, unless the best passage is close to the question as a
+    whole and misses only that one word (a paraphrase: "provisioning" for "creates accounts").
+    """
+    if not r.candidates:
+        return False
+    best = r.candidates[0]
+    if not r.topic:  # "paljonko maksaa?": the intent is the whole question
+        wanted = r.shape
+        return r.intent is not None and (wanted is None or bool(SHAPES[wanted].search(best.text)))
+    if len(r.missing) == len(r.topic):
+        return False
+    if not r.missing:
+        return True
+    closest = max(best.near or 0.0, best.passage.similarity or 0.0)
+    return len(r.missing) == 1 and closest >= SURE_SIMILARITY
 
 
 def extractive(tc: TaskContext, question: str) -> ComposedAnswer:
     t = templates("answer", tc.language)
-    topic_intent = intents.topic_intent(question, tc.language)
-    ranked = candidates(tc, question, topic_intent)
-    has_topic = any(not any(same(k, s) for s in intents.intent_terms(topic_intent))
-                    for k in key_terms(question, tc.language))
-    if not ranked or not answers(ranked[0], topic_intent, has_topic):
-        return unknown(tc, t, off_topic=not ranked or (ranked[0].coverage == 0 and topic_intent is None))
-    best = ranked[0]
+    r = read(tc, question)
+    if not answers(r):
+        off_topic = not r.candidates or (r.intent is None and len(r.missing) == len(r.topic))
+        return unknown(tc, t, off_topic=off_topic)
+    best = r.candidates[0]
     chosen = [best]
-    follow = [c for c in ranked[1:] if c.passage.ref == best.passage.ref and best.order < c.order <= best.order + 3
-              and c.score > 0.5 * best.score and c.text not in best.text and best.text not in c.text]
-    chosen += sorted(follow, key=lambda c: c.order)[:MAX_FOLLOW]
-    text = " ".join(_sentence(c.text) for c in chosen)
+    follow = [c for c in r.candidates[1:] if c.passage.ref == best.passage.ref
+              and abs(c.order - best.order) <= 3 and c.score > 0.6 * best.score
+              and _plain(c.text) not in _plain(best.text) and _plain(best.text) not in _plain(c.text)]
+    chosen += follow[:MAX_FOLLOW]  # the next best of the same passage, best first
+    text = " ".join(_sentence(_unprefixed(c.text, best.text) if c is not best else c.text) for c in chosen)
     used = ["public_content"] + (["internal_content"] if tc.decision.may_use("internal_content") else [])
     return ComposedAnswer(text=text, citations=[best.passage], known=True, handoff=False, used_categories=used)
+
+
+def _unprefixed(text: str, first: str) -> str:
+    """A follow-up unit without the name the first unit already gave ("Enterprise – …: ")."""
+    name, sep, rest = text.partition(": ")
+    return rest if sep and first.startswith(name + ": ") else text
+
+
+def _plain(text: str) -> str:
+    return text.rstrip(".!? ").lower()
 
 
 def _sentence(unit: str) -> str:

@@ -119,7 +119,7 @@ def _proof(plan: MessagePlan, t: dict[str, Any], industry: str | None, employees
     concrete fact when there is no proof point (or it names an owned product)."""
     for card in (plan.proof, plan.angle):
         kept = _clean([card.proof], plan.avoid) if card is not None else []
-        if kept and card is plan.proof:
+        if kept and card is not None and card is plan.proof:
             fit = "industry" if card.industry == industry else "size" if card.fits_size(employees) else None
             lead = _fill(t["proof_lead"][fit], {}, plan.variant) if fit else ""
             return f"{lead} {kept[0]}".strip()

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
-from copilot.engines.composer.terms import same, terms
+from copilot.engines.composer.terms import key_terms, same, terms
 
 LEXICON = Path(__file__).with_name("intents.yaml")
 
@@ -27,14 +28,23 @@ GREETING = re.compile(r"^\s*(hei|moi|moikka|terve|huomenta|päivää|hello|hi|he
                       r"thanks|thank you)[\s!.,?]*$", re.IGNORECASE)
 
 
+class Intent(NamedTuple):
+    stems: frozenset[str]
+    shape: str | None
+    """The form the answer's first sentence should have (``money``, ``duration``, ``hours``)."""
+    prefer: tuple[str, ...]
+    """Content types that answer such questions (a price list, not an ROI example)."""
+
+
 @lru_cache(maxsize=1)
-def lexicon() -> dict[str, tuple[frozenset[str], str | None]]:
-    """Intent → (its stems in both languages, the answer shape it wants)."""
+def lexicon() -> dict[str, Intent]:
     raw = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
+    raw.pop("synonyms", None)
     out = {}
     for name, spec in raw.items():
         words = " ".join(spec["words"])
-        out[name] = (frozenset(terms(words, "fi")) | frozenset(terms(words, "en")), spec.get("shape"))
+        out[name] = Intent(frozenset(terms(words, "fi")) | frozenset(terms(words, "en")), spec.get("shape"),
+                           tuple(spec.get("prefer", ())))
     return out
 
 
@@ -42,7 +52,7 @@ def topic_intent(question: str, lang: str) -> str | None:
     """The topic intent with the most matching words (None when no word marks one)."""
     q = terms(question, lang)
     best, hits = None, 0
-    for name, (stems, _shape) in lexicon().items():
+    for name, (stems, _shape, _prefer) in lexicon().items():
         if name == "handoff":
             continue
         n = sum(1 for t in q if any(same(t, s) for s in stems))
@@ -52,19 +62,24 @@ def topic_intent(question: str, lang: str) -> str | None:
 
 
 def intent_terms(name: str | None) -> frozenset[str]:
-    return lexicon()[name][0] if name in lexicon() else frozenset()
+    return lexicon()[name].stems if name in lexicon() else frozenset()
 
 
 def shape(name: str | None) -> str | None:
-    return lexicon()[name][1] if name in lexicon() else None
+    return lexicon()[name].shape if name in lexicon() else None
+
+
+def preferred(name: str | None) -> tuple[str, ...]:
+    return lexicon()[name].prefer if name in lexicon() else ()
 
 
 def classify(question: str, lang: str) -> str | None:
     """``handoff``, ``greeting``, an account question (``order``, ``contract``, ``tickets``), or None."""
     if GREETING.match(question):
         return "greeting"
-    stems, _ = lexicon()["handoff"]
-    asks_person = any(any(same(t, s) for s in stems) for t in terms(question, lang))
+    # Whole words only: "personalised" does not ask for a person.
+    stems = lexicon()["handoff"].stems
+    asks_person = any(t in stems for t in terms(question, lang))
     if asks_person and WANTS.search(question):
         return "handoff"
     if ACCOUNT_WORDS.search(question):
@@ -72,3 +87,51 @@ def classify(question: str, lang: str) -> str | None:
             if pattern.search(question):
                 return name
     return None
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, tuple[str, ...]]:
+    raw = yaml.safe_load(LEXICON.read_text(encoding="utf-8")).get("synonyms", {})
+    out: dict[str, tuple[str, ...]] = {}
+    for word, others in raw.items():
+        stems = tuple(dict.fromkeys(t for o in others for lang in ("fi", "en") for t in terms(o, lang)))
+        for lang in ("fi", "en"):
+            for key in terms(str(word), lang):
+                out[key] = tuple(dict.fromkeys(out.get(key, ()) + stems))
+    return out
+
+
+def alternatives(term: str) -> tuple[str, ...]:
+    """The term and the words the content may use for it instead ("sso" → "kertakirjautumin"...)."""
+    table = _synonyms()
+    found = next((v for k, v in table.items() if same(term, k)), ())
+    return (term, *found)
+
+
+YES_NO = re.compile(r"^\s*(?:\w+(?:ko|kö|kos|kös)\b|(?:is|are|do|does|did|can|could|will|would|should|has|have|"
+                    r"may)\b)", re.IGNORECASE)
+
+
+def yes_no(question: str) -> bool:
+    """A question answered by yes or no ("Sisältyykö tuki hintaan?", "Is there a free trial?"): its
+    answer need not have the intent's shape (a yes/no about price has no amount to give)."""
+    return bool(YES_NO.match(question))
+
+
+def focus_query(question: str, lang: str) -> str:
+    """The question's topic words as written, with the words the content may use for them instead:
+    a second, sharper query beside the question itself ("käyttääkö joku kunta…" → "kunta kaupunki…")."""
+    kept = key_terms(question, lang)
+    extra = [alt for w in kept for alt in _synonym_words().get(w.stem, ())]
+    return " ".join(dict.fromkeys([w.raw for w in kept] + extra))
+
+
+@lru_cache(maxsize=1)
+def _synonym_words() -> dict[str, tuple[str, ...]]:
+    raw = yaml.safe_load(LEXICON.read_text(encoding="utf-8")).get("synonyms", {})
+    out: dict[str, tuple[str, ...]] = {}
+    for word, others in raw.items():
+        for lang in ("fi", "en"):
+            for key in terms(str(word), lang):
+                out[key] = tuple(dict.fromkeys(out.get(key, ()) + tuple(others)))
+    return out

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import Stemmer
 
@@ -41,16 +42,39 @@ def fold(word: str) -> str:
 @lru_cache(maxsize=8192)
 def terms(text: str, lang: str) -> tuple[str, ...]:
     """Folded stems of the content words of ``text`` (stop words dropped), in order."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    words = [w for w in words if w not in STOPWORDS[lang] and (len(w) > 1 or w.isdigit())]
-    return tuple(fold(s) for s in _stemmer(lang).stemWords(words))
+    return tuple(w.stem for w in words(text, lang))
 
 
-def key_terms(question: str, lang: str) -> tuple[str, ...]:
-    """The question's topic terms: content words that are not generic question words."""
+class Word(NamedTuple):
+    stem: str
+    raw: str
+    """The word as written, folded: Snowball's Finnish stems differ between inflections of one word
+    ("alennusta" → "alenu", "alennukset" → "alennuks"), its first letters do not."""
+
+
+class Vocabulary(NamedTuple):
+    stems: frozenset[str]
+    raws: frozenset[str]
+
+
+@lru_cache(maxsize=8192)
+def words(text: str, lang: str) -> tuple[Word, ...]:
+    raw = [w.lower() for w in _WORD.findall(text)]
+    raw = [w for w in raw if w not in STOPWORDS[lang] and (len(w) > 1 or w.isdigit())]
+    return tuple(Word(fold(st), fold(w)) for st, w in zip(_stemmer(lang).stemWords(raw), raw, strict=True))
+
+
+@lru_cache(maxsize=4096)
+def vocabulary(text: str, lang: str) -> Vocabulary:
+    ws = words(text, lang)
+    return Vocabulary(frozenset(w.stem for w in ws), frozenset(w.raw for w in ws))
+
+
+def key_terms(question: str, lang: str) -> tuple[Word, ...]:
+    """The question's content words: not generic question words (numbers stay: "24/7", "ISO 27001")."""
     skip = generic()
-    words = [w for w in _WORD.findall(question) if fold(w) not in skip]
-    return tuple(dict.fromkeys(terms(" ".join(words), lang)))
+    kept = [w for w in _WORD.findall(question) if fold(w) not in skip]
+    return tuple(dict.fromkeys(words(" ".join(kept), lang)))
 
 
 def _distance_at_most_one(a: str, b: str) -> bool:
@@ -87,12 +111,25 @@ def same(a: str, b: str) -> bool:
         return True
     if short < 4:
         return False
-    if _common_prefix(a, b) >= max(4, short - 1):  # "hin"/"hint", "kertakirjautum"/"kertakirjautumin"
-        return True
+    longer = max(len(a), len(b))
+    if _common_prefix(a, b) >= max(4, short - 1) and (short >= 6 or longer - short <= 3):
+        return True  # inflected: "kertakirjautum"/"kertakirjautumin"; not "kayt"/"kayttoonoto"
     if short >= 6 and (a in b or b in a):  # a compound's part: "integraatio" in "palkkaintegraatio"
         return True
     return short >= 5 and _distance_at_most_one(a, b)
 
 
-def found(term: str, vocabulary: Iterable[str]) -> bool:
-    return any(same(term, v) for v in vocabulary)
+PREFIX = 6
+"""A word of more than this many letters is found where its first PREFIX letters stand inside a word
+of the text (an inflection or a compound: "alennusta" in "volyymialennukset")."""
+
+
+def found(word: Word | str, vocab: Vocabulary | Iterable[str]) -> bool:
+    if isinstance(vocab, Vocabulary):
+        stem = word.stem if isinstance(word, Word) else word
+        if stem in vocab.stems or any(same(stem, v) for v in vocab.stems):
+            return True
+        raw = word.raw if isinstance(word, Word) else word
+        return len(raw) > PREFIX and any(raw[:PREFIX] in v for v in vocab.raws)
+    target = word.stem if isinstance(word, Word) else word
+    return any(same(target, v) for v in vocab)

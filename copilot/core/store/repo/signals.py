@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from copilot.core.store.models import Contract, Event, Order, Ticket, UsageWeek
@@ -62,18 +62,19 @@ def signals_of(session: Session, *, account_ids: list[str], today: date) -> dict
         )
         for account_id, product, last in session.execute(products):
             out[account_id].products.append((product, last))
+        recent = UsageWeek.week_start >= split
         usage = (
-            select(UsageWeek.account_id, UsageWeek.week_start >= split, func.sum(UsageWeek.logins), func.count())
+            select(UsageWeek.account_id,
+                   func.sum(case((recent, UsageWeek.logins), else_=0)), func.count(case((recent, 1))),
+                   func.sum(case((recent, 0), else_=UsageWeek.logins)), func.count(case((recent, None), else_=1)))
             .where(UsageWeek.account_id.in_(chunk), UsageWeek.week_start >= since_usage,
                    UsageWeek.week_start < today)
-            .group_by(UsageWeek.account_id, UsageWeek.week_start >= split)
+            .group_by(UsageWeek.account_id)
         )
-        for account_id, recent, logins, weeks in session.execute(usage):
+        for account_id, logins_recent, weeks_recent, logins_before, weeks_before in session.execute(usage):
             s = out[account_id]
-            if recent:
-                s.logins_recent, s.weeks_recent = int(logins or 0), int(weeks)
-            else:
-                s.logins_before, s.weeks_before = int(logins or 0), int(weeks)
+            s.logins_recent, s.weeks_recent = int(logins_recent or 0), int(weeks_recent)
+            s.logins_before, s.weeks_before = int(logins_before or 0), int(weeks_before)
         pages = (
             select(Event.account_id, Event.page_type)
             .where(Event.account_id.in_(chunk), Event.type == "page_view", Event.at >= since_pages,

@@ -1,4 +1,8 @@
-"""Sentence handling for extractive composition: Markdown passages become readable sentences."""
+"""A passage as the units an answer is made of: sentences, list items and table rows, as plain text.
+
+The composer quotes units; retrieval embeds them (for the content library, at ingest) so that the
+composer can tell which unit of a passage is closest to a question, not only which passage.
+"""
 
 from __future__ import annotations
 
@@ -41,16 +45,6 @@ def units(passage: str, *, rows: bool = False) -> list[str]:
     return [u for u in out if len(u) > 12]
 
 
-def prose_sentences(passage: str) -> list[str]:
-    """Only the prose sentences (no list items or table rows): for one-line module summaries."""
-    flat = [
-        ln.strip()
-        for ln in passage.splitlines()
-        if ln.strip() and not ln.lstrip().startswith(("#", "|", "-", "*")) and not TABLE_RULE.match(ln.strip())
-    ]
-    return [s for s in re.split(r"(?<=[.!?])\s+", " ".join(flat)) if len(s) > 12]
-
-
 def _table_unit(rows: list[list[str]]) -> str:
     header, body = rows[0], rows[1:]
     if not body:
@@ -70,3 +64,38 @@ def _row_units(rows: list[list[str]]) -> list[str]:
         values = [f"{v} {h}".strip() if h and h not in v else v for v, h in zip(row[1:], header[1:], strict=False)]
         out.append(f"{row[0]}: {', '.join(values)}.")
     return out
+
+
+_EMPHASIS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)")
+_NAMED = re.compile(r"\s[–—-]\s")
+
+
+def answer_units(body: str, heading: str = "") -> list[str]:
+    """The passage's units as an answer would quote them: Markdown emphasis gone, and a list item
+    under a heading that names a thing ("Enterprise – €2.40 per user per month") carries that name,
+    so "24/7" comes with "Enterprise"."""
+    items = {ln.strip()[2:].strip() for ln in body.splitlines() if ln.strip()[:2] in ("- ", "* ")}
+    name = _EMPHASIS.sub("", heading).strip()
+    named = bool(name) and not name.endswith("?") and bool(_NAMED.search(name))
+    out = []
+    for unit in units(body, rows=True):
+        plain = _EMPHASIS.sub("", unit).strip()
+        if unit not in items:
+            out.append(plain)
+            continue
+        label = f"{name}: " if named else ""
+        sentences = re.split(r"(?<=[.!?])\s+(?=[A-ZÄÖÅ])", plain)
+        # A long item is several sentences; a short first one ("Customer chat – contract.") labels the rest.
+        if len(sentences) > 1 and len(sentences[0].split()) <= 6:
+            head, rest = sentences[0].rstrip("."), sentences[1:]
+            out += [f"{label}{head}: {x}" for x in rest]
+        elif len(sentences) > 1:
+            out += [f"{label}{x}" for x in sentences]
+        else:
+            out.append(f"{label}{plain}")
+    return out
+
+
+def embed_text(title: str, heading: str, unit: str) -> str:
+    """What is embedded for a unit: where it stands (title and heading) and the unit itself."""
+    return f"{title} > {heading}\n{unit}" if heading else f"{title}\n{unit}"
