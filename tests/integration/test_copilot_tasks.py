@@ -10,9 +10,9 @@ from sqlalchemy import select
 from copilot.core.identity import Actor, Role
 from copilot.core.store import models as m
 from copilot.core.store.repo import people
+from copilot.engines.composer.email import words
 from copilot.results import Answer, Blocked, EmailDraft
 from copilot.tasks.ask import AskRequest, ask
-from copilot.engines.composer.email import words
 from copilot.tasks.email import EmailRequest, draft_email
 from tests.conftest import NOW
 
