@@ -73,3 +73,17 @@ def variants(console: Console, v) -> None:
         f"Metric: {v.metric}. Sample size: {v.sample_size.per_group} per group "
         f"({len(v.variants)} groups); run at least {v.duration.days} days ({v.duration.reason})."
     )
+
+
+def reply(console: Console, r) -> None:
+    if isinstance(r, Blocked):
+        blocked(console, r)
+        return
+    style = "yellow" if r.escalate else "green"
+    console.print(Panel(Text(r.text), title=f"Suggested reply to {r.ticket_id} ({r.language})", title_align="left",
+                        border_style=style))
+    if r.article is not None:
+        console.print(sources([r.article]))
+    else:
+        console.print("[yellow]No help content fits this ticket: a specialist should take it.[/yellow]")
+    console.print(f"[dim]{r.transparency} Audit {r.provenance.audit_id}[/dim]")

@@ -13,6 +13,7 @@ from copilot.core.errors import PolkuError
 from copilot.core.identity import Actor, Role
 from copilot.tasks.ask import AskRequest, ask
 from copilot.tasks.email import EmailRequest, draft_email
+from copilot.tasks.reply import suggest_reply
 
 draft = typer.Typer(help="Draft messages.", no_args_is_help=True)
 app.add_typer(draft, name="draft")
@@ -65,6 +66,18 @@ def ask_cmd(
         engine=engine,
     )
     emit(ask(ctx, req, actor=actor), as_json, lambda r: render.answer(console, r))
+
+
+@draft.command("reply")
+def draft_reply_cmd(
+    ticket: Annotated[str, typer.Option("--ticket", help="Ticket id, e.g. tkt-000015")],
+    engine: EngineOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A suggested reply to a support ticket, in the contact's language, from the help content."""
+    ctx, engine = writer(context(), engine)
+    result = suggest_reply(ctx, ticket, actor=CLI_ACTOR, surface="cli", engine=engine)
+    emit(result, as_json, lambda r: render.reply(console, r))
 
 
 @app.command("brief")

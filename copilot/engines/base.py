@@ -12,8 +12,10 @@ from pydantic import BaseModel
 from copilot.assembly import TaskContext
 from copilot.engines.composer import answer as composer_answer
 from copilot.engines.composer import email as composer_email
+from copilot.engines.composer import reply as composer_reply
 from copilot.engines.composer.answer import ComposedAnswer
 from copilot.engines.composer.email import ComposedEmail
+from copilot.engines.composer.reply import ComposedReply
 from copilot.guards.injection import quarantine
 from copilot.guards.output import safe_citations
 from copilot.writing.plan import MessagePlan
@@ -39,6 +41,9 @@ class Engine(Protocol):
     def answer(self, tc: TaskContext, *, question: str,
                history: Sequence[tuple[str, str]] = ()) -> tuple[ComposedAnswer, EngineRun]: ...
 
+    def compose_reply(self, tc: TaskContext, *, title: str | None, body: str, subject: str, unhappy: bool,
+                      agent: str, variant: int) -> tuple[ComposedReply, EngineRun]: ...
+
 
 class ComposerEngine:
     """The deterministic default: modular composition and extractive answers, no model."""
@@ -52,6 +57,12 @@ class ComposerEngine:
         self, tc: TaskContext, plan: MessagePlan, *, sender: str, opens: Sequence[datetime]
     ) -> tuple[ComposedEmail, EngineRun]:
         return composer_email.compose(tc, plan, sender=sender, opens=opens), EngineRun(engine=self.name)
+
+    def compose_reply(self, tc: TaskContext, *, title: str | None, body: str, subject: str, unhappy: bool,
+                      agent: str, variant: int) -> tuple[ComposedReply, EngineRun]:
+        reply = composer_reply.compose(tc, title=title, body=body, subject=subject, unhappy=unhappy, agent=agent,
+                                       variant=variant)
+        return reply, EngineRun(engine=self.name)
 
     def answer(self, tc: TaskContext, *, question: str,
                history: Sequence[tuple[str, str]] = ()) -> tuple[ComposedAnswer, EngineRun]:

@@ -22,8 +22,8 @@ from pydantic import BaseModel, Field
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError, not_found
 from copilot.core.identity import Actor
-from copilot.tasks import ask as ask_task
 from copilot.tasks import campaign as campaign_task
+from copilot.tasks import reply as reply_task
 from copilot.tasks.email import Goal
 from integrations.api import sse
 from integrations.api.deps import CtxDep, NowDep, actor_for
@@ -83,17 +83,15 @@ def sidebar(ctx: CtxDep, now: NowDep, actor: Support,
 
 
 class ReplyIn(BaseModel):
-    question: str = Field(min_length=1, max_length=2000)
-    account_id: str = Field(min_length=1, max_length=64)
-    contact_id: str | None = Field(default=None, min_length=1, max_length=64)
+    ticket_id: str = Field(min_length=1, max_length=64)
 
 
-@router.post("/sidebar/reply/stream", summary="A suggested reply with sources, streamed",
-             response_class=sse.EventSourceResponse, responses=sse.STREAM_RESPONSE)
+@router.post("/sidebar/reply/stream", summary="A suggested reply to a ticket, with its help source, streamed",
+             response_class=sse.EventSourceResponse, responses=sse.STREAM_RESPONSE,
+             description="Written for the customer who filed the ticket: their language, public help content only.")
 def reply_stream(body: ReplyIn, ctx: CtxDep, now: NowDep, actor: Support) -> sse.EventSourceResponse:
-    req = ask_task.AskRequest(question=body.question, account_id=body.account_id, contact_id=body.contact_id,
-                              surface="sidebar")
-    return sse.stream(ctx.settings, lambda: ask_task.ask(ctx, req, actor=actor, now=now))
+    return sse.stream(ctx.settings, lambda: reply_task.suggest_reply(ctx, body.ticket_id, actor=actor,
+                                                                     surface="sidebar", now=now))
 
 
 class CampaignIn(BaseModel):

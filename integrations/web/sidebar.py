@@ -19,19 +19,10 @@ from copilot.core.identity import Actor
 from copilot.core.store.models import Ticket
 from copilot.core.store.repo import crm_records, dsar
 from copilot.tasks import next_actions as nba_task
+from copilot.tasks.reply import Escalation, escalation
 from tools import churn, leadscore, records, service, tiers
 
-NEGATIVE_SENTIMENT = -0.3
-"""Below this a ticket reads as unhappy (sentiment runs from -1 angry to +1 happy)."""
 OPEN = ("open", "pending")
-
-
-class Escalation(BaseModel):
-    level: str
-    """``senior`` (escalate now), ``experienced`` or ``standard``."""
-    handled_by: str
-    reasons: list[str]
-    text: str
 
 
 class Sidebar(BaseModel):
@@ -54,35 +45,10 @@ class Sidebar(BaseModel):
     open_tickets: list[dict[str, Any]]
     next_actions: nba_task.ExplainedActions
     escalation: Escalation
-    question: str
-    """What the suggested reply answers: the ticket's subject and text."""
 
 
 def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-def escalation(tier: str, *, sentiment: float | None, churn_band: str | None, overdue: bool) -> Escalation:
-    """Who should take the ticket, and why: the tier's service level, raised by anger, risk or delay."""
-    level = tiers.SERVICE_MATRIX[Tier(tier)]
-    reasons: list[str] = []
-    unhappy = sentiment is not None and sentiment <= NEGATIVE_SENTIMENT
-    if unhappy:
-        reasons.append(f"negative sentiment ({sentiment:+.2f})")
-    if churn_band == "high":
-        reasons.append("high churn risk")
-    if overdue:
-        reasons.append(f"reply-time target of {level.reply_within_hours} h exceeded")
-    if tier == Tier.vip.value:
-        reasons.insert(0, "VIP account")
-    if tier == Tier.vip.value and (unhappy or churn_band == "high" or overdue):
-        return Escalation(level="senior", handled_by="senior specialist", reasons=reasons,
-                          text="Escalate now to a senior specialist and tell the account owner.")
-    if unhappy or churn_band == "high" or overdue:
-        return Escalation(level="experienced", handled_by="experienced agent", reasons=reasons,
-                          text="Hand to an experienced agent; acknowledge the problem in the first line.")
-    return Escalation(level="standard", handled_by=level.handled_by, reasons=reasons,
-                      text=f"Normal handling by a {level.handled_by}.")
 
 
 def _resolve(ctx: AppContext, *, ticket: str | None, email: str | None,
@@ -135,5 +101,4 @@ def sidebar(ctx: AppContext, actor: Actor, *, ticket: str | None = None, email: 
         open_tickets=[t for t in card.tickets if t.get("status") in OPEN],
         next_actions=nba_task.next_actions(ctx, actor, account_id=account_id, language=language, now=now, limit=5),
         escalation=hint,
-        question=f"{tkt.subject}\n{tkt.body}".strip() if tkt else "",
     )

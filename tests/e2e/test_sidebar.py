@@ -86,7 +86,7 @@ def test_sidebar_unknown_ticket_and_bad_key_are_not_silent(page, site: Site) -> 
 
 
 def test_escalation_hint_follows_the_service_matrix() -> None:
-    from integrations.web.sidebar import escalation
+    from copilot.tasks.reply import escalation
 
     vip_angry = escalation("vip", sentiment=-0.6, churn_band=None, overdue=False)
     assert vip_angry.level == "senior" and vip_angry.handled_by == "senior specialist"

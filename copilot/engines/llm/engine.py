@@ -24,6 +24,7 @@ from copilot.core.context import AppContext
 from copilot.engines.base import ComposerEngine, EngineRun
 from copilot.engines.composer.answer import ComposedAnswer
 from copilot.engines.composer.email import MAX_WORDS, MIN_WORDS, ComposedEmail, words
+from copilot.engines.composer.reply import ComposedReply
 from copilot.engines.llm.model import build_chat_model
 from copilot.engines.llm.tools import Search, build_tools
 from copilot.guards.injection import leaks_prompt, looks_injected, quarantine
@@ -42,6 +43,10 @@ Out = TypeVar("Out", bound=BaseModel)
 class EmailOut(BaseModel):
     subject: str = Field(min_length=3, max_length=200)
     body: str = Field(min_length=20, max_length=6000)
+
+
+class ReplyOut(BaseModel):
+    text: str = Field(min_length=20, max_length=4000)
 
 
 class AnswerOut(BaseModel):
@@ -102,6 +107,20 @@ class LlmEngine:
         except LlmFailure as exc:
             return base, EngineRun(engine="composer", model=self.model_name, fallback=str(exc))
         return base.model_copy(update={"subject": out.subject, "body": out.body}), run
+
+    def compose_reply(self, tc: TaskContext, *, title: str | None, body: str, subject: str, unhappy: bool,
+                      agent: str, variant: int) -> tuple[ComposedReply, EngineRun]:
+        base, _ = self.fallback.compose_reply(tc, title=title, body=body, subject=subject, unhappy=unhappy,
+                                              agent=agent, variant=variant)
+        ticket = subject or "(written in another language)"
+        request = f"Support request: {ticket}\n\nDraft reply to improve:\n{base.text}"
+        try:
+            out, run = self._run("support_reply", tc, request, ReplyOut)
+            if re.search(r"\[\d{1,2}\]", out.text):
+                raise LlmFailure("the rewrite put citation markers in the customer's text")
+        except LlmFailure as exc:
+            return base, EngineRun(engine="composer", model=self.model_name, fallback=str(exc))
+        return base.model_copy(update={"text": out.text}), run
 
     def answer(self, tc: TaskContext, *, question: str,
                history: Sequence[tuple[str, str]] = ()) -> tuple[ComposedAnswer, EngineRun]:

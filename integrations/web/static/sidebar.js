@@ -106,29 +106,28 @@
     $("actions").hidden = false;
   }
 
-  const plain = (text) => text.replace(/\*\*/g, "");
-
   async function suggest() {
     const box = $("reply-text"), sources = $("sources"), st = $("reply-status");
+    const ticket = current.ticket || (current.open_tickets || [])[0];
+    if (!ticket) { $("reply").hidden = true; return; }  // nothing to reply to
     Polku.clearError($("reply-error"));
     box.value = "";
     box.readOnly = true;
     sources.replaceChildren();
     $("reply").hidden = false;
-    Polku.busy(st, "Drafting a reply from the sources…");
-    const question = current.question || "Write a short, friendly reply to this customer.";
+    Polku.busy(st, "Drafting a reply from the help content…");
     try {
-      const answer = await Polku.stream("/web/api/sidebar/reply/stream",
-        { question, account_id: current.account.id, contact_id: current.contact ? current.contact.id : null },
-        { token: (t) => { box.value += t.text; } });
-      if (answer.status === "blocked") throw new Polku.ApiError(answer.reason, "blocked", 200);
-      box.value = plain(answer.text);
-      for (const c of answer.citations) {
-        sources.append(el("li", { attrs: { value: c.ref } }, [el("strong", { text: c.title }),
-          el("span", { cls: "muted", text: " · " + c.location }), el("div", { text: c.snippet })]));
+      const reply = await Polku.stream("/web/api/sidebar/reply/stream", { ticket_id: ticket.id }, {});
+      if (reply.status === "blocked") throw new Polku.ApiError(reply.reason, "blocked", 200);
+      box.value = reply.text;
+      if (reply.article) {
+        sources.append(el("li", {}, [el("strong", { text: reply.article.title }),
+          el("span", { cls: "muted", text: " · " + reply.article.location })]));
+      } else {
+        sources.append(el("li", { cls: "muted", text: "no help content fits this ticket" }));
       }
-      if (!answer.citations.length) sources.append(el("li", { cls: "muted", text: "no sources: check before sending" }));
-      Polku.idle(st, answer.known ? "Draft ready: edit it, then copy." : "The sources do not answer this; write it yourself.");
+      Polku.idle(st, reply.escalate ? "No help content fits: hand it to a specialist (the draft says so)."
+        : `Draft in the customer's language (${reply.language}): check it, then copy.`);
     } catch (err) {
       Polku.idle(st);
       Polku.showError($("reply-error"), err);

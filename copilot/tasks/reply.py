@@ -1,0 +1,161 @@
+"""Suggested replies to support tickets, and who should take a ticket.
+
+The reply is read by the customer, whoever asks for it: the policy's ``support_reply`` task (public
+help content and the customer's own service data, under the contract), in the contact's language
+whatever language the ticket was written in. It greets the contact, names the problem, gives the
+steps of the help article that fits the ticket and says what happens next; when no help content fits,
+it says the request went to a specialist and is marked for escalation.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+
+from copilot import pipeline
+from copilot.assembly import prepare
+from copilot.core.context import AppContext
+from copilot.core.domain import Tier
+from copilot.core.errors import not_found
+from copilot.core.identity import Actor
+from copilot.core.store.models import Ticket
+from copilot.core.store.repo import crm_records, people
+from copilot.engines.composer.terms import found, key_terms, vocabulary
+from copilot.engines.registry import get_engine
+from copilot.results import Blocked, Citation, GuardReport, Provenance
+from copilot.writing.library import Card, library
+from prompts import templates
+from retrieval import service as retrieval
+from retrieval.language import language_of
+from retrieval.models import SearchFilters
+from tools import tiers
+
+HELP_TYPES = ("help_article", "faq")
+"""Content a reply may give as the solution (feature pages and stories sell; they do not fix)."""
+FITS = 0.82
+"""A help passage at least this close to the ticket may be about its problem (cosine of e5 vectors)..."""
+TOPIC_SHARE = 0.5
+"""...when it also has at least this share of the ticket subject's words."""
+NEGATIVE_SENTIMENT = -0.3
+"""Below this a ticket reads as unhappy (sentiment runs from -1 angry to +1 happy)."""
+
+
+class Escalation(BaseModel):
+    level: str
+    """``senior`` (escalate now), ``experienced`` or ``standard``."""
+    handled_by: str
+    reasons: list[str]
+    text: str
+
+
+def escalation(tier: str, *, sentiment: float | None, churn_band: str | None, overdue: bool) -> Escalation:
+    """Who should take the ticket, and why: the tier's service level, raised by anger, risk or delay."""
+    level = tiers.SERVICE_MATRIX[Tier(tier)]
+    reasons: list[str] = []
+    unhappy = sentiment is not None and sentiment <= NEGATIVE_SENTIMENT
+    if unhappy:
+        reasons.append(f"negative sentiment ({sentiment:+.2f})")
+    if churn_band == "high":
+        reasons.append("high churn risk")
+    if overdue:
+        reasons.append(f"reply-time target of {level.reply_within_hours} h exceeded")
+    if tier == Tier.vip.value:
+        reasons.insert(0, "VIP account")
+    if tier == Tier.vip.value and (unhappy or churn_band == "high" or overdue):
+        return Escalation(level="senior", handled_by="senior specialist", reasons=reasons,
+                          text="Escalate now to a senior specialist and tell the account owner.")
+    if unhappy or churn_band == "high" or overdue:
+        return Escalation(level="experienced", handled_by="experienced agent", reasons=reasons,
+                          text="Hand to an experienced agent; acknowledge the problem in the first line.")
+    return Escalation(level="standard", handled_by=level.handled_by, reasons=reasons,
+                      text=f"Normal handling by a {level.handled_by}.")
+
+
+class SuggestedReply(BaseModel):
+    status: str = "ok"
+    ticket_id: str
+    contact_id: str | None
+    language: str
+    text: str
+    article: Citation | None
+    """The help content the reply draws on (for the agent to check); None when nothing fits."""
+    escalate: bool
+    """True when no help content fits the ticket: a specialist should look at it."""
+    transparency: str
+    guard: GuardReport
+    provenance: Provenance
+
+
+def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None:
+    """The help content about the ticket's problem, in ``language``; None when none is.
+
+    Fit is judged in the ticket's own language (its words must be the article's topic, and the
+    article must be close in meaning), then the article is taken in the reader's language.
+    """
+    text = f"{ticket.subject}. {ticket.body}".strip()
+    written_in = language_of(text, default=language)
+    hits = retrieval.search(ctx, text, k=6, filters=SearchFilters(language=written_in, public=True)).hits
+    words = key_terms(ticket.subject, written_in)
+    for hit in hits:
+        if hit.meta.get("type") not in HELP_TYPES or (hit.similarity or 0.0) < FITS:
+            continue
+        about = vocabulary(f"{hit.title} {hit.location} {hit.text}", written_in)
+        if words and sum(found(w, about) for w in words) / len(words) < TOPIC_SHARE:
+            continue
+        cards = library(ctx)
+        mine = next((c for c in cards if c.id == hit.meta.get("module_id")), None)
+        twin = next((c for c in cards if mine and c.pair_id == mine.pair_id and c.language == language), None)
+        return twin or (mine if mine and mine.language == language else None)
+    return None
+
+
+def _help_body(ctx: AppContext, ticket: Ticket, card: Card) -> str:
+    """What the reply quotes: a help article whole (its steps), or the FAQ section that answers."""
+    if card.type == "help_article":
+        return card.body
+    text = f"{ticket.subject}. {ticket.body}".strip()
+    hits = retrieval.search(ctx, text, k=8, filters=SearchFilters(language=card.language, public=True)).hits
+    return next((h.text for h in hits if h.meta.get("module_id") == card.id), "")
+
+
+def suggest_reply(ctx: AppContext, ticket_id: str, *, actor: Actor, surface: str = "sidebar",
+                  engine: str | None = None, now: datetime | None = None) -> SuggestedReply | Blocked:
+    now = now or datetime.now(UTC)
+    with ctx.db.session() as session:
+        ticket = crm_records.get(session, model=Ticket, ident=ticket_id)
+        if ticket is None:
+            raise not_found("ticket", ticket_id)
+        session.expunge(ticket)
+        agent = people.rep_names(session).get(actor.id, "")
+    tc = prepare(ctx, "support_reply", account_id=ticket.account_id, contact_id=ticket.contact_id, now=now)
+    if not tc.decision.allowed:  # no contract basis (a prospect wrote to support): public help only
+        tc = prepare(ctx, "visitor_chat", language=tc.language, now=now)
+    if ticket.contact_id is None:
+        tc = tc.model_copy(update={"language": language_of(f"{ticket.subject} {ticket.body}", default="fi")})
+    card = _fitting_help(ctx, ticket, tc.language)
+    article = None
+    if card is not None:
+        article = Citation(ref=1, source_id=f"module:{card.id}", title=card.title,
+                           location=f"content_modules/{card.id}", snippet=card.value or card.title, text=card.body,
+                           kind=card.type)
+    tc = tc.model_copy(update={"passages": [article] if article else []})
+    same_language = language_of(ticket.subject, default=tc.language) == tc.language
+    composed, run = get_engine(ctx, engine).compose_reply(
+        tc, title=card.title if card else None, body=_help_body(ctx, ticket, card) if card else "",
+        subject=ticket.subject if same_language else "", unhappy=(ticket.sentiment or 0.0) <= NEGATIVE_SENTIMENT,
+        agent=agent, variant=zlib.crc32(ticket.id.encode()))
+    text, report = pipeline.guard(ctx, composed.text, tc, customer_facing=True,
+                                  extra_context=f"{agent}\n{ticket.subject}")
+    prov = pipeline.run_provenance(tc, run, composed.used_categories)
+    prov = pipeline.audit(ctx, tc, prov, actor=actor, surface=surface, outcome="ok" if report.ok else "flagged",
+                          details={"ticket": ticket.id, "article": card.id if card else None,
+                                   "flags": report.flags})
+    if not report.ok:
+        return Blocked(task=tc.task, reason="held back by the output guard: " + "; ".join(report.flags),
+                       provenance=prov)
+    t = templates("support_reply", tc.language)
+    return SuggestedReply(ticket_id=ticket.id, contact_id=ticket.contact_id, language=tc.language, text=text,
+                          article=article, escalate=article is None, transparency=t["transparency"],
+                          guard=report, provenance=prov)

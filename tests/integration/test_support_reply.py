@@ -1,0 +1,102 @@
+"""Suggested replies to support tickets: the ticket's problem, the contact's language, public help only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from copilot.core.identity import Actor, Role
+from copilot.core.store import models as m
+from copilot.core.store.repo import tickets
+from copilot.demo.generator import generate
+from copilot.results import Blocked
+from copilot.tasks.reply import SuggestedReply, suggest_reply
+from tests.conftest import NOW
+
+AGENT = Actor(id="sup-eeva", role=Role.support)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A small demo store of its own: these tests file tickets."""
+    from copilot.core.context import AppContext
+    from copilot.core.settings import Settings
+    from copilot.demo import vectors
+    from retrieval import service as retrieval
+
+    ctx = AppContext.create(Settings(data_dir=tmp_path_factory.mktemp("reply"), _env_file=None))  # type: ignore[call-arg]
+    generate(ctx.db, accounts=30, seed=3, now=NOW)
+    vectors.seed(ctx)
+    retrieval.ingest_store_modules(ctx)
+    return ctx
+
+
+def _customer(ctx, language: str) -> m.Contact:  # type: ignore[no-untyped-def]
+    with ctx.db.session() as s:
+        contact = s.scalars(
+            select(m.Contact).join(m.Contract, m.Contract.account_id == m.Contact.account_id)
+            .where(m.Contact.language == language, m.Contract.status == "active", m.Contract.end_date > NOW.date())
+            .order_by(m.Contact.id)
+        ).first()
+        assert contact is not None
+        s.expunge(contact)
+        return contact
+
+
+def _file(ctx, contact: m.Contact, subject: str, body: str) -> str:  # type: ignore[no-untyped-def]
+    with ctx.db.session() as s:
+        return tickets.open_ticket(s, account_id=contact.account_id, contact_id=contact.id, subject=subject,
+                                   body=body, channel="email", at=NOW - timedelta(hours=1))
+
+
+def _reply(ctx, ticket_id: str) -> SuggestedReply:  # type: ignore[no-untyped-def]
+    result = suggest_reply(ctx, ticket_id, actor=AGENT, now=NOW)
+    assert isinstance(result, SuggestedReply), result
+    return result
+
+
+def test_a_finnish_ticket_from_an_english_contact_gets_the_english_help_steps(store) -> None:  # type: ignore[no-untyped-def]
+    contact = _customer(store, "en")
+    reply = _reply(store, _file(store, contact, "Kirjautuminen ei onnistu", "Esihenkilöt eivät pääse kirjautumaan."))
+    assert reply.language == "en" and not reply.escalate
+    assert reply.article is not None and reply.article.location == "content_modules/help-login.en"
+    assert reply.text.startswith(f"Hi {contact.first_name},")
+    assert "log in" in reply.text.lower() and "\n1. " in reply.text and "\n3. " in reply.text
+    assert "Eeva Lahtinen" in reply.text  # signed by the agent who asked
+
+
+def test_the_reply_uses_public_help_only_and_is_audited_as_customer_text(store) -> None:  # type: ignore[no-untyped-def]
+    contact = _customer(store, "fi")
+    reply = _reply(store, _file(store, contact, "Laskun erittely", "Laskulla on enemmän käyttäjiä kuin odotimme."))
+    assert reply.article is not None and reply.article.location == "content_modules/help-invoice.fi"
+    assert "internal_content" not in reply.provenance.categories and reply.provenance.task == "support_reply"
+    with store.db.session() as s:
+        entry = s.get(m.AuditLog, reply.provenance.audit_id)
+        assert entry is not None and entry.task == "support_reply" and entry.surface == "sidebar"
+        assert entry.details["article"] == "help-invoice.fi"
+
+
+def test_a_problem_no_help_covers_is_handed_to_a_specialist(store) -> None:  # type: ignore[no-untyped-def]
+    contact = _customer(store, "en")
+    reply = _reply(store, _file(store, contact, "Slack notifications stopped",
+                                "Our Slack channel gets no messages from you since Monday."))
+    assert reply.escalate and reply.article is None
+    assert "specialist" in reply.text and "\n1. " not in reply.text
+    assert "Slack notifications stopped" in reply.text  # the problem named in the customer's own words
+
+
+def test_an_unknown_ticket_is_refused_with_its_id(store) -> None:  # type: ignore[no-untyped-def]
+    from copilot.core.errors import PolkuError
+
+    with pytest.raises(PolkuError, match="tkt-999999"):
+        suggest_reply(store, "tkt-999999", actor=AGENT, now=NOW)
+
+
+def test_the_reply_passes_the_output_guard(store) -> None:  # type: ignore[no-untyped-def]
+    contact = _customer(store, "fi")
+    result = suggest_reply(store, _file(store, contact, "Raportin vienti Exceliin", "En löydä vientiä."),
+                           actor=AGENT, now=NOW)
+    assert not isinstance(result, Blocked)
+    assert result.guard.grounded and not result.guard.flags
