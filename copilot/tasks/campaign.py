@@ -125,7 +125,9 @@ def campaign(
     written = flagged = 0
     with _writer(req.out) as write_row:
         for n, (contact, account) in enumerate(members, start=1):
-            tc, chosen = email.prepare_contact(batch, contact, account, task=task, goal=req.goal, cards=cards, now=now)
+            relevance = email.goal_relevance(ctx, req.goal, contact.persona, contact.language)
+            tc, chosen = email.prepare_contact(batch, contact, account, task=task, goal=req.goal, cards=cards, now=now,
+                                               relevance=relevance)
             if chosen is None:
                 skipped[re.sub(r" since \d{4}-\d{2}-\d{2}", "", tc.decision.reason)] += 1
                 audits.append(pipeline.audit_row(tc, email.refusal(tc), actor=actor, surface="campaign",

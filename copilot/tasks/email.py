@@ -31,6 +31,9 @@ from copilot.results import Blocked, EmailDraft, GuardReport, Provenance
 from copilot.writing import situation as situations
 from copilot.writing.library import Card, library
 from copilot.writing.plan import MessagePlan, plan
+from prompts import templates
+from retrieval import service as retrieval
+from retrieval.models import SearchFilters
 
 Goal = Literal["nurture", "renewal", "upsell", "reactivation", "onboarding", "event"]
 
@@ -74,8 +77,26 @@ def variant_of(contact_id: str, goal: str) -> int:
     return zlib.crc32(f"{contact_id}:{goal}".encode())
 
 
+def goal_relevance(ctx: AppContext, goal: str, persona: str | None, lang: str) -> dict[str, float]:
+    """How well each module matches the goal and the persona (one library search, kept per process:
+    the same handful of searches serve every contact of a campaign)."""
+    memo: dict[tuple[str, str, str], dict[str, float]] = ctx.adapter("email.relevance", lambda _c: {})
+    key = (goal, persona or "", lang)
+    if key not in memo:
+        t = templates("draft_email", lang)
+        query = " ".join(q for q in (t["queries"].get(goal, ""), t["persona_queries"].get(persona or "", "")) if q)
+        hits = retrieval.search(ctx, query, k=20, filters=SearchFilters(language=lang, public=True)).hits
+        scores: dict[str, float] = {}
+        for rank, hit in enumerate(hits):
+            module = str(hit.meta.get("module_id") or "")
+            scores.setdefault(module, 1.0 / (1 + rank))
+        memo[key] = scores
+    return memo[key]
+
+
 def prepare_contact(batch: Batch, contact: Contact, account: Account, *, task: str, goal: str,
-                    cards: Sequence[Card], now: datetime) -> tuple[TaskContext, MessagePlan | None]:
+                    cards: Sequence[Card], now: datetime,
+                    relevance: dict[str, float] | None = None) -> tuple[TaskContext, MessagePlan | None]:
     """The gate's decision for one contact and, when allowed, the context and plan of their e-mail."""
     decision: Decision = decide(task, Subject(contact_id=contact.id, account_id=account.id,
                                               has_active_contract=account.id in batch.active,
@@ -88,7 +109,7 @@ def prepare_contact(batch: Batch, contact: Contact, account: Account, *, task: s
     sit = situations.situation(account, batch.signals.get(account.id), today=now.date())
     facts = [f for f in situations.facts(sit) if decision.may_use(f.category)]
     chosen = plan(goal, language=tc.language, persona=view.persona, stage=view.journey_stage, sit=sit,
-                  library=cards, may_use=decision.may_use, variant=variant_of(contact.id, goal))
+                  library=cards, may_use=decision.may_use, variant=variant_of(contact.id, goal), relevance=relevance)
     return tc.model_copy(update={"facts": facts, "passages": citations(chosen.modules)}), chosen
 
 
@@ -131,7 +152,8 @@ def draft_email(
         session.expunge_all()
     assert account is not None  # contacts.account_id is a foreign key
     batch = load_batch(ctx, [(contact, account)], now=now)
-    tc, chosen = prepare_contact(batch, contact, account, task=task, goal=req.goal, cards=library(ctx), now=now)
+    tc, chosen = prepare_contact(batch, contact, account, task=task, goal=req.goal, cards=library(ctx), now=now,
+                                 relevance=goal_relevance(ctx, req.goal, contact.persona, contact.language))
     if chosen is None:
         prov = pipeline.audit(ctx, tc, refusal(tc), actor=actor, surface=req.surface, outcome="blocked",
                               details={"goal": req.goal})

@@ -20,6 +20,8 @@ CATALOGUE = Path(__file__).with_name("offers.yaml")
 
 class Product(BaseModel):
     key: str
+    short: str
+    """The name people use in passing ("Insight"); a text naming it names the product."""
     name: dict[str, str]
     aliases: list[str]
     requires: list[str] = Field(default_factory=list)
@@ -96,3 +98,9 @@ def next_offer(have: frozenset[str], persona: str | None) -> str | None:
 
 def name(key: str, lang: str) -> str:
     return catalogue().products[key].named(lang)
+
+
+def names(key: str, lang: str) -> tuple[str, str]:
+    """The product's full and short names: either in a text names it."""
+    product = catalogue().products[key]
+    return product.named(lang), product.short

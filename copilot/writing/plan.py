@@ -7,7 +7,8 @@ the same plan, so they differ in wording, not in what they may say. Pure functio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from pydantic import BaseModel, Field
@@ -30,6 +31,10 @@ GOAL_ANGLE_TYPES = {
 }
 PROOF_TYPES = ("reference", "roi_example")
 STAGES = ("awareness", "consideration", "decision")
+RELEVANCE = 1.5
+"""How much the goal's search ranking counts in choosing the angle."""
+TENURE_DAYS = 365
+"""A customer of less than a year is not addressed as a long-standing one."""
 EXPANDING = ("upsell", "renewal", "nurture", "reactivation", "event")
 """Goals that offer something: an owned product is never the offer, nor named as one."""
 
@@ -117,20 +122,28 @@ def trigger(goal: str, sit: Situation, stage: str, may_use: Callable[[str], bool
         return Trigger(kind="reference_visit", values={"page": "reference"}, categories=["behaviour"])
     if goal == "upsell" and may_use("purchase_history") and sit.recent_order:
         return _ordered("recent_order", sit.recent_order)
-    if may_use("purchase_history") and sit.customer and sit.contract_start:
+    if may_use("purchase_history") and sit.customer and sit.contract_start and \
+            (sit.today - sit.contract_start).days >= TENURE_DAYS:
         return Trigger(kind="tenure", values={"year": str(sit.contract_start.year)}, categories=["purchase_history"])
     if goal == "nurture" and not sit.customer:
         return Trigger(kind=f"stage_{stage if stage in STAGES else 'consideration'}")
     return Trigger(kind="company" if sit.company else "generic")
 
 
+def mentions(text: str, names: Sequence[str]) -> bool:
+    """Whether ``text`` names any of the products (a word that starts with the name: "HR Coren")."""
+    return any(re.search(rf"\b{re.escape(n)}", text) for n in names)
+
+
 def _mentions(card: Card, names: Sequence[str]) -> bool:
-    text = f"{card.hook} {card.value} {card.proof}".lower()
-    return any(n.lower() in text for n in names)
+    return mentions(f"{card.hook} {card.value} {card.proof}", names)
 
 
-def _angle_score(card: Card, *, focus: str | None, persona: str | None, stage: str, industry: str | None) -> float:
+def _angle_score(card: Card, *, focus: str | None, persona: str | None, stage: str, industry: str | None,
+                 language: str) -> float:
     score = 3.0 if focus and focus in card.products else 0.0
+    if focus and mentions(card.value, offers.names(focus, language)):
+        score += 2.0  # the module's own value sentence is about the product (not a story that uses it)
     score += 1.0 if card.persona == persona else (0.3 if card.persona == "any" else 0.0)
     score += 0.5 if card.stage == stage else 0.0
     score += 1.0 if card.industry == industry else 0.0
@@ -165,21 +178,26 @@ def plan(
     library: Sequence[Card],
     may_use: Callable[[str], bool],
     variant: int = 0,
+    relevance: Mapping[str, float] | None = None,
 ) -> MessagePlan:
     """The plan of one e-mail. ``library`` is the content library; only public modules with e-mail
     material in ``language`` are candidates, whoever asks (an e-mail is read by a customer), and none
-    whose material reads as an instruction (a library can be imported from files)."""
+    whose material reads as an instruction (a library can be imported from files). ``relevance``
+    (module id → 0..1) is how well each module matched the goal's and persona's search."""
     stage = stage or "consideration"
+    relevance = relevance or {}
     usable = [c for c in library if c.language == language and c.public and c.has_material
               and not looks_injected(f"{c.hook} {c.value} {c.proof}")]
     why = trigger(goal, sit, stage, may_use)
-    avoid = [offers.name(k, language) for k in sorted(sit.owned)] if sit.customer and goal in EXPANDING else []
+    avoid = [n for k in sorted(sit.owned) for n in offers.names(k, language)] if sit.customer and goal in EXPANDING \
+        else []
     types = GOAL_ANGLE_TYPES.get(goal) or ANGLE_TYPES.get(stage, ANGLE_TYPES["consideration"])
 
     def angle_for(focus: str | None, kinds: tuple[str, ...]) -> Card | None:
         return _choose([c for c in usable if c.type in kinds and (focus is None or focus in c.products)],
-                       lambda c: _angle_score(c, focus=focus, persona=persona, stage=stage, industry=sit.industry)
-                       + (len(kinds) - kinds.index(c.type)) * 0.2,
+                       lambda c: _angle_score(c, focus=focus, persona=persona, stage=stage, industry=sit.industry,
+                                              language=language)
+                       + (len(kinds) - kinds.index(c.type)) * 0.2 + RELEVANCE * relevance.get(c.id, 0.0),
                        industry=sit.industry, avoid=avoid)
 
     offer, angle = None, None

@@ -22,7 +22,7 @@ from copilot.core import locale
 from copilot.results import Citation
 from copilot.writing import offers
 from copilot.writing.library import Card
-from copilot.writing.plan import MessagePlan
+from copilot.writing.plan import MessagePlan, mentions
 from prompts import templates
 
 MIN_WORDS, MAX_WORDS = 60, 180
@@ -94,7 +94,7 @@ def _subject_key(plan: MessagePlan) -> str:
 
 def _clean(sentences: Sequence[str], avoid: Sequence[str]) -> list[str]:
     """Sentences that pitch nothing the reader owns."""
-    return [x for x in sentences if x and not any(n.lower() in x.lower() for n in avoid)]
+    return [x for x in sentences if x and not mentions(x, avoid)]
 
 
 def _middle(plan: MessagePlan, t: dict[str, Any], values: dict[str, str]) -> str:

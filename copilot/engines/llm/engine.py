@@ -30,7 +30,7 @@ from copilot.engines.llm.tools import Search, build_tools
 from copilot.guards.injection import leaks_prompt, looks_injected, quarantine
 from copilot.guards.output import safe_citations
 from copilot.guards.pii import Masker
-from copilot.writing.plan import MessagePlan, render_plan
+from copilot.writing.plan import MessagePlan, mentions, render_plan
 from prompts import load
 from retrieval.tokens import count_tokens
 
@@ -190,7 +190,7 @@ def keeps_plan(text: str, plan: MessagePlan, lang: str) -> None:
     n = words(text)
     if not MIN_WORDS <= n <= MAX_WORDS + 15:  # the subject line is counted in too
         raise LlmFailure(f"the rewrite has {n} words (60-180 expected)")
-    owned = [name for name in plan.avoid if name.lower() in text.lower()]
+    owned = [name for name in plan.avoid if mentions(text, [name])]
     if owned:
         raise LlmFailure(f"the rewrite names an owned product ({', '.join(owned)})")
 

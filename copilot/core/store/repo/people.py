@@ -94,3 +94,31 @@ def active_contracts(session: Session, *, account_ids: list[str], today: date) -
 
 def rep_names(session: Session) -> dict[str, str]:
     return {rid: name for rid, name in session.execute(select(Rep.id, Rep.name))}
+
+
+def contacts_where(
+    session: Session,
+    *,
+    language: str,
+    customer: bool,
+    today: date,
+    consent: str | None = None,
+    limit: int = 1,
+    offset: int = 0,
+) -> list[Contact]:
+    """Contacts chosen by what they are (for the evals): their language, whether their account has an
+    active contract today, and a purpose they granted; in id order, ``offset`` skips the first ones."""
+    active = select(Contract.account_id).where(Contract.status == "active", Contract.end_date >= today)
+    query = select(Contact).where(Contact.language == language)
+    query = query.where(Contact.account_id.in_(active) if customer else Contact.account_id.not_in(active))
+    if consent:
+        granted = select(Consent.contact_id).where(Consent.purpose == consent, Consent.status == "granted")
+        query = query.where(Contact.id.in_(granted))
+    return list(session.scalars(query.order_by(Contact.id).offset(offset).limit(limit)))
+
+
+def accounts_where(session: Session, *, customer: bool, today: date, limit: int = 1, offset: int = 0) -> list[Account]:
+    """Accounts with (or without) an active contract today, in id order (for the evals)."""
+    active = select(Contract.account_id).where(Contract.status == "active", Contract.end_date >= today)
+    query = select(Account).where(Account.id.in_(active) if customer else Account.id.not_in(active))
+    return list(session.scalars(query.order_by(Account.id).offset(offset).limit(limit)))
