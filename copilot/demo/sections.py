@@ -24,12 +24,26 @@ def draft_section(ctx: AppContext, ex: Examples) -> Section:
 
     if not ex.contact_id:
         return Section(title="E-mail draft", text="no contact with e-mail consent in the store")
-    d = draft_email(ctx, EmailRequest(contact_id=ex.contact_id, goal="nurture"), actor=STAFF)
+    d = draft_email(ctx, EmailRequest(contact_id=ex.contact_id, goal="upsell"), actor=STAFF)
     if isinstance(d, Blocked):
         return Section(title="E-mail draft", text=d.reason, data=d.model_dump(mode="json"))
-    sources = "\n".join(f"[{c.ref}] {c.title}" for c in d.modules)
-    text = f"Subject: {d.subject}\n\n{d.body}\n\n{d.transparency}\n\nSend: {d.send_time}\nSources:\n{sources}"
-    return Section(title=f"Personalised e-mail – {ex.contact_id}", text=text, data=d.model_dump(mode="json"))
+    sources = "\n".join(f"- {c.title}" for c in d.modules)
+    text = (f"Subject: {d.subject}\n\n{d.body}\n\n{d.transparency}\n\n"
+            f"For the rep: why now = {d.trigger}, offer = {d.offer or 'none'}, send {d.send_time}; sources:\n{sources}")
+    return Section(title=f"Personalised upsell e-mail – {ex.contact_id}", text=text, data=d.model_dump(mode="json"))
+
+
+def reply_section(ctx: AppContext, ex: Examples) -> Section:
+    from copilot.tasks.reply import SuggestedReply, suggest_reply
+
+    if not ex.ticket_id:
+        return Section(title="Suggested reply", text="no open ticket in the store")
+    r = suggest_reply(ctx, ex.ticket_id, actor=Actor(id="sup-eeva", role=Role.support), surface="cli")
+    if not isinstance(r, SuggestedReply):
+        return Section(title="Suggested reply", text=r.reason)
+    source = r.article.title if r.article else "no help content fits: hand it to a specialist"
+    return Section(title=f"Suggested reply to ticket {ex.ticket_id} ({r.language})",
+                   text=f"{r.text}\n\nFor the agent: source = {source}", data=r.model_dump(mode="json"))
 
 
 def blocked_section(ctx: AppContext, ex: Examples) -> Section:
@@ -57,17 +71,16 @@ def ask_section(ctx: AppContext, ex: Examples) -> Section:
     from copilot.tasks.ask import AskRequest, ask
 
     visitor = Actor(id="visitor", role=Role.visitor)
-    a = ask(
-        ctx, AskRequest(question="Paljonko Kaarna HR Core maksaa käyttäjää kohden?", surface="widget"), actor=visitor
-    )
-    if isinstance(a, Blocked):
-        return Section(title="Chat answer", text=a.reason)
-    sources = "\n".join(f"[{c.ref}] {c.title} ({c.location})" for c in a.citations)
-    return Section(
-        title="Chat answer (website visitor)",
-        text=f"{a.question}\n\n{a.text}\n\n{sources}\n{a.transparency}",
-        data=a.model_dump(mode="json"),
-    )
+    blocks, data = [], []
+    for question in ("Paljonko HR Core maksaa kuukaudessa?", "Do you have an on-premise version?"):
+        a = ask(ctx, AskRequest(question=question, surface="widget"), actor=visitor)
+        if isinstance(a, Blocked):
+            blocks.append(f"{question}\n{a.reason}")
+            continue
+        sources = "".join(f"\n  source: {c.title} ({c.location})" for c in a.citations)
+        blocks.append(f"Q: {a.question}\nA: {a.text}{sources}")
+        data.append(a.model_dump(mode="json"))
+    return Section(title="Chat answers (website visitor)", text="\n\n".join(blocks), data={"answers": data})
 
 
 def variants_section(ctx: AppContext, ex: Examples) -> Section:
@@ -83,4 +96,5 @@ def variants_section(ctx: AppContext, ex: Examples) -> Section:
     return Section(title="A/B variants of the subject", text="\n".join(lines), data=v.model_dump(mode="json"))
 
 
-SECTIONS.extend([brief_section, draft_section, blocked_section, actions_section, ask_section, variants_section])
+SECTIONS.extend([brief_section, draft_section, blocked_section, actions_section, ask_section, reply_section,
+                 variants_section])

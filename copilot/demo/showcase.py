@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from copilot.core.context import AppContext
 from copilot.core.settings import Settings
-from copilot.core.store.repo import admin, people
+from copilot.core.store.repo import admin, people, tickets
 from copilot.demo.generator import GenerationSummary
 
 
@@ -22,7 +22,9 @@ class Examples(BaseModel):
     account_id: str | None
     """A key customer with an active contract."""
     contact_id: str | None
-    """A contact who allows e-mail marketing."""
+    """A contact of a customer who allows e-mail marketing (gets an upsell)."""
+    ticket_id: str | None = None
+    """An open support ticket (gets a suggested reply)."""
     blocked_contact_id: str | None
     """A contact who withdrew e-mail marketing consent."""
 
@@ -46,14 +48,20 @@ SECTIONS: list[Callable[[AppContext, Examples], Section]] = []
 
 
 def pick_examples(ctx: AppContext) -> Examples:
+    from datetime import date
+
     with ctx.db.session() as session:
         account = people.active_customer(session)
-        ok = people.contact_with_consent(session, purpose="email_marketing", status="granted")
+        ok = people.contacts_where(session, language="fi", customer=True, today=date.today(),
+                                   consent="email_marketing", limit=1)
         blocked = people.contact_with_consent(session, purpose="email_marketing", status="withdrawn")
+        ticket = tickets.first_open(session, account_id=account.id if account else None) or \
+            tickets.first_open(session)
         return Examples(
             account_id=account.id if account else None,
-            contact_id=ok.id if ok else None,
+            contact_id=ok[0].id if ok else None,
             blocked_contact_id=blocked.id if blocked else None,
+            ticket_id=ticket.id if ticket else None,
         )
 
 
@@ -120,7 +128,7 @@ def render(result: DemoResult, console: Any, panel: Any) -> None:
     ex = result.examples
     console.print(
         f"Example people: account {ex.account_id}, contact {ex.contact_id} (e-mail consent), "
-        f"contact {ex.blocked_contact_id} (consent withdrawn)."
+        f"contact {ex.blocked_contact_id} (consent withdrawn), ticket {ex.ticket_id}."
     )
     for section in result.sections:
         console.print(panel(section.text, title=section.title, title_align="left"))

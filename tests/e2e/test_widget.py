@@ -98,9 +98,14 @@ def test_visitor_token_keeps_the_conversation_going(page, site: Site) -> None:  
         assert "And on the mobile app?" in said and len(said) == 4
 
     widget.get_by_role("button", name="Talk to a person").click()
+    # An anonymous visitor is asked how to reach them; their next message goes with the hand-off.
+    widget.locator(".msg.system").get_by_text("e-mail address or phone number").wait_for()
+    widget.locator("textarea").fill("maria@example.fi")
+    widget.locator("textarea").press("Enter")
     widget.locator(".msg.system").get_by_text("a person will pick up").wait_for()
     with site.ctx.db.session() as s:  # the hand-off continued the stored thread instead of copying it
-        assert len(s.scalars(select(m.Message.id).where(m.Message.conversation_id == thread)).all()) == 4
+        said = s.scalars(select(m.Message.content).where(m.Message.conversation_id == thread)).all()
+        assert len(said) == 5 and said[-1] == "note: maria@example.fi"
 
 
 def test_customer_answer_handoff_creates_ticket_with_transcript(page, site: Site) -> None:  # type: ignore[no-untyped-def]
@@ -228,3 +233,19 @@ def test_a_busy_signal_keeps_the_thread(page, site: Site) -> None:  # type: igno
     _ask(widget, "And on the mobile app?")
     _answered(page, 2)
     assert "thread_id" not in bodies[0] and bodies[1]["thread_id"] == bodies[2]["thread_id"]
+
+
+def test_on_a_finnish_page_the_widget_speaks_finnish_and_answers_in_the_questions_language(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site.host.page("/fi", site.base, lang="fi"))
+    widget = page.locator("#polku-chat")
+    widget.get_by_role("button", name="Kysy meiltä").click()
+    assert "nimettömänä" in widget.get_by_role("note").inner_text()
+    widget.get_by_label("Kysymyksesi").fill("paljonko hr core maksaa kuukaudessa")
+    widget.get_by_role("button", name="Lähetä").click()
+    _answered(page)
+    answer = widget.locator(".msg.assistant").first.inner_text()
+    assert "6,50" in answer and "Lähteet:" in answer
+    widget.get_by_label("Kysymyksesi").fill("How long does implementation take?")
+    widget.get_by_role("button", name="Lähetä").click()
+    _answered(page, 2)
+    assert "weeks" in widget.locator(".msg.assistant").nth(1).inner_text()

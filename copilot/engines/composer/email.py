@@ -178,7 +178,8 @@ def _transparency(tc: TaskContext, t: dict[str, Any], used: set[str]) -> str:
     words_for = t["personalisation"]
     level = next((k for k in ("behaviour", "usage", "purchase_history", "firmographics") if k in used), "none")
     key = "contract" if tc.decision.basis == "contract" else "consent"
-    via = tc.decision.obtained_via or ("lomake" if tc.language == "fi" else "a form")
+    raw = tc.decision.obtained_via or ""
+    via = t.get("obtained_via", {}).get(raw, raw) or ("lomake" if tc.language == "fi" else "a form")
     return str(t["transparency"][key]).format(obtained_via=via, personalisation=words_for[level])
 
 

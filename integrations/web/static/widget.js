@@ -13,7 +13,51 @@
   const base = new URL(script.src).origin;
   const key = script.dataset.key || "";
   const token = script.dataset.customerToken || "";
-  const title = script.dataset.title || "Ask us";
+  // The widget speaks the page's language (data-lang, else <html lang>); questions are answered in
+  // their own language, and the page's is the hint when a question gives none ("GDPR?").
+  const pageLang = (script.dataset.lang || document.documentElement.lang || navigator.language || "fi")
+    .slice(0, 2).toLowerCase();
+  const LANG = pageLang === "fi" ? "fi" : "en";
+  const STRINGS = {
+    fi: {
+      title: "Kysy meiltä", close: "Sulje keskustelu", conversation: "Keskustelu", question: "Kysymyksesi",
+      placeholder: "Kirjoita kysymyksesi…", send: "Lähetä", person: "Puhu ihmisen kanssa",
+      personRecommended: "Puhu ihmisen kanssa (suositus)", optOut: "Personoinnin kielto", privacy: "Tietosuoja ja kiellot",
+      anonymous: "Keskustelet nimettömänä: vastaukset perustuvat julkisiin tuotetietoihimme, eikä henkilötietojasi käytetä. ",
+      optedOut: "Personointi on pois päältä. Palvelukysymyksiisi vastaamiseen käytämme silti yhteystietojasi, sopimustanne ja aiempia tukipyyntöjä (asiakassopimus). ",
+      customer: "Vastataksemme käytämme yhteystietojasi, organisaatiosi sopimusta ja aiempia tukipyyntöjä (asiakassopimus). Keskustelut säilytetään 12 kuukautta. ",
+      failed: "Jokin meni vikaan. Yritä uudelleen.", sorry: "Valitettavasti tämä ei onnistunut: ",
+      offline: "keskustelupalveluun ei saatu yhteyttä. Tarkista yhteys ja yritä uudelleen.",
+      status: (n) => `keskustelupalvelu vastasi ${n}.`, broke: "yhteys katkesi ennen kuin vastaus valmistui.",
+      unreadable: "vastausta ei voitu lukea.", answerFailed: "vastaus epäonnistui.", incomplete: "vastaus jäi kesken.",
+      typing: "Avustaja kirjoittaa", cannot: "En voi vastata tähän täällä. ", sources: "Lähteet: ",
+      contactAsk: "Kirjoita sähköpostiosoitteesi tai puhelinnumerosi, niin asiantuntija ottaa sinuun yhteyttä.",
+      connecting: "Yhdistän sinut ihmiseen…", ticket: (id) => `Asiantuntija jatkaa tästä; tapauksesi numero on ${id}. Hän näkee koko keskustelun.`,
+      picked: "Asiantuntija ottaa keskustelun hoitaakseen ja näkee kaiken tähän mennessä kirjoitetun.",
+      turningOff: "Poistan personoinnin käytöstä…", alreadyOff: "Personointi oli jo pois päältä.",
+      off: (n) => `Valmis: personointi, markkinointisähköpostit ja seuranta ovat nyt pois päältä (${n} lupaa peruttu).`,
+    },
+    en: {
+      title: "Ask us", close: "Close chat", conversation: "Conversation", question: "Your question",
+      placeholder: "Type your question…", send: "Send", person: "Talk to a person",
+      personRecommended: "Talk to a person (recommended)", optOut: "Opt out of personalisation", privacy: "Privacy and opt-out",
+      anonymous: "You are chatting anonymously: answers come from our public product information only; no personal data is used. ",
+      optedOut: "Personalisation is off. To answer your service questions we still use your contact details, contract and earlier support requests (our contract with you). ",
+      customer: "To answer you we use your contact details, your organisation's contract and earlier support requests (our contract with you). Chats are kept 12 months. ",
+      failed: "Something went wrong. Please try again.", sorry: "Sorry, that did not work: ",
+      offline: "the chat service could not be reached. Check your connection and try again.",
+      status: (n) => `the chat service answered ${n}.`, broke: "the connection broke before the answer was complete.",
+      unreadable: "the answer could not be read.", answerFailed: "the answer failed.", incomplete: "the answer stopped before it was complete.",
+      typing: "The assistant is typing", cannot: "I cannot answer that here. ", sources: "Sources: ",
+      contactAsk: "Type your e-mail address or phone number and a specialist will contact you.",
+      connecting: "Connecting you to a person…", ticket: (id) => `A person will continue from here; your case number is ${id}. They see this whole conversation.`,
+      picked: "A person will pick up this conversation; they see everything written so far.",
+      turningOff: "Turning personalisation off…", alreadyOff: "Personalisation was already off.",
+      off: (n) => `Done: personalisation, marketing e-mail and tracking are now off (${n} permission${n > 1 ? "s" : ""} withdrawn).`,
+    },
+  };
+  const T = STRINGS[LANG];
+  const title = script.dataset.title || T.title;
   let allow = [];  // link allow-list, from the server's settings
   const transcript = [];
   let sending = false;
@@ -93,26 +137,26 @@
   const h = el("h2", null, title);
   const close = el("button", null, "×");
   close.type = "button";
-  close.setAttribute("aria-label", "Close chat");
+  close.setAttribute("aria-label", T.close);
   head.append(h, close);
   const notice = el("div", "notice");
   notice.setAttribute("role", "note");
   const log = el("div", "log");
   log.setAttribute("role", "log");
   log.setAttribute("aria-live", "polite");
-  log.setAttribute("aria-label", "Conversation");
+  log.setAttribute("aria-label", T.conversation);
   const form = el("form");
-  const label = el("label", null, "Your question");
+  const label = el("label", null, T.question);
   label.htmlFor = "polku-input";
   const input = el("textarea");
   input.id = "polku-input";
   input.maxLength = 2000;
-  input.placeholder = "Type your question…";
-  const send = el("button", "send", "Send");
+  input.placeholder = T.placeholder;
+  const send = el("button", "send", T.send);
   send.type = "submit";
   form.append(label, input, send);
   const foot = el("div", "foot");
-  const handoff = el("button", "handoff", "Talk to a person");
+  const handoff = el("button", "handoff", T.person);
   handoff.type = "button";
   handoff.disabled = true;
   foot.append(handoff);
@@ -121,17 +165,13 @@
   root.append(launcher, panel);
 
   function renderNotice(optedOut) {
-    const link = el("a", null, token ? "Opt out of personalisation" : "Privacy and opt-out");
+    const link = el("a", null, token ? T.optOut : T.privacy);
     link.href = base + "/web/privacy";
     link.target = "_blank";
     link.rel = "noopener noreferrer";
     link.className = "optout";
     if (token) link.addEventListener("click", optOut);
-    const text = !token
-      ? "You are chatting anonymously: answers come from our public product information only; no personal data is used. "
-      : optedOut
-        ? "Personalisation is off. To answer your service questions we still use your contact details, contract and earlier support requests (our contract with you). "
-        : "To answer you we use your contact details, your organisation's contract and earlier support requests (our contract with you). Chats are kept 12 months. ";
+    const text = !token ? T.anonymous : optedOut ? T.optedOut : T.customer;
     notice.replaceChildren(document.createTextNode(text), link);
   }
 
@@ -189,18 +229,18 @@
     node.replaceChildren();
     richText(node, answer.text);
     if (answer.citations && answer.citations.length) {
-      const src = el("div", "sources", "Sources: " + answer.citations.map((c) => `[${c.ref}] ${c.title}`).join("; "));
+      const src = el("div", "sources", T.sources + answer.citations.map((c) => c.title).join("; "));
       node.append(src);
     }
     if (answer.transparency) node.append(el("div", "why", answer.transparency));
   }
 
   function errorText(err) {
-    return err && err.message ? err.message : "Something went wrong. Please try again.";
+    return err && err.message ? err.message : T.failed;
   }
 
   function showError(message) {
-    const node = say("error", "Sorry, that did not work: " + message);
+    const node = say("error", T.sorry + message);
     node.setAttribute("role", "alert");
   }
 
@@ -231,11 +271,11 @@
       resp = await fetch(base + path, { method: "POST", headers: headers(), body: JSON.stringify(body), mode: "cors",
                                         credentials: "omit" });
     } catch (_) {
-      throw new Error("the chat service could not be reached. Check your connection and try again.");
+      throw new Error(T.offline);
     }
     keepVisitor(resp);
     if (!resp.ok) {
-      let message = `the chat service answered ${resp.status}.`;
+      let message = T.status(resp.status);
       let code = null;
       try { const b = await resp.json(); if (b.error) { message = b.error.message; code = b.error.code; } } catch (_) { /* keep status */ }
       throw failure(message, code);
@@ -250,7 +290,7 @@
     let buffer = "";
     for (;;) {
       let chunk;
-      try { chunk = await reader.read(); } catch (_) { throw new Error("the connection broke before the answer was complete."); }
+      try { chunk = await reader.read(); } catch (_) { throw new Error(T.broke); }
       if (chunk.done) break;
       buffer += decoder.decode(chunk.value, { stream: true });
       let cut;
@@ -263,16 +303,16 @@
           else if (line.startsWith("data:")) data += line.slice(5).trim();
         }
         let value = null;
-        try { value = data ? JSON.parse(data) : null; } catch (_) { throw new Error("the answer could not be read."); }
+        try { value = data ? JSON.parse(data) : null; } catch (_) { throw new Error(T.unreadable); }
         if (name === "token" && value && typeof value.text === "string") onToken(value.text);
         else if (name === "error") {
           const error = (value && value.error) || {};
-          throw failure(error.message || "the answer failed.", error.code || null);
+          throw failure(error.message || T.answerFailed, error.code || null);
         }
         else if (name === "done") return value;
       }
     }
-    throw new Error("the answer stopped before it was complete.");
+    throw new Error(T.incomplete);
   }
 
   async function ask(question) {
@@ -282,13 +322,15 @@
     transcript.push({ role: "user", content: question });
     const typing = el("div", "typing");
     typing.setAttribute("role", "status");
-    typing.setAttribute("aria-label", "The assistant is typing");
+    typing.setAttribute("aria-label", T.typing);
     typing.append(el("span"), el("span"), el("span"));
     log.append(typing);  // shown at once, before the request leaves
     scroll();
     let bubble = null;
     try {
-      const resp = await post("/v1/widget/ask/stream", threadId ? { question, thread_id: threadId } : { question });
+      const body = { question, language: LANG };
+      if (threadId) body.thread_id = threadId;
+      const resp = await post("/v1/widget/ask/stream", body);
       const answer = await streamAnswer(resp, (piece) => {
         if (!bubble) { typing.remove(); bubble = say("assistant", ""); bubble.setAttribute("aria-busy", "true"); }
         bubble.append(document.createTextNode(piece));
@@ -298,13 +340,13 @@
       if (!bubble) bubble = say("assistant", "");
       bubble.removeAttribute("aria-busy");
       if (answer.status === "blocked") {
-        bubble.textContent = "I cannot answer that here. " + (answer.reason || "");
+        bubble.textContent = T.cannot + (answer.reason || "");
       } else {
         renderAnswer(bubble, answer);
       }
       transcript.push({ role: "assistant", content: answer.text || answer.reason || "" });
       if (answer.thread_id) threadId = answer.thread_id;
-      if (answer.handoff) handoff.textContent = "Talk to a person (recommended)";
+      if (answer.handoff) handoff.textContent = T.personRecommended;
     } catch (err) {
       typing.remove();
       if (bubble) bubble.removeAttribute("aria-busy");
@@ -320,17 +362,27 @@
     }
   }
 
-  async function handOff() {
+  // An anonymous visitor is asked how to reach them first: their next message is the contact note.
+  let awaitingContact = false;
+
+  function startHandOff() {
+    if (token) { handOff(""); return; }
+    awaitingContact = true;
     handoff.disabled = true;
-    const wait = say("system", "Connecting you to a person…");
+    say("system", T.contactAsk);
+    input.focus();
+  }
+
+  async function handOff(note) {
+    handoff.disabled = true;
+    const wait = say("system", T.connecting);
     try {
       // The stored thread is the transcript; without one (every answer failed) the widget's own copy.
       const body = threadId ? { thread_id: threadId } : { messages: transcript.filter((m) => m.content) };
+      if (note) body.note = note;
       const resp = await post("/v1/widget/handoff", body);
       const out = await resp.json();
-      wait.textContent = out.ticket_id
-        ? `A person will continue from here; your case number is ${out.ticket_id}. They see this whole conversation.`
-        : "A person will pick up this conversation; they see everything written so far.";
+      wait.textContent = out.ticket_id ? T.ticket(out.ticket_id) : T.picked;
     } catch (err) {
       wait.remove();
       showError(errorText(err));
@@ -340,12 +392,11 @@
 
   async function optOut(ev) {
     ev.preventDefault();
-    const wait = say("system", "Turning personalisation off…");
+    const wait = say("system", T.turningOff);
     try {
       const out = await (await post("/v1/widget/opt-out", {})).json();
       const n = out.withdrawn.length;
-      wait.textContent = n ? `Done: personalisation, marketing e-mail and tracking are now off (${n} permission${n > 1 ? "s" : ""} withdrawn).`
-        : "Personalisation was already off.";
+      wait.textContent = n ? T.off(n) : T.alreadyOff;
       renderNotice(true);
     } catch (err) {
       wait.remove();
@@ -361,12 +412,19 @@
     const q = input.value.trim();
     if (!q || sending) return;
     input.value = "";
+    if (awaitingContact) {
+      awaitingContact = false;
+      say("user", q);
+      transcript.push({ role: "user", content: q });
+      handOff(q);
+      return;
+    }
     ask(q);
   });
   input.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }
   });
-  handoff.addEventListener("click", handOff);
+  handoff.addEventListener("click", startHandOff);
 
   renderNotice(false);
   fetch(base + "/web/widget-config.json", { credentials: "omit" })

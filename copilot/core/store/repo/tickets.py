@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from copilot.core.store.models import Conversation, Message, Ticket
@@ -29,3 +30,11 @@ def open_ticket(session: Session, *, account_id: str, contact_id: str | None, su
                        status="open", priority=priority, channel=channel, opened_at=at))
     session.flush()
     return ident
+
+
+def first_open(session: Session, *, account_id: str | None = None) -> Ticket | None:
+    """The oldest open ticket filed by a contact (of one account, when given): a demo's example."""
+    query = select(Ticket).where(Ticket.status == "open", Ticket.contact_id.is_not(None))
+    if account_id:
+        query = query.where(Ticket.account_id == account_id)
+    return session.scalars(query.order_by(Ticket.opened_at, Ticket.id).limit(1)).first()
