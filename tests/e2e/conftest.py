@@ -49,7 +49,8 @@ class HostSite:
 
     def page(self, path: str, api: str, *, token: str | None = None, strict: bool = True, lang: str = "en") -> str:
         attrs = f' data-customer-token="{token}"' if token else ""
-        html = (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>Kaarna customer site</title></head>"
+        html = (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
+                "<title>Kaarna customer site</title></head>"
                 "<body><h1>Kaarna</h1><p>HR software for Finnish organisations. Questions? Use the chat.</p>"
                 f"<script src='{api}/web/static/widget.js' data-key='{KEYS['widget']}'{attrs} defer></script>"
                 "</body></html>")
