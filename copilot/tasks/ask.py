@@ -12,6 +12,7 @@ from copilot.assembly import TaskContext, prepare, retrieve
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.identity import Actor, Role
+from copilot.core.permissions import Perm, require
 from copilot.core.store.repo import conversations
 from copilot.engines.base import last_question
 from copilot.engines.composer.intent import focus_query
@@ -41,6 +42,7 @@ class AskRequest(BaseModel):
 
 def _task_for(actor: Actor, req: AskRequest) -> tuple[str, str | None, str | None]:
     """Which policy task applies, and whose data it is about; customers only ever their own."""
+    require(actor, Perm.widget if actor.role in (Role.visitor, Role.customer) else Perm.ask)
     if actor.role == Role.visitor:
         return "visitor_chat", None, None
     if actor.role == Role.customer:

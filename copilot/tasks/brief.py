@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from copilot import pipeline
 from copilot.assembly import prepare
 from copilot.core.context import AppContext
-from copilot.core.errors import PolkuError
 from copilot.core.identity import Actor
+from copilot.core.permissions import Perm, require
 from copilot.core.store.repo import crm_records
 from copilot.results import Provenance
 from prompts import label, labelled, templates
@@ -50,8 +50,7 @@ def brief(
     surface: str = "cli",
     now: datetime | None = None,
 ) -> Brief:
-    if not actor.is_staff:
-        raise PolkuError("forbidden", "account briefs are for staff only")
+    require(actor, Perm.brief)
     tc = prepare(ctx, "brief", account_id=account_id, language=language, now=now)
     t = templates("brief", language)
     s = scores.score_account(ctx, actor, account_id, now=tc.now)

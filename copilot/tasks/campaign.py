@@ -25,6 +25,7 @@ from copilot.consent.gate import task_for_email_goal
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.identity import Actor
+from copilot.core.permissions import Perm, require
 from copilot.core.settings import Settings
 from copilot.core.store.repo import audit as audit_repo
 from copilot.core.store.repo import people
@@ -106,8 +107,7 @@ def campaign(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> CampaignSummary:
-    if not actor.is_staff:
-        raise PolkuError("forbidden", "campaigns are for staff only")
+    require(actor, Perm.campaign)
     if req.out.suffix not in (".csv", ".jsonl"):
         raise PolkuError("invalid", "the output file must end in .csv or .jsonl")
     started = datetime.now(UTC)

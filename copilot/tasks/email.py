@@ -21,6 +21,7 @@ from copilot.consent.gate import ConsentState, Decision, Subject, decide, task_f
 from copilot.core.context import AppContext
 from copilot.core.errors import not_found
 from copilot.core.identity import Actor
+from copilot.core.permissions import Perm, require
 from copilot.core.store.models import Account, Contact
 from copilot.core.store.repo import crm_records, people, signals
 from copilot.engines.base import Engine, EngineRun
@@ -142,6 +143,7 @@ def refusal(tc: TaskContext) -> Provenance:
 def draft_email(
     ctx: AppContext, req: EmailRequest, *, actor: Actor, now: datetime | None = None
 ) -> EmailDraft | Blocked:
+    require(actor, Perm.email_draft)
     now = now or datetime.now(UTC)
     task = task_for_email_goal(req.goal)
     with ctx.db.session() as session:

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from copilot.core.context import AppContext
 from copilot.core.identity import Actor
+from copilot.core.permissions import Perm, require
 from prompts import label, labelled, templates
 from tools import service
 from tools.nba import Action
@@ -79,5 +80,6 @@ def next_actions(
     now: datetime | None = None,
     limit: int = 10,
 ) -> ExplainedActions:
+    require(actor, Perm.next_actions)
     actions = service.next_actions(ctx, actor, account_id=account_id, owner=owner, now=now, limit=limit)
     return explain(actions, language)

@@ -20,6 +20,7 @@ from copilot.core.context import AppContext
 from copilot.core.domain import Tier
 from copilot.core.errors import not_found
 from copilot.core.identity import Actor
+from copilot.core.permissions import Perm, require
 from copilot.core.store.models import Ticket
 from copilot.core.store.repo import crm_records, people
 from copilot.engines.composer.terms import found, key_terms, vocabulary
@@ -122,6 +123,7 @@ def _help_body(ctx: AppContext, ticket: Ticket, card: Card) -> str:
 
 def suggest_reply(ctx: AppContext, ticket_id: str, *, actor: Actor, surface: str = "sidebar",
                   engine: str | None = None, now: datetime | None = None) -> SuggestedReply | Blocked:
+    require(actor, Perm.reply)
     now = now or datetime.now(UTC)
     with ctx.db.session() as session:
         ticket = crm_records.get(session, model=Ticket, ident=ticket_id)

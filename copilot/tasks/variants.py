@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.identity import Actor
+from copilot.core.permissions import Perm, require
 from copilot.engines.composer.email import topic as persona_topic
 from copilot.results import Blocked
-from copilot.tasks.email import EmailRequest, draft_email
+from copilot.tasks.email import EmailRequest, Goal, draft_email
 from prompts import templates
 from tools import abtest
 
@@ -45,16 +46,19 @@ class VariantRequest(BaseModel):
     contact_id: str = Field(min_length=1, max_length=64)
     element: Element
     n: int = Field(default=3, ge=1, le=4)
-    goal: str = "nurture"
+    goal: Goal = "nurture"
     mde: float = Field(default=0.2, gt=0, lt=1)
     """Minimum detectable effect, relative to the baseline rate of the element's metric."""
     daily_traffic: float = Field(default=100.0, gt=0)
 
 
 def variants(
-    ctx: AppContext, req: VariantRequest, *, actor: Actor, now: datetime | None = None
+    ctx: AppContext, req: VariantRequest, *, actor: Actor, surface: str = "cli", now: datetime | None = None
 ) -> VariantSet | Blocked:
-    draft = draft_email(ctx, EmailRequest(contact_id=req.contact_id, goal=req.goal), actor=actor, now=now)  # type: ignore[arg-type]
+    """Variants of the contact's e-mail; ``surface`` is the one that asked (recorded in the audit)."""
+    require(actor, Perm.variants)
+    draft = draft_email(ctx, EmailRequest(contact_id=req.contact_id, goal=req.goal, surface=surface),
+                        actor=actor, now=now)
     if isinstance(draft, Blocked):
         return draft
     t = templates("variants", draft.language)

@@ -17,9 +17,11 @@ import anyio.to_thread
 from fastapi import Depends, Request, Response, Security
 from fastapi.security import APIKeyHeader
 
+from copilot.core import permissions
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.identity import Actor, Role
+from copilot.core.permissions import Perm
 from copilot.core.store.repo import consents as consent_repo
 from integrations.api.auth import (
     KeyStore,
@@ -29,7 +31,6 @@ from integrations.api.auth import (
     verify_customer_token,
     verify_visitor,
 )
-from integrations.api.permissions import Perm, allowed
 from integrations.api.ratelimit import RateLimiter
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="ApiKey",
@@ -94,10 +95,10 @@ def _limit(request: Request, bucket: str, *, widget: bool) -> None:
 def _staff(request: Request, p: Principal, perm: Perm) -> Actor:
     if p.is_widget:
         raise PolkuError("forbidden", "the widget key may call only /v1/widget/ routes")
-    if not allowed(p.staff_role, perm):
-        raise PolkuError("forbidden", f"role {p.role} may not use {perm.value}", permission=perm.value)
+    actor = Actor(id=p.name, role=p.staff_role)
+    permissions.require(actor, perm)  # the outer gate: the same table and words as the services
     _limit(request, f"key:{p.name}", widget=False)
-    return Actor(id=p.name, role=p.staff_role)
+    return actor
 
 
 def _account_of(ctx: AppContext, contact_id: str) -> str | None:

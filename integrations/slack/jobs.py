@@ -114,7 +114,9 @@ def run(ctx: AppContext, job: Job, *, actor: Actor, now: datetime | None) -> Any
         ),
         "score": lambda: score_account(ctx, actor, job.arg, now=now),
         "variant": lambda: variants(
-            ctx, VariantRequest(contact_id=job.arg, element="subject", goal=job.goal or "nurture"), actor=actor, now=now
+            ctx, VariantRequest.model_validate(
+                {"contact_id": job.arg, "element": "subject", "goal": job.goal or "nurture"}),
+            actor=actor, surface="slack", now=now,
         ),
     }
     try:

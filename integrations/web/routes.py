@@ -22,13 +22,13 @@ from pydantic import BaseModel, Field
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError, not_found
 from copilot.core.identity import Actor
+from copilot.core.permissions import Perm
 from copilot.tasks import campaign as campaign_task
 from copilot.tasks import reply as reply_task
 from copilot.tasks.email import Goal
 from integrations.api import sse
 from integrations.api.deps import CtxDep, NowDep, actor_for
 from integrations.api.errors import ERROR_RESPONSES, error_event
-from integrations.api.permissions import Perm
 from integrations.web import sidebar as sidebar_svc
 
 STATIC = Path(__file__).parent / "static"
@@ -89,7 +89,8 @@ class ReplyIn(BaseModel):
 @router.post("/sidebar/reply/stream", summary="A suggested reply to a ticket, with its help source, streamed",
              response_class=sse.EventSourceResponse, responses=sse.STREAM_RESPONSE,
              description="Written for the customer who filed the ticket: their language, public help content only.")
-def reply_stream(body: ReplyIn, ctx: CtxDep, now: NowDep, actor: Support) -> sse.EventSourceResponse:
+def reply_stream(body: ReplyIn, ctx: CtxDep, now: NowDep,
+                 actor: Annotated[Actor, actor_for(Perm.reply)]) -> sse.EventSourceResponse:
     return sse.stream(ctx.settings, lambda: reply_task.suggest_reply(ctx, body.ticket_id, actor=actor,
                                                                      surface="sidebar", now=now))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from copilot.core.permissions import PERMISSIONS, Perm
 from integrations.api.auth import DEV_ADMIN_KEY, sign_customer_token
-from integrations.api.permissions import PERMISSIONS, Perm
 from tests.support.api import ORIGIN, client, customers, derived_ctx, staff, token, widget
 
 # One request per permission that the role gate judges first: allowed roles then fail validation
@@ -16,7 +16,8 @@ PROBES: dict[Perm, tuple[str, str, dict | None]] = {
     Perm.search: ("POST", "/v1/search", {}),
     Perm.brief: ("GET", "/v1/accounts/acc-00001/brief?language=xx", None),
     Perm.email_draft: ("POST", "/v1/emails/draft", {}),
-    Perm.campaign: ("POST", "/v1/variants", {}),
+    Perm.variants: ("POST", "/v1/variants", {}),
+    Perm.campaign: ("POST", "/web/api/campaign/stream", {}),
     Perm.next_actions: ("GET", "/v1/next-actions?limit=0", None),
     Perm.scores_read: ("GET", "/v1/scores?limit=-1", None),
     Perm.funnel: ("GET", "/v1/funnel?by=nothing", None),
@@ -26,6 +27,7 @@ PROBES: dict[Perm, tuple[str, str, dict | None]] = {
     Perm.consent_read: ("GET", "/v1/consents/" + "c" * 65, None),
     Perm.consent_write: ("POST", "/v1/consents", {}),
     Perm.feedback: ("POST", "/v1/feedback", {}),
+    Perm.reply: ("POST", "/v1/tickets/" + "t" * 65 + "/reply", None),
     Perm.widget: ("POST", "/v1/widget/ask", {}),
 }
 STAFF_ROLES = ("admin", "sales", "support", "marketing")

@@ -13,6 +13,7 @@ from copilot.core.store.repo import people
 from tests.support.slack_env import (  # noqa: F401 - fixtures
     ANNA,
     CHANNEL,
+    EEVA,
     STRANGER,
     Slack,
     action,
@@ -128,3 +129,15 @@ def test_regenerate_runs_the_same_request_again(slack: Slack) -> None:
     slack.form(action("polku_regenerate", _ids(reply["blocks"])["polku_regenerate"]))
     again = slack.mock.wait_for("chat.postEphemeral")[0]
     assert "Churn risk" in _text(again["blocks"])
+
+
+def test_a_support_user_is_refused_a_draft_with_the_same_reason_as_over_rest(slack: Slack) -> None:
+    from copilot.core.errors import PolkuError
+    from copilot.core.identity import Actor, Role
+    from copilot.core.permissions import Perm, require
+
+    with pytest.raises(PolkuError) as rest:  # what the REST gate and every service say to this role
+        require(Actor(id="sup-eeva", role=Role.support), Perm.email_draft)
+    contact = _marketing_contact(slack)
+    reply = _run(slack, f"draft {contact.id} nurture", user=EEVA)
+    assert rest.value.message in _text(reply["blocks"]) and "Subject:" not in _text(reply["blocks"])

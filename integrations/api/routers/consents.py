@@ -13,9 +13,9 @@ from pydantic import BaseModel, Field
 from copilot.consent import registry
 from copilot.core.domain import Purpose
 from copilot.core.identity import Actor
+from copilot.core.permissions import Perm, roles_text
 from integrations.api.deps import CtxDep, NowDep, actor_for
 from integrations.api.errors import ERROR_RESPONSES
-from integrations.api.permissions import Perm, roles_text
 
 router = APIRouter(prefix="/v1/consents", tags=["consents"], responses=ERROR_RESPONSES)
 Id = Annotated[str, Path(min_length=1, max_length=64)]

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Header, Path, Query
 from pydantic import BaseModel
 
 from copilot.core.identity import Actor
+from copilot.core.permissions import Perm, roles_text
 from integrations.api.deps import CtxDep, actor_for
 from integrations.api.errors import ERROR_RESPONSES
-from integrations.api.permissions import Perm, roles_text
 from tools import crm, records
 
 router = APIRouter(prefix="/v1/crm", tags=["crm"], responses=ERROR_RESPONSES)

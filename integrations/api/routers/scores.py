@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from copilot.core.identity import Actor
+from copilot.core.permissions import Perm, roles_text
 from integrations.api.deps import CtxDep, NowDep, actor_for
 from integrations.api.errors import ERROR_RESPONSES
-from integrations.api.permissions import Perm, roles_text
 from tools import service
 
 router = APIRouter(prefix="/v1", tags=["scores"], responses=ERROR_RESPONSES)

@@ -8,10 +8,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
 
 from copilot.core.identity import Actor
+from copilot.core.permissions import Perm, roles_text
 from integrations.api.deps import CtxDep, actor_for
 from integrations.api.errors import ERROR_RESPONSES
 from integrations.api.language import supported
-from integrations.api.permissions import Perm, roles_text
 from retrieval import service as retrieval
 from retrieval.models import SearchFilters, SearchResult
 from retrieval.search import Mode

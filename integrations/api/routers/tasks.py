@@ -9,18 +9,19 @@ from pydantic import BaseModel, Field
 
 from copilot.core.errors import not_found
 from copilot.core.identity import Actor
+from copilot.core.permissions import Perm, roles_text
 from copilot.core.store.repo import audit as audit_repo
 from copilot.results import Answer, Blocked, EmailDraft
 from copilot.tasks import ask as ask_task
 from copilot.tasks import brief as brief_task
 from copilot.tasks import email as email_task
 from copilot.tasks import next_actions as nba_task
+from copilot.tasks import reply as reply_task
 from copilot.tasks import variants as variants_task
 from integrations.api import answer_threads, sse
 from integrations.api.deps import CtxDep, NowDep, actor_for
 from integrations.api.errors import ERROR_RESPONSES
 from integrations.api.language import Language
-from integrations.api.permissions import Perm, roles_text
 
 router = APIRouter(prefix="/v1", tags=["tasks"], responses=ERROR_RESPONSES)
 
@@ -89,17 +90,22 @@ def account_brief(account_id: Id, ctx: CtxDep, now: NowDep, actor: Annotated[Act
     return brief_task.brief(ctx, account_id, actor=actor, language=language, surface="api", now=now)
 
 
-class VariantsIn(variants_task.VariantRequest):
-    goal: email_task.Goal = "nurture"
-
-
 @router.post("/variants", summary="A/B variants that change exactly one element",
              response_model=variants_task.VariantSet | Blocked,
              description="Variants of a contact's e-mail, each with its hypothesis, plus the sample size and "
-             "duration the test needs. " + roles_text(Perm.campaign))
-def variants(body: VariantsIn, ctx: CtxDep, now: NowDep,
-             actor: Annotated[Actor, actor_for(Perm.campaign)]) -> variants_task.VariantSet | Blocked:
-    return variants_task.variants(ctx, body, actor=actor, now=now)
+             "duration the test needs. " + roles_text(Perm.variants))
+def variants(body: variants_task.VariantRequest, ctx: CtxDep, now: NowDep,
+             actor: Annotated[Actor, actor_for(Perm.variants)]) -> variants_task.VariantSet | Blocked:
+    return variants_task.variants(ctx, body, actor=actor, surface="api", now=now)
+
+
+@router.post("/tickets/{ticket_id}/reply", summary="A suggested reply to a support ticket",
+             response_model=reply_task.SuggestedReply | Blocked,
+             description="Written for the customer who filed the ticket: in their language, from the public help "
+             "content that fits the ticket, escalated when none does. " + roles_text(Perm.reply))
+def reply(ticket_id: Id, ctx: CtxDep, now: NowDep,
+          actor: Annotated[Actor, actor_for(Perm.reply)]) -> reply_task.SuggestedReply | Blocked:
+    return reply_task.suggest_reply(ctx, ticket_id, actor=actor, surface="api", now=now)
 
 
 @router.get("/next-actions", summary="Next best actions for an account or a rep, explained",

@@ -20,6 +20,7 @@ from copilot.consent import registry
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError, not_found
 from copilot.core.identity import Actor, Role
+from copilot.core.permissions import Perm
 from copilot.core.store.repo import conversations, tickets
 from copilot.results import Answer, Blocked
 from copilot.tasks import ask as ask_task
@@ -27,7 +28,6 @@ from integrations.api import answer_threads, sse
 from integrations.api.deps import CtxDep, NowDep, actor_for, visitor_headers
 from integrations.api.errors import ERROR_RESPONSES
 from integrations.api.language import Language
-from integrations.api.permissions import Perm
 from integrations.api.routers.tasks import FeedbackIn, FeedbackOut, record_feedback
 from tools import records
 

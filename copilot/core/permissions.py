@@ -1,14 +1,15 @@
-"""What each role may do over the API: the one role → permission table.
+"""What each role may do: the one role → permission table, for every surface.
 
-Service functions check roles too (scores are staff-only, CRM lead changes are sales-only); this
-table is the API's outer gate, so a caller learns "forbidden" before any work is done, and the
-OpenAPI description of every route can say who may call it.
+Every task and record function starts with :func:`require`; surfaces only map their identity (API
+key, Slack user, widget token) to an :class:`~copilot.core.identity.Actor`. The API checks the same
+table before any work is done (its outer gate) and its OpenAPI texts say who may call each route.
 """
 
 from __future__ import annotations
 
 from copilot.core.domain import StrEnum
-from copilot.core.identity import Role
+from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor, Role
 
 
 class Perm(StrEnum):
@@ -18,7 +19,9 @@ class Perm(StrEnum):
     brief = "brief"
     email_draft = "email.draft"
     campaign = "campaign"
-    """A/B variants and other campaign work."""
+    """Campaign copy for a whole segment."""
+    variants = "variants"
+    """A/B variants of one contact's e-mail."""
     next_actions = "next_actions"
     scores_read = "scores.read"
     tiers_apply = "tiers.apply"
@@ -29,6 +32,8 @@ class Perm(StrEnum):
     consent_read = "consent.read"
     consent_write = "consent.write"
     feedback = "feedback"
+    reply = "reply"
+    """Suggested replies to support tickets."""
     widget = "widget"
     """The embeddable chat widget: visitors and identified customers only."""
 
@@ -42,6 +47,7 @@ PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.brief: frozenset({_A, _SA, _SU}),
     Perm.email_draft: frozenset({_A, _SA, _M}),
     Perm.campaign: frozenset({_A, _M}),  # support runs no campaigns
+    Perm.variants: frozenset({_A, _SA, _M}),  # a rep tests a subject line on their own draft
     Perm.next_actions: frozenset({_A, _SA, _SU}),
     Perm.scores_read: _STAFF,
     Perm.tiers_apply: frozenset({_A}),
@@ -52,12 +58,19 @@ PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.consent_read: _STAFF,
     Perm.consent_write: frozenset({_A, _SU, _M}),
     Perm.feedback: _STAFF,
+    Perm.reply: frozenset({_A, _SA, _SU}),
     Perm.widget: frozenset({Role.visitor, Role.customer}),
 }
 
 
 def allowed(role: Role, perm: Perm) -> bool:
-    return role in PERMISSIONS[perm]
+    return role in PERMISSIONS[perm] or role is Role.system
+
+
+def require(actor: Actor, perm: Perm) -> None:
+    """Refuse (``forbidden``, the same words on every surface) unless the actor's role has ``perm``."""
+    if not allowed(actor.role, perm):
+        raise PolkuError("forbidden", f"role {actor.role} may not use {perm.value}", permission=perm.value)
 
 
 def roles_text(perm: Perm) -> str:
