@@ -22,7 +22,7 @@ from slack_sdk.webhook import WebhookClient
 
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
-from copilot.core.store.repo import audit, crm_records
+from copilot.tasks import feedback
 from integrations.slack import blocks as bk
 from integrations.slack.delivery import Deliverer, Memory, Where
 from integrations.slack.guards import (
@@ -144,16 +144,12 @@ def _register(app: App, ctx: AppContext, d: Deliverer) -> None:  # noqa: C901 - 
         if actor is None:
             d.say(client, where, NOT_MAPPED)
             return
-        vote = "up" if action["action_id"] == bk.ACTION_FEEDBACK_UP else "down"
-        with ctx.db.session() as session:
-            entry = crm_records.audit_entry(session, ident=action["value"])
-            if entry is None:
-                note = "That answer is no longer on record."
-            elif entry.actor != actor.id:
-                note = "Only the person who asked can rate this answer."
-            else:
-                audit.set_feedback(session, audit_id=entry.id, feedback=vote)
-                note = f"Thanks, your {'👍' if vote == 'up' else '👎'} is stored with the answer."
+        vote: feedback.Rating = "up" if action["action_id"] == bk.ACTION_FEEDBACK_UP else "down"
+        try:
+            feedback.rate(ctx, actor, action["value"], vote)
+            note = f"Thanks, your {'👍' if vote == 'up' else '👎'} is stored with the answer."
+        except PolkuError as exc:
+            note = "That answer is no longer on record." if exc.code == "not_found" else exc.message
         d.say(client, where, note)
 
     def on_rerun(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: Any) -> None:

@@ -32,6 +32,11 @@ def test_staff_ask_answers_with_citations_and_takes_feedback(api) -> None:  # ty
     fb = api.post("/v1/feedback", json={"audit_id": answer["provenance"]["audit_id"], "rating": "up"},
                   headers=staff("support"))
     assert fb.status_code == 200 and fb.json()["rating"] == "up"
+    other = api.post("/v1/feedback", json={"audit_id": answer["provenance"]["audit_id"], "rating": "down"},
+                     headers=staff("admin"))  # even an admin does not rate someone else's answer
+    assert other.status_code == 403 and "only the person who asked" in other.json()["error"]["message"]
+    gone = api.post("/v1/feedback", json={"audit_id": "aud-nothing", "rating": "up"}, headers=staff("support"))
+    assert gone.status_code == 404
 
 
 def test_search_brief_scores_and_cards(api, demo_ctx) -> None:  # type: ignore[no-untyped-def]

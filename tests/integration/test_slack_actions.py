@@ -58,7 +58,7 @@ def test_thumbs_are_stored_with_the_audit_record_and_only_the_asker_may_vote(sla
     assert _feedback(slack, audit_id) == "up"
     slack.form(action("polku_feedback_down", audit_id, user=EEVA))
     refusal = slack.mock.wait_for("chat.postEphemeral", 2)[1]
-    assert refusal["user"] == EEVA and "Only the person who asked" in refusal["text"]
+    assert refusal["user"] == EEVA and "only the person who asked" in refusal["text"]
     assert _feedback(slack, audit_id) == "up"
     slack.form(action("polku_feedback_down", audit_id))
     slack.mock.wait_for("chat.postEphemeral", 3)

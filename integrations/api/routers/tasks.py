@@ -7,14 +7,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from copilot.core.errors import not_found
 from copilot.core.identity import Actor
 from copilot.core.permissions import Perm, roles_text
-from copilot.core.store.repo import audit as audit_repo
 from copilot.results import Answer, Blocked, EmailDraft
 from copilot.tasks import ask as ask_task
 from copilot.tasks import brief as brief_task
 from copilot.tasks import email as email_task
+from copilot.tasks import feedback as feedback_task
 from copilot.tasks import next_actions as nba_task
 from copilot.tasks import reply as reply_task
 from copilot.tasks import variants as variants_task
@@ -126,19 +125,8 @@ class FeedbackIn(BaseModel):
     rating: Literal["up", "down"]
 
 
-class FeedbackOut(BaseModel):
-    audit_id: str
-    rating: Literal["up", "down"]
-
-
-def record_feedback(ctx: CtxDep, body: FeedbackIn) -> FeedbackOut:
-    with ctx.db.session() as session:
-        if not audit_repo.set_feedback(session, audit_id=body.audit_id, feedback=body.rating):
-            raise not_found("audit entry", body.audit_id)
-    return FeedbackOut(audit_id=body.audit_id, rating=body.rating)
-
-
-@router.post("/feedback", summary="Rate an output 👍/👎", response_model=FeedbackOut,
-             description="Stores the rating on the output's audit entry. " + roles_text(Perm.feedback))
-def feedback(body: FeedbackIn, ctx: CtxDep, _actor: Annotated[Actor, actor_for(Perm.feedback)]) -> FeedbackOut:
-    return record_feedback(ctx, body)
+@router.post("/feedback", summary="Rate an output 👍/👎", response_model=feedback_task.Rated,
+             description="Stores the rating on the output's audit entry; only whoever the output was written for "
+             "may rate it. " + roles_text(Perm.feedback))
+def feedback(body: FeedbackIn, ctx: CtxDep, actor: Annotated[Actor, actor_for(Perm.feedback)]) -> feedback_task.Rated:
+    return feedback_task.rate(ctx, actor, body.audit_id, body.rating)

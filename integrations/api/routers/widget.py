@@ -24,11 +24,12 @@ from copilot.core.permissions import Perm
 from copilot.core.store.repo import conversations, tickets
 from copilot.results import Answer, Blocked
 from copilot.tasks import ask as ask_task
+from copilot.tasks import feedback as feedback_task
 from integrations.api import answer_threads, sse
 from integrations.api.deps import CtxDep, NowDep, actor_for, visitor_headers
 from integrations.api.errors import ERROR_RESPONSES
 from integrations.api.language import Language
-from integrations.api.routers.tasks import FeedbackIn, FeedbackOut, record_feedback
+from integrations.api.routers.tasks import FeedbackIn
 from tools import records
 
 router = APIRouter(prefix="/v1/widget", tags=["widget"], responses=ERROR_RESPONSES)
@@ -156,6 +157,7 @@ def opt_out(ctx: CtxDep, now: NowDep, actor: WidgetActor) -> registry.OptOutResu
     return registry.opt_out(ctx, me.contact_id, actor=me, via="one-click opt-out in the chat widget", now=now)
 
 
-@router.post("/feedback", summary="Rate an answer 👍/👎", response_model=FeedbackOut, description=WHO)
-def feedback(body: FeedbackIn, ctx: CtxDep, _actor: WidgetActor) -> FeedbackOut:
-    return record_feedback(ctx, body)
+@router.post("/feedback", summary="Rate an answer 👍/👎", response_model=feedback_task.Rated,
+             description="Only the visitor or customer the answer was written for may rate it. " + WHO)
+def feedback(body: FeedbackIn, ctx: CtxDep, actor: WidgetActor) -> feedback_task.Rated:
+    return feedback_task.rate(ctx, actor, body.audit_id, body.rating)
