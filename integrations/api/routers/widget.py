@@ -9,22 +9,21 @@ contact id from the request.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy.orm import Session
 
 from copilot.consent import registry
 from copilot.core.context import AppContext
-from copilot.core.errors import PolkuError, not_found
+from copilot.core.errors import PolkuError
 from copilot.core.identity import Actor, Role
 from copilot.core.permissions import Perm
-from copilot.core.store.repo import conversations, tickets
 from copilot.results import Answer, Blocked
 from copilot.tasks import ask as ask_task
 from copilot.tasks import feedback as feedback_task
+from copilot.tasks import handoff as handoff_task
 from integrations.api import answer_threads, sse
 from integrations.api.deps import CtxDep, NowDep, actor_for, visitor_headers
 from integrations.api.errors import ERROR_RESPONSES
@@ -84,47 +83,14 @@ class HandoffIn(BaseModel):
         return self
 
 
-class HandoffOut(BaseModel):
-    conversation_id: str
-    ticket_id: str | None
-    """A support ticket on the customer's account; visitors (no account) get the conversation only."""
-    message: str
-
-
-def _thread_messages(session: Session, thread_id: str, actor: Actor) -> list[tuple[str, str]]:
-    conv = conversations.get(session, thread_id=thread_id)
-    if conv is None or conv.actor != actor.id:  # someone else's thread is as good as none
-        raise not_found("conversation", thread_id)
-    return [(m.role, m.content) for m in conversations.recent_messages(session, thread_id=thread_id, limit=400)]
-
-
 @router.post("/handoff", summary="Hand the chat over to a person, with the full transcript",
-             response_model=HandoffOut, description="Keeps the conversation (the stored thread, or the messages "
-             "sent); for an identified customer also opens a support ticket on their account with the whole "
+             response_model=handoff_task.HandoffOut, description="Keeps the conversation (the stored thread, or the "
+             "messages sent); for an identified customer also opens a support ticket on their account with the whole "
              "transcript. " + WHO)
-def handoff(body: HandoffIn, ctx: CtxDep, now: NowDep, actor: WidgetActor) -> HandoffOut:
-    at = now or datetime.now(UTC)
-    sent: list[tuple[str, str]] = [(str(m.role), m.content) for m in body.messages]
-    if body.note:
-        sent.append(("user", f"note: {body.note}"))
-    with ctx.db.session() as session:
-        if body.thread_id:
-            pairs = _thread_messages(session, body.thread_id, actor) + sent
-            for role, content in sent:
-                conversations.append(session, thread_id=body.thread_id, role=role, content=content, at=at)
-            conv = body.thread_id
-        else:
-            pairs = sent
-            conv = tickets.add_conversation(session, surface="widget", actor=actor.id, account_id=actor.account_id,
-                                            contact_id=actor.contact_id, messages=pairs, at=at)
-        ticket = None
-        if actor.role is Role.customer and actor.account_id:
-            first = next((c for r, c in pairs if r == "user"), pairs[0][1] if pairs else "chat")
-            ticket = tickets.open_ticket(session, account_id=actor.account_id, contact_id=actor.contact_id,
-                                         subject=f"Chat hand-off: {first[:150]}",
-                                         body="\n".join(f"{r}: {c}" for r, c in pairs), channel="chat", at=at)
-    message = f"ticket {ticket} opened" if ticket else "a person will pick up the conversation"
-    return HandoffOut(conversation_id=conv, ticket_id=ticket, message=message)
+def handoff(body: HandoffIn, ctx: CtxDep, now: NowDep, actor: WidgetActor) -> handoff_task.HandoffOut:
+    return handoff_task.handoff(ctx, actor, thread_id=body.thread_id,
+                                messages=[(str(m.role), m.content) for m in body.messages], note=body.note,
+                                surface="widget", now=now)
 
 
 def _customer(actor: Actor) -> Actor:
