@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from copilot.consent.gate import ConsentState, Decision, Subject, decide
 from copilot.core.context import AppContext
+from copilot.core.identity import Actor
 from copilot.core.store.repo import consents as consent_repo
 from copilot.facts import Fact, gather, load_subject, subject_view
 from copilot.facts import Subject as SubjectView
@@ -49,6 +50,8 @@ class TaskContext(BaseModel):
     names: list[str] = Field(default_factory=list)
     """Person and company names of the CRM that the context may mention (for the grounding guard)."""
     now: datetime
+    actor: Actor | None = None
+    """Who the task runs for (the llm engine's tools act as them, with their permissions)."""
 
     def fact(self, key: str) -> str | None:
         return next((f.value for f in self.facts if f.key == key), None)
@@ -87,6 +90,7 @@ def prepare(
     contact_id: str | None = None,
     language: str | None = None,
     now: datetime | None = None,
+    actor: Actor | None = None,
 ) -> TaskContext:
     """Run the consent gate for ``task`` and load the facts it allows; raises for unknown ids."""
     now = now or datetime.now(UTC)
@@ -119,6 +123,7 @@ def prepare(
         facts=facts,
         names=names,
         now=now,
+        actor=actor,
     )
 
 

@@ -28,6 +28,16 @@ class ToolContext:
     app: AppContext
     actor: Actor
     now: datetime | None = None
+    account_id: str | None = None
+    """The one account a conversation is about: a tool asked about another is refused (an injected
+    instruction in a ticket or note must not point the agent at someone else's data)."""
+
+
+def _scoped(c: ToolContext, account_id: str) -> str:
+    """``account_id`` when the conversation may look at it (any, when it is about no one account)."""
+    if c.account_id and account_id != c.account_id:
+        raise PolkuError("forbidden", f"this conversation is about account {c.account_id} only")
+    return account_id
 
 
 def _run(fn: Callable[[], Any]) -> str:
@@ -51,7 +61,7 @@ def account_card(account_id: str, runtime: ToolRuntime[ToolContext]) -> str:
         account_id: The account's id, e.g. "acc-00042".
     """
     c = runtime.context
-    return _run(lambda: records.account_card(c.app, c.actor, account_id))
+    return _run(lambda: records.account_card(c.app, c.actor, _scoped(c, account_id)))
 
 
 @tool
@@ -63,7 +73,7 @@ def account_scores(account_id: str, runtime: ToolRuntime[ToolContext]) -> str:
         account_id: The account's id, e.g. "acc-00042".
     """
     c = runtime.context
-    return _run(lambda: service.score_account(c.app, c.actor, account_id, now=c.now))
+    return _run(lambda: service.score_account(c.app, c.actor, _scoped(c, account_id), now=c.now))
 
 
 @tool
@@ -78,7 +88,8 @@ def next_best_actions(runtime: ToolRuntime[ToolContext], account_id: str | None 
         owner: A rep's actions across their accounts, e.g. "rep-anna".
     """
     c = runtime.context
-    return _run(lambda: service.next_actions(c.app, c.actor, account_id=account_id, owner=owner, now=c.now))
+    return _run(lambda: service.next_actions(c.app, c.actor, account_id=_scoped(c, account_id) if account_id else None,
+                                             owner=owner, now=c.now))
 
 
 @tool
@@ -183,8 +194,13 @@ def check_customer_text(text: str) -> str:
 def _writer(operation: str) -> Callable[..., str]:
     def run(runtime: ToolRuntime[ToolContext], data: dict[str, Any], idempotency_key: str, confirm: bool) -> str:
         c = runtime.context
-        return _run(lambda: records.write(c.app, c.actor, operation, data, idempotency_key=idempotency_key,
-                                          confirm=confirm))
+
+        def write() -> Any:
+            if data.get("account_id"):
+                _scoped(c, data["account_id"])
+            return records.write(c.app, c.actor, operation, data, idempotency_key=idempotency_key, confirm=confirm)
+
+        return _run(write)
     return run
 
 

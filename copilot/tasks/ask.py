@@ -54,7 +54,8 @@ def _task_for(actor: Actor, req: AskRequest) -> tuple[str, str | None, str | Non
 
 def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None = None) -> Answer | Blocked:
     task, account_id, contact_id = _task_for(actor, req)
-    tc = prepare(ctx, task, account_id=account_id, contact_id=contact_id, language=req.language, now=now)
+    tc = prepare(ctx, task, account_id=account_id, contact_id=contact_id, language=req.language, now=now,
+                 actor=actor)
     # The question's own language wins; the page's (or the caller's, or the customer's) language
     # decides when the question gives no clear sign ("GDPR?", "Kaarna Insight").
     language = language_of(req.question, default=req.language or (tc.language if contact_id else "fi"))

@@ -90,12 +90,6 @@ def offer_order(have: frozenset[str], persona: str | None) -> list[str]:
     return out
 
 
-def next_offer(have: frozenset[str], persona: str | None) -> str | None:
-    """The product to offer next, or None when the account owns everything worth offering."""
-    order = offer_order(have, persona)
-    return order[0] if order else None
-
-
 def name(key: str, lang: str) -> str:
     return catalogue().products[key].named(lang)
 

@@ -201,3 +201,41 @@ def test_scores_stay_cached_across_answers_and_are_renewed_by_crm_writes(ctx: Ap
     data = {"account_id": "acc-00002", "kind": "call", "subject": "Cache check"}
     assert records.write(ctx, ADMIN, "log_activity", data, idempotency_key="k-cache", confirm=True).applied
     assert version() != before
+
+
+def test_the_llm_engine_binds_the_registry_tools_as_the_asker_scoped_to_the_account(ctx: AppContext) -> None:
+    from copilot.assembly import prepare
+    from copilot.engines.llm.engine import LlmEngine
+    from tests.support.fake_llm import final, scripted, tool_call
+
+    tc = prepare(ctx, "staff_chat", account_id="acc-00002", now=NOW.replace(tzinfo=UTC), actor=ADMIN)
+    model = scripted(
+        tool_call("account_scores", {"account_id": "acc-00002"}, "t1"),
+        tool_call("account_card", {"account_id": "acc-00003"}, "t2"),
+        tool_call("log_activity", {"account_id": "acc-00002", "kind": "note", "subject": "Agent wrote this",
+                                   "idempotency_key": "agent-scope-1", "confirm": True}, "t3"),
+        final({"text": "Done.", "known": True, "citations": []}),
+    )
+    engine = LlmEngine(model, search=lambda q, k, f: [], timeout_s=30, model_name="scripted", app=ctx)
+    _, run = engine.answer(tc, question="How is this account doing?")
+    assert run.engine == "llm", run.fallback
+    results = {m.tool_call_id: str(m.content) for m in model.seen[-1] if m.type == "tool"}
+    assert '"tier"' in results["t1"] and tc.subject.account_name not in results["t1"]  # read as the rep, masked
+    assert "this conversation is about account acc-00002 only" in results["t2"]
+    assert '"applied": false' in results["t3"].replace('":false', '": false')  # the person confirms, never the model
+    with ctx.db.session() as s:
+        assert s.query(Activity).filter(Activity.subject == "Agent wrote this").count() == 0
+
+
+def test_customer_facing_tasks_get_no_registry_tools(ctx: AppContext) -> None:
+    from copilot.assembly import prepare
+    from copilot.engines.llm.engine import LlmEngine
+    from tests.support.fake_llm import final, scripted, tool_call
+
+    tc = prepare(ctx, "visitor_chat", now=NOW.replace(tzinfo=UTC), actor=Actor(id="v", role=Role.visitor))
+    model = scripted(tool_call("account_scores", {"account_id": "acc-00002"}, "t1"),
+                     final({"text": "Hello.", "known": True, "citations": []}))
+    engine = LlmEngine(model, search=lambda q, k, f: [], timeout_s=30, model_name="scripted", app=ctx)
+    engine.answer(tc, question="What does HR Core cost?")
+    results = [str(m.content) for m in model.seen[-1] if m.type == "tool"]
+    assert results and "account_scores is not a valid tool" in results[0]

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import Stemmer
 
+from copilot.guards.memo import cleared_on_erasure
 from retrieval.textproc import STOPWORDS
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -39,6 +40,7 @@ def fold(word: str) -> str:
     return word.lower().translate(_FOLD)
 
 
+@cleared_on_erasure  # questions and tickets may name a person
 @lru_cache(maxsize=8192)
 def terms(text: str, lang: str) -> tuple[str, ...]:
     """Folded stems of the content words of ``text`` (stop words dropped), in order."""
@@ -57,6 +59,7 @@ class Vocabulary(NamedTuple):
     raws: frozenset[str]
 
 
+@cleared_on_erasure  # questions and tickets may name a person
 @lru_cache(maxsize=8192)
 def words(text: str, lang: str) -> tuple[Word, ...]:
     raw = [w.lower() for w in _WORD.findall(text)]
@@ -64,6 +67,7 @@ def words(text: str, lang: str) -> tuple[Word, ...]:
     return tuple(Word(fold(st), fold(w)) for st, w in zip(_stemmer(lang).stemWords(raw), raw, strict=True))
 
 
+@cleared_on_erasure  # questions and tickets may name a person
 @lru_cache(maxsize=4096)
 def vocabulary(text: str, lang: str) -> Vocabulary:
     ws = words(text, lang)
@@ -101,6 +105,7 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
+@cleared_on_erasure  # questions and tickets may name a person
 @lru_cache(maxsize=65536)
 def same(a: str, b: str) -> bool:
     """Whether two folded stems name the same thing (inflection, compound part or a typo)."""

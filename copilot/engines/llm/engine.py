@@ -33,6 +33,7 @@ from copilot.guards.pii import Masker
 from copilot.writing.plan import MessagePlan, mentions, render_plan
 from prompts import load
 from retrieval.tokens import count_tokens
+from tools.agent_tools import TOOLS, ToolContext
 
 #: Planted in the system prompt; if it ever shows up in an output, the prompt leaked.
 CANARY = "PK-CANARY-5d1e93b7"
@@ -70,9 +71,12 @@ class LlmEngine:
         timeout_s: float,
         model_name: str,
         link_allowlist: Sequence[str] = ("kaarna.example", "polku.example"),
+        app: AppContext | None = None,
     ) -> None:
         self.model = model
         self.search = search
+        self.app = app
+        """Given, staff tasks get the registry's tools (tools.agent_tools.TOOLS) acting as the asker."""
         self.timeout_s = timeout_s
         self.model_name = model_name
         self.link_allowlist = tuple(link_allowlist)
@@ -93,6 +97,7 @@ class LlmEngine:
             timeout_s=s.llm_timeout_s,
             model_name=s.llm_model,
             link_allowlist=s.link_allowlist,
+            app=ctx,
         )
 
     def compose_email(
@@ -151,14 +156,16 @@ class LlmEngine:
         system = load("agent", tc.language).format(canary=CANARY, language_name=LANGUAGE_NAMES[tc.language])
         system += "\n\n" + load(task, tc.language)
         prompt = f"<context>\n{masker.mask(tc.render())}\n</context>\n\n{masker.mask(request)}"
-        agent = create_agent(self.model, tools=build_tools(tc, self.search, masker), system_prompt=system)
+        registry, runtime = self._registry(tc)
+        agent = create_agent(self.model, tools=build_tools(tc, self.search, masker, registry), system_prompt=system,
+                             context_schema=ToolContext)
         config: RunnableConfig = {"recursion_limit": 10, "tags": [f"task:{tc.task}"], "metadata": {"task": tc.task}}
         # Earlier turns of the thread, masked like everything else the model sees.
         earlier = [HumanMessage(content=masker.mask(text)) if role == "user" else AIMessage(content=masker.mask(text))
                    for role, text in history if not looks_injected(text)]  # an earlier attack is not replayed
         messages = [*earlier, HumanMessage(content=prompt)]
         state_in: Any = {"messages": messages}
-        future = self._pool.submit(lambda: agent.invoke(state_in, config))
+        future = self._pool.submit(lambda: agent.invoke(state_in, config, context=runtime))
         try:
             state = future.result(timeout=self.timeout_s)
         except Exception as exc:  # provider errors of any client: the reason, not the trace
@@ -180,6 +187,15 @@ class LlmEngine:
         return out, EngineRun(
             engine=self.name, model=self.model_name, tokens_in=tokens_in, tokens_out=count_tokens(raw)
         )
+
+
+    def _registry(self, tc: TaskContext) -> tuple[list[Any], ToolContext | None]:
+        """The registry's tools for a staff task (scores, CLV, next actions, CRM reads, and CRM writes as
+        previews only), acting as the asker and scoped to the task's account; none for text a customer
+        reads, whose facts the consent gate already chose."""
+        if self.app is None or tc.actor is None or tc.decision.audience != "staff":
+            return [], None
+        return list(TOOLS), ToolContext(app=self.app, actor=tc.actor, now=tc.now, account_id=tc.subject.account_id)
 
 
 def keeps_plan(text: str, plan: MessagePlan, lang: str) -> None:

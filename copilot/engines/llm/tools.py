@@ -7,6 +7,7 @@ another person's data. Results are already filtered to the allowed categories.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -61,7 +62,21 @@ def build_tools(
     tools = [StructuredTool.from_function(search_content, args_schema=SearchArgs, name="search_content")]
     if tc.facts:
         tools.append(StructuredTool.from_function(account_facts, args_schema=NoArgs, name="account_facts"))
-    return tools + confirmation_gate(list(extra or []))
+    # Registry tools read the store as the asker: what they return is masked like everything else.
+    return tools + [_masked(t, masker) for t in confirmation_gate(list(extra or []))]
+
+
+def _masked(tool: Any, masker: Masker) -> Any:
+    if tool.func is None:
+        return tool
+    inner = tool.func
+
+    @functools.wraps(inner)  # the signature tells LangChain which argument is the runtime
+    def run(*args: Any, **kwargs: Any) -> Any:
+        out = inner(*args, **kwargs)
+        return masker.mask(out) if isinstance(out, str) else out
+
+    return tool.model_copy(update={"func": run})
 
 
 #: Tools that change the store (tools.agent_tools.WRITE_TOOLS); a model may only ever preview them.
@@ -82,8 +97,6 @@ def confirmation_gate(tools: list[Any], write_names: frozenset[str] = WRITE_TOOL
 
 
 def _preview_only(func: Callable[..., Any]) -> Callable[..., Any]:
-    import functools
-
     @functools.wraps(func)
     def run(*args: Any, **kwargs: Any) -> Any:
         kwargs["confirm"] = False
