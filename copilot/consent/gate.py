@@ -42,6 +42,10 @@ class TaskPolicy(BaseModel):
     categories: list[Category]
     personalised_by_level: bool = False
     behaviour_needs: Purpose | None = None
+    objection: Purpose | None = None
+    """A purpose whose withdrawal (an objection) stops this task too."""
+    promotion_needs: Purpose | None = None
+    """The consent without which the text carries no offers, prices or customer stories."""
 
     @model_validator(mode="after")
     def _audience_rule(self) -> TaskPolicy:
@@ -91,6 +95,8 @@ class Decision(BaseModel):
     level: PersonalisationLevel | None = None
     obtained_via: str | None = None
     """How the consent the decision rests on was obtained (for the transparency line)."""
+    promotion: bool = False
+    """Whether the text may promote (offers, prices, customer stories), or must be service only."""
 
     def may_use(self, category: str) -> bool:
         return self.allowed and category in self.categories
@@ -122,6 +128,11 @@ def _blocked_reason(purpose: Purpose, found: ConsentState | None) -> str:
     if found is None:
         return f"no {label} consent on record"
     return f"no {label} consent: {found.status.value} since {found.changed_at.date().isoformat()}"
+
+
+def _objected_reason(found: ConsentState) -> str:
+    label = found.purpose.value.replace("_", " ")
+    return f"objected to {label}: {found.status.value} since {found.changed_at.date().isoformat()}"
 
 
 def decide(task: str, subject: Subject, policy: Policy | None = None) -> Decision:
@@ -162,6 +173,9 @@ def _decide_customer(rule: TaskPolicy, subject: Subject, policy: Policy, base: d
             return Decision(**base, allowed=False, reason="no active contract with this customer")
         if found is not None and found.status != ConsentStatus.granted:
             return Decision(**base, allowed=False, reason=_blocked_reason(rule.purpose, found))
+        objected = _consent(subject, rule.objection) if rule.objection else None
+        if objected is not None and objected.status != ConsentStatus.granted:
+            return Decision(**base, allowed=False, reason=_objected_reason(objected))
         basis = LawfulBasis.contract.value
     else:
         if found is None or found.status != ConsentStatus.granted:
@@ -190,5 +204,6 @@ def _decide_customer(rule: TaskPolicy, subject: Subject, policy: Policy, base: d
         categories=categories,
         level=level,
         obtained_via=obtained,
+        promotion=rule.promotion_needs is not None and _granted(subject, rule.promotion_needs),
         reason=f"{basis.replace('_', ' ')} for {rule.purpose.value.replace('_', ' ')}{via}",
     )

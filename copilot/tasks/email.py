@@ -110,7 +110,8 @@ def prepare_contact(batch: Batch, contact: Contact, account: Account, *, task: s
     sit = situations.situation(account, batch.signals.get(account.id), today=now.date())
     facts = [f for f in situations.facts(sit) if decision.may_use(f.category)]
     chosen = plan(goal, language=tc.language, persona=view.persona, stage=view.journey_stage, sit=sit,
-                  library=cards, may_use=decision.may_use, variant=variant_of(contact.id, goal), relevance=relevance)
+                  library=cards, may_use=decision.may_use, variant=variant_of(contact.id, goal), relevance=relevance,
+                  promotion=decision.promotion)
     return tc.model_copy(update={"facts": facts, "passages": citations(chosen.modules)}), chosen
 
 

@@ -30,6 +30,10 @@ GOAL_ANGLE_TYPES = {
     "renewal": ("feature", "service_level", "use_case"),
 }
 PROOF_TYPES = ("reference", "roi_example")
+SERVICE_ANGLE_TYPES = ("faq", "help_article", "service_level")
+PRICE = re.compile(r"\d\s?€|€\s?\d|\beuro", re.IGNORECASE)
+"""A price in a module's material: not for a service-only e-mail."""
+"""What a service-only e-mail may draw on: how the service works, not what else to buy."""
 STAGES = ("awareness", "consideration", "decision")
 RELEVANCE = 1.5
 """How much the goal's search ranking counts in choosing the angle."""
@@ -179,15 +183,19 @@ def plan(
     may_use: Callable[[str], bool],
     variant: int = 0,
     relevance: Mapping[str, float] | None = None,
+    promotion: bool = True,
 ) -> MessagePlan:
     """The plan of one e-mail. ``library`` is the content library; only public modules with e-mail
     material in ``language`` are candidates, whoever asks (an e-mail is read by a customer), and none
     whose material reads as an instruction (a library can be imported from files). ``relevance``
-    (module id → 0..1) is how well each module matched the goal's and persona's search."""
+    (module id → 0..1) is how well each module matched the goal's and persona's search. Without
+    ``promotion`` (a service e-mail to someone who does not allow marketing e-mail) the e-mail offers
+    nothing and tells no customer story: service content only."""
     stage = stage or "consideration"
     relevance = relevance or {}
     usable = [c for c in library if c.language == language and c.public and c.has_material
-              and not looks_injected(f"{c.hook} {c.value} {c.proof}")]
+              and not looks_injected(f"{c.hook} {c.value} {c.proof}")
+              and (promotion or not PRICE.search(f"{c.hook} {c.value} {c.proof}"))]
     why = trigger(goal, sit, stage, may_use)
     avoid = [n for k in sorted(sit.owned) for n in offers.names(k, language)] if sit.customer and goal in EXPANDING \
         else []
@@ -201,7 +209,9 @@ def plan(
                        industry=sit.industry, avoid=avoid)
 
     offer, angle = None, None
-    if goal in EXPANDING:  # the first product they lack that the library can speak for
+    if not promotion:
+        types = SERVICE_ANGLE_TYPES
+    elif goal in EXPANDING:  # the first product they lack that the library can speak for
         for key in offers.offer_order(sit.owned, persona):
             angle = angle_for(key, (*types, "service_level"))
             if angle is not None:
@@ -214,7 +224,7 @@ def plan(
             angle = angle_for(bought, ("feature", *types))
         angle = angle or angle_for(None, types)
     proof = None
-    if goal != "onboarding":  # a newcomer needs the next step, not a customer story
+    if goal != "onboarding" and promotion:  # a newcomer needs the next step, not a customer story
         products = {offer} if offer else set(angle.products if angle else ())
         proof = _choose([c for c in usable if c.type in PROOF_TYPES and (angle is None or c.id != angle.id)],
                         lambda c: _proof_score(c, products=products, industry=sit.industry, employees=sit.employees),

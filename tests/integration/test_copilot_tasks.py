@@ -149,3 +149,30 @@ def test_a_finnish_brief_words_the_timeline_in_finnish(demo_ctx) -> None:  # typ
     english = ("page view", " of ", "email", "Usage ", "Order ", "it_services", "medium", "sales_now", "nurture")
     for name in ("who", "signals", "changed", "lead"):
         assert not [w for w in english if w in fi.get(name, "")], (name, fi.get(name))
+
+
+def test_a_service_email_to_someone_who_refuses_marketing_carries_service_content_only(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    with demo_ctx.db.session() as s:
+        active = select(m.Contract.account_id).where(m.Contract.status == "active", m.Contract.end_date > NOW.date())
+        withdrew = select(m.Consent.contact_id).where(m.Consent.purpose == "email_marketing",
+                                                     m.Consent.status == "withdrawn")
+        contacts = s.scalars(select(m.Contact).where(m.Contact.account_id.in_(active), m.Contact.id.in_(withdrew))
+                             .order_by(m.Contact.id).limit(3)).all()
+    assert contacts
+    for contact in contacts:
+        d = draft_email(demo_ctx, EmailRequest(contact_id=contact.id, goal="renewal"), actor=REP, now=NOW)
+        assert isinstance(d, EmailDraft), d
+        assert d.offer is None and "€" not in d.body and "euro" not in d.body.lower()
+        assert all(c.source_id.split(":")[1].split(".")[0].split("-")[0] in ("faq", "help", "support")
+                   for c in d.modules)  # no customer story, ROI example or price list
+
+
+def test_the_widget_account_card_hides_margins_from_the_customer(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    from tools import records
+
+    contact = _contact(demo_ctx, "service_chat", "granted")
+    me = Actor(id=f"customer:{contact.id}", role=Role.customer, account_id=contact.account_id, contact_id=contact.id)
+    card = records.account_card(demo_ctx, me, contact.account_id)
+    assert card.orders and all("margin" not in o for o in card.orders)
+    staff_card = records.account_card(demo_ctx, REP, contact.account_id)
+    assert all("margin" in o for o in staff_card.orders)

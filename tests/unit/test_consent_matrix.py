@@ -96,3 +96,18 @@ def test_email_goals_map_to_purposes() -> None:
     assert task_for_email_goal("nurture") == "marketing_email"
     with pytest.raises(ValueError, match="unknown e-mail goal"):
         task_for_email_goal("spam")
+
+
+def test_an_objection_to_proactive_service_stops_service_emails_but_not_the_chat() -> None:
+    objected = subject(None, None, None, "granted", True)
+    objected.consents.append(ConsentState(purpose="proactive_service", status="withdrawn",
+                                          lawful_basis="legitimate_interest", changed_at=WHEN))
+    reminder = decide("service_email", objected)
+    assert not reminder.allowed and reminder.reason == "objected to proactive service: withdrawn since 2026-03-01"
+    assert decide("customer_chat", objected).allowed  # answering their own questions is not a reminder
+
+
+@pytest.mark.parametrize(("email", "promotes"), [("granted", True), ("withdrawn", False), (None, False)])
+def test_a_service_email_promotes_only_with_marketing_consent(email, promotes) -> None:  # type: ignore[no-untyped-def]
+    d = decide("service_email", subject(email, None, None, "granted", True))
+    assert d.allowed and d.promotion is promotes
