@@ -69,7 +69,7 @@ def account_card(ctx: AppContext, actor: Actor, account_id: str, *, limit: int =
         timeline.sort(key=lambda i: i.at if isinstance(i.at, datetime) else datetime.combine(i.at, datetime.min.time()),
                       reverse=True)
         return AccountCard(account=_row(acc, hidden), contacts=[_row(c) for c in contacts],
-                           orders=[_row(o, () if actor.is_staff else ("margin",)) for o in orders],  # margins: staff only
+                           orders=[_row(o, () if actor.is_staff else ("margin",)) for o in orders],  # margin: staff
                            contracts=[_row(c) for c in contracts],
                            tickets=[_row(t, () if actor.is_staff else ("sentiment",)) for t in tickets],
                            timeline=timeline[: limit * 2])
