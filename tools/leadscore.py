@@ -44,6 +44,8 @@ class LeadScore(BaseModel):
     """At or over the MQL threshold (the book: 100)."""
     threshold: float
     reasons: list[Reason] = Field(default_factory=list)
+    contact: str = ""
+    """The lead's person, by name (filled in by the services that read the contact)."""
 
 
 @lru_cache(maxsize=4)
