@@ -132,7 +132,6 @@ def _tickets(f: Frames, out: pd.DataFrame, ids: pd.Index, pos: np.ndarray, t: np
     d30 = d90 & (ago <= np.timedelta64(30, "D"))
     sent = tk["sentiment"].to_numpy(float)[rows]
     out["tickets_90d"] = _agg(ex, d90, sent, n, "size")
-    out["neg_tickets_90d"] = _agg(ex, d90 & (sent < NEGATIVE), sent, n, "size")
     out["neg_tickets_30d"] = _agg(ex, d30 & (sent < NEGATIVE), sent, n, "size")
     out["sentiment_90d"] = _agg(ex, d90, sent, n, "mean")
 
@@ -205,7 +204,7 @@ def churn_features(f: Frames, as_of: datetime | pd.Series | np.ndarray,
     lic = out["_licences"].where(out["_licences"] > 0)
     out["logins_per_licence"] = out["_logins_now"] / lic
     out["seat_use"] = (out["_users"] / lic).clip(upper=1.5)
-    counts = ["tickets_90d", "neg_tickets_90d", "neg_tickets_30d", "late_payments_180d"]
+    counts = ["tickets_90d", "neg_tickets_30d", "late_payments_180d"]
     out[counts] = out[counts].fillna(0)
     out[["login_change_8w", "order_trend"]] = out[["login_change_8w", "order_trend"]].fillna(0)
     return out

@@ -139,8 +139,13 @@ class Action(BaseModel):
     those three fields are the English text."""
 
 
-def sort_key(a: Action) -> tuple[int, float, datetime]:
-    return GROUP[a.kind], -a.priority, a.due
+FLAG = {"red": 0, "amber": 1, "none": 2}
+
+
+def sort_key(a: Action) -> tuple[int, int, float, datetime]:
+    """By group, then red before amber before the rest (a term ending in six days before one in three
+    months), then expected value × urgency."""
+    return GROUP[a.kind], FLAG[a.flag], -a.priority, a.due
 
 
 def next_actions(s: AccountSignals, now: datetime, *, limit: int = 10) -> list[Action]:

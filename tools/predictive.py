@@ -22,7 +22,6 @@ from copilot.core.errors import PolkuError
 from tools import model as mdl
 from tools.features import LEAD_CATEGORICAL, LEAD_NUMERIC, Frames, lead_features
 
-
 AFTER = timedelta(days=14)
 """A lead's behaviour counts until this long after it came in (the first call usually falls within it)."""
 

@@ -21,10 +21,10 @@ import pandas as pd
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.store.repo import analytics
-from tools import features, predictive, scoring
+from tools import churn_features, features, predictive, scoring
 from tools import model as mdl
 
-FORMAT = 3  # 3: churn on past term ends, contract CLV, win rate
+FORMAT = 4  # 4: churn on past term ends, contract CLV, win rate, prospects' open deals
 
 
 @dataclass
@@ -43,7 +43,9 @@ class Bundle:
 def _key(ctx: AppContext, now: datetime) -> str:
     with ctx.db.session() as s:
         version = analytics.store_version(s)
-    raw = "|".join((str(FORMAT), ctx.settings.resolved_database_url, now.date().isoformat(), *version))
+    # the model inputs are part of the key: a model saved by code with other features is never loaded
+    inputs = ",".join(churn_features.CHURN_NUMERIC + features.LEAD_NUMERIC)
+    raw = "|".join((str(FORMAT), inputs, ctx.settings.resolved_database_url, now.date().isoformat(), *version))
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
@@ -65,7 +67,7 @@ def build(f: features.Frames, now: datetime, key: str = "") -> Bundle:
                               conversion_model=conversion_model)
     return Bundle(key=key, as_of=now, churn_model=churn_model, conversion_model=conversion_model,
                   board=board.set_index("account_id"), avg_deal=avg_deal(f.opportunities),
-                  win_rate=scoring.win_rate(f.opportunities) or 0.3)
+                  win_rate=scoring.win_rate(f.opportunities, now) or 0.3)
 
 
 def avg_deal(opp: pd.DataFrame) -> float:

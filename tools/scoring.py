@@ -69,8 +69,12 @@ def renewal_rate(f: Frames, now: datetime) -> float:
     return float(1 - out["churned"].mean()) if len(out) >= 10 else DEFAULT_RENEWAL_RATE
 
 
-def win_rate(opp: pd.DataFrame) -> float | None:
+def win_rate(opp: pd.DataFrame, now: datetime | None = None) -> float | None:
+    """Share of the deals closed in the last twelve months (all of them without ``now``) that were won."""
     closed = opp[opp["stage"].isin(["won", "lost"])] if not opp.empty else opp
+    if now is not None and len(closed):
+        recent = closed[closed["close_date"] > pd.Timestamp(now) - pd.Timedelta(days=365)]
+        closed = recent if len(recent) >= 10 else closed
     return float((closed["stage"] == "won").mean()) if len(closed) else None
 
 
@@ -90,7 +94,7 @@ def typical_deals(f: Frames) -> pd.Series:
 def _p_win(f: Frames, now: datetime, ids: pd.Index, conversion: mdl.ExplainableModel | None,
            leads: pd.DataFrame) -> pd.Series:
     """P(win) of each prospect with an open deal (the store's win rate) or open lead (P(convert) × win rate)."""
-    wr = win_rate(f.opportunities) or 0.3
+    wr = win_rate(f.opportunities, now) or 0.3
     p = pd.Series(0.0, index=ids)
     opp = f.opportunities
     if not opp.empty:
@@ -164,7 +168,12 @@ def _value(f: Frames, now: datetime, out: pd.DataFrame, customer: np.ndarray, cl
     out["p_win"] = np.where(prospect, _p_win(f, now, out.index, conversion, leads).to_numpy(), 0.0)
     deals = typical_deals(f)
     size = f.accounts.set_index("account_id")["size"].reindex(out.index)
-    out["typical_deal"] = size.map(deals).fillna(deals["all"]).to_numpy()
+    opp = f.opportunities
+    open_amount = (opp[~opp["stage"].isin(["won", "lost"])].groupby("account_id")["amount"].max()
+                   if not opp.empty else pd.Series(dtype=float)).reindex(out.index)
+    # a prospect's own open deal says more than the average of its size
+    out["deal_open"] = open_amount.notna().to_numpy() & prospect
+    out["typical_deal"] = np.where(out["deal_open"], open_amount, size.map(deals).fillna(deals["all"]))
     out["lifetime_factor"] = value.new_customer_factor(rate)
     expected = out["p_win"] * out["typical_deal"] * out["lifetime_factor"]
     out["clv_kind"] = np.where(customer, "contract", np.where(had, "former",

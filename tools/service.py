@@ -46,6 +46,8 @@ class AccountValue(BaseModel):
     """The store's share of term ends that renewed in the last year."""
     p_win: float
     typical_deal: float
+    """The prospect's open deal when it has one, else a typical first-year deal of its size."""
+    deal_open: bool = False
     lifetime_factor: float
     explanation: str
     """One line in English on how ``clv`` was computed."""
@@ -119,6 +121,7 @@ def account_value(board: pd.Series, churn_probability: float | None) -> AccountV
         orders=float(row["clv_orders"]), annual_value=float(row["annual_value"]), term_end=row["term_end"],
         years_to_renewal=float(row["years_to_renewal"]),
         renewal_rate=float(row["renewal_rate"]), p_win=float(row["p_win"]), typical_deal=float(row["typical_deal"]),
+        deal_open=bool(row.get("deal_open", False)),
         lifetime_factor=float(row["lifetime_factor"]), explanation=value.explain(row))
 
 

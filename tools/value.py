@@ -74,8 +74,9 @@ def explain(row: pd.Series | dict, lang: str = EN) -> str:
                 f"(about {number(years, lang, 1)} years still to go), discounted at {percent(RATE, lang)}: "
                 f"{money(row['clv_contract'], lang)}{extra}.")
     if kind == "prospect":
-        return (f"Expected value, not yet a customer: P(win) {percent(row['p_win'], lang)} × typical first-year "
-                f"deal {money(row['typical_deal'], lang)} × lifetime factor {number(row['lifetime_factor'], lang, 1)}"
+        deal = "the open deal" if row.get("deal_open") else "typical first-year deal"
+        return (f"Expected value, not yet a customer: P(win) {percent(row['p_win'], lang)} × {deal} "
+                f"{money(row['typical_deal'], lang)} × lifetime factor {number(row['lifetime_factor'], lang, 1)}"
                 f" ({percent(row['renewal_rate'], lang)} renew a year, discounted at {percent(RATE, lang)}).")
     if kind == "former":
         return f"Former customer, no running contract: only what repeat orders may still bring{extra or ' (none)'}."

@@ -48,8 +48,7 @@ def _render_account(r: Any, lang: str, explain: bool) -> None:
                   f"view {r.view}", highlight=False)
     dim(score_words.value_explain(r.value, r.churn.probability if r.churn else None, lang))
     if r.churn:
-        console.print(f"churn risk {score_words.risk(r.churn, lang)}: {score_words.drivers(r.churn, lang)}",
-                      highlight=False)
+        console.print(f"churn risk {score_words.reasons(r.churn, lang)}", highlight=False)
         dim(score_words.risk_explain(r.churn, lang, r.churn.trained_on))
     for lead in r.leads:
         console.print(f"lead {lead.contact or lead.lead_id}: {number(lead.score, lang)} "
@@ -57,17 +56,19 @@ def _render_account(r: Any, lang: str, explain: bool) -> None:
                       f"{lead.route.replace('_', ' ')}{' MQL' if lead.mql else ''}", highlight=False)
         for reason in lead.reasons:
             console.print(f"   {reason.text}", highlight=False)
+    names = {lead.lead_id: lead.contact for lead in r.leads}
     for c in r.conversion:
-        console.print(f"lead {c.lead_id}: predicted conversion {percent(c.probability, lang)}", highlight=False)
+        console.print(f"lead {names.get(c.lead_id) or c.lead_id}: predicted conversion "
+                      f"{percent(c.probability, lang)} (model on the store's closed leads)", highlight=False)
 
 
 @app.command("score")
 def score(account: Annotated[str | None, typer.Option("--account", help="Account id")] = None,
           all_: Annotated[bool, typer.Option("--all", help="Score every account")] = False,
           limit: Annotated[int, typer.Option(help="Rows to show with --all")] = 20,
-          lang: LangOpt = "en", explain: ExplainOpt = False,
-          now: NowOpt = None, who: ActorOpt = "admin", as_json: JsonOpt = False) -> None:
-    """Lead score, churn risk, CLV and value tier (staff only) for one account or all of them."""
+          explain: ExplainOpt = False, now: NowOpt = None, who: ActorOpt = "admin", as_json: JsonOpt = False) -> None:
+    """Lead score, churn risk, CLV and value tier (staff only) for one account or all of them (English;
+    the brief says the same in Finnish)."""
     from tools import service
 
     if bool(account) == all_:
@@ -76,12 +77,15 @@ def score(account: Annotated[str | None, typer.Option("--account", help="Account
     if account:
         result = service.score_account(ctx, _actor(who), account, now=now)
 
-        emit(result, as_json, lambda r: _render_account(r, lang, explain))
+        emit(result, as_json, lambda r: _render_account(r, "en", explain))
         return
     board = service.score_all(ctx, _actor(who), now=now, limit=limit)
 
+    lang = "en"
+
     def render_all(b: service.ScoreBoard) -> None:
-        table = Table("account", "lead", "route", "churn", "CLV", "CLV is", "tier", "view")
+        table = Table("account", "lead", "route", "churn", "CLV", "CLV is", "tier", "view", box=box.SIMPLE_HEAD,
+                      pad_edge=False, collapse_padding=True)
         for r in b.rows:
             table.add_row(r.name, _fmt(r.lead_score, ".0f"), (r.route or "–").replace("_", " "),
                           "–" if r.churn_probability is None else percent(r.churn_probability, lang),
@@ -180,6 +184,9 @@ def funnel(by: Annotated[str, typer.Option(help="channel or campaign")] = "chann
     def render(r: service.FunnelReport) -> None:
         table = Table(r.by + (f" {r.period}" if r.period else ""), "cost", "leads", "CPL", "new", "revenue", "CAC",
                       "CAC:LTV", "ROMI", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+        for column in table.columns[1:]:  # figures are never cut; a long name wraps instead
+            column.no_wrap = True
+        table.columns[0].overflow = "fold"
         for m in r.rows:
             table.add_row(m.label.replace("_", " "), money(m.cost, lang), number(m.leads, lang), _money(m.cpl, lang),
                           number(m.customers, lang), money(m.revenue, lang), _money(m.cac, lang),

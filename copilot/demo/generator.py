@@ -48,6 +48,7 @@ class _Accounts:
     health: np.ndarray  # latent, higher is healthier / more interested
     churned: np.ndarray  # bool, only customers
     start: np.ndarray  # customership start, days before now (see lifecycle.Life.since)
+    names: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
 
 
 @dataclass
@@ -161,9 +162,10 @@ def _account_rows(acc: _Accounts, rng: np.random.Generator, clock: Clock) -> Fra
         f"{vocab.COMPANY_STEMS[s]} {suffixes[ind][i % len(suffixes[ind])]}"
         for i, (s, ind) in enumerate(zip(stems.tolist(), acc.industry.tolist(), strict=True))
     ]
+    acc.names = np.array(names, dtype=object)  # the deals are named after their accounts
     return {
         "id": acc.ids,
-        "name": np.array(names, dtype=object),
+        "name": acc.names,
         "industry": np.array(vocab.INDUSTRIES, dtype=object)[acc.industry],
         "size": np.array(["small", "medium", "key"], dtype=object)[acc.size],
         "employees": acc.employees,

@@ -153,7 +153,7 @@ def _leads_and_deals(acc: Any, life: lifecycle.Life, c: dict, campaigns: list[di
                                9_000 * (1.0 + acc.size[a[o]]) ** 1.6) * rng.lognormal(0, 0.3, len(o)))
     opp_ids = Ids("opp-", np.arange(1, len(o) + 1), 6)
     names = [f"{vocab.PRODUCTS[0 if not up else 1 + k % 3][0]} – {x}"
-             for k, (up, x) in enumerate(zip(upsell.tolist(), acc.ids[a[o]].tolist(), strict=True))]
+             for k, (up, x) in enumerate(zip(upsell.tolist(), acc.names[a[o]].tolist(), strict=True))]
     opps = {
         "id": opp_ids,
         "account_id": acc.ids[a[o]],

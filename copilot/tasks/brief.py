@@ -84,16 +84,17 @@ def brief(
         BriefSection(name="churn", text=_churn(t, s, lang),
                      explain=score_words.risk_explain(s.churn, lang, s.churn.trained_on) if s.churn else ""),
         *[
-            BriefSection(name="lead", explain=t["lead_explain"], text=t["lead"].format(
+            BriefSection(name="lead", explain="" if i else t["lead_explain"], text=t["lead"].format(
                 contact=lead.contact or lead.lead_id, score=number(lead.score, lang), fit=number(lead.fit, lang),
                 behaviour=number(lead.behaviour, lang), route=label(t, "route", lead.route)))
-            for lead in s.leads[:3]
+            for i, lead in enumerate(s.leads[:3])
         ],
         BriefSection(name="opportunities", text=_items(t, "opportunities", [
             f"{o.name} ({label(t, 'stage', o.stage)}, {money(o.amount, lang)}, {day(o.close_date, lang)})"
             for o in opps])),
         BriefSection(name="tickets", text=_items(t, "tickets", [
-            f"{k.subject} ({label(t, 'priority', k.priority)}, {day(k.opened_at, lang)})" for k in tickets[:5]])),
+            t["quoted"].format(text=k.subject) + f" ({label(t, 'priority', k.priority)}, {day(k.opened_at, lang)})"
+            for k in tickets[:5]])),
         BriefSection(name="signals", text=_items(t, "signals", [f"{day(h.day, lang)}: {_item(t, h, lang)}"
                                                                  for h in timeline])),
         BriefSection(name="changed", text=t["changed"].format(

@@ -50,6 +50,14 @@ def driver(d: ChurnDriver, lang: str) -> str:
     return str(form).format(value=money(v, lang) if kind == "money" else number(v, lang, decimals))
 
 
+def reasons(risk: ChurnRisk, lang: str) -> str:
+    """The risk with its reasons: what raises a medium or high one, what keeps a low one low."""
+    t = _t(lang)
+    low = risk.band == "low"
+    return str(t["keeps_low" if low else "raised_by"]).format(
+        risk=_risk_words(risk, lang), drivers=drivers(risk, lang, direction="lowers risk" if low else "raises risk"))
+
+
 def drivers(risk: ChurnRisk, lang: str, *, direction: str = "raises risk", top: int = 3) -> str:
     """The account's drivers that push its risk in ``direction`` (``raises risk`` or ``lowers risk``), worded."""
     picked = [d for d in risk.drivers if d.direction == direction][:top]
@@ -58,6 +66,10 @@ def drivers(risk: ChurnRisk, lang: str, *, direction: str = "raises risk", top: 
 
 def band(name: str, lang: str) -> str:
     return str(_t(lang)["bands"].get(name, name))
+
+
+def _risk_words(r: ChurnRisk, lang: str) -> str:
+    return risk(r, lang)
 
 
 def risk(r: ChurnRisk, lang: str) -> str:
@@ -88,7 +100,8 @@ def value_explain(v: Any, churn_probability: float | None, lang: str) -> str:
             remaining=number(expected_remaining_years(p, v.renewal_rate, v.years_to_renewal), lang, 1),
             rate=percent(RATE, lang), contract=money(v.contract, lang), orders=orders)
     if v.kind == "prospect":
-        return str(t["prospect"]).format(p_win=percent(v.p_win, lang), deal=money(v.typical_deal, lang),
+        return str(t["prospect_open" if v.deal_open else "prospect"]).format(
+                                         p_win=percent(v.p_win, lang), deal=money(v.typical_deal, lang),
                                          factor=number(v.lifetime_factor, lang, 1),
                                          renewal=percent(v.renewal_rate, lang), rate=percent(RATE, lang))
     if v.kind == "former":

@@ -19,6 +19,7 @@ import pandas as pd
 
 from tools import bgnbd, cdnow, telco
 from tools import model as mdl
+from tools.features import Frames
 from tools.rfm import rfm_summary
 
 OUT = Path(__file__).resolve().parents[2] / "tools" / "REPORT.md"
@@ -105,7 +106,7 @@ def _telco_section() -> list[str]:
             *_calibration_rows(churn.calibration(np.asarray(y), oof)), ""]
 
 
-def _store(accounts: int, seed: int, now: datetime):  # type: ignore[no-untyped-def]
+def _store(accounts: int, seed: int, now: datetime) -> Frames:
     from copilot.core.store.db import Database, make_engine, migrate
     from copilot.demo.generator import generate
     from tools import features
@@ -118,7 +119,7 @@ def _store(accounts: int, seed: int, now: datetime):  # type: ignore[no-untyped-
         return features.load(s)
 
 
-def _risk_checks(f, now: datetime) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def _risk_checks(f: Frames, now: datetime) -> dict[str, float]:
     """Share of active accounts above the low band, and the accounts whose weekly logins fell ≥ 40 % in eight
     weeks (the latest week against the week eight weeks before it): how many, and the lowest risk among them."""
     from tools import churn

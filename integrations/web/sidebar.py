@@ -148,7 +148,7 @@ def sidebar(ctx: AppContext, actor: Actor, *, ticket: str | None = None, email: 
     return Sidebar(
         account=card.account, contact=contact, ticket=ticket_row, tier=scores.tier, view=scores.view,
         clv=scores.clv, owner_name=scores.owner_name, churn=risk,
-        churn_text=f"{score_words.risk(risk, language)}: {score_words.drivers(risk, language)}" if risk else "",
+        churn_text=score_words.reasons(risk, language) if risk else "",
         explanations=_explanations(scores, language),
         lead=max(scores.leads, key=lambda ls: ls.score) if scores.leads else None,
         service_level=level, reply_due=reply_due,

@@ -25,14 +25,15 @@ def _frames(logins: list[int], *, extra_usage: bool = False) -> Frames:
     usage = pd.DataFrame({"account_id": "a", "week_start": weeks, "logins": logins, "active_users": 50,
                           "avg_session_min": 10.0, "features_used": 6})
     if extra_usage:  # weeks after the time the features are read must change nothing
-        usage = pd.concat([usage, pd.DataFrame({"account_id": "a", "week_start": [MONDAY, MONDAY + pd.Timedelta(weeks=1)],
-                                                "logins": [0, 0], "active_users": 0, "avg_session_min": 0.0,
-                                                "features_used": 0})], ignore_index=True)
+        later = pd.DataFrame({"account_id": "a", "week_start": [MONDAY, MONDAY + pd.Timedelta(weeks=1)],
+                              "logins": [0, 0], "active_users": 0, "avg_session_min": 0.0, "features_used": 0})
+        usage = pd.concat([usage, later], ignore_index=True)
     return Frames(
         accounts=pd.DataFrame({"account_id": ["a"], "size": ["medium"], "industry": ["retail"]}),
         usage=usage,
         tickets=pd.DataFrame({"account_id": ["a", "a", "a"], "sentiment": [-0.6, -0.5, 0.4], "priority": "normal",
-                              "opened_at": [NOW - timedelta(days=3), NOW - timedelta(days=40), NOW + timedelta(days=1)]}),
+                              "opened_at": [NOW - timedelta(days=3), NOW - timedelta(days=40),
+                                            NOW + timedelta(days=1)]}),
         contracts=pd.DataFrame({"account_id": ["a"], "start_date": [pd.Timestamp("2024-09-01")],
                                 "end_date": [pd.Timestamp("2025-08-31")], "renewal_date": [pd.Timestamp("2025-06-02")],
                                 "annual_value": [12_000.0], "licences": [100], "status": ["active"]}))
