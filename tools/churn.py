@@ -123,19 +123,20 @@ def _need(ex: pd.DataFrame, what: str) -> None:
                                     "5 not renewed): cannot train churn")
 
 
-def training_set(f: Frames, now: datetime) -> tuple[pd.DataFrame, np.ndarray, int]:
-    """Features and outcomes of (a stratified sample of) the last year's term ends, and how many there were."""
+def training_set(f: Frames, now: datetime) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Features and outcomes of (a stratified sample of) the last year's term ends, and all those ends."""
     ex = examples(f, now)
     _need(ex, "in the last year")
     X, y = _xy(f, ex)
-    return X, y, len(ex)
+    return X, y, ex
 
 
 def fit(f: Frames, now: datetime) -> mdl.ExplainableModel:
     """The model on every term end of the last year (what the score cache keeps)."""
-    X, y, n = training_set(f, now)
+    X, y, ex = training_set(f, now)
     model = mdl.fit(X, y, numeric=CHURN_NUMERIC, categorical=CHURN_CATEGORICAL, C=C)
-    model.meta.update(examples=n, lead_days=LEAD_DAYS)
+    # the ends it learnt from also give the store's renewal rate, which the CLV needs
+    model.meta.update(examples=len(ex), lead_days=LEAD_DAYS, renewal_rate=float(1 - ex["churned"].mean()))
     return model
 
 

@@ -56,21 +56,21 @@ def renewal_outcomes(contracts: pd.DataFrame, now: datetime) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     t = pd.Timestamp(now)
     c = contracts[["account_id", "start_date", "end_date", "status"]]
-    ends = c[c["end_date"] <= t].drop_duplicates(["account_id", "end_date"])
-    pairs = ends[["account_id", "end_date", "status"]].merge(c[["account_id", "start_date", "end_date"]],
-                                                            on="account_id", suffixes=("", "_next"))
-    after = pairs["end_date"] + GRACE
-    covered = (pairs["start_date"] <= after) & (pairs["end_date_next"] >= after) & (pairs["end_date_next"]
-                                                                                    > pairs["end_date"])
-    renewed = covered.groupby([pairs["account_id"], pairs["end_date"]]).any()
-    out = ends.set_index(["account_id", "end_date"])
-    out["renewed"] = renewed.reindex(out.index).fillna(False).to_numpy()
-    out = out.reset_index()
-    cancelled = out["status"].astype(str).str.lower().isin(ENDED)
-    known = out["renewed"] | cancelled | (out["end_date"] + GRACE <= t)
-    out = out[known.to_numpy()]
-    return pd.DataFrame({"account_id": out["account_id"].to_numpy(), "end": out["end_date"].to_numpy(),
-                         "churned": (~out["renewed"]).to_numpy().astype(int)}, columns=cols)
+    code = pd.factorize(c["account_id"])[0]  # pairs are matched on integers, not id strings
+    ends = c[(c["end_date"] <= t).to_numpy()].assign(code=code[(c["end_date"] <= t).to_numpy()])
+    ends = ends.drop_duplicates(["code", "end_date"]).reset_index(drop=True)
+    pairs = pd.DataFrame({"row": np.arange(len(ends)), "code": ends["code"].to_numpy(),
+                          "end": ends["end_date"].to_numpy()}).merge(
+        pd.DataFrame({"code": code, "start_next": c["start_date"].to_numpy(), "end_next": c["end_date"].to_numpy()}),
+        on="code")
+    after = pairs["end"] + GRACE
+    covered = (pairs["start_next"] <= after) & (pairs["end_next"] >= after) & (pairs["end_next"] > pairs["end"])
+    renewed = np.zeros(len(ends), dtype=bool)
+    renewed[pairs["row"].to_numpy()[covered.to_numpy()]] = True
+    cancelled = ends["status"].astype(str).str.lower().isin(ENDED).to_numpy()
+    known = renewed | cancelled | (ends["end_date"] + GRACE <= t).to_numpy()
+    return pd.DataFrame({"account_id": ends["account_id"].to_numpy()[known], "end": ends["end_date"].to_numpy()[known],
+                         "churned": (~renewed[known]).astype(int)}, columns=cols)
 
 
 def _pairs(f: Frames, name: str, ids: pd.Index, ex_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -95,7 +95,21 @@ def _pairs(f: Frames, name: str, ids: pd.Index, ex_pos: np.ndarray) -> tuple[np.
 
 
 def _agg(ex: np.ndarray, mask: np.ndarray, values: np.ndarray, n: int, how: str) -> np.ndarray:
-    """Aggregate ``values[mask]`` per example (0..n-1); NaN (NaT) where an example has no rows."""
+    """Aggregate ``values[mask]`` per example (0..n-1); NaN (NaT) where an example has no rows.
+
+    Counts, sums and means are ``np.bincount`` (a pandas group-by over millions of usage rows was most of
+    the time of scoring a big store); the rest (first dates) go through pandas."""
+    if how == "size":
+        cnt = np.bincount(ex[mask], minlength=n).astype(float)
+        return np.where(cnt > 0, cnt, np.nan)
+    if how in ("sum", "mean"):
+        v = np.asarray(values, dtype=float)[mask]
+        e = ex[mask]
+        ok = ~np.isnan(v)
+        cnt = np.bincount(e[ok], minlength=n)
+        tot = np.bincount(e[ok], weights=v[ok], minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(cnt > 0, tot if how == "sum" else tot / cnt, np.nan)
     v = pd.Series(np.asarray(values)[mask])
     g = v.groupby(ex[mask], sort=True)
     out = g.size() if how == "size" else getattr(g, how)()

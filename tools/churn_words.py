@@ -86,6 +86,8 @@ def driver_text(feature: str, facts: dict[str, float], raises: bool) -> str:  # 
     if feature == "nps":
         return f"latest NPS answer {number(v, EN)}/10"
     if feature == "order_trend":
+        if not facts.get("now") and not facts.get("before"):
+            return "no add-on orders in 12 months"
         if "change" not in facts:
             return f"add-on orders {money(facts.get('now', 0.0), EN)} in 6 months (none the 6 before)"
         return f"add-on orders {percent(facts['change'], EN, signed=True)} (6 months against the 6 before)"

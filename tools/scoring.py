@@ -12,7 +12,7 @@ from copilot.core.errors import PolkuError
 from tools import bgnbd, churn, leadscore, predictive, tiers, value
 from tools import model as mdl
 from tools.churn_features import customers_at, renewal_outcomes
-from tools.features import Frames
+from tools.features import Frames, lead_features
 from tools.rfm import rfm_summary
 
 DEFAULT_RENEWAL_RATE = 0.9
@@ -62,8 +62,10 @@ def train_churn(f: Frames, now: datetime) -> mdl.ExplainableModel:
     return churn.fit(f, now)
 
 
-def renewal_rate(f: Frames, now: datetime) -> float:
-    """Share of the last year's term ends that renewed."""
+def renewal_rate(f: Frames, now: datetime, model: mdl.ExplainableModel | None = None) -> float:
+    """Share of the last year's term ends that renewed (the churn model counted them when it was trained)."""
+    if model is not None and "renewal_rate" in model.meta:
+        return float(model.meta["renewal_rate"])
     out = renewal_outcomes(f.contracts, now)
     out = out[out["end"] > pd.Timestamp(now) - pd.Timedelta(days=churn.HISTORY_DAYS)]
     return float(1 - out["churned"].mean()) if len(out) >= 10 else DEFAULT_RENEWAL_RATE
@@ -91,9 +93,13 @@ def typical_deals(f: Frames) -> pd.Series:
     return out
 
 
-def _p_win(f: Frames, now: datetime, ids: pd.Index, conversion: mdl.ExplainableModel | None,
+def _p_win(f: Frames, now: datetime, ids: pd.Index, prospect: np.ndarray, conversion: mdl.ExplainableModel | None,
            leads: pd.DataFrame) -> pd.Series:
-    """P(win) of each prospect with an open deal (the store's win rate) or open lead (P(convert) × win rate)."""
+    """P(win) of each prospect with an open deal (the store's win rate) or open lead (P(convert) × win rate).
+
+    Only prospects' leads are scored (customers' upsell leads do not make a prospect's value), and with
+    the model's probabilities straight from its arrays: a big store has tens of thousands of open leads.
+    """
     wr = win_rate(f.opportunities, now) or 0.3
     p = pd.Series(0.0, index=ids)
     opp = f.opportunities
@@ -101,14 +107,14 @@ def _p_win(f: Frames, now: datetime, ids: pd.Index, conversion: mdl.ExplainableM
         open_deal = opp[~opp["stage"].isin(["won", "lost"])]["account_id"].unique()
         p[p.index.isin(open_deal)] = wr
     open_leads = predictive.open_leads(f.leads)
+    open_leads = open_leads[open_leads["account_id"].isin(ids[prospect])]
     if open_leads.empty:
         return p
     if conversion is not None:
-        scored = predictive.score(conversion, f, now=now, leads=open_leads, explain=False)
-        conv = pd.Series([s.probability for s in scored], index=[s.lead_id for s in scored])
+        conv = pd.Series(conversion.predict_proba(lead_features(open_leads, f.events, as_of=now)),
+                         index=open_leads["lead_id"].to_numpy())
     else:  # no model yet: the rule-based score on the book's 200-point scale
-        conv = (leads["lead_score"] / 200).clip(0, 1) if len(leads) else pd.Series(dtype=float)
-        conv.index = leads["lead_id"] if len(leads) else conv.index
+        conv = pd.Series((leads["lead_score"] / 200).clip(0, 1).to_numpy(), index=leads["lead_id"].to_numpy())
     per_lead = pd.Series(conv.reindex(open_leads["lead_id"]).to_numpy(), index=open_leads["account_id"].to_numpy())
     best = per_lead.groupby(level=0).max().reindex(ids).fillna(0.0) * wr
     return np.maximum(p, best)
@@ -139,21 +145,22 @@ def score_all(f: Frames, now: datetime, *, churn_model: mdl.ExplainableModel | N
     else:
         risk = churn.score(model, f, now, live).set_index("account_id")["churn_probability"]
         out["churn_probability"] = risk.reindex(out.index)
-    _value(f, now, out, customer, clv_fit, conversion_model, leads.reset_index())
+    _value(f, now, out, customer, clv_fit, conversion_model, leads.reset_index(), model)
     out["tier"] = tiers.assign_tiers(out["clv"])
     out["view"] = tiers.simple_view(out["tier"], out["churn_probability"].fillna(0.0))
     return out.reset_index().replace({np.nan: None})
 
 
 def _value(f: Frames, now: datetime, out: pd.DataFrame, customer: np.ndarray, clv_fit: ClvFit | None,
-           conversion: mdl.ExplainableModel | None, leads: pd.DataFrame) -> None:
+           conversion: mdl.ExplainableModel | None, leads: pd.DataFrame,
+           churn_model: mdl.ExplainableModel | None) -> None:
     """The CLV columns of ``out`` (see ``tools.value``)."""
     t = pd.Timestamp(now)
     c = f.contracts
     running = c[(c["start_date"] <= t) & (c["end_date"] >= t)] if not c.empty else c
     annual = running.groupby("account_id")["annual_value"].sum() if len(running) else pd.Series(dtype=float)
     term_end = running.groupby("account_id")["end_date"].min() if len(running) else pd.Series(dtype="datetime64[ns]")
-    rate = renewal_rate(f, now)
+    rate = renewal_rate(f, now, churn_model)
     out["renewal_rate"] = rate
     out["annual_value"] = annual.reindex(out.index).where(customer).fillna(0.0)
     out["term_end"] = term_end.reindex(out.index).where(customer)
@@ -165,7 +172,7 @@ def _value(f: Frames, now: datetime, out: pd.DataFrame, customer: np.ndarray, cl
     out["clv_orders"] = orders.reindex(out.index).fillna(0.0).clip(lower=0)
     had = out.index.isin(c["account_id"].unique()) if not c.empty else np.zeros(len(out), bool)
     prospect = ~customer & ~had
-    out["p_win"] = np.where(prospect, _p_win(f, now, out.index, conversion, leads).to_numpy(), 0.0)
+    out["p_win"] = np.where(prospect, _p_win(f, now, out.index, prospect, conversion, leads).to_numpy(), 0.0)
     deals = typical_deals(f)
     size = f.accounts.set_index("account_id")["size"].reindex(out.index)
     opp = f.opportunities
@@ -179,4 +186,5 @@ def _value(f: Frames, now: datetime, out: pd.DataFrame, customer: np.ndarray, cl
     out["clv_kind"] = np.where(customer, "contract", np.where(had, "former",
                                                               np.where(out["p_win"] > 0, "prospect", "none")))
     out["clv"] = np.where(prospect, expected, out["clv_contract"] + out["clv_orders"]).round(2)
-    out["term_end"] = [None if pd.isna(d) else d.date() for d in out["term_end"]]
+    ends = out["term_end"]
+    out["term_end"] = np.where(ends.notna(), ends.dt.date, None)

@@ -165,7 +165,9 @@ def health_board(ctx: AppContext, actor: Actor, *, now: datetime | None = None, 
     bundle = scorecache.get(ctx, now)
     board = bundle.board.reset_index()
     scored = board[board["churn_probability"].notna()]
-    risky = scored.sort_values("churn_probability", ascending=False).head(top)
+    # equal risks (the model's 99 % ceiling) go by what is at stake
+    risky = scored.assign(p=scored["churn_probability"].astype(float).round(2)).sort_values(
+        ["p", "clv"], ascending=False).head(top)
     with ctx.db.session() as s:
         contracts, surveys = analytics.contracts(s), analytics.surveys(s)
         tickets = analytics.tickets(s)

@@ -172,14 +172,14 @@ def next_actions(account: Annotated[str | None, typer.Option("--account")] = Non
 def funnel(by: Annotated[str, typer.Option(help="channel or campaign")] = "channel",
            period: Annotated[str | None, typer.Option(
                help="campaigns that started in 2026, 2026-Q3 or 2026-11; or M, Q or Y to split by period")] = None,
-           lang: LangOpt = "en", explain: ExplainOpt = False, now: NowOpt = None, who: ActorOpt = "admin",
-           as_json: JsonOpt = False) -> None:
+           explain: ExplainOpt = False, now: NowOpt = None, who: ActorOpt = "admin", as_json: JsonOpt = False) -> None:
     """Leads, customers, revenue, CPL, CAC, LTV, CAC:LTV and ROMI per channel or campaign, from the CRM's touches.
 
     --json lists every credited deal behind the figures."""
     from tools import service
 
     report = service.funnel(context(), _actor(who), by=by, period=period, now=now)
+    lang = "en"
 
     def render(r: service.FunnelReport) -> None:
         table = Table(r.by + (f" {r.period}" if r.period else ""), "cost", "leads", "CPL", "new", "revenue", "CAC",

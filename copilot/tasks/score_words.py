@@ -30,6 +30,8 @@ def driver(d: ChurnDriver, lang: str) -> str:
     """``kirjautumiset −52 % 8 viikossa (508 → 243 viikossa)``: one driver in the account's own figures."""
     forms = _t(lang)["drivers"]
     f = d.facts
+    if d.feature == "order_trend" and not f.get("now") and not f.get("before"):
+        return str(forms["order_trend_zero"])
     if d.feature in ("login_change_8w", "order_trend"):
         if "change" not in f:
             return str(forms[f"{d.feature}_none"]).format(now=money(f.get("now", 0.0), lang))

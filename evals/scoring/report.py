@@ -135,10 +135,12 @@ def _risk_checks(f: Frames, now: datetime) -> dict[str, float]:
     fell = drop[drop <= -0.4].index
     top = p.sort_values(ascending=False).head(10).index.tolist()
     risks = churn.explain(model, f, now, top)
-    firsts = {r.drivers[0].feature for r in risks if r.drivers}
+    pairs = {"; ".join(d.text for d in r.drivers[:2]) for r in risks}
+    kinds = {d.feature for r in risks for d in r.drivers[:2]}
     return {"active": len(live), "above_low": float((p >= churn.BANDS[0][0]).mean()), "fell": len(fell),
             "fell_min": float(p.reindex(fell).min()) if len(fell) else float("nan"),
-            "fell_low": int((p.reindex(fell) < churn.BANDS[0][0]).sum()), "top_drivers": len(firsts),
+            "fell_low": int((p.reindex(fell) < churn.BANDS[0][0]).sum()), "top_drivers": len(pairs),
+            "top_kinds": len(kinds),
             "flat_max": float(p.reindex(drop[drop.abs() < 0.05].index).max())}
 
 
@@ -169,8 +171,8 @@ def _demo_section(accounts: int) -> list[str]:
              f"eight weeks before); the lowest risk among them is {checks['fell_min']:.1%}, "
              f"{checks['fell_low']} of them in the low band. The highest risk of an account with flat usage "
              f"(±5 %) is {checks['flat_max']:.1%} (flat but low, or unhappy in other ways).",
-             f"- The ten riskiest accounts have {checks['top_drivers']} different first drivers (their own largest "
-             "contributions).", "",
+             f"- The ten riskiest accounts show {checks['top_drivers']} different pairs of reasons (their own two "
+             f"largest contributions, in their own figures), drawn from {checks['top_kinds']} kinds of figure.", "",
              "### Lead conversion (point in time)", "",
              f"Closed leads, features from the 180 days before each lead to 14 days after it, time split at "
              f"{conv.split_at:%Y-%m-%d}: holdout AUC {conv.holdout_auc:.4f}, Brier {conv.brier:.4f}, ECE "
