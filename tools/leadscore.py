@@ -99,16 +99,18 @@ def _behaviour_components(leads: pd.DataFrame, events: pd.DataFrame, rules: dict
         return pd.DataFrame(columns=cols)
     # only the events of these leads' contacts: one account's page must not pay for the whole event log
     contacts = pd.Index(leads["contact_id"].unique())
-    mine = contacts.get_indexer(events["contact_id"])
-    rows = np.flatnonzero(mine >= 0)
     now_ts = pd.Timestamp(now)
-    at = events["at"].iloc[rows]
+    at = events["at"]
     at = pd.to_datetime(at, utc=True) if now_ts.tzinfo else pd.to_datetime(at)
     if now_ts.tzinfo is None and getattr(at.dt, "tz", None) is not None:
         at = at.dt.tz_localize(None)
-    age = (now_ts - at).dt.total_seconds().to_numpy() / 86400.0
-    keep = (age >= 0) & (age <= beh["window_days"])
-    rows = rows[keep]
+    # the time window first (cheap date arithmetic), then the id look-up on what is left: string
+    # matching over a big store's whole event log was most of the time
+    age_all = (now_ts - at).dt.total_seconds().to_numpy() / 86400.0
+    rows = np.flatnonzero((age_all >= 0) & (age_all <= beh["window_days"]))
+    who = contacts.get_indexer(events["contact_id"].to_numpy()[rows])
+    rows, who = rows[who >= 0], who[who >= 0]
+    age = age_all[rows]
     # rule lookup on category codes: a (type × page type) table instead of string work per event
     types = pd.Categorical(events["type"].to_numpy()[rows])
     pages = pd.Categorical(pd.Series(events["page_type"].to_numpy()[rows], dtype=object).fillna(""))
@@ -124,10 +126,10 @@ def _behaviour_components(leads: pd.DataFrame, events: pd.DataFrame, rules: dict
             table[ti, pages.categories.get_loc(a["page_type"])] = i
     rule_i = table[types.codes, pages.codes]
     hit = rule_i >= 0
-    rule_i, ev_age = rule_i[hit], age[keep][hit]
+    rule_i, ev_age = rule_i[hit], age[hit]
     pts = np.array([a["points"] for a in actions], dtype=float)
     # one integer key per (contact, rule): grouping integers, not id strings, is what keeps a big store fast
-    ev = pd.DataFrame({"key": mine[rows[hit]] * len(actions) + rule_i, "age": ev_age,
+    ev = pd.DataFrame({"key": who[hit] * len(actions) + rule_i, "age": ev_age,
                        "w": pts[rule_i] * 0.5 ** (ev_age / beh["half_life_days"])})
     g = ev.groupby("key", sort=False).agg(points=("w", "sum"), count=("w", "size"),
                                           last_age_days=("age", "min")).reset_index()
