@@ -73,8 +73,9 @@ def _fit_components(leads: pd.DataFrame, rules: dict[str, Any]) -> pd.DataFrame:
     for i in range(len(bands) - 1, -1, -1):
         idx = np.where(emp >= bands[i]["min"], i, idx)
     ok = idx >= 0
+    row = np.arange(len(leads))
     parts.append(pd.DataFrame({
-        "lead_id": leads["lead_id"].to_numpy()[ok], "rule": "employees",
+        "lead_id": leads["lead_id"].to_numpy()[ok], "row": row[ok], "rule": "employees",
         "points": np.array([b["points"] for b in bands], dtype=float)[idx[ok]],
         "label": np.array([b["label"] for b in bands], dtype=object)[idx[ok]]}))
     for attr in ("industry", "persona", "country"):
@@ -83,7 +84,7 @@ def _fit_components(leads: pd.DataFrame, rules: dict[str, Any]) -> pd.DataFrame:
         pts = pd.Series(values).map({k: v["points"] for k, v in table.items()})
         lab = pd.Series(values).map({k: v["label"] for k, v in table.items()})
         m = pts.notna().to_numpy()
-        parts.append(pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()[m], "rule": attr,
+        parts.append(pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()[m], "row": row[m], "rule": attr,
                                    "points": pts.to_numpy(float)[m], "label": lab.to_numpy(object)[m]}))
     out = pd.concat(parts, ignore_index=True)
     out["kind"], out["count"], out["last_age_days"] = "fit", 0, np.nan
@@ -94,7 +95,7 @@ def _behaviour_components(leads: pd.DataFrame, events: pd.DataFrame, rules: dict
                           now: datetime) -> pd.DataFrame:
     beh = rules["behaviour"]
     actions = beh["actions"]
-    cols = ["lead_id", "rule", "points", "label", "kind", "count", "last_age_days"]
+    cols = ["lead_id", "row", "rule", "points", "label", "kind", "count", "last_age_days"]
     if events.empty or leads.empty:
         return pd.DataFrame(columns=cols)
     # only the events of these leads' contacts: one account's page must not pay for the whole event log
@@ -138,7 +139,8 @@ def _behaviour_components(leads: pd.DataFrame, events: pd.DataFrame, rules: dict
     g["points"] = np.minimum(g["points"].to_numpy(), caps[g["rule_i"].to_numpy()])
     g["rule"] = np.array([a["key"] for a in actions], dtype=object)[g["rule_i"].to_numpy()]
     g["label"] = np.array([a["label"] for a in actions], dtype=object)[g["rule_i"].to_numpy()]
-    who = pd.DataFrame({"lead_id": leads["lead_id"].to_numpy(), "contact": contacts.get_indexer(leads["contact_id"])})
+    who = pd.DataFrame({"lead_id": leads["lead_id"].to_numpy(), "row": np.arange(len(leads)),
+                        "contact": contacts.get_indexer(leads["contact_id"])})
     merged = who.merge(g, on="contact", how="inner")
     merged["kind"] = "behaviour"
     return merged[cols]
@@ -146,14 +148,16 @@ def _behaviour_components(leads: pd.DataFrame, events: pd.DataFrame, rules: dict
 
 def _negative_components(leads: pd.DataFrame, beh: pd.DataFrame, rules: dict[str, Any]) -> pd.DataFrame:
     neg = rules["behaviour"].get("negative", {})
-    last = beh.groupby("lead_id")["last_age_days"].min() if not beh.empty else pd.Series(dtype=float)
-    ages = leads["lead_id"].map(last).to_numpy(float)
+    ages = np.full(len(leads), np.nan)  # each lead's newest behaviour, by its row (no id look-ups)
+    if not beh.empty:
+        np.fmin.at(ages, beh["row"].to_numpy(int), beh["last_age_days"].to_numpy(float))
     inactive = ~(ages <= neg.get("inactive_days", np.inf))
     dead = leads["status"].astype(str).to_numpy() == "dead"
+    row = np.arange(len(leads))
     frames = [
-        pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()[inactive], "rule": "inactive",
+        pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()[inactive], "row": row[inactive], "rule": "inactive",
                       "points": float(neg.get("inactive_points", 0)), "label": neg.get("inactive_label", "inactive")}),
-        pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()[dead], "rule": "dead",
+        pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()[dead], "row": row[dead], "rule": "dead",
                       "points": float(neg.get("dead_points", 0)), "label": neg.get("dead_label", "dead")}),
     ]
     out = pd.concat(frames, ignore_index=True)
@@ -176,7 +180,7 @@ def components(leads: pd.DataFrame, events: pd.DataFrame, *, now: datetime,
     beh = _behaviour_components(leads, events, rules, now)
     parts = [p for p in (_fit_components(leads, rules), beh, _negative_components(leads, beh, rules)) if not p.empty]
     if not parts:
-        return pd.DataFrame(columns=["lead_id", "rule", "points", "label", "kind", "count", "last_age_days"])
+        return pd.DataFrame(columns=["lead_id", "row", "rule", "points", "label", "kind", "count", "last_age_days"])
     return pd.concat(parts, ignore_index=True)
 
 
@@ -185,11 +189,12 @@ def score_frame(leads: pd.DataFrame, events: pd.DataFrame, *, now: datetime,
     """Scores of all leads: lead_id, fit, behaviour, score, fit_high, behaviour_high, route, mql."""
     rules = rules or load_rules()
     comps = components(leads, events, now=now, rules=rules) if comps is None else comps
-    sums = comps.pivot_table(index="lead_id", columns="kind", values="points", aggfunc="sum", fill_value=0.0)
     out = pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()})
+    rows = comps["row"].to_numpy(int)  # the lead's position: summed with bincount, not grouped by id strings
     for kind in ("fit", "behaviour"):
-        col = sums[kind] if kind in sums.columns else pd.Series(dtype=float)
-        out[kind] = out["lead_id"].map(col).fillna(0.0).round(1)
+        mine = (comps["kind"] == kind).to_numpy()
+        out[kind] = np.bincount(rows[mine], weights=comps["points"].to_numpy(float)[mine],
+                                minlength=len(leads)).round(1)
     out["score"] = (out["fit"] + out["behaviour"]).round(1)
     out["fit_high"] = out["fit"] >= rules["routing"]["fit_high"]
     out["behaviour_high"] = out["behaviour"] >= rules["routing"]["behaviour_high"]
