@@ -200,7 +200,9 @@ def _drivers(model: mdl.ExplainableModel, X: pd.DataFrame, top: int) -> list[lis
     per kind of figure, those that raise the risk first."""
     contrib = model.contributions(X)[:, : len(model.numeric)]
     weight = model.numeric_weights()
-    sensible = {j for j, name in enumerate(model.numeric) if RISK_SIGN.get(name, 0) * weight[j] >= 0}
+    # the contract's size is not a reason a rep can act on (like size and industry): it counts, unshown
+    sensible = {j for j, name in enumerate(model.numeric)
+                if name != "log_annual_value" and RISK_SIGN.get(name, 0) * weight[j] >= 0}
     out = []
     for i in range(len(X)):
         row = X.iloc[i]
