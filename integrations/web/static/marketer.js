@@ -80,6 +80,7 @@
       el("div", { text: `${v.metric}: from ${pct(ss.baseline, 1)} to ${pct(ss.target, 1)}, ` +
         `${pct(1 - ss.alpha)} confidence, ${pct(ss.power)} power; the statistics alone ask for ${num(ss.statistical_per_group)}.` }),
       el("div", { text: `Run it for at least ${d.days} days: ${d.reason}` }),
+      d.warning ? el("div", { cls: "warn", text: "Warning: " + d.warning }) : "",
       ss.notes.length ? el("ul", {}, ss.notes.map((n) => el("li", { text: n }))) : "",
     ]));
   }
