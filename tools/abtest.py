@@ -17,9 +17,14 @@ from pydantic import BaseModel
 from scipy import integrate, stats
 
 from copilot.core.errors import PolkuError
+from copilot.core.locale import number, percent
 
 MIN_PER_GROUP = 500
 MIN_DAYS = 14
+MAX_DAYS = 56
+"""Beyond about eight weeks a B2B test is not worth running as planned: the audience and season change
+under it. A plan that needs longer is flagged, with what to change."""
+EN = "en"
 TESTABLE_ELEMENTS = ("headline", "subject", "offer", "cta", "channel", "send_time", "angle", "body", "image",
                      "audience", "format")
 
@@ -35,6 +40,8 @@ class SampleSize(BaseModel):
     alpha: float
     power: float
     notes: list[str]
+    baseline_source: str = "given"
+    """Where the baseline rate came from (given by the person, or the store's history)."""
 
 
 class GroupResult(BaseModel):
@@ -57,11 +64,21 @@ class AbAnalysis(BaseModel):
     lift_interval: tuple[float, float]
     """95 % interval of the absolute difference (normal approximation, unpooled)."""
     notes: list[str]
+    verdict: str
+    """``variant wins``, ``control wins`` or ``not yet significant``."""
+    more_per_group: int | None
+    """Contacts each group still needs to tell a lift of the observed size from chance (None when decided)."""
+    more_days: int | None
+    """Days that takes at the given daily volume (None without a volume, or when decided)."""
+    summary: str
+    """The result in plain English: both lifts, the verdict and what to do."""
 
 
 class Duration(BaseModel):
     days: int
     reason: str
+    warning: str | None = None
+    """Set when the test needs more than ``MAX_DAYS`` at this volume: what to change instead."""
 
 
 class OneElementCheck(BaseModel):
@@ -111,9 +128,18 @@ def minimum_duration(*, per_group: int, groups: int = 2, daily_traffic: float) -
     need = math.ceil(per_group * groups / daily_traffic)
     if need <= MIN_DAYS:
         return Duration(days=MIN_DAYS, reason=f"traffic suffices in {need} d; B2B tests run ≥ {MIN_DAYS} d")
-    weeks = math.ceil(need / 7)
-    return Duration(days=weeks * 7, reason=f"{per_group * groups} contacts at {daily_traffic:g}/day, "
+    days = math.ceil(need / 7) * 7
+    return Duration(days=days, warning=too_long(days, daily_traffic),
+                    reason=f"{number(per_group * groups, EN)} contacts at {number(daily_traffic, EN)} a day, "
                     "rounded up to whole weeks")
+
+
+def too_long(days: int, daily_traffic: float) -> str | None:
+    if days <= MAX_DAYS:
+        return None
+    return (f"At {number(daily_traffic, EN)} contacts a day this test needs {number(days, EN)} days "
+            f"({number(days / 7, EN)} weeks), more than the {MAX_DAYS // 7} weeks a B2B test should run: test a "
+            "bolder change (a bigger lift is found with fewer contacts) or a larger segment.")
 
 
 def _prob_beats(a1: float, b1: float, a2: float, b2: float) -> float:
@@ -126,7 +152,7 @@ def _prob_beats(a1: float, b1: float, a2: float, b2: float) -> float:
 
 
 def analyze(*, control_n: int, control_conversions: int, variant_n: int, variant_conversions: int,
-            alpha: float = 0.05) -> AbAnalysis:
+            alpha: float = 0.05, daily_traffic: float | None = None) -> AbAnalysis:
     """Two-proportion z-test and Bayesian probability to beat control."""
     for name, n, c in (("control", control_n, control_conversions), ("variant", variant_n, variant_conversions)):
         if n <= 0 or c < 0 or c > n:
@@ -148,10 +174,45 @@ def analyze(*, control_n: int, control_conversions: int, variant_n: int, variant
     notes = []
     if min(control_n, variant_n) < MIN_PER_GROUP:
         notes.append(f"fewer than {MIN_PER_GROUP} per group: treat the result as a hint, not a finding")
-    return AbAnalysis(control=groups[0], variant=groups[1], absolute_lift=p2 - p1,
-                      relative_lift=(p2 - p1) / p1 if p1 > 0 else None, z=float(z), p_value=p_value,
-                      significant=p_value < alpha, prob_variant_beats_control=prob,
-                      lift_interval=(p2 - p1 - zc * se_u, p2 - p1 + zc * se_u), notes=notes)
+    significant = p_value < alpha
+    more = None if significant else _more_per_group(p1, p2, min(control_n, variant_n), alpha)
+    days = None if more is None or not daily_traffic else math.ceil(2 * more / daily_traffic)
+    verdict = ("variant wins" if p2 > p1 else "control wins") if significant else "not yet significant"
+    result = AbAnalysis(control=groups[0], variant=groups[1], absolute_lift=p2 - p1,
+                        relative_lift=(p2 - p1) / p1 if p1 > 0 else None, z=float(z), p_value=p_value,
+                        significant=significant, prob_variant_beats_control=prob,
+                        lift_interval=(p2 - p1 - zc * se_u, p2 - p1 + zc * se_u), notes=notes,
+                        verdict=verdict, more_per_group=more, more_days=days, summary="")
+    if days is not None and daily_traffic:
+        warning = too_long(days + math.ceil((control_n + variant_n) / daily_traffic), daily_traffic)
+        if warning:
+            notes.append(warning)
+    return result.model_copy(update={"summary": _summary(result, alpha)})
+
+
+def _more_per_group(p1: float, p2: float, n: int, alpha: float) -> int | None:
+    """Contacts per group still needed to detect a lift the size of the one seen, at 80 % power."""
+    if p1 == p2 or not (0 < p1 < 1) or not (0 < p2 < 1):
+        return None
+    z_a, z_b = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(0.8)
+    p_bar = (p1 + p2) / 2
+    need = (z_a * math.sqrt(2 * p_bar * (1 - p_bar)) + z_b * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2
+    return max(0, math.ceil(need / (p2 - p1) ** 2) - n)
+
+
+def _summary(r: AbAnalysis, alpha: float) -> str:
+    lift = f"{'+' if r.absolute_lift >= 0 else '−'}{number(abs(r.absolute_lift) * 100, EN, 1)} percentage points"
+    rel = f" ({percent(r.relative_lift, EN, signed=True)} relative)" if r.relative_lift is not None else ""
+    head = (f"Control {percent(r.control.rate, EN, 1)}, variant {percent(r.variant.rate, EN, 1)}: {lift}{rel}. "
+            f"p = {r.p_value:.3f} (the bar is {alpha:g}); in the Bayesian view the variant is better with "
+            f"{percent(r.prob_variant_beats_control, EN)} probability.")
+    if r.significant:
+        return head + f" Significant at the {percent(1 - alpha, EN)} level: {r.verdict}."
+    if r.more_per_group is None:
+        return head + " Not significant, and no difference to chase: stop the test or try a bolder change."
+    more = f"about {number(r.more_per_group, EN)} more contacts per group"
+    when = f" (about {number(r.more_days, EN)} more days at this volume)" if r.more_days is not None else ""
+    return head + f" Not yet significant: keep running, {more}{when}, to tell a lift this size from chance."
 
 
 def check_one_element(control: dict[str, Any], variant: dict[str, Any]) -> OneElementCheck:

@@ -79,7 +79,8 @@ def account_scores(account_id: str, runtime: ToolRuntime[ToolContext]) -> str:
 @tool
 def next_best_actions(runtime: ToolRuntime[ToolContext], account_id: str | None = None,
                       owner: str | None = None) -> str:
-    """Ranked next best actions with reason, expected value, owner and due time.
+    """Ranked next best actions: a renewal at risk first, then missed reply targets, waiting leads, then the
+    rest; each with its reason, the account's own expected value and its formula, the owner and due time.
 
     Give exactly one of the two arguments.
 
@@ -94,12 +95,13 @@ def next_best_actions(runtime: ToolRuntime[ToolContext], account_id: str | None 
 
 @tool
 def funnel_metrics(runtime: ToolRuntime[ToolContext], by: str = "channel", period: str | None = None) -> str:
-    """Funnel and money metrics: CTR, CPC, CPL, CPA, CAC, LTV, LTV:CAC, ROMI on margin, win rate,
-    average deal and sales cycle.
+    """Funnel and money metrics from the CRM's touches: leads, new customers (first touch) and won revenue
+    (credited once), CPL, CAC, LTV, LTV:CAC, ROMI on margin; `credits` lists the deals behind the figures.
 
     Args:
         by: "channel" or "campaign".
-        period: None, or "M", "Q", "Y" to split by campaign start.
+        period: None; "2026", "2026-Q3" or "2026-11" for the campaigns that started then; or "M", "Q", "Y"
+            to split by campaign start.
     """
     c = runtime.context
     return _run(lambda: service.funnel(c.app, c.actor, by=by, period=period, now=c.now))
@@ -107,8 +109,8 @@ def funnel_metrics(runtime: ToolRuntime[ToolContext], by: str = "channel", perio
 
 @tool
 def service_health(runtime: ToolRuntime[ToolContext]) -> str:
-    """Service health board: top churn risks, onboarding of new customers, NPS/CSAT by month,
-    reply-time compliance per tier, funnel by channel and quarter."""
+    """Service health board: top churn risks with each account's own drivers, onboarding of new customers,
+    NPS/CSAT by month, reply-time compliance per tier, funnel by channel."""
     c = runtime.context
     return _run(lambda: service.health_board(c.app, c.actor, now=c.now))
 

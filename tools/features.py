@@ -1,4 +1,4 @@
-"""From the store's frames to model inputs: churn features per account, lead features per lead.
+"""From the store's frames to model inputs: the frames themselves and the lead features (churn: ``churn_features``).
 
 Pure functions over pandas frames (as returned by ``copilot.core.store.repo.analytics``) and an explicit
 ``as_of`` time: everything after ``as_of`` is ignored, so the same code builds honest training sets
@@ -16,16 +16,9 @@ from sqlalchemy.orm import Session
 
 from copilot.core.store.repo import analytics
 
-CHURN_NUMERIC = ["logins_4w", "usage_trend", "users_trend", "session_min_4w", "features_4w", "tickets_90d",
-                 "neg_tickets_90d", "sentiment_90d", "urgent_90d", "payment_delay", "late_share", "order_trend",
-                 "days_since_order", "nps", "log_annual_value", "tenure_years"]
-# days to renewal is left out on purpose: in a store where churn *is* a contract that ends, it
-# restates the label instead of predicting it (AUC 1.0 on the demo data).
-CHURN_CATEGORICAL = ["size", "industry"]
 LEAD_NUMERIC = ["log_employees", "pricing", "reference", "services", "product", "blog", "download", "webinar",
                 "form_submit", "email_click", "email_open", "events_total"]
 LEAD_CATEGORICAL = ["industry", "persona", "source", "size", "country"]
-ENDED = ("cancelled", "churned", "ended", "expired", "terminated", "lost")
 
 
 @dataclass
@@ -74,112 +67,6 @@ def load(session: Session, *, account_ids: list[str] | None = None, owner: str |
         usage=analytics.usage(session, account_ids=ids), tickets=analytics.tickets(session, account_ids=ids),
         surveys=analytics.surveys(session, account_ids=ids),
         opportunities=analytics.opportunities(session, account_ids=ids))
-
-
-def _mean_by(df: pd.DataFrame, key: str, col: str) -> pd.Series:
-    return df.groupby(key)[col].mean() if not df.empty else pd.Series(dtype=float)
-
-
-def churn_outcome(contracts: pd.DataFrame) -> pd.DataFrame:
-    """Per account: became_customer (first contract start) and churned_at (last end, when none is live)."""
-    if contracts.empty:
-        return pd.DataFrame(columns=["start", "churned_at"])
-    c = contracts.assign(ended=contracts["status"].astype(str).str.lower().isin(ENDED))
-    g = c.groupby("account_id")
-    out = pd.DataFrame({"start": g["start_date"].min(), "all_ended": g["ended"].all(), "last_end": g["end_date"].max()})
-    out["churned_at"] = out["last_end"].where(out["all_ended"])
-    return out[["start", "churned_at"]]
-
-
-def customers_at(contracts: pd.DataFrame, as_of: datetime) -> pd.Index:
-    """Accounts that were paying customers at ``as_of``."""
-    o = churn_outcome(contracts)
-    alive = (o["start"] <= as_of) & ~(o["churned_at"] <= as_of)
-    return o.index[alive.to_numpy()]
-
-
-def _by(keys: np.ndarray, mask: np.ndarray, values: pd.Series | np.ndarray, n: int, how: str) -> np.ndarray:
-    """Aggregate ``values[mask]`` per integer key (0..n-1); NaN (NaT) where a key has no rows."""
-    m = mask & (keys >= 0)
-    v = pd.Series(np.asarray(values)[m])
-    g = v.groupby(keys[m], sort=True)
-    out = g.size() if how == "size" else getattr(g, how)()
-    return out.reindex(pd.RangeIndex(n)).to_numpy()
-
-
-def churn_features(f: Frames, as_of: datetime, account_ids: pd.Index | list[str] | None = None) -> pd.DataFrame:
-    """One row per account: usage, tickets and sentiment, payments, order trend, NPS, contract."""
-    ids = pd.Index(f.accounts["account_id"] if account_ids is None else account_ids, name="account_id")
-    n = len(ids)
-    out = pd.DataFrame(index=ids)
-    acc = f.accounts.set_index("account_id")
-    out["size"] = acc["size"].reindex(ids).fillna("small").astype(str)
-    out["industry"] = acc["industry"].reindex(ids).fillna("other").astype(str)
-    t = pd.Timestamp(as_of)
-    u = f.usage
-    if not u.empty:
-        k = f.account_codes("usage", ids)
-        wk = u["week_start"].to_numpy()
-        seen = wk <= t
-        recent = seen & (wk > t - timedelta(weeks=4))
-        prior = seen & (wk <= t - timedelta(weeks=4)) & (wk > t - timedelta(weeks=12))
-        if seen.any():
-            logins_4w = _by(k, recent, u["logins"], n, "mean")
-            out["logins_4w"] = logins_4w
-            out["usage_trend"] = np.log1p(logins_4w) - np.log1p(_by(k, prior, u["logins"], n, "mean"))
-            out["users_trend"] = (np.log1p(_by(k, recent, u["active_users"], n, "mean"))
-                                  - np.log1p(_by(k, prior, u["active_users"], n, "mean")))
-            out["session_min_4w"] = _by(k, recent, u["avg_session_min"], n, "mean")
-            out["features_4w"] = _by(k, recent, u["features_used"], n, "mean")
-    tk = f.tickets
-    if not tk.empty:
-        k = f.account_codes("tickets", ids)
-        opened = tk["opened_at"].to_numpy()
-        win = (opened <= t) & (opened > t - timedelta(days=90))
-        sent = tk["sentiment"].to_numpy(float)
-        out["tickets_90d"] = _by(k, win, sent, n, "size")
-        out["neg_tickets_90d"] = _by(k, win & (sent < -0.3), sent, n, "size")
-        out["sentiment_90d"] = _by(k, win, sent, n, "mean")
-        out["urgent_90d"] = _by(k, win & tk["priority"].isin(["high", "urgent"]).to_numpy(), sent, n, "size")
-    o = f.orders
-    if not o.empty:
-        k = f.account_codes("orders", ids)
-        od = o["order_date"].to_numpy()
-        ok = (od <= t) & (o["status"] != "cancelled").to_numpy()
-        year = ok & (od > t - timedelta(days=365))
-        delay = o["payment_delay_days"]
-        out["payment_delay"] = _by(k, year, delay, n, "mean")
-        late = (delay > 14).to_numpy(float)
-        out["late_share"] = _by(k, year, late, n, "mean") if year.any() else np.nan
-        amount = o["amount"].to_numpy(float)
-        last6 = np.nan_to_num(_by(k, ok & (od > t - timedelta(days=182)), amount, n, "sum"))
-        prev6 = np.nan_to_num(_by(k, ok & (od <= t - timedelta(days=182)) & (od > t - timedelta(days=365)),
-                                  amount, n, "sum"))
-        out["order_trend"] = np.log1p(last6) - np.log1p(prev6)
-        last = pd.Series(_by(k, ok, od, n, "max"), index=ids)
-        out["days_since_order"] = (t - last).dt.days
-    s = f.surveys
-    if not s.empty:
-        k = f.account_codes("surveys", ids)
-        at = s["at"].to_numpy()
-        order = np.argsort(at, kind="stable")
-        m = ((s["kind"] == "nps").to_numpy() & (at <= t))[order]
-        out["nps"] = _by(k[order], m, s["score"].to_numpy()[order], n, "last")
-    c = f.contracts
-    if not c.empty:
-        k = f.account_codes("contracts", ids)
-        start, end = c["start_date"].to_numpy(), c["end_date"].to_numpy()
-        live = (start <= t) & (end >= t)
-        out["log_annual_value"] = np.log1p(_by(k, live, c["annual_value"].to_numpy(float), n, "sum"))
-        first = pd.Series(_by(k, start <= t, start, n, "min"), index=ids)
-        out["tenure_years"] = (t - first).dt.days / 365.25
-    for col in CHURN_NUMERIC:
-        if col not in out.columns:
-            out[col] = np.nan
-    counts = ["tickets_90d", "neg_tickets_90d", "urgent_90d"]
-    out[counts] = out[counts].fillna(0)
-    out[["usage_trend", "users_trend", "order_trend"]] = out[["usage_trend", "users_trend", "order_trend"]].fillna(0)
-    return out[CHURN_NUMERIC + CHURN_CATEGORICAL]
 
 
 _LEAD_EVENT_COLS = {"page_view:pricing": "pricing", "page_view:reference": "reference",

@@ -14,7 +14,10 @@ HEALTHY_LTV_TO_CAC = (5.0, 10.0)
 
 class FunnelCounts(BaseModel):
     key: str
-    """Campaign id, channel or period label."""
+    """Campaign id or channel (with the period when split by one)."""
+    label: str = ""
+    """What a person reads: the campaign's name or the channel."""
+    channel: str = ""
     cost: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     impressions: int = Field(default=0, ge=0)
     clicks: int = Field(default=0, ge=0)
@@ -24,23 +27,32 @@ class FunnelCounts(BaseModel):
     opportunities: int = Field(default=0, ge=0)
     won: int = Field(default=0, ge=0)
     lost: int = Field(default=0, ge=0)
-    customers: int = Field(default=0, ge=0)
+    customers: float = Field(default=0, ge=0)
+    """New customers credited (first touch: whole customers)."""
     revenue: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    """Won revenue credited (new and existing customers)."""
+    deals: float = Field(default=0.0, ge=0)
+    """Won deals credited (shares of a deal split over campaigns add up to one)."""
     margin: float = Field(default=0.0, allow_inf_nan=False)
     cycle_days_total: float = Field(default=0.0, ge=0)
     """Sum of days from opportunity creation to close over won deals (for the average cycle)."""
     ltv: float | None = None
-    """Average lifetime value of a customer from this source, when known."""
+    """Lifetime value of a new customer from this source: its average first-year deal × the lifetime factor."""
 
 
 class FunnelMetrics(BaseModel):
     key: str
+    label: str
+    channel: str
     cost: float
     impressions: int
     clicks: int
     leads: int
-    customers: int
+    won: int
+    lost: int
+    customers: float
     revenue: float
+    margin: float
     ctr: float | None
     cpc: float | None
     cpl: float | None
@@ -81,13 +93,16 @@ def ltv_cac_health(value: float | None) -> str:
 
 
 def metrics(c: FunnelCounts) -> FunnelMetrics:
-    cac = ratio(c.cost, c.customers)
+    """The ratios of one row; a row without cost (the unattributed deals) has no cost ratios at all."""
+    cost_ratio = (lambda den: ratio(c.cost, den)) if c.cost else (lambda den: None)
+    cac = cost_ratio(c.customers)
     ltv_to_cac = ratio(c.ltv, cac) if (c.ltv is not None and cac) else None
     return FunnelMetrics(
-        key=c.key, cost=c.cost, impressions=c.impressions, clicks=c.clicks, leads=c.leads, customers=c.customers,
-        revenue=c.revenue, ctr=ratio(c.clicks, c.impressions), cpc=ratio(c.cost, c.clicks),
-        cpl=ratio(c.cost, c.leads), cpa=ratio(c.cost, c.won), cac=cac, ltv=c.ltv, ltv_to_cac=ltv_to_cac,
+        key=c.key, label=c.label or c.key, channel=c.channel, cost=c.cost, impressions=c.impressions,
+        clicks=c.clicks, leads=c.leads, won=c.won, lost=c.lost, customers=c.customers, revenue=c.revenue,
+        margin=c.margin, ctr=ratio(c.clicks, c.impressions), cpc=cost_ratio(c.clicks),
+        cpl=cost_ratio(c.leads), cpa=cost_ratio(c.won), cac=cac, ltv=c.ltv, ltv_to_cac=ltv_to_cac,
         ltv_to_cac_health=ltv_cac_health(ltv_to_cac), romi=romi(margin=c.margin, cost=c.cost) if c.cost else None,
-        win_rate=ratio(c.won, c.won + c.lost), avg_deal=ratio(c.revenue, c.won),
+        win_rate=ratio(c.won, c.won + c.lost), avg_deal=ratio(c.revenue, c.deals),
         sales_cycle_days=ratio(c.cycle_days_total, c.won), lead_to_customer=ratio(c.customers, c.leads),
     )

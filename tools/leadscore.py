@@ -44,6 +44,8 @@ class LeadScore(BaseModel):
     """At or over the MQL threshold (the book: 100)."""
     threshold: float
     reasons: list[Reason] = Field(default_factory=list)
+    contact: str = ""
+    """The lead's person, by name (filled in by the services that read the contact)."""
 
 
 @lru_cache(maxsize=4)
@@ -71,8 +73,9 @@ def _fit_components(leads: pd.DataFrame, rules: dict[str, Any]) -> pd.DataFrame:
     for i in range(len(bands) - 1, -1, -1):
         idx = np.where(emp >= bands[i]["min"], i, idx)
     ok = idx >= 0
+    row = np.arange(len(leads))
     parts.append(pd.DataFrame({
-        "lead_id": leads["lead_id"].to_numpy()[ok], "rule": "employees",
+        "lead_id": leads["lead_id"].to_numpy()[ok], "row": row[ok], "rule": "employees",
         "points": np.array([b["points"] for b in bands], dtype=float)[idx[ok]],
         "label": np.array([b["label"] for b in bands], dtype=object)[idx[ok]]}))
     for attr in ("industry", "persona", "country"):
@@ -81,7 +84,7 @@ def _fit_components(leads: pd.DataFrame, rules: dict[str, Any]) -> pd.DataFrame:
         pts = pd.Series(values).map({k: v["points"] for k, v in table.items()})
         lab = pd.Series(values).map({k: v["label"] for k, v in table.items()})
         m = pts.notna().to_numpy()
-        parts.append(pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()[m], "rule": attr,
+        parts.append(pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()[m], "row": row[m], "rule": attr,
                                    "points": pts.to_numpy(float)[m], "label": lab.to_numpy(object)[m]}))
     out = pd.concat(parts, ignore_index=True)
     out["kind"], out["count"], out["last_age_days"] = "fit", 0, np.nan
@@ -92,21 +95,23 @@ def _behaviour_components(leads: pd.DataFrame, events: pd.DataFrame, rules: dict
                           now: datetime) -> pd.DataFrame:
     beh = rules["behaviour"]
     actions = beh["actions"]
-    cols = ["lead_id", "rule", "points", "label", "kind", "count", "last_age_days"]
+    cols = ["lead_id", "row", "rule", "points", "label", "kind", "count", "last_age_days"]
     if events.empty or leads.empty:
         return pd.DataFrame(columns=cols)
     # only the events of these leads' contacts: one account's page must not pay for the whole event log
     contacts = pd.Index(leads["contact_id"].unique())
-    mine = contacts.get_indexer(events["contact_id"])
-    rows = np.flatnonzero(mine >= 0)
     now_ts = pd.Timestamp(now)
-    at = events["at"].iloc[rows]
+    at = events["at"]
     at = pd.to_datetime(at, utc=True) if now_ts.tzinfo else pd.to_datetime(at)
     if now_ts.tzinfo is None and getattr(at.dt, "tz", None) is not None:
         at = at.dt.tz_localize(None)
-    age = (now_ts - at).dt.total_seconds().to_numpy() / 86400.0
-    keep = (age >= 0) & (age <= beh["window_days"])
-    rows = rows[keep]
+    # the time window first (cheap date arithmetic), then the id look-up on what is left: string
+    # matching over a big store's whole event log was most of the time
+    age_all = (now_ts - at).dt.total_seconds().to_numpy() / 86400.0
+    rows = np.flatnonzero((age_all >= 0) & (age_all <= beh["window_days"]))
+    who = contacts.get_indexer(events["contact_id"].to_numpy()[rows])
+    rows, who = rows[who >= 0], who[who >= 0]
+    age = age_all[rows]
     # rule lookup on category codes: a (type × page type) table instead of string work per event
     types = pd.Categorical(events["type"].to_numpy()[rows])
     pages = pd.Categorical(pd.Series(events["page_type"].to_numpy()[rows], dtype=object).fillna(""))
@@ -122,10 +127,10 @@ def _behaviour_components(leads: pd.DataFrame, events: pd.DataFrame, rules: dict
             table[ti, pages.categories.get_loc(a["page_type"])] = i
     rule_i = table[types.codes, pages.codes]
     hit = rule_i >= 0
-    rule_i, ev_age = rule_i[hit], age[keep][hit]
+    rule_i, ev_age = rule_i[hit], age[hit]
     pts = np.array([a["points"] for a in actions], dtype=float)
     # one integer key per (contact, rule): grouping integers, not id strings, is what keeps a big store fast
-    ev = pd.DataFrame({"key": mine[rows[hit]] * len(actions) + rule_i, "age": ev_age,
+    ev = pd.DataFrame({"key": who[hit] * len(actions) + rule_i, "age": ev_age,
                        "w": pts[rule_i] * 0.5 ** (ev_age / beh["half_life_days"])})
     g = ev.groupby("key", sort=False).agg(points=("w", "sum"), count=("w", "size"),
                                           last_age_days=("age", "min")).reset_index()
@@ -134,7 +139,8 @@ def _behaviour_components(leads: pd.DataFrame, events: pd.DataFrame, rules: dict
     g["points"] = np.minimum(g["points"].to_numpy(), caps[g["rule_i"].to_numpy()])
     g["rule"] = np.array([a["key"] for a in actions], dtype=object)[g["rule_i"].to_numpy()]
     g["label"] = np.array([a["label"] for a in actions], dtype=object)[g["rule_i"].to_numpy()]
-    who = pd.DataFrame({"lead_id": leads["lead_id"].to_numpy(), "contact": contacts.get_indexer(leads["contact_id"])})
+    who = pd.DataFrame({"lead_id": leads["lead_id"].to_numpy(), "row": np.arange(len(leads)),
+                        "contact": contacts.get_indexer(leads["contact_id"])})
     merged = who.merge(g, on="contact", how="inner")
     merged["kind"] = "behaviour"
     return merged[cols]
@@ -142,14 +148,16 @@ def _behaviour_components(leads: pd.DataFrame, events: pd.DataFrame, rules: dict
 
 def _negative_components(leads: pd.DataFrame, beh: pd.DataFrame, rules: dict[str, Any]) -> pd.DataFrame:
     neg = rules["behaviour"].get("negative", {})
-    last = beh.groupby("lead_id")["last_age_days"].min() if not beh.empty else pd.Series(dtype=float)
-    ages = leads["lead_id"].map(last).to_numpy(float)
+    ages = np.full(len(leads), np.nan)  # each lead's newest behaviour, by its row (no id look-ups)
+    if not beh.empty:
+        np.fmin.at(ages, beh["row"].to_numpy(int), beh["last_age_days"].to_numpy(float))
     inactive = ~(ages <= neg.get("inactive_days", np.inf))
     dead = leads["status"].astype(str).to_numpy() == "dead"
+    row = np.arange(len(leads))
     frames = [
-        pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()[inactive], "rule": "inactive",
+        pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()[inactive], "row": row[inactive], "rule": "inactive",
                       "points": float(neg.get("inactive_points", 0)), "label": neg.get("inactive_label", "inactive")}),
-        pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()[dead], "rule": "dead",
+        pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()[dead], "row": row[dead], "rule": "dead",
                       "points": float(neg.get("dead_points", 0)), "label": neg.get("dead_label", "dead")}),
     ]
     out = pd.concat(frames, ignore_index=True)
@@ -172,7 +180,7 @@ def components(leads: pd.DataFrame, events: pd.DataFrame, *, now: datetime,
     beh = _behaviour_components(leads, events, rules, now)
     parts = [p for p in (_fit_components(leads, rules), beh, _negative_components(leads, beh, rules)) if not p.empty]
     if not parts:
-        return pd.DataFrame(columns=["lead_id", "rule", "points", "label", "kind", "count", "last_age_days"])
+        return pd.DataFrame(columns=["lead_id", "row", "rule", "points", "label", "kind", "count", "last_age_days"])
     return pd.concat(parts, ignore_index=True)
 
 
@@ -181,11 +189,12 @@ def score_frame(leads: pd.DataFrame, events: pd.DataFrame, *, now: datetime,
     """Scores of all leads: lead_id, fit, behaviour, score, fit_high, behaviour_high, route, mql."""
     rules = rules or load_rules()
     comps = components(leads, events, now=now, rules=rules) if comps is None else comps
-    sums = comps.pivot_table(index="lead_id", columns="kind", values="points", aggfunc="sum", fill_value=0.0)
     out = pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()})
+    rows = comps["row"].to_numpy(int)  # the lead's position: summed with bincount, not grouped by id strings
     for kind in ("fit", "behaviour"):
-        col = sums[kind] if kind in sums.columns else pd.Series(dtype=float)
-        out[kind] = out["lead_id"].map(col).fillna(0.0).round(1)
+        mine = (comps["kind"] == kind).to_numpy()
+        out[kind] = np.bincount(rows[mine], weights=comps["points"].to_numpy(float)[mine],
+                                minlength=len(leads)).round(1)
     out["score"] = (out["fit"] + out["behaviour"]).round(1)
     out["fit_high"] = out["fit"] >= rules["routing"]["fit_high"]
     out["behaviour_high"] = out["behaviour"] >= rules["routing"]["behaviour_high"]

@@ -10,7 +10,8 @@ scale, summed over a category's one-hot columns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,8 @@ class ExplainableModel:
     """Transformed column → index of the original feature."""
     z_mean: np.ndarray
     coef: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+    """What the model was trained on, for the line that explains its figures (e.g. ``examples``)."""
 
     @property
     def features(self) -> list[str]:
@@ -82,6 +85,14 @@ class ExplainableModel:
         per_col = (z - self.z_mean) * self.coef
         out = np.zeros((len(z), len(self.features)))
         np.add.at(out.T, self.groups, per_col.T)
+        return out
+
+    def numeric_weights(self) -> np.ndarray:
+        """The fitted weight of each numeric feature (per standard deviation), in ``numeric`` order."""
+        out = np.zeros(len(self.numeric))
+        for col, g in enumerate(self.groups):
+            if g < len(self.numeric):
+                out[g] = self.coef[col]
         return out
 
     def contributions(self, X: pd.DataFrame) -> np.ndarray:

@@ -14,6 +14,9 @@ import math
 from pydantic import BaseModel, Field, model_validator
 
 from copilot.core.errors import PolkuError
+from copilot.core.locale import money, number, percent
+
+EN = "en"
 
 
 class ChannelPlan(BaseModel):
@@ -42,7 +45,11 @@ class PlanInput(BaseModel):
     """Share of opportunities that close."""
     lead_to_opportunity: float = Field(gt=0, le=1)
     sales_prospected_leads: int = Field(default=0, ge=0)
+    sales_prospected_share: float | None = Field(default=None, ge=0, lt=1)
+    """When given, sales prospect this share of the leads needed themselves (instead of a fixed number)."""
     channels: list[ChannelPlan] = Field(default_factory=list)
+    sources: dict[str, str] = Field(default_factory=dict)
+    """Where each input came from (the store's history, or the book's example when the store has none)."""
 
 
 class ChannelAllocation(BaseModel):
@@ -64,6 +71,7 @@ class Plan(BaseModel):
     unfilled_leads: int
     """Leads no channel could supply (0 when the channels suffice)."""
     steps: list[str]
+    sources: dict[str, str] = Field(default_factory=dict)
 
 
 def _ceil(value: float) -> int:
@@ -96,21 +104,29 @@ def plan(inp: PlanInput) -> Plan:
     customers = _ceil(new / inp.licences_per_customer)
     opps = _ceil(customers / inp.win_rate)
     leads = _ceil(opps / inp.lead_to_opportunity)
-    marketing = max(0, leads - inp.sales_prospected_leads)
+    prospected = (round(leads * inp.sales_prospected_share) if inp.sales_prospected_share is not None
+                  else inp.sales_prospected_leads)
+    marketing = max(0, leads - prospected)
     allocation, unfilled = allocate(marketing, inp.channels)
     budget = round(sum(a.budget for a in allocation), 2)
     steps = [
-        f"{inp.revenue_target:,.0f} € / {inp.licence_price:,.0f} € per licence → {licences} licences",
-        f"− {inp.renewal_licences} renewals − {inp.upsell_licences} upsell → {new} new licences",
-        f"{inp.licences_per_customer:g} licences per customer → {customers} new customers",
-        f"win rate {inp.win_rate:.0%} → {opps} opportunities",
-        f"lead → opportunity {inp.lead_to_opportunity:.0%} → {leads} leads",
-        f"− {inp.sales_prospected_leads} prospected by sales → {marketing} leads from marketing",
-        f"budget by channel CPL → {budget:,.0f} €" + (f" ({unfilled} leads unfilled)" if unfilled else ""),
+        f"{money(inp.revenue_target, EN)} ÷ {money(inp.licence_price, EN)} a licence → {number(licences, EN)} licences",
+        f"− {number(inp.renewal_licences, EN)} renewed − {number(inp.upsell_licences, EN)} upsold → "
+        f"{number(new, EN)} new licences",
+        f"÷ {number(inp.licences_per_customer, EN, 1 if inp.licences_per_customer % 1 else 0)} licences a customer → "
+        f"{number(customers, EN)} new customers",
+        f"÷ win rate {percent(inp.win_rate, EN)} → {number(opps, EN)} opportunities",
+        f"÷ lead → opportunity {percent(inp.lead_to_opportunity, EN)} → {number(leads, EN)} leads",
+        f"− {number(prospected, EN)} prospected by sales → {number(marketing, EN)} leads from marketing",
+        f"bought at each channel's CPL → budget {money(budget, EN)}"
+        + (f" ({number(unfilled, EN)} leads no channel can supply)" if unfilled else ""),
     ]
     return Plan(licences=licences, new_licences=new, customers=customers, opportunities=opps, leads=leads,
                 marketing_leads=marketing, allocation=allocation, budget=budget, unfilled_leads=unfilled,
-                steps=steps)
+                steps=steps, sources=inp.sources)
+
+
+BOOK = "the book's example (Smart Rekry)"
 
 
 def book_example() -> PlanInput:
@@ -124,4 +140,6 @@ def book_example() -> PlanInput:
             ChannelPlan(name="trade_fair", cpl=500, max_leads=10, committed_leads=10),
             ChannelPlan(name="linkedin", cpl=175),
         ],
+        sources={k: BOOK for k in ("revenue target", "licence price", "renewals", "upsell", "licences per customer",
+                                   "win rate", "lead to opportunity", "prospected by sales", "channels")},
     )

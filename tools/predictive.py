@@ -1,15 +1,17 @@
 """Predictive lead score: the probability that a lead converts, learned from the store's closed leads.
 
-Outcome: converted (status ``converted`` or linked to an opportunity) against ``dead``. Features:
-firmographics, the contact's persona, the lead source and what the contact did from 90 days before
-over the last 180 days (the demo store logs behaviour for recent months only). The AUC is measured
-on the newest quarter of closed leads
-(a time split: the model never sees the future it is judged on). Scores are shown 0-100.
+Outcome: converted (status ``converted`` or linked to an opportunity) against ``dead``. Features,
+point in time: firmographics, the contact's persona, the lead source and what the contact did in the
+180 days before the lead came in and the 14 days after, never later (a lead's behaviour after it
+was already converted or dead would restate the outcome). Only leads whose window lies inside the
+store's behaviour history train. The AUC is measured on the newest quarter of closed leads (a time
+split: the model never sees the future it is judged on). Open leads are scored on what their person
+did in the last 180 days. Scores are shown 0-100.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,9 @@ from sklearn.metrics import roc_auc_score
 from copilot.core.errors import PolkuError
 from tools import model as mdl
 from tools.features import LEAD_CATEGORICAL, LEAD_NUMERIC, Frames, lead_features
+
+AFTER = timedelta(days=14)
+"""A lead's behaviour counts until this long after it came in (the first call usually falls within it)."""
 
 
 class ConversionReport(BaseModel):
@@ -50,9 +55,14 @@ def closed_leads(leads: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return leads.iloc[rows], converted[rows].astype(int)
 
 
-def _closed(f: Frames, test_share: float) -> tuple[pd.DataFrame, np.ndarray, int]:
-    """Closed leads (oldest first), their outcomes and where the newest ``test_share`` starts."""
+def _closed(f: Frames, test_share: float, now: datetime) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """Closed leads (oldest first) whose behaviour window is inside the history, their outcomes and where
+    the newest ``test_share`` starts."""
     closed, y = closed_leads(f.leads)
+    if not f.events.empty:
+        first = f.events["at"].min() + pd.Timedelta(days=60)
+        inside = ((closed["created_at"] >= first) & (closed["created_at"] <= pd.Timestamp(now) - AFTER)).to_numpy()
+        closed, y = closed[inside], y[inside]
     if len(closed) < 40:
         raise PolkuError("invalid", f"only {len(closed)} closed leads: too few to learn conversion")
     cut = int(len(closed) * (1 - test_share))
@@ -64,21 +74,21 @@ def _closed(f: Frames, test_share: float) -> tuple[pd.DataFrame, np.ndarray, int
 def _fit(f: Frames, closed: pd.DataFrame, y: np.ndarray, now: datetime) -> tuple[mdl.ExplainableModel, np.ndarray]:
     """The model and the labels it learnt from: a big store trains on a stratified sample of its leads."""
     keep = mdl.capped(y)
-    X = lead_features(closed.iloc[keep], f.events, as_of=now)
+    X = lead_features(closed.iloc[keep], f.events, after_created_days=AFTER.days)
     return mdl.fit(X, y[keep], numeric=LEAD_NUMERIC, categorical=LEAD_CATEGORICAL), y[keep]
 
 
 def fit(f: Frames, *, now: datetime, test_share: float = 0.25) -> mdl.ExplainableModel:
     """:func:`train`'s model without its report (what the score cache keeps: half the work)."""
-    closed, y, _ = _closed(f, test_share)
+    closed, y, _ = _closed(f, test_share, now)
     return _fit(f, closed, y, now)[0]
 
 
 def train(f: Frames, *, now: datetime, test_share: float = 0.25) -> tuple[mdl.ExplainableModel, ConversionReport]:
     """The model on all closed leads, and its report from a twin that never saw the newest ``test_share``."""
-    closed, y, cut = _closed(f, test_share)
+    closed, y, cut = _closed(f, test_share, now)
     held, y_held = _fit(f, closed.iloc[:cut], y[:cut], now)
-    p = held.predict_proba(lead_features(closed.iloc[cut:], f.events, as_of=now))
+    p = held.predict_proba(lead_features(closed.iloc[cut:], f.events, after_created_days=AFTER.days))
     report = ConversionReport(
         n_train=len(y_held), n_test=len(y) - cut, positives_train=int(y_held.sum()), positives_test=int(y[cut:].sum()),
         holdout_auc=float(roc_auc_score(y[cut:], p)), brier=float(np.mean((p - y[cut:]) ** 2)),

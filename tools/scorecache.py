@@ -2,7 +2,7 @@
 
 Single-account requests (brief, sidebar, Slack) must not load the whole store and retrain on every
 call. A bundle holds the churn and conversion models, the score board (CLV, tier and the other
-store-wide figures) and the average won deal, keyed by the store's fingerprint
+store-wide figures), the average won deal and the win rate, keyed by the store's fingerprint
 (``analytics.store_version``), its URL and the as-of *date*: a write through the tools, an import
 or a new day makes it stale, and the next request rebuilds it (``polku score --all`` refreshes it).
 """
@@ -21,10 +21,10 @@ import pandas as pd
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.store.repo import analytics
-from tools import features, predictive, scoring
+from tools import churn_features, features, predictive, scoring
 from tools import model as mdl
 
-FORMAT = 2  # 2: models trained on a capped stratified sample
+FORMAT = 4  # 4: churn on past term ends, contract CLV, win rate, prospects' open deals
 
 
 @dataclass
@@ -35,15 +35,17 @@ class Bundle:
     conversion_model: mdl.ExplainableModel | None
     board: pd.DataFrame
     """``scoring.score_all`` at ``as_of``, indexed by account_id."""
-    clv: pd.Series
-    """Unrounded CLV of every account with orders (what the funnel's LTV uses)."""
     avg_deal: float
+    win_rate: float
+    """Share of closed deals won."""
 
 
 def _key(ctx: AppContext, now: datetime) -> str:
     with ctx.db.session() as s:
         version = analytics.store_version(s)
-    raw = "|".join((str(FORMAT), ctx.settings.resolved_database_url, now.date().isoformat(), *version))
+    # the model inputs are part of the key: a model saved by code with other features is never loaded
+    inputs = ",".join(churn_features.CHURN_NUMERIC + features.LEAD_NUMERIC)
+    raw = "|".join((str(FORMAT), inputs, ctx.settings.resolved_database_url, now.date().isoformat(), *version))
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
@@ -61,10 +63,11 @@ def build(f: features.Frames, now: datetime, key: str = "") -> Bundle:
         conversion_model = predictive.fit(f, now=now)
     except PolkuError:
         conversion_model = None
-    fit = scoring.account_clv(f, now)
-    board = scoring.score_all(f, now, churn_model=churn_model, allow_untrained=True, clv_fit=fit)
+    board = scoring.score_all(f, now, churn_model=churn_model, allow_untrained=True,
+                              conversion_model=conversion_model)
     return Bundle(key=key, as_of=now, churn_model=churn_model, conversion_model=conversion_model,
-                  board=board.set_index("account_id"), clv=fit.table["clv"], avg_deal=avg_deal(f.opportunities))
+                  board=board.set_index("account_id"), avg_deal=avg_deal(f.opportunities),
+                  win_rate=scoring.win_rate(f.opportunities, now) or 0.3)
 
 
 def avg_deal(opp: pd.DataFrame) -> float:
@@ -122,9 +125,10 @@ def refresh(ctx: AppContext, f: features.Frames, now: datetime) -> Bundle:
     mem: dict[str, Bundle] = ctx.adapter("scoring_bundle", lambda _c: {})
     old = mem.get("current") or _load(ctx, key)
     if old is not None and old.key == key:
-        board = scoring.score_all(f, now, churn_model=old.churn_model, allow_untrained=True)
+        board = scoring.score_all(f, now, churn_model=old.churn_model, allow_untrained=True,
+                                  conversion_model=old.conversion_model)
         bundle = Bundle(key=key, as_of=now, churn_model=old.churn_model, conversion_model=old.conversion_model,
-                        board=board.set_index("account_id"), clv=old.clv, avg_deal=old.avg_deal)
+                        board=board.set_index("account_id"), avg_deal=old.avg_deal, win_rate=old.win_rate)
     else:
         bundle = build(f, now, key)
     _save(ctx, bundle)

@@ -1,12 +1,14 @@
 """Service functions of the scoring and analytics tools: AppContext + Actor in, pydantic models out.
 
 Every surface (CLI, REST API, Slack, the agent tools) calls these. Scores are staff-only; a
-customer may read their own account card, without tier, scores or internal notes.
+customer may read their own account card, without tier, scores or internal notes. Next actions
+live in ``service_actions``, the funnel, plan and health board in ``service_marketing``; both are
+re-exported here so every surface keeps one entry point.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime
 
 import pandas as pd
 from pydantic import BaseModel
@@ -15,37 +17,53 @@ from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError, not_found
 from copilot.core.identity import Actor, Role
 from copilot.core.store.models import Account
-from copilot.core.store.repo import analytics
 from copilot.core.store.repo import crm_records as repo
-from tools import churn, features, leadscore, nba, predictive, scorecache, scoring, tiers
-from tools.funnel import FunnelMetrics
-from tools.funnel_data import funnel_metrics, margin_rate
-from tools.health import Onboarding, ReplyCompliance, SurveyPeriod, onboarding, reply_compliance, survey_scores
+from tools import churn, leadscore, predictive, scorecache, tiers, value
+from tools.access import frames as _frames
+from tools.access import naive as _naive
+from tools.access import rep_names, require_staff, utc_now
+from tools.churn_features import customers_at
+from tools.service_actions import next_actions
+from tools.service_marketing import FunnelReport, HealthBoard, funnel, health_board, plan_from_store, store_click_rate
+
+__all__ = ["FunnelReport", "HealthBoard", "funnel", "health_board", "next_actions", "plan_from_store",
+           "require_staff", "store_click_rate", "utc_now"]
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _naive(now: datetime | None) -> datetime:
-    if now is None:
-        return utc_now()
-    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
-
-
-def require_staff(actor: Actor) -> None:
-    if not actor.is_staff:
-        raise PolkuError("forbidden", "scores and analytics are for staff only")
+class AccountValue(BaseModel):
+    clv: float
+    """Euros from here on (contract customers, former customers) or expected (prospects): see ``kind``."""
+    kind: str
+    """contract, prospect (an expected value), former (a former customer) or none."""
+    contract: float
+    """NPV of the coming renewals (contract customers)."""
+    orders: float
+    """Repeat orders, BG/NBD + Gamma-Gamma."""
+    annual_value: float
+    term_end: date | None
+    years_to_renewal: float
+    renewal_rate: float
+    """The store's share of term ends that renewed in the last year."""
+    p_win: float
+    typical_deal: float
+    """The prospect's open deal when it has one, else a typical first-year deal of its size."""
+    deal_open: bool = False
+    lifetime_factor: float
+    explanation: str
+    """One line in English on how ``clv`` was computed."""
 
 
 class AccountScores(BaseModel):
     account_id: str
     name: str
     owner: str
+    owner_name: str
+    """The owner rep's name (``owner`` is the staff id)."""
     leads: list[leadscore.LeadScore]
     conversion: list[predictive.ConversionScore]
     churn: churn.ChurnRisk | None
     clv: float
+    value: AccountValue
     tier: str
     view: str
 
@@ -58,6 +76,9 @@ class ScoreRow(BaseModel):
     route: str | None
     churn_probability: float | None
     clv: float
+    clv_kind: str
+    annual_value: float
+    term_end: date | None
     tier: str
     view: str
 
@@ -67,11 +88,6 @@ class ScoreBoard(BaseModel):
     rows: list[ScoreRow]
     tiers: dict[str, int]
     views: dict[str, int]
-
-
-def _frames(ctx: AppContext, **kw: object) -> features.Frames:
-    with ctx.db.session() as s:
-        return features.load(s, **kw)  # type: ignore[arg-type]
 
 
 def _board(ctx: AppContext, now: datetime) -> pd.DataFrame:
@@ -90,16 +106,23 @@ def score_all(ctx: AppContext, actor: Actor, *, now: datetime | None = None, lim
     require_staff(actor)
     now = _naive(now)
     df = _board(ctx, now)
-    rows = [ScoreRow(**r) for r in df.head(limit).to_dict("records")] if limit != 0 else []
+    fields = list(ScoreRow.model_fields)
+    rows = [ScoreRow(**{k: r[k] for k in fields}) for r in df.head(limit).to_dict("records")] if limit != 0 else []
     return ScoreBoard(accounts=len(df), rows=rows, tiers=df["tier"].value_counts().to_dict(),
                       views=df["view"].value_counts().to_dict())
 
 
-def _live_churn(bundle: scorecache.Bundle, f: features.Frames, now: datetime) -> pd.Series:
-    """Churn probability at ``now`` of the frames' current customers, with today's cached model."""
-    if bundle.churn_model is None:
-        return pd.Series(dtype=float)
-    return churn.score(bundle.churn_model, f, now).set_index("account_id")["churn_probability"]
+def account_value(board: pd.Series, churn_probability: float | None) -> AccountValue:
+    """The CLV of one board row, its parts and the line that explains it."""
+    row = board.to_dict()
+    row["churn_probability"] = churn_probability
+    return AccountValue(
+        clv=float(row["clv"]), kind=str(row["clv_kind"]), contract=float(row["clv_contract"]),
+        orders=float(row["clv_orders"]), annual_value=float(row["annual_value"]), term_end=row["term_end"],
+        years_to_renewal=float(row["years_to_renewal"]),
+        renewal_rate=float(row["renewal_rate"]), p_win=float(row["p_win"]), typical_deal=float(row["typical_deal"]),
+        deal_open=bool(row.get("deal_open", False)),
+        lifetime_factor=float(row["lifetime_factor"]), explanation=value.explain(row))
 
 
 def score_account(ctx: AppContext, actor: Actor, account_id: str, *, now: datetime | None = None) -> AccountScores:
@@ -110,20 +133,24 @@ def score_account(ctx: AppContext, actor: Actor, account_id: str, *, now: dateti
     if account_id not in bundle.board.index:
         raise not_found("account", account_id)
     board = bundle.board.loc[account_id]
-    with ctx.db.session() as s:
-        f = features.load(s, account_ids=[account_id])
+    f = _frames(ctx, account_ids=[account_id])
     mine = f.leads[f.leads["status"].isin(["no_action", "contacted"])]
     comps = leadscore.components(mine, f.events, now=now)
     scores = leadscore.score_frame(mine, f.events, now=now, comps=comps)
-    lead_scores = [leadscore.explain(i, scores, comps) for i in mine["lead_id"]]
+    names = dict(zip(mine["lead_id"], mine["first_name"] + " " + mine["last_name"], strict=True))
+    lead_scores = [leadscore.explain(i, scores, comps).model_copy(update={"contact": names.get(i, "")})
+                   for i in mine["lead_id"]]
     conversion = ([] if bundle.conversion_model is None
                   else predictive.score(bundle.conversion_model, f, now=now, leads=mine))
     risk = None
-    if bundle.churn_model is not None and account_id in features.customers_at(f.contracts, now):
+    if bundle.churn_model is not None and account_id in customers_at(f.contracts, now):
         risk = churn.explain(bundle.churn_model, f, now, [account_id])[0]
     view = tiers.simple_view(pd.Series([board["tier"]]), pd.Series([risk.probability if risk else 0.0]))[0]
-    return AccountScores(account_id=account_id, name=str(board["name"]), owner=str(board["owner"]), leads=lead_scores,
-                         conversion=conversion, churn=risk, clv=float(board["clv"]), tier=str(board["tier"]),
+    owner = str(board["owner"])
+    return AccountScores(account_id=account_id, name=str(board["name"]), owner=owner,
+                         owner_name=rep_names(ctx).get(owner, owner), leads=lead_scores, conversion=conversion,
+                         churn=risk, clv=float(board["clv"]),
+                         value=account_value(board, risk.probability if risk else None), tier=str(board["tier"]),
                          view=str(view))
 
 
@@ -150,94 +177,6 @@ def refresh_tiers(ctx: AppContext, actor: Actor, *, now: datetime | None = None,
                     changed += 1
     return TierReport(counts=board["tier"].value_counts().to_dict(), service_levels=list(tiers.SERVICE_MATRIX.values()),
                       applied=apply, changed=changed)
-
-
-def _signals(f: features.Frames, board: pd.DataFrame, now: datetime,
-             account_ids: list[str], won: float) -> list[nba.AccountSignals]:
-    b = board
-    open_ = f.leads[f.leads["status"].isin(["no_action", "contacted"]) & f.leads["account_id"].isin(account_ids)]
-    ls = leadscore.score_frame(open_, f.events, now=now).set_index("lead_id") if len(open_) else pd.DataFrame()
-    out = []
-    live = features.customers_at(f.contracts, now)
-    for acc_id in account_ids:
-        row = b.loc[acc_id]
-        leads = [nba.LeadSignal(lead_id=r.lead_id, contact_name=f"{r.first_name} {r.last_name}",
-                                created_at=r.created_at,
-                                status=r.status, contacted_at=None if pd.isna(r.contacted_at) else r.contacted_at,
-                                score=float(ls.loc[r.lead_id, "score"]), route=str(ls.loc[r.lead_id, "route"]))
-                 for r in open_[open_["account_id"] == acc_id].itertuples()]
-        cs = f.leads[f.leads["account_id"] == acc_id].drop_duplicates("contact_id")
-        contacts = [nba.ContactSignal(contact_id=r.contact_id, name=f"{r.first_name} {r.last_name}", persona=r.persona,
-                                      journey_stage=r.journey_stage) for r in cs.itertuples()]
-        ev = f.events[(f.events["account_id"] == acc_id) & (f.events["page_type"].isin(nba.INTENT_PAGES))]
-        visits = [nba.PageVisit(contact_id=r.contact_id, page_type=r.page_type, at=r.at) for r in ev.itertuples()]
-        ct = f.contracts[(f.contracts["account_id"] == acc_id) & (f.contracts["status"] == "active")]
-        contracts = [nba.ContractSignal(contract_id=r.contract_id, product=r.product, renewal_date=r.renewal_date,
-                                        annual_value=r.annual_value) for r in ct.itertuples()]
-        out.append(nba.AccountSignals(
-            account_id=acc_id, name=str(row["name"]), owner=str(row["owner"]), is_customer=acc_id in live,
-            clv=float(row["clv"]), churn_probability=row["churn_probability"], tier=str(row["tier"]), avg_deal=won,
-            leads=leads, contacts=contacts, visits=visits, contracts=contracts))
-    return out
-
-
-def analytics_avg_deal(f: features.Frames) -> float:
-    return scorecache.avg_deal(f.opportunities)
-
-
-def next_actions(ctx: AppContext, actor: Actor, *, account_id: str | None = None, owner: str | None = None,
-                 now: datetime | None = None, limit: int = 20) -> list[nba.Action]:
-    """Loads only the account's (or the rep's accounts') rows; models and CLV come from the cached bundle."""
-    require_staff(actor)
-    if bool(account_id) == bool(owner):
-        raise PolkuError("invalid", "give exactly one of an account id or an owner (rep id)")
-    now = _naive(now)
-    bundle = scorecache.get(ctx, now)
-    if account_id:
-        if account_id not in bundle.board.index:
-            raise not_found("account", account_id)
-        ids = [account_id]
-    else:
-        ids = bundle.board.index[bundle.board["owner"] == owner].tolist()
-        if not ids:
-            raise PolkuError("not_found", f"rep {owner!r} owns no accounts")
-    with ctx.db.session() as s:
-        f = features.load(s, account_ids=ids)
-    board = bundle.board.loc[ids].copy()
-    live = _live_churn(bundle, f, now)
-    board["churn_probability"] = [None if pd.isna(v) else float(v) for v in live.reindex(board.index)]
-    signals = _signals(f, board, now, ids, bundle.avg_deal)
-    if account_id:
-        return nba.next_actions(signals[0], now, limit=limit)
-    return nba.for_owner(signals, owner or "", now, limit=limit)
-
-
-class FunnelReport(BaseModel):
-    by: str
-    period: str | None
-    rows: list[FunnelMetrics]
-    margin_rate: float
-
-
-def funnel(ctx: AppContext, actor: Actor, *, by: str = "channel", period: str | None = None,
-           now: datetime | None = None, _ltv: pd.Series | None = None) -> FunnelReport:
-    require_staff(actor)
-    if by not in ("channel", "campaign"):
-        raise PolkuError("invalid", "group the funnel by 'channel' or 'campaign'")
-    if period not in (None, "M", "Q", "Y"):
-        raise PolkuError("invalid", "period must be M, Q or Y")
-    with ctx.db.session() as s:
-        camp, tch = analytics.campaigns(s), analytics.touches(s)
-        leads, opps, orders = analytics.leads(s), analytics.opportunities(s), analytics.orders(s)
-    rate = margin_rate(orders)
-    ltv = _ltv
-    if ltv is None:
-        try:
-            ltv = scoring.account_clv(features.Frames(accounts=pd.DataFrame(), orders=orders), _naive(now)).table["clv"]
-        except PolkuError:
-            ltv = None
-    rows = funnel_metrics(camp, tch, leads, opps, by=by, margin=rate, ltv=ltv, period=period)
-    return FunnelReport(by=by, period=period, rows=rows, margin_rate=rate)
 
 
 class LeadFeedbackRow(BaseModel):
@@ -269,34 +208,3 @@ def leadscore_report(ctx: AppContext, actor: Actor, *, now: datetime | None = No
         out.append(LeadFeedbackRow(band=band, leads=n, **counts, deal_rate=counts["deal"] / n if n else None))
     return out
 
-
-class HealthBoard(BaseModel):
-    churn_risks: list[churn.ChurnRisk]
-    onboarding: list[Onboarding]
-    surveys: list[SurveyPeriod]
-    reply_compliance: list[ReplyCompliance]
-    funnel: list[FunnelMetrics]
-
-
-def health_board(ctx: AppContext, actor: Actor, *, now: datetime | None = None, top: int = 10) -> HealthBoard:
-    require_staff(actor)
-    now = _naive(now)
-    bundle = scorecache.get(ctx, now)
-    board = bundle.board.reset_index()
-    risky = board[board["churn_probability"].notna()].sort_values("churn_probability", ascending=False).head(top)
-    with ctx.db.session() as s:
-        contracts, surveys = analytics.contracts(s), analytics.surveys(s)
-        tickets = analytics.tickets(s)
-        # onboarding looks at customers whose first contract started in the last 90 days only
-        first = (contracts.groupby("account_id")["start_date"].min() if not contracts.empty
-                 else pd.Series(dtype="datetime64[ns]"))
-        recent = first[first > pd.Timestamp(now) - timedelta(days=90)].index.tolist()
-        usage = analytics.usage(s, account_ids=recent)
-        ids = risky["account_id"].tolist()
-        small = features.load(s, account_ids=ids) if ids else None
-    risks = (churn.explain(bundle.churn_model, small, now, ids)
-             if ids and small is not None and bundle.churn_model is not None else [])
-    tier_by = board.set_index("account_id")["tier"]
-    return HealthBoard(churn_risks=risks, onboarding=onboarding(contracts, usage, now),
-                       surveys=survey_scores(surveys), reply_compliance=reply_compliance(tickets, tier_by),
-                       funnel=funnel(ctx, actor, by="channel", period="Q", now=now, _ltv=bundle.clv).rows)

@@ -53,8 +53,12 @@ def answer(console: Console, a: Answer | Blocked) -> None:
         console.print("[yellow]Hand-off to a person offered.[/yellow]")
 
 
-def brief(console: Console, b) -> None:
-    body = Text("\n".join(s.text for s in b.sections))
+def brief(console: Console, b, explain: bool = False) -> None:
+    body = Text()
+    for i, s in enumerate(b.sections):
+        body.append(("\n" if i else "") + s.text)
+        if explain and s.explain:  # how the section's figures were computed
+            body.append(f"\n  ↳ {s.explain}", style="dim")
     body.append(f"\n\n→ {b.opening_line}", style="bold green")
     console.print(Panel(body, title=b.title, title_align="left"))
     console.print(f"[dim]audit {b.provenance.audit_id}; sources: {', '.join(h.id for h in b.sources[:6])}[/dim]")

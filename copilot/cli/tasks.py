@@ -84,13 +84,14 @@ def draft_reply_cmd(
 def brief_cmd(
     account: Annotated[str, typer.Option("--account", help="Account id, e.g. acc-00017")],
     lang: LangOpt = "fi",
+    explain: Annotated[bool, typer.Option("--explain", help="Say in one line how each figure was computed.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Brief a rep before a call: value, risk and drivers, open work, signals, an opening line."""
     from copilot.tasks.brief import brief
 
     result = brief(context(), account, actor=CLI_ACTOR, language=lang)
-    emit(result, as_json, lambda r: render.brief(console, r))
+    emit(result, as_json, lambda r: render.brief(console, r, explain=explain))
 
 
 @app.command("campaign")

@@ -1,8 +1,9 @@
-"""What the demo customers do over three years: buy, use, complain, answer surveys, meet their reps.
+"""What the demo customers do: buy, use, complain, answer surveys, meet their reps.
 
-Every generator here reads the latent ``health`` of an account (see ``generator``): unhealthy
-customers log in less and less, file unhappy tickets, pay late and order less before they churn.
-Columns are computed for all rows at once; row order and ids follow account order.
+Every generator here reads the latent ``health`` of an account (see ``generator``) and its
+relationship (``lifecycle``): unhealthy customers file more tickets and pay later, and in the months
+before a customer leaves its usage falls and unhappy tickets, late payments and low NPS answers
+pile up. Columns are computed for all rows at once; row order and ids follow account order.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import Any
 import numpy as np
 
 from copilot.core.store import models as m
-from copilot.demo import vocab
+from copilot.demo import lifecycle, vocab
 from copilot.demo.bulk import Frame, Ids
 
 Rows = Iterator[tuple[Any, Frame]]
 US_PER_HOUR = 3_600_000_000
+TICKET_DAYS = 540
+"""Support history kept, in days."""
 
 
 def _pick(options: list[Any] | tuple[Any, ...], index: np.ndarray) -> np.ndarray:
@@ -36,19 +39,12 @@ def _days(d: Any) -> np.ndarray:
     return np.asarray(d).astype("timedelta64[D]")
 
 
-def _end_ago(acc: Any) -> np.ndarray:
-    """Days from each contract's end to today: positive (past) for churned accounts, else negative."""
-    i = np.arange(len(acc.ids))
-    return np.where(acc.churned, 20 + (i * 37) % 300, -(10 + (i * 53) % 350))
-
-
 def commerce(state: dict[str, Any], _n: int) -> Rows:
-    acc, rng, clock = state["acc"], state["rng"], state["clock"]
+    acc, rng, clock, life = state["acc"], state["rng"], state["clock"], state["life"]
     cust = np.flatnonzero(acc.customer)
-    end_ago = _end_ago(acc)
-    yield m.Contract, _contracts(acc, cust, end_ago, rng, clock)
-    yield m.Order, _orders(acc, cust, end_ago, rng, clock)
-    yield m.UsageWeek, _usage(acc, cust, end_ago, rng, clock)
+    yield m.Contract, lifecycle.contracts(acc, life, cust, clock)
+    yield m.Order, _orders(acc, life, cust, rng, clock)
+    yield m.UsageWeek, lifecycle.usage(acc, life, cust, rng, clock)
 
 
 def _order_products(owner: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -71,40 +67,26 @@ def _order_products(owner: np.ndarray, k: np.ndarray) -> np.ndarray:
     return out
 
 
-def _contracts(acc: Any, cust: np.ndarray, end_ago: np.ndarray, rng: np.random.Generator, clock: Any) -> Frame:
-    licences = (acc.employees * rng.uniform(0.5, 1.0, len(acc.ids))).astype(int) + 5
-    end = clock.date_ago(end_ago[cust])
-    start_ago = np.maximum(acc.start[cust], end_ago[cust] + 365)  # at least a year long
-    return {
-        "id": Ids("ctr-", cust + 1, 5),
-        "account_id": acc.ids[cust],
-        "product": vocab.PRODUCTS[0][0],
-        "start_date": clock.date_ago(start_ago),
-        "end_date": end,
-        "renewal_date": end - _days(90),
-        "annual_value": np.round(licences[cust] * vocab.PRODUCTS[0][1] * 12, 2),
-        "licences": licences[cust],
-        "status": np.where(acc.churned[cust], "cancelled", "active").astype(object),
-    }
-
-
-def _orders(acc: Any, cust: np.ndarray, end_ago: np.ndarray, rng: np.random.Generator, clock: Any) -> Frame:
-    # Monthly-ish orders of add-ons and services; shrinking for unhealthy accounts.
-    counts = np.maximum(rng.poisson(3 + 3 * acc.size[cust] + np.clip(acc.health[cust], -1, 2) * 2), 1)
+def _orders(acc: Any, life: lifecycle.Life, cust: np.ndarray, rng: np.random.Generator, clock: Any) -> Frame:
+    # Add-ons and services now and then while a customer; fewer, smaller and paid later in a decline.
+    span = np.minimum(life.since[cust], 3 * 365)
+    counts = np.maximum(rng.poisson((3 + 3 * acc.size[cust] + np.clip(acc.health[cust], -1, 2) * 2) * span / 700), 1)
     owner = np.repeat(cust, counts)
     total = len(owner)
-    span = acc.start[owner]
-    end_offset = np.where(acc.churned[owner], end_ago[owner], 0)  # none after the contract ended
-    ago = rng.integers(end_offset, np.maximum(span, end_offset + 1))
-    group = np.repeat(np.arange(len(cust)), counts)
+    first = np.maximum(life.end[owner], 0)  # none after the contract ended
+    ago = rng.uniform(first, np.maximum(np.minimum(life.since[owner], 3 * 365), first + 1)).astype(int)
+    low = lifecycle.declining(life, owner, ago.astype(float))
+    keep = ~low | (rng.random(total) < 0.5)
+    owner, ago, low = owner[keep], ago[keep], low[keep]
+    total = len(owner)
+    group = np.searchsorted(cust, owner)
     order = np.lexsort((-ago, group))  # newest first within each account
-    ago = ago[order]
-    k = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    owner, ago, low = owner[order], ago[order], low[order]
+    k = np.arange(total) - np.searchsorted(owner, owner) if total else np.zeros(0, int)
     health = acc.health[owner]
-    trend = 1 + 0.25 * health * (1 - ago / np.maximum(span, 1))  # recent orders follow health
     base = 500 * (1.0 + acc.size[owner]) ** 2
-    amount = np.round(base * np.maximum(trend, 0.2) * rng.lognormal(0, 0.3, total), 2)
-    delay = np.maximum(0, rng.normal(4 - 6 * health, 6)).astype(int)
+    amount = np.round(base * np.where(low, 0.6, 1.0) * np.exp(0.15 * health) * rng.lognormal(0, 0.3, total), 2)
+    delay = np.maximum(0, rng.normal(3 - 4 * health, 4) + np.where(low, rng.normal(20, 8, total), 0)).astype(int)
     n = np.arange(1, total + 1)
     recent = ago < 10
     odate = clock.date_ago(ago)
@@ -122,36 +104,11 @@ def _orders(acc: Any, cust: np.ndarray, end_ago: np.ndarray, rng: np.random.Gene
     }
 
 
-def _usage(acc: Any, cust: np.ndarray, end_ago: np.ndarray, rng: np.random.Generator, clock: Any) -> Frame:
-    weeks = 26
-    monday = clock.today - _days(clock.now.weekday())
-    health, churned = acc.health[cust][:, None], acc.churned[cust]
-    seats = np.maximum(3, (acc.employees[cust] * 0.6).astype(int))[:, None]
-    slope = (0.03 * np.minimum(acc.health[cust], 0.5) - np.where(churned, 0.04, 0.0))[:, None]
-    stop = np.where(churned, end_ago[cust] // 7, -1)[:, None]
-    noise = rng.normal(0, 0.08, (len(cust), weeks))
-    w = np.arange(weeks)[None, :]
-    ago = weeks - 1 - w
-    level = np.maximum(0.02, 0.55 + 0.15 * health + slope * (w - weeks) / 2 + noise)
-    capped = np.minimum(level, 1.0)
-    active = np.maximum(1, (seats * capped).astype(int))
-    rows, cols = np.nonzero(~((stop >= 0) & (ago < stop)))  # no usage after the contract ended
-    level, capped, active = level[rows, cols], capped[rows, cols], active[rows, cols]
-    return {
-        "account_id": acc.ids[cust[rows]],
-        "week_start": monday - _days(7 * ago[0, cols]),
-        "logins": (active * (3 + 2 * level)).astype(int),
-        "active_users": active,
-        "avg_session_min": np.round(6 + 10 * level, 1),
-        "features_used": (2 + 8 * capped).astype(int),
-    }
-
-
 def service(state: dict[str, Any], _n: int) -> Rows:
-    acc, rng, clock = state["acc"], state["rng"], state["clock"]
+    acc, rng, clock, life = state["acc"], state["rng"], state["clock"], state["life"]
     cust = np.flatnonzero(acc.customer)
-    yield m.Ticket, _tickets(acc, state["contacts"], cust, rng, clock)
-    yield m.SurveyResponse, _surveys(acc, cust, rng, clock)
+    yield m.Ticket, _tickets(acc, life, state["contacts"], cust, rng, clock)
+    yield m.SurveyResponse, _surveys(acc, life, cust, rng, clock)
     yield m.Activity, _activities(acc, rng, clock)
 
 
@@ -163,17 +120,42 @@ def _filer(contacts: dict[str, np.ndarray], owner: np.ndarray, pick: np.ndarray)
     return first[owner] + (pick * count[owner]).astype(int)
 
 
-def _tickets(acc: Any, contacts: dict, cust: np.ndarray, rng: np.random.Generator, clock: Any) -> Frame:
-    counts = rng.poisson(np.clip(1.5 - 1.2 * acc.health[cust], 0.2, 6) * (1 + acc.size[cust]))
-    owner = np.repeat(cust, counts)
+def _ticket_times(acc: Any, life: lifecycle.Life, cust: np.ndarray,
+                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(account, hours ago, filed during a decline) of every ticket, oldest accounts first.
+
+    Everyday questions come at a rate that grows with size and falls with health; a declining
+    customer files extra, unhappier ones. Nothing is filed before the first term or after the last.
+    """
+    lo = np.maximum(life.end[cust], 0.0)
+    hi = np.minimum(life.since[cust], TICKET_DAYS)
+    days = np.maximum(hi - lo, 0)
+    health = acc.health[cust]
+    base = rng.poisson(days / 30 * 0.1 * (1 + acc.size[cust]) * (1 + 1 / (1 + np.exp(2 * health))))
+    d_lo = np.maximum(lo, life.recover[cust])
+    d_hi = np.minimum(np.nan_to_num(life.onset[cust], nan=0.0), hi)
+    d_days = np.maximum(d_hi - d_lo, 0)
+    extra = rng.poisson(d_days / 30 * 0.45 * (1 + acc.size[cust] / 2))
+    owner = np.r_[np.repeat(cust, base), np.repeat(cust, extra)]
+    lo_r = np.r_[np.repeat(lo, base), np.repeat(d_lo, extra)]
+    hi_r = np.r_[np.repeat(hi, base), np.repeat(d_hi, extra)]
+    ago_h = rng.uniform(lo_r * 24 + 1, np.maximum(hi_r * 24, lo_r * 24 + 2))
+    bad = np.r_[np.zeros(base.sum(), bool), np.ones(extra.sum(), bool)]
+    order = np.lexsort((-ago_h, owner))
+    return owner[order], ago_h[order], bad[order] | lifecycle.declining(life, owner[order], ago_h[order] / 24)
+
+
+def _tickets(acc: Any, life: lifecycle.Life, contacts: dict, cust: np.ndarray, rng: np.random.Generator,
+             clock: Any) -> Frame:
+    owner, ago_h, low = _ticket_times(acc, life, cust, rng)
     total = len(owner)
     n = np.arange(1, total + 1)
-    ago_h = rng.uniform(1, 24 * 365, total)
-    sentiment = np.clip(rng.normal(0.3 * acc.health[owner] - 0.1, 0.4), -1, 1)
+    sentiment = np.clip(np.where(low, rng.normal(-0.55, 0.25, total),
+                                 rng.normal(0.2 + 0.2 * acc.health[owner], 0.35)), -1, 1)
     open_ = (ago_h < 24 * 10) & (rng.random(total) < 0.6)
     reply_h = rng.gamma(2, 3 + 4 * (acc.size[owner] == 0))
     res_h = np.where(open_, np.nan, np.round(reply_h + rng.gamma(2, 8, total), 1))
-    priority = np.minimum(3, rng.exponential(0.7, total).astype(int))
+    priority = np.minimum(3, rng.exponential(np.where(low, 1.3, 0.6), total).astype(int))
     opened = clock.ago_hours(ago_h)
     topic = n % len(vocab.TICKETS)
     filer = _filer(contacts, owner, rng.random(total))
@@ -196,16 +178,24 @@ def _tickets(acc: Any, contacts: dict, cust: np.ndarray, rng: np.random.Generato
     }
 
 
-def _surveys(acc: Any, cust: np.ndarray, rng: np.random.Generator, clock: Any) -> Frame:
-    health = acc.health[cust]
-    nps = np.clip(np.round(rng.normal(7.5 + 1.5 * health, 1.5)), 0, 10).astype(int)
-    csat = np.clip(np.round(rng.normal(4 + 0.6 * health, 0.7)), 1, 5).astype(int)
-    at = clock.ago_days(rng.integers(5, 300, len(cust)))
-    both = np.repeat(cust, 2)  # an NPS answer and, a day later, a CSAT answer per customer
-    kind = np.tile(np.array(["nps", "csat"], dtype=object), len(cust))
+def _surveys(acc: Any, life: lifecycle.Life, cust: np.ndarray, rng: np.random.Generator, clock: Any) -> Frame:
+    """An NPS answer and, a day later, a CSAT answer about twice a year while a customer."""
+    phase = rng.uniform(5, 180, len(cust))
+    rounds = np.arange(3)  # the last year and a half
+    ago = phase[:, None] + 180 * rounds[None, :]
+    ok = (ago >= np.maximum(life.end[cust], 0)[:, None]) & (ago <= life.since[cust][:, None])
+    r, k = np.nonzero(ok)
+    owner, at_ago = cust[r], ago[r, k]
+    low = lifecycle.declining(life, owner, at_ago)
+    health = acc.health[owner]
+    nps = np.clip(np.round(rng.normal(7.6 + 1.2 * health - 3.5 * low, 1.2)), 0, 10).astype(int)
+    csat = np.clip(np.round(rng.normal(4.1 + 0.5 * health - 1.2 * low, 0.6)), 1, 5).astype(int)
+    at = clock.ago_days(at_ago.round())
+    both = np.repeat(np.arange(len(owner)), 2)
+    kind = np.tile(np.array(["nps", "csat"], dtype=object), len(owner))
     return {
-        "id": np.array([f"srv-{i + 1:05d}-{k[0]}" for i, k in zip(both.tolist(), kind, strict=True)], dtype=object),
-        "account_id": acc.ids[both],
+        "id": np.array([f"srv-{i + 1:06d}-{c[0]}" for i, c in zip(both.tolist(), kind, strict=True)], dtype=object),
+        "account_id": acc.ids[owner[both]],
         "contact_id": None,
         "kind": kind,
         "score": np.column_stack([nps, csat]).ravel(),

@@ -22,7 +22,7 @@ import numpy as np
 from copilot.core.store import models as m
 from copilot.core.store.db import Database
 from copilot.core.store.repo import admin
-from copilot.demo import activity, marketing, vocab
+from copilot.demo import activity, lifecycle, marketing, vocab
 from copilot.demo.bulk import BulkWriter, Frame, ids
 from copilot.demo.content import load_modules
 
@@ -47,7 +47,8 @@ class _Accounts:
     customer: np.ndarray  # bool
     health: np.ndarray  # latent, higher is healthier / more interested
     churned: np.ndarray  # bool, only customers
-    start: np.ndarray  # customership start, days before now
+    start: np.ndarray  # customership start, days before now (see lifecycle.Life.since)
+    names: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
 
 
 @dataclass
@@ -92,7 +93,7 @@ def generate(
             admin.require_empty(session)
             writer = BulkWriter(session.connection(), tz_suffix="+00:00" if now.tzinfo else "")
             restore = writer.speed_up()
-            state: dict[str, Any] = {"now": now, "clock": Clock.at(now), "rng": rng}
+            state: dict[str, Any] = {"now": now, "clock": Clock.at(now), "rng": rng, "seed": seed}
             for step in steps:
                 for table, rows in step(state, accounts):
                     name = table.__tablename__
@@ -140,6 +141,9 @@ def _accounts_and_people(state: dict[str, Any], n: int) -> Rows:
         start=rng.integers(120, 3 * 365, n),
     )
     state["acc"] = acc
+    # the relationships draw from their own stream: names, contacts and consents stay as they were
+    state["life"] = life = lifecycle.plan(acc, np.random.default_rng([state["seed"], 1]))
+    acc.start = np.where(acc.customer, life.since, acc.start).astype(int)
     yield m.Account, _account_rows(acc, rng, state["clock"])
     contacts = _contact_table(acc, rng)
     state["contacts"] = contacts
@@ -158,9 +162,10 @@ def _account_rows(acc: _Accounts, rng: np.random.Generator, clock: Clock) -> Fra
         f"{vocab.COMPANY_STEMS[s]} {suffixes[ind][i % len(suffixes[ind])]}"
         for i, (s, ind) in enumerate(zip(stems.tolist(), acc.industry.tolist(), strict=True))
     ]
+    acc.names = np.array(names, dtype=object)  # the deals are named after their accounts
     return {
         "id": acc.ids,
-        "name": np.array(names, dtype=object),
+        "name": acc.names,
         "industry": np.array(vocab.INDUSTRIES, dtype=object)[acc.industry],
         "size": np.array(["small", "medium", "key"], dtype=object)[acc.size],
         "employees": acc.employees,

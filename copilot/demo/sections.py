@@ -63,7 +63,7 @@ def actions_section(ctx: AppContext, ex: Examples) -> Section:
 
     if not ex.account_id:
         return Section(title="Next actions", text="no account")
-    result = next_actions(ctx, STAFF, account_id=ex.account_id, language="en", limit=5)
+    result = next_actions(ctx, STAFF, account_id=ex.account_id, language="en")
     return Section(title=f"Next actions – {ex.account_id}", text=result.text, data=result.model_dump(mode="json"))
 
 

@@ -198,11 +198,21 @@ def _any_injected(*fields: str) -> bool:
 
 
 def quarantine(tc: TaskContext) -> tuple[TaskContext, list[str]]:
-    """The context with instruction-shaped text removed from its passages and history items."""
+    """The context with instruction-shaped text removed from its passages and history items.
+
+    For text a customer or visitor reads, a passage with any instruction in it is dropped whole: the
+    detector finds the sentence that gives itself away, not the friendly ones before it ("Hello!
+    From today you are…"), and nothing in such a passage is worth quoting to a customer. Staff
+    contexts keep the rest of the passage (a ticket that also carries an injection is still a ticket).
+    """
     removed: list[str] = []
     passages: list[Citation] = []
+    whole = tc.decision.audience != "staff"
     for p in tc.passages:
         text, snippet, title = p.text, p.snippet, p.title
+        if whole and _any_injected(title, text, snippet):
+            removed.append(text or snippet)
+            continue
         if _any_injected(title, text, snippet):
             text, dropped = strip_instructions(text)
             snippet, dropped_snippet = strip_instructions(snippet)

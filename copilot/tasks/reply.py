@@ -25,6 +25,7 @@ from copilot.core.store.models import Ticket
 from copilot.core.store.repo import crm_records, people
 from copilot.engines.composer.terms import found, key_terms, vocabulary
 from copilot.engines.registry import get_engine
+from copilot.guards.injection import looks_injected
 from copilot.results import Blocked, Citation, GuardReport, Provenance
 from copilot.writing.library import Card, library
 from prompts import templates
@@ -143,10 +144,12 @@ def suggest_reply(ctx: AppContext, ticket_id: str, *, actor: Actor, surface: str
                            location=f"content_modules/{card.id}", snippet=card.value or card.title, text=card.body,
                            kind=card.type)
     tc = tc.model_copy(update={"passages": [article] if article else []})
-    same_language = language_of(ticket.subject, default=tc.language) == tc.language
+    # The subject is the customer's own words: quoted back only when plainly a subject line.
+    quotable = (language_of(ticket.subject, default=tc.language) == tc.language and len(ticket.subject) <= 80
+                and not looks_injected(ticket.subject))
     composed, run = get_engine(ctx, engine).compose_reply(
         tc, title=card.title if card else None, body=_help_body(ctx, ticket, card) if card else "",
-        subject=ticket.subject if same_language else "", unhappy=(ticket.sentiment or 0.0) <= NEGATIVE_SENTIMENT,
+        subject=ticket.subject if quotable else "", unhappy=(ticket.sentiment or 0.0) <= NEGATIVE_SENTIMENT,
         agent=agent, variant=zlib.crc32(ticket.id.encode()))
     text, report = pipeline.guard(ctx, composed.text, tc, customer_facing=True,
                                   extra_context=f"{agent}\n{ticket.subject}")

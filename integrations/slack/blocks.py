@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from copilot.core.locale import money, percent
 from copilot.results import Answer, Blocked, Citation, EmailDraft
 from copilot.tasks.brief import Brief
 from copilot.tasks.next_actions import ExplainedActions
@@ -179,20 +180,21 @@ def actions(x: ExplainedActions, allowlist: Sequence[str]) -> Message:
 
 def scores(s: AccountScores, allowlist: Sequence[str]) -> Message:
     churn = (
-        f"{s.churn.probability:.0%} ({s.churn.band}); "
-        + "; ".join(f"{d.label} {d.value} ({d.direction})" for d in s.churn.drivers)
+        f"{percent(s.churn.probability, 'en')} ({s.churn.band}); "
+        + "; ".join(f"{d.text} ({d.direction})" for d in s.churn.drivers)
         if s.churn
         else "not assessed (no active customership)"
     )
     leads = (
         "; ".join(
-            f"{lead.lead_id} {lead.score:.0f} (fit {lead.fit:.0f}, behaviour {lead.behaviour:.0f}) → {lead.route}"
+            f"{lead.contact or lead.lead_id} {lead.score:.0f} (fit {lead.fit:.0f}, behaviour {lead.behaviour:.0f}) → "
+            f"{lead.route.replace('_', ' ')}"
             for lead in s.leads[:3]
         )
         or "no open leads"
     )
     lines = [
-        f"Owner {s.owner} · tier {s.tier} · view {s.view} · CLV ≈ {s.clv:,.0f} €",
+        f"Owner {s.owner_name} · tier {s.tier} · view {s.view} · CLV ≈ {money(s.clv, 'en')}",
         f"Churn risk: {churn}",
         f"Leads: {leads}",
     ]

@@ -19,6 +19,7 @@ from copilot.core.identity import Actor
 from copilot.core.store.models import Ticket
 from copilot.core.store.repo import crm_records, dsar
 from copilot.tasks import next_actions as nba_task
+from copilot.tasks import score_words
 from copilot.tasks.reply import Escalation, escalation
 from tools import churn, leadscore, records, service, tiers
 
@@ -32,7 +33,13 @@ class Sidebar(BaseModel):
     tier: str
     view: str
     clv: float
+    owner_name: str
+    """The account owner's name (``account.owner`` is the staff id)."""
     churn: churn.ChurnRisk | None
+    churn_text: str
+    """The risk and its drivers in the reader's words."""
+    explanations: dict[str, str]
+    """One line per figure on how it was computed (``clv``, ``churn``, ``lead``, ``tier``), shown as tooltips."""
     lead: leadscore.LeadScore | None
     """The account's best open lead, if it has one."""
     service_level: tiers.ServiceLevel
@@ -45,6 +52,19 @@ class Sidebar(BaseModel):
     open_tickets: list[dict[str, Any]]
     next_actions: nba_task.ExplainedActions
     escalation: Escalation
+
+
+def _explanations(scores: service.AccountScores, lang: str) -> dict[str, str]:
+    risk = scores.churn
+    level = tiers.SERVICE_MATRIX[Tier(scores.tier)]
+    return {
+        "clv": score_words.value_explain(scores.value, risk.probability if risk else None, lang),
+        "churn": score_words.risk_explain(risk, lang, risk.trained_on if risk else None),
+        "lead": "Lead score = fit (size, industry, role) + behaviour (visits, downloads, clicks; fading with a "
+                "half-life); over 100 points goes to sales.",
+        "tier": f"Value tier by CLV rank: VIP top 10 %, premium next 20 %, standard 60 %, basic 10 %; this tier "
+                f"answers within {level.reply_within_hours} h.",
+    }
 
 
 def _aware(at: datetime) -> datetime:
@@ -90,15 +110,18 @@ def sidebar(ctx: AppContext, actor: Actor, *, ticket: str | None = None, email: 
     if tkt is not None:
         ticket_row = {k: getattr(tkt, k) for k in ("id", "subject", "body", "status", "priority", "sentiment",
                                                     "opened_at", "first_reply_at", "channel")}
+    risk = scores.churn
     return Sidebar(
         account=card.account, contact=contact, ticket=ticket_row, tier=scores.tier, view=scores.view,
-        clv=scores.clv, churn=scores.churn,
+        clv=scores.clv, owner_name=scores.owner_name, churn=risk,
+        churn_text=score_words.reasons(risk, language) if risk else "",
+        explanations=_explanations(scores, language),
         lead=max(scores.leads, key=lambda ls: ls.score) if scores.leads else None,
         service_level=level, reply_due=reply_due,
         consents=registry.current(ctx, contact_id) if contact_id else [],
         purposes=[p.value for p in Purpose],
         interactions=card.timeline[:8],
         open_tickets=[t for t in card.tickets if t.get("status") in OPEN],
-        next_actions=nba_task.next_actions(ctx, actor, account_id=account_id, language=language, now=now, limit=5),
+        next_actions=nba_task.next_actions(ctx, actor, account_id=account_id, language=language, now=now),
         escalation=hint,
     )

@@ -17,8 +17,13 @@ def test_marketer_campaign_variants_sample_size_funnel(page, site: Site) -> None
     page.goto(f"{site.base}/web/marketer?key={KEYS['marketing']}")
     page.locator("#funnel table tbody tr").first.wait_for()  # the funnel loads on open
     head = page.locator("#funnel thead").inner_text()
-    for column in ("Traffic", "Contact", "Leads", "CPL", "Customers", "CAC", "LTV", "LTV:CAC"):
+    for column in ("Traffic", "Contact", "Leads", "CPL", "New customers", "Revenue", "CAC", "LTV", "CAC:LTV", "ROMI"):
         assert column in head
+    body = page.locator("#funnel tbody").inner_text()
+    assert "cmp-" not in body and "no campaign" in body  # channels and the deals no campaign reached
+    # every figure says how it was computed: the formula with the row's own numbers, as a tooltip
+    assert page.locator("#funnel tbody [title^='CAC = cost ÷ new customers']").count() >= 1
+    assert page.locator("#funnel tbody [title^='ROMI = ']").count() >= 1
 
     page.get_by_label("Persona").select_option("cio")
     with page.expect_response("**/web/api/campaign/stream") as streamed:
@@ -78,21 +83,26 @@ def test_health_board_accounts_are_one_click_from_the_sidebar(page, site: Site) 
     # sidebar behind the links are the real ones.
     ids = [r["account_id"] for r in page.request.get(f"{site.base}/v1/scores?limit=3",
                                                      headers={"X-API-Key": KEYS["support"]}).json()["rows"]]
-    driver = {"feature": "logins", "label": "Logins fell", "value": "-60 %", "direction": "raises risk", "effect": 0.4}
+    driver = {"feature": "login_change_8w", "direction": "raises risk", "effect": 0.4, "facts": {},
+              "text": "weekly logins −60% in 8 weeks (500 → 200)"}
     board = {
         "churn_risks": [{"account_id": ids[0], "probability": 0.71, "band": "high", "horizon_days": 90,
-                         "drivers": [driver]}],
+                         "term_end": "2026-12-14", "drivers": [driver], "explanation": "How it was computed."}],
         "onboarding": [{"account_id": ids[1], "started": "2026-10-01T00:00:00", "weeks": 8, "active_weeks": 3,
                         "features_used": 2, "progress": 0.3, "status": "behind"}],
         "surveys": [{"period": "2026Q3", "nps": 31.0, "nps_answers": 12, "csat": 4.2, "csat_answers": 20}],
         "reply_compliance": [{"tier": "vip", "target_hours": 2, "tickets": 9, "within_target": 7,
                               "compliance": 0.78, "median_reply_hours": 1.4}],
-        "funnel": [],
+        "funnel": [], "active_customers": 120, "above_low": 21, "explanations": {"drivers": "Their own figures."},
     }
     page.route("**/v1/health-board*", lambda route: route.fulfill(status=200, json=board))
     page.goto(f"{site.base}/web/health?key={KEYS['support']}")
     _board_shown(page)
     assert page.locator("#compliance tbody tr").count() == 1
+    risks = page.locator("#risks").inner_text()
+    assert "weekly logins −60% in 8 weeks (500 → 200)" in risks and "2026-12-14" in risks
+    assert "21 of 120 active customers" in page.locator("#risk-summary").inner_text()
+    assert page.locator("#risks [title='How it was computed.']").count() == 1
     page.locator("#compliance summary").click()  # the accounts behind a tier's number
     assert page.locator("#compliance details a").count() >= 1
     shot(page, "health")

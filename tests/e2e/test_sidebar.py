@@ -52,6 +52,10 @@ def test_sidebar_card_reply_edit_copy(page, site: Site) -> None:  # type: ignore
                  "Last interactions", "Open tickets", ticket.id, ticket.subject):
         assert text in card.inner_text(), text
     assert page.locator("#account table tbody tr").count() >= 1  # a consent row per purpose
+    assert "rep-" not in card.inner_text()  # the owner by name
+    # every figure carries its one-line explanation as a tooltip: CLV, tier (and churn risk, lead score when shown)
+    assert page.locator("#account [title^='Value tier by CLV rank']").count() == 1
+    assert page.locator("#account .explained").count() >= 2
     assert page.locator("#escalation").inner_text().strip()
     assert page.locator("#actions-summary").inner_text().strip()  # the actions, or "nothing needs doing"
 

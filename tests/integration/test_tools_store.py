@@ -17,7 +17,7 @@ from copilot.core.store.db import Database, make_engine, migrate
 from copilot.core.store.models import Activity, AuditLog, Lead, Opportunity
 from copilot.core.store.repo import analytics
 from copilot.demo.generator import generate
-from tools import records, service
+from tools import access, churn, nba, records, service
 from tools.agent_tools import TOOLS, ToolContext
 
 NOW = datetime(2025, 6, 2, 12, 0)
@@ -73,15 +73,76 @@ def test_score_one_account_has_reasons_and_drivers(ctx: AppContext) -> None:
 
 def test_next_actions_funnel_health(ctx: AppContext) -> None:
     actions = service.next_actions(ctx, ADMIN, owner="rep-anna", now=NOW)
-    assert actions and all(a.owner == "rep-anna" for a in actions)
-    assert actions == sorted(actions, key=lambda a: ({"red": 0, "amber": 1, "none": 2}[a.flag], -a.expected_value,
-                                                     a.due))
+    assert actions and all(a.owner == "rep-anna" and a.owner_name == "Anna Virtanen" and a.account_name
+                           for a in actions)
+    assert actions == sorted(actions, key=nba.sort_key)
     report = service.funnel(ctx, ADMIN, by="channel", now=NOW)
     assert report.rows and sum(r.leads for r in report.rows) > 0
     _finite(report.model_dump())
     board = service.health_board(ctx, ADMIN, now=NOW)
     assert board.churn_risks and board.reply_compliance and board.surveys
     _finite(board.model_dump())
+
+
+def test_churn_risk_shows_before_customers_leave(ctx: AppContext) -> None:
+    """Point in time, judged on a later window; visible for the accounts whose logins fall; drivers differ."""
+    f = access.frames(ctx)
+    report = churn.validate(f, NOW)
+    assert report.auc >= 0.8 and report.brier < report.base_rate * (1 - report.base_rate)
+    assert sum(b.n for b in report.calibration) == report.n_valid
+    board = service.score_all(ctx, ADMIN, now=NOW, limit=None)
+    live = [r for r in board.rows if r.clv_kind == "contract"]
+    risk = {r.account_id: r.churn_probability for r in live}
+    assert sum(p >= 0.2 for p in risk.values()) >= 0.1 * len(live)
+    u = f.usage[f.usage["account_id"].isin(risk)]
+    last = u["week_start"].max()
+    logins = u.pivot_table(index="account_id", columns="week_start", values="logins")
+    drop = (logins[last] / logins[last - timedelta(weeks=8)] - 1).dropna()
+    fell = drop[drop <= -0.4].index
+    assert len(fell) >= 3 and all(risk[a] >= 0.2 for a in fell)
+    top = sorted(risk, key=risk.__getitem__, reverse=True)[:10]
+    drivers = [service.score_account(ctx, ADMIN, a, now=NOW).churn.drivers for a in top]  # type: ignore[union-attr]
+    assert len({"; ".join(d.text for d in ds[:2]) for ds in drivers}) >= 8  # each in its own figures
+    assert len({ds[0].feature for ds in drivers} | {ds[1].feature for ds in drivers if len(ds) > 1}) >= 3
+
+
+def test_clv_follows_the_contract_and_prospects_get_an_expected_value(ctx: AppContext) -> None:
+    board = service.score_all(ctx, ADMIN, now=NOW, limit=None)
+    customer = max((r for r in board.rows if r.clv_kind == "contract" and (r.churn_probability or 1) < 0.1),
+                   key=lambda r: r.annual_value)
+    assert customer.clv > 2 * customer.annual_value
+    scores = service.score_account(ctx, ADMIN, customer.account_id, now=NOW)
+    assert scores.value.kind == "contract" and "renewals" in scores.value.explanation
+    prospect = next(r for r in board.rows if r.clv_kind == "prospect")
+    value = service.score_account(ctx, ADMIN, prospect.account_id, now=NOW).value
+    assert value.clv == pytest.approx(value.p_win * value.typical_deal * value.lifetime_factor, rel=1e-3)
+    assert value.explanation.startswith("Expected value, not yet a customer")
+
+
+def test_funnel_attributes_customers_and_revenue_once(ctx: AppContext) -> None:
+    report = service.funnel(ctx, ADMIN, by="channel", now=NOW)
+    romi = [r.romi for r in report.rows if r.romi is not None]
+    assert max(romi) > 0 > min(romi)
+    with ctx.db.session() as s:
+        opps = analytics.opportunities(s)
+    won = opps.loc[opps["stage"] == "won", "amount"].sum()
+    assert sum(r.revenue for r in report.rows) == pytest.approx(won)
+    assert sum(c.revenue for c in report.credits) == pytest.approx(won, rel=1e-6)
+    by_campaign = service.funnel(ctx, ADMIN, by="campaign", period="2024", now=NOW)
+    assert by_campaign.rows and all(not r.label.startswith("cmp-") for r in by_campaign.rows)
+    with pytest.raises(PolkuError, match="period"):
+        service.funnel(ctx, ADMIN, period="2024-Q5", now=NOW)
+
+
+def test_plan_reads_the_store(ctx: AppContext) -> None:
+    from tools import planner
+
+    inp = service.plan_from_store(ctx, ADMIN, now=NOW)
+    channels = {c.name for c in inp.channels}
+    assert channels and channels <= {"email", "linkedin", "google_ads", "events", "webinar", "content"}
+    assert inp.licence_price != planner.book_example().licence_price
+    assert not any("book" in v for v in inp.sources.values())
+    assert planner.plan(inp).leads > 0
 
 
 def test_writes_preview_confirm_idempotent(ctx: AppContext) -> None:

@@ -92,28 +92,30 @@ def test_ordinary_text_passes(text):
 
 def test_next_best_actions_rules_and_ranking():
     s = nba.AccountSignals(
-        account_id="acc-1", name="Acme", owner="rep-anna", is_customer=True, clv=50_000, churn_probability=0.4,
-        tier="vip", avg_deal=20_000,
+        account_id="acc-1", name="Acme", owner="rep-anna", owner_name="Anna Virtanen", is_customer=True, clv=50_000,
+        churn_probability=0.4, tier="vip", typical_deal=20_000,
         leads=[nba.LeadSignal(lead_id="L-old", contact_name="Maria", created_at=NOW - timedelta(hours=30),
                               status="no_action", score=120, route="sales_now"),
                nba.LeadSignal(lead_id="L-new", contact_name="Samuli", created_at=NOW - timedelta(hours=2),
                               status="no_action", score=40, route="nurture")],
         contacts=[nba.ContactSignal(contact_id="c1", name="Maria", persona="cio", journey_stage="decision")],
         visits=[nba.PageVisit(contact_id="c1", page_type="pricing", at=NOW - timedelta(days=1))],
-        contracts=[nba.ContractSignal(contract_id="k1", product="HR Core", renewal_date=NOW + timedelta(days=60),
-                                      annual_value=12_000)])
+        contracts=[nba.ContractSignal(contract_id="k1", product="HR Core", end_date=NOW + timedelta(days=60),
+                                      renewal_date=NOW - timedelta(days=30), annual_value=12_000)])
     actions = nba.next_actions(s, NOW)
     kinds = [a.kind for a in actions]
-    assert {"contact_lead", "reactivation", "renewal", "human_outreach", "content"} <= set(kinds)
+    assert {"contact_lead", "upsell_interest", "renewal_at_risk", "content"} <= set(kinds)
     old = next(a for a in actions if a.record_id == "L-old")
     new = next(a for a in actions if a.record_id == "L-new")
     assert old.flag == "red" and old.overdue and new.flag == "amber" and not new.overdue
-    assert actions[0].flag == "red"
-    assert all(a.reason and a.owner and a.due for a in actions)
+    assert actions[0].kind == "renewal_at_risk" and actions == sorted(actions, key=nba.sort_key)
+    assert all(a.reason and a.owner and a.due and a.account_name == "Acme" for a in actions)
     content = next(a for a in actions if a.kind == "content")
-    assert "reference" in content.reason and "technical" in content.reason
+    assert "reference" in content.title and "technical" in content.reason
     mine = nba.for_owner([s], "rep-anna", NOW)
-    assert all(a.owner == "rep-anna" for a in mine)
+    assert mine and all(a.owner == "rep-anna" and a.owner_name == "Anna Virtanen" for a in mine)
+    calm = nba.next_actions(s.model_copy(update={"churn_probability": 0.05}), NOW)
+    assert "renewal" in [a.kind for a in calm] and "renewal_at_risk" not in [a.kind for a in calm]
 
 
 @pytest.mark.slow
@@ -121,7 +123,7 @@ def test_telco_churn_five_fold_auc_at_least_the_logistic_baseline():
     X, y = telco.load()
     assert len(X) == 7043
     report = model.cross_validate(X, y, numeric=telco.NUMERIC, categorical=telco.CATEGORICAL, folds=5)
-    assert report.auc_mean >= 0.84
+    assert report.auc_mean >= 0.845
     assert report.ece < 0.03  # calibrated: predicted and observed rates agree within 3 points
     fitted = model.fit(X, y, numeric=telco.NUMERIC, categorical=telco.CATEGORICAL)
     drivers = fitted.explain(X.head(5), top=3)[1]

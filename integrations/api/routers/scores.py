@@ -57,11 +57,14 @@ def apply_tiers(ctx: CtxDep, now: NowDep,
 
 @router.get("/funnel", summary="Funnel and money metrics per channel or campaign",
             response_model=service.FunnelReport,
-            description="CTR, CPC, CPL, CPA, CAC, LTV:CAC, ROMI (on margin), win rate, average deal and cycle. "
-            + roles_text(Perm.funnel))
+            description="Leads, new customers and won revenue credited through the campaigns' touches (first touch "
+            "for new customers, time decay for existing ones, each euro once), CPL, CAC, LTV:CAC, ROMI (on margin); "
+            "`credits` lists every deal behind the figures. `period`: campaigns that started in 2026, 2026-Q3 or "
+            "2026-11, or M, Q or Y to split by period. " + roles_text(Perm.funnel))
 def funnel(ctx: CtxDep, now: NowDep, actor: Annotated[Actor, actor_for(Perm.funnel)],
            by: Literal["channel", "campaign"] = "channel",
-           period: Literal["M", "Q", "Y"] | None = None) -> service.FunnelReport:
+           period: Annotated[str | None, Query(pattern=r"^([MQY]|\d{4}(-(Q[1-4]|0[1-9]|1[0-2]))?)$")] = None
+           ) -> service.FunnelReport:
     return service.funnel(ctx, actor, by=by, period=period, now=now)
 
 

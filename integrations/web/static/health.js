@@ -25,24 +25,32 @@
     return d;
   }
 
+  // Every figure carries its one-line explanation as a tooltip (title).
+  const explained = (node, text) => { if (text) { node.setAttribute("title", text); node.classList.add("explained"); } return node; };
+
   function render(b) {
-    const n = "num";
-    $("risks").replaceChildren(table([["Account"], ["Risk", n], ["Top drivers"]], b.churn_risks.map((r) => [
-      [account(r.account_id)], [badge(pct(r.probability), r.band), n],
-      [r.drivers.filter((x) => x.direction === "raises risk").slice(0, 2).map((x) => x.label).join(", ") || "–"],
-    ]), "No churn estimate: too little churn history in the store to learn from."));
+    const n = "num", why = b.explanations || {};
+    $("risk-summary").textContent = b.active_customers === undefined ? "" :
+      `${b.above_low} of ${b.active_customers} active customers are above the low band (20 %); the highest risks:`;
+    $("risks").replaceChildren(table([["Account"], ["Risk", n], ["Term ends"], ["Why (this account's own figures)"]],
+      b.churn_risks.map((r) => [
+        [account(r.account_id)], [explained(badge(pct(r.probability), r.band), r.explanation || why.churn), n],
+        [r.term_end || "–"],
+        [explained(el("span", { text: r.drivers.filter((x) => x.direction === "raises risk").slice(0, 2)
+          .map((x) => x.text).join("; ") || "–" }), why.drivers)],
+      ]), "No churn estimate: too few past term ends in the store to learn from."));
     $("compliance").replaceChildren(table(
       [["Tier"], ["Target"], ["Tickets", n], ["Within target", n], ["Compliance", n], ["Median reply", n], ["Accounts"]],
       b.reply_compliance.map((c) => [[badge(c.tier.toUpperCase(), c.tier)], [`< ${c.target_hours} h`], [num(c.tickets), n],
-        [num(c.within_target), n], [badge(pct(c.compliance), c.compliance === null ? "" : c.compliance >= 0.9 ? "ok" : c.compliance >= 0.7 ? "warn" : "bad"), n],
+        [num(c.within_target), n], [explained(badge(pct(c.compliance), c.compliance === null ? "" : c.compliance >= 0.9 ? "ok" : c.compliance >= 0.7 ? "warn" : "bad"), why.compliance), n],
         [c.median_reply_hours === null ? "–" : num(c.median_reply_hours, 1) + " h", n], [tierAccounts(c.tier)]]),
       "No tickets yet."));
     $("onboarding").replaceChildren(table([["Account"], ["Started"], ["Active weeks", n], ["Features", n], ["Progress", n], ["Status"]],
       b.onboarding.map((o) => [[account(o.account_id)], [date(o.started).slice(0, 10)], [`${o.active_weeks} / ${o.weeks}`, n],
-        [num(o.features_used), n], [pct(o.progress), n], [badge(o.status, o.status === "on track" ? "ok" : "warn")]]),
+        [num(o.features_used), n], [explained(el("span", { text: pct(o.progress) }), why.onboarding), n], [badge(o.status, o.status === "on track" ? "ok" : "warn")]]),
       "No customers in onboarding."));
     $("surveys").replaceChildren(table([["Period"], ["NPS", n], ["Answers", n], ["CSAT", n], ["Answers", n]],
-      b.surveys.map((s) => [[s.period], [s.nps === null ? "–" : num(s.nps, 0), n], [num(s.nps_answers), n],
+      b.surveys.map((s) => [[s.period], [explained(el("span", { text: s.nps === null ? "–" : num(s.nps, 0) }), why.nps), n], [num(s.nps_answers), n],
         [s.csat === null ? "–" : num(s.csat, 2), n], [num(s.csat_answers), n]]), "No survey answers."));
   }
 

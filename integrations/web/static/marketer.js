@@ -80,6 +80,7 @@
       el("div", { text: `${v.metric}: from ${pct(ss.baseline, 1)} to ${pct(ss.target, 1)}, ` +
         `${pct(1 - ss.alpha)} confidence, ${pct(ss.power)} power; the statistics alone ask for ${num(ss.statistical_per_group)}.` }),
       el("div", { text: `Run it for at least ${d.days} days: ${d.reason}` }),
+      d.warning ? el("div", { cls: "warn", text: "Warning: " + d.warning }) : "",
       ss.notes.length ? el("ul", {}, ss.notes.map((n) => el("li", { text: n }))) : "",
     ]));
   }
@@ -110,32 +111,45 @@
     }
   }
 
+  // Each figure of the funnel carries, as a tooltip, its formula with this row's own numbers.
+  const explained = (text, why) => el("span", { text, cls: why ? "explained" : "", attrs: why ? { title: why } : {} });
+
+  function funnelRow(x, r) {
+    const n = "num", f = r.formulas;
+    const romi = x.romi === null ? "–" : (x.romi > 0 ? "+" : "") + pct(x.romi);
+    return [
+      [el("div", {}, [x.label.replace(/_/g, " "), el("div", { cls: "bar", attrs: { role: "presentation",
+        "data-width": Math.round((x.impressions / Math.max(1, ...r.rows.map((y) => y.impressions))) * 100) } })])],
+      [num(x.impressions), n], [num(x.clicks), n], [money(x.cost), n], [num(x.leads), n],
+      [explained(money(x.cpl), x.cpl === null ? "" : `${f.cpl}: ${money(x.cost)} ÷ ${num(x.leads)}`), n],
+      [explained(num(x.customers), f.customers), n],
+      [explained(money(x.revenue), f.revenue), n],
+      [explained(money(x.cac), x.cac === null ? "" : `${f.cac}: ${money(x.cost)} ÷ ${num(x.customers)}`), n],
+      [explained(money(x.ltv), x.ltv === null ? "" : `${f.ltv} (factor ${num(r.lifetime_factor, 1)})`), n],
+      [x.ltv_to_cac === null ? "–" : el("span", {
+        cls: "badge explained " + ({ healthy: "ok", "losing money": "bad", "too expensive": "warn",
+                                     "under-invested": "warn" }[x.ltv_to_cac_health] || ""),
+        text: "1:" + num(x.ltv_to_cac, 1), attrs: { title: `${f.ltv_to_cac}: ${x.ltv_to_cac_health}` } }), n],
+      [explained(romi, x.romi === null ? "" : `${f.romi}: (${money(x.margin)} − ${money(x.cost)}) ÷ ${money(x.cost)}`), n],
+    ];
+  }
+
   async function runFunnel(ev) {
     if (ev) ev.preventDefault();
     const f = new FormData($("funnel-form")), st = $("funnel-status");
     Polku.clearError($("funnel-error"));
     Polku.busy(st, "Counting the funnel…");
     const q = new URLSearchParams({ by: f.get("by") });
-    if (f.get("period")) q.set("period", f.get("period"));
+    const period = (f.get("only") || "").trim() || f.get("period");
+    if (period) q.set("period", period);
     try {
       const r = await Polku.getJSON("/v1/funnel?" + q);
-      Polku.idle(st, `${r.rows.length} rows; margin rate ${pct(r.margin_rate)}.`);
-      const maxTraffic = Math.max(1, ...r.rows.map((x) => x.impressions));
+      Polku.idle(st, `${r.rows.length} rows; ${r.credits.length} credited deals; margin rate ${pct(r.margin_rate)}.`);
       const n = "num";
       $("funnel").replaceChildren(table(
-        [[r.by + (r.period ? " · period" : "")], ["Traffic", n], ["Contact (clicks)", n], ["Leads", n], ["CPL", n],
-         ["Customers", n], ["CAC", n], ["LTV", n], ["LTV:CAC", n], ["ROMI", n]],
-        r.rows.map((x) => [
-          [el("div", {}, [x.key, el("div", { cls: "bar", attrs: { role: "presentation",
-            "data-width": Math.round((x.impressions / maxTraffic) * 100) } })])],
-          [num(x.impressions), n], [num(x.clicks), n], [num(x.leads), n], [money(x.cpl), n], [num(x.customers), n],
-          [money(x.cac), n], [money(x.ltv), n],
-          [x.ltv_to_cac === null ? "–" : el("span", {
-            cls: "badge " + ({ healthy: "ok", "losing money": "bad", "too expensive": "warn",
-                               "under-invested": "warn" }[x.ltv_to_cac_health] || ""),
-            text: num(x.ltv_to_cac, 1) + ":1", attrs: { title: x.ltv_to_cac_health } }), n],
-          [pct(x.romi), n],
-        ])));
+        [[r.by + (r.period ? " · " + r.period : "")], ["Traffic", n], ["Contact (clicks)", n], ["Cost", n], ["Leads", n], ["CPL", n], ["New customers", n],
+         ["Revenue", n], ["CAC", n], ["LTV", n], ["CAC:LTV", n], ["ROMI", n]],
+        r.rows.map((x) => funnelRow(x, r))));
       // widths set through the CSSOM (no inline style markup)
       for (const b of $("funnel").querySelectorAll(".bar")) b.style.width = b.dataset.width + "%";
     } catch (err) {

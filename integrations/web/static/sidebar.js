@@ -23,22 +23,28 @@
 
   const badge = (text, kind) => el("span", { cls: "badge " + (kind || ""), text });
 
-  function churnBlock(churn) {
-    if (!churn) return el("span", { cls: "muted", text: "no estimate (too little history)" });
-    const box = el("div", {}, [badge(pct(churn.probability) + " · " + churn.band, churn.band),
-      el("span", { cls: "muted", text: " in " + churn.horizon_days + " days (a hint, not a fact)" })]);
+  // Every figure carries its one-line explanation as a tooltip (title) and for screen readers.
+  const explained = (node, text) => { if (text) { node.setAttribute("title", text); node.classList.add("explained"); } return node; };
+
+  function churnBlock(d) {
+    const churn = d.churn;
+    if (!churn) return el("span", { cls: "muted", text: "not estimated (no running contract)" });
+    const until = churn.term_end ? " before the term ends " + churn.term_end : "";
+    const box = el("div", {}, [explained(badge(pct(churn.probability) + " · " + churn.band, churn.band), d.explanations.churn),
+      el("span", { cls: "muted", text: until + " (a hint, not a fact)" })]);
     const drivers = el("ul", { cls: "plain" });
-    for (const d of churn.drivers.slice(0, 4)) {
-      drivers.append(el("li", { text: `${d.direction === "raises risk" ? "▲" : "▼"} ${d.label}: ${d.value}` }));
+    for (const x of churn.drivers.slice(0, 4)) {
+      drivers.append(el("li", { text: `${x.direction === "raises risk" ? "▲" : "▼"} ${x.text}` }));
     }
     box.append(drivers);
     return box;
   }
 
-  function leadBlock(lead) {
+  function leadBlock(lead, why) {
     if (!lead) return el("span", { cls: "muted", text: "no open lead" });
-    return el("span", {}, [badge(num(lead.score) + " / " + num(lead.threshold), lead.mql ? "ok" : ""),
-      el("span", { cls: "muted", text: ` fit ${num(lead.fit)} + behaviour ${num(lead.behaviour)} → ${lead.route}` })]);
+    return el("span", {}, [explained(badge(num(lead.score) + " / " + num(lead.threshold), lead.mql ? "ok" : ""), why),
+      el("span", { cls: "muted", text: ` ${lead.contact ? lead.contact + ": " : ""}fit ${num(lead.fit)} + behaviour ` +
+        `${num(lead.behaviour)} → ${lead.route.replace(/_/g, " ")}` })]);
   }
 
   function consentTable(consents, purposes) {
@@ -61,13 +67,13 @@
       overdue ? badge("overdue", "bad") : ""])
       : d.ticket && d.ticket.first_reply_at ? el("span", { cls: "muted", text: " · answered " + date(d.ticket.first_reply_at) }) : "";
     const parts = [
-      el("p", {}, [el("strong", { text: acc.name }), " ", badge(d.tier.toUpperCase(), d.tier),
-        el("span", { cls: "muted", text: ` ${acc.industry || ""} · ${acc.size || ""} · owner ${acc.owner || "–"}` })]),
+      el("p", {}, [el("strong", { text: acc.name }), " ", explained(badge(d.tier.toUpperCase(), d.tier), d.explanations.tier),
+        el("span", { cls: "muted", text: ` ${(acc.industry || "").replace(/_/g, " ")} · ${acc.size || ""} · owner ${d.owner_name || "–"}` })]),
       facts([
         ["Contact", d.contact ? `${d.contact.first_name} ${d.contact.last_name} (${d.contact.email})` : "–"],
-        ["CLV", money(d.clv)],
-        ["Churn risk", churnBlock(d.churn)],
-        ["Lead score", leadBlock(d.lead)],
+        ["CLV", explained(el("span", { text: money(d.clv) }), d.explanations.clv)],
+        ["Churn risk", churnBlock(d)],
+        ["Lead score", leadBlock(d.lead, d.explanations.lead)],
         ["Reply target", el("span", {}, [`< ${level.reply_within_hours} h, ${level.handled_by}`, due])],
       ]),
     ];
@@ -101,8 +107,9 @@
 
   function renderActions(na) {
     $("actions-summary").textContent = na.summary;
-    $("actions-list").replaceChildren(...na.actions.map((a) => el("li", {}, [el("strong", { text: a.title }),
-      el("div", { cls: "muted", text: `${a.reason} · owner ${a.owner} · due ${date(a.due)}` })])));
+    // the worded lines (the reader's language, names, formatted figures); the value basis as a tooltip
+    $("actions-list").replaceChildren(...na.actions.map((a, i) => el("li", {}, [
+      explained(el("span", { text: na.lines[i] || a.title }), `${a.value_basis}`)])));
     $("actions").hidden = false;
   }
 

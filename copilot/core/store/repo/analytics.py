@@ -194,6 +194,9 @@ def tickets(session: Session, *, account_ids: list[str] | None = None) -> pd.Dat
     q = select(
         Ticket.id.label("ticket_id"),
         Ticket.account_id,
+        Ticket.contact_id,
+        Ticket.subject,
+        Ticket.status,
         Ticket.priority,
         Ticket.sentiment,
         Ticket.opened_at,

@@ -7,7 +7,6 @@ account's items by forgetting a filter.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -70,7 +69,7 @@ def _orders(s: Session, acc: str, limit: int) -> list[TimelineRow]:
             f"Order {o.product}",
             f"Order {o.id}: {o.product}, {o.amount:.0f} EUR, status {o.status}"
             + (f", paid {o.payment_delay_days} days late" if o.payment_delay_days > 0 else ""),
-            {"product": o.product, "amount": f"{o.amount:,.0f}"},
+            {"product": o.product, "amount": f"{o.amount:.2f}"},
         )
         for o in s.scalars(q)
     ]
@@ -86,7 +85,7 @@ def _contracts(s: Session, acc: str, limit: int) -> list[TimelineRow]:
             f"Contract {c.product}",
             f"Contract {c.id}: {c.product}, {c.licences} licences, {c.annual_value:.0f} EUR a year, "
             f"{c.status}, runs {c.start_date}..{c.end_date}, renewal {c.renewal_date}",
-            {"product": c.product, "end": str(c.end_date)},
+            {"product": c.product, "end": str(c.end_date), "status": c.status},
         )
         for c in s.scalars(q)
     ]
@@ -190,23 +189,30 @@ def _visits(s: Session, acc: str, limit: int) -> list[TimelineRow]:
 
 
 def _usage_changes(s: Session, acc: str, threshold: float = 0.25) -> list[TimelineRow]:
-    """Weeks where logins moved by more than ``threshold`` against the previous week."""
+    """Weeks where logins had moved by more than ``threshold`` from the last level reported (the first
+    week to begin with): a sudden drop and a slow slide both show, each step once."""
     q = select(UsageWeek).where(UsageWeek.account_id == acc).order_by(UsageWeek.week_start)
     weeks = list(s.scalars(q))
-    out = []
-    for prev, cur in itertools.pairwise(weeks):
-        if prev.logins and abs(cur.logins - prev.logins) / prev.logins > threshold:
-            change = (cur.logins - prev.logins) / prev.logins
-            word = "rose" if change > 0 else "dropped"
-            out.append(
-                TimelineRow(
-                    "usage",
-                    f"{acc}/{cur.week_start}",
-                    cur.week_start,
-                    f"Usage {word} {change:+.0%}",
-                    f"Product usage {word}: logins {prev.logins} -> {cur.logins} ({change:+.0%}), "
-                    f"{cur.active_users} active users, {cur.features_used} features used",
-                    {"usage": "up" if change > 0 else "down", "change": f"{change:+.0%}"},
-                )
+    out: list[TimelineRow] = []
+    if not weeks:
+        return out
+    ref = weeks[0]
+    for cur in weeks[1:]:
+        if not ref.logins or abs(cur.logins - ref.logins) / ref.logins <= threshold:
+            continue
+        change = (cur.logins - ref.logins) / ref.logins
+        word = "rose" if change > 0 else "dropped"
+        out.append(
+            TimelineRow(
+                "usage",
+                f"{acc}/{cur.week_start}",
+                cur.week_start,
+                f"Usage {word} {change:+.0%}",
+                f"Product usage {word}: weekly logins {ref.logins} -> {cur.logins} ({change:+.0%}) since the week of "
+                f"{ref.week_start}, {cur.active_users} active users, {cur.features_used} features used",
+                {"usage": "up" if change > 0 else "down", "change": f"{change:.4f}", "from": str(ref.logins),
+                 "to": str(cur.logins), "since": str(ref.week_start)},
             )
+        )
+        ref = cur
     return out
