@@ -16,7 +16,7 @@ CITATION_MARKER = re.compile(r"\[\d{1,2}\]")
 WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 # Codes of the store that a person should never read: enum values and snake_case field names.
 RAW_CODE = re.compile(
-    r"\b(?:[a-z]+_[a-z_]+|customership|hr_director|hr_manager|use_case|roi_example|reactivation|nurture|"
+    r"\b(?:[a-z]+_[a-z_]+|customership|hr_director|hr_manager|use_case|roi_example|"
     r"it_services|legitimate_interest|no_action|churn_probability)\b"
 )
 RECORD_ID = re.compile(r"\b(?:rep|acc|con|sup|mkt|adm)-[a-z0-9]{3,}\b")

@@ -41,6 +41,7 @@ HERE = Path(__file__).parent
 CASE_FILES = ("visitor_questions.yaml", "emails.yaml", "replies.yaml", "staff.yaml")
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 STAFF = Actor(id="rep-anna", role=Role.sales)
+MARKETER = Actor(id="mkt-olli", role=Role.marketing)
 SUPPORT = Actor(id="sup-eeva", role=Role.support)
 
 
@@ -141,7 +142,7 @@ def segment(ctx: AppContext, case: dict[str, Any]) -> CaseResult:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "campaign.jsonl"
         campaign(ctx, CampaignRequest(segment=case["segment"], goal=case["goal"], out=out, limit=case["limit"]),
-                 actor=STAFF, now=NOW)
+                 actor=MARKETER, now=NOW)
         rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     subjects = [r["subject"] for r in rows]
     share = checks.distinct_share(subjects)
