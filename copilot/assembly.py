@@ -168,6 +168,7 @@ def retrieve(
                 text=hit.text,
                 similarity=hit.similarity,
                 kind=str(hit.meta.get("type", "")),
+                instructions=bool(hit.meta.get("instructions", False)),
             )
         )
     items: list[HistoryItem] = []

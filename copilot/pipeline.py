@@ -13,6 +13,7 @@ from typing import Any
 from copilot.assembly import TaskContext
 from copilot.core.context import AppContext
 from copilot.core.identity import Actor
+from copilot.core.instructions import strip_instructions
 from copilot.core.store.repo import audit as audit_repo
 from copilot.core.store.repo import conversations
 from copilot.engines.base import EngineRun
@@ -56,6 +57,15 @@ def guard(
         if terms:
             report.flags.append(f"staff-only terms in customer-facing text: {', '.join(terms)}")
     return safe, report
+
+
+def safe_staff_text(ctx: AppContext, text: str) -> str:
+    """Staff text built from CRM records (a ticket subject, a note, a customer's chat line): any
+    instruction in them is dropped, markup neutralised, links kept only to the allow-list. A brief is
+    not a prompt, but a rep copies from it and a surface renders it."""
+    kept, _ = strip_instructions(text)
+    safe, _ = sanitize(kept, ctx.settings.link_allowlist)
+    return safe
 
 
 def provenance(

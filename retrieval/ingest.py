@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from copilot.core.instructions import looks_injected
 from retrieval.chunking import ChunkConfig, chunk_document
 from retrieval.embeddings import CachedEmbedder, Embedder
 from retrieval.index import HybridIndex
@@ -72,6 +73,7 @@ def ingest_paths(
                 summary.skipped.append(SkippedFile(path=str(file), reason=str(exc)))
                 continue
             chunks = _chunks(doc, sid, str(file.resolve()), cfg, kind="file")
+            _note_flagged(summary, str(file), chunks)
             _sync(index, embedder, sid, str(file), chunks, indexed.get(sid, {}), summary)
         _remove(index, [sid for sid in gone if sid not in seen and sid in indexed], indexed, summary)
     summary.chunks_embedded = _misses(embedder) - before
@@ -92,6 +94,7 @@ def ingest_modules(
         doc = parse_markdown(module.body, default_title=module.title)
         doc.title, doc.meta = module.title, {**module.meta, "id": module.id}
         chunks = _chunks(doc, sid, f"content_modules/{module.id}", cfg, kind="module")
+        _note_flagged(summary, sid, chunks)
         _sync(index, embedder, sid, sid, chunks, indexed.get(sid, {}), summary, with_units=True)
     gone = [sid for sid in indexed if sid.startswith("module:") and sid not in seen]
     _remove(index, gone, indexed, summary)
@@ -108,10 +111,19 @@ def _chunks(doc: Document, sid: str, location: str, cfg: ChunkConfig | None, *, 
     if doc.meta.get("id"):
         meta["module_id"] = str(doc.meta["id"])
     meta["kind"] = kind
+    # A planted instruction taints its whole document: the friendly sentences around it are part of
+    # the same attack, and a chunk boundary must not decide what a customer may be quoted.
+    if looks_injected(doc.text):
+        meta["instructions"] = True
     chunks = chunk_document(doc, source_id=sid, location=location, cfg=cfg)
     for chunk in chunks:
         chunk.meta = dict(meta)
     return chunks
+
+
+def _note_flagged(summary: IngestSummary, name: str, chunks: list[Chunk]) -> None:
+    if chunks and chunks[0].meta.get("instructions"):
+        summary.flagged.append(name)
 
 
 def _sync(

@@ -121,6 +121,8 @@ class IngestSummary(BaseModel):
     removed: list[str] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
     skipped: list[SkippedFile] = Field(default_factory=list)
+    flagged: list[str] = Field(default_factory=list)
+    """Sources that hold instruction-shaped text: indexed, but never quoted to a customer or visitor."""
     chunks_added: int = 0
     chunks_removed: int = 0
     chunks_embedded: int = 0

@@ -46,6 +46,10 @@ def _render_ingest(s: IngestSummary) -> None:
             console.print(f"[green]{label}[/green] {item}", highlight=False)
     for skipped in s.skipped:
         console.print(f"[yellow]skipped[/yellow] {skipped.path}: {skipped.reason}", highlight=False)
+    for name in s.flagged:
+        console.print(f"[yellow]flagged[/yellow] {name}: holds text addressed to the assistant; "
+                      "staff see it with that text cut out, customers and visitors are never quoted it",
+                      highlight=False)
     console.print(
         f"{len(s.added)} added, {len(s.updated)} updated, {len(s.removed)} removed, "
         f"{len(s.unchanged)} unchanged, {len(s.skipped)} skipped; chunks +{s.chunks_added} "

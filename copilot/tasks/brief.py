@@ -10,6 +10,7 @@ figures. Each section with a number carries ``explain``, one line on how it was 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -100,6 +101,14 @@ def brief(
             items="; ".join(f"{day(h.day, lang)}: {_item(t, h, lang)}" for h in history[:4]) or "–")),
     ]
     opener = _opener(t, s, tickets, tc.fact("contract.end_date"), tc.now)
+    # Ticket subjects, notes and chat lines are untrusted: every line a rep reads is guarded.
+    safe = partial(pipeline.safe_staff_text, ctx)
+    sections = [x.model_copy(update={"text": safe(x.text)}) for x in sections]
+    opener = safe(opener)
+    # A source is cited by what it is; a customer's message is cited by where it was written, not quoted.
+    history = [h.model_copy(update={"title": safe(h.title), "facets": {k: safe(v) for k, v in h.facets.items()},
+                                    "text": _item(t, h, lang) if h.kind == "message" else safe(h.text)})
+               for h in history]
     prov = pipeline.provenance(tc, engine="composer")
     prov = pipeline.audit(
         ctx, tc, prov, actor=actor, surface=surface, outcome="ok", details={"history": [h.id for h in history]}

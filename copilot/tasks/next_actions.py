@@ -9,10 +9,12 @@ the churn driver in the account's own figures, plurals that fit.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
 
+from copilot import pipeline
 from copilot.core.context import AppContext
 from copilot.core.identity import Actor
 from copilot.core.locale import day, money, number, percent, plural
@@ -28,6 +30,7 @@ MONEY = {"annual", "clv", "deal", "base"}
 PERCENT = {"churn", "stay", "save", "p", "win", "stake"}
 INTEGER = {"hours", "left", "score", "target"}
 LABELLED = {"route", "persona", "stage", "angle", "basis"}
+_WORDS = ("account_name", "contact_name", "title", "reason", "value_basis", "owner_name")
 
 
 class ExplainedActions(BaseModel):
@@ -116,4 +119,8 @@ def next_actions(
 ) -> ExplainedActions:
     require(actor, Perm.next_actions)
     actions = service.next_actions(ctx, actor, account_id=account_id, owner=owner, now=now, limit=limit)
-    return explain(actions, language)
+    # Account, contact and record names come from CRM files anyone may have typed into: guarded.
+    safe = partial(pipeline.safe_staff_text, ctx)
+    actions = [a.model_copy(update={k: safe(getattr(a, k)) for k in _WORDS}) for a in actions]
+    out = explain(actions, language)
+    return out.model_copy(update={"summary": safe(out.summary), "lines": [safe(x) for x in out.lines]})

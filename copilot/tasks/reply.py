@@ -20,12 +20,12 @@ from copilot.core.context import AppContext
 from copilot.core.domain import Tier
 from copilot.core.errors import not_found
 from copilot.core.identity import Actor
+from copilot.core.instructions import looks_injected
 from copilot.core.permissions import Perm, require
 from copilot.core.store.models import Ticket
 from copilot.core.store.repo import crm_records, people
 from copilot.engines.composer.terms import found, key_terms, vocabulary
 from copilot.engines.registry import get_engine
-from copilot.guards.injection import looks_injected
 from copilot.results import Blocked, Citation, GuardReport, Provenance
 from copilot.writing.library import Card, library
 from prompts import templates
@@ -101,7 +101,7 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
     hits = retrieval.search(ctx, text, k=6, filters=SearchFilters(language=written_in, public=True)).hits
     words = key_terms(ticket.subject, written_in)
     for hit in hits:
-        if hit.meta.get("type") not in HELP_TYPES or (hit.similarity or 0.0) < FITS:
+        if hit.meta.get("type") not in HELP_TYPES or hit.meta.get("instructions") or (hit.similarity or 0.0) < FITS:
             continue
         about = vocabulary(f"{hit.title} {hit.location} {hit.text}", written_in)
         if words and sum(found(w, about) for w in words) / len(words) < TOPIC_SHARE:

@@ -6,10 +6,13 @@ module imported a moment ago is used at once, and no cache can go stale.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from copilot.core.context import AppContext
+from copilot.core.instructions import looks_injected
 from copilot.core.store.repo import content as content_repo
 
 
@@ -43,9 +46,13 @@ class Card(BaseModel):
 
 
 def cards(session: Session) -> list[Card]:
+    """Every module a customer text may draw on: one with instruction-shaped text anywhere in it (a
+    planted persona prompt, an "ignore the above") is left out whole, as retrieval marks it."""
     out = []
     for m in content_repo.list_modules(session):
         email = m.email or {}
+        if _tainted("\n".join((m.title, m.body, *map(str, email.values())))):
+            continue
         size = (m.employees_min, m.employees_max) if m.employees_min is not None and m.employees_max is not None \
             else None
         out.append(Card(id=m.id, pair_id=m.pair_id, type=m.type, title=m.title, language=m.language,
@@ -54,6 +61,11 @@ def cards(session: Session) -> list[Card]:
                         value=email.get("value", ""), proof=email.get("proof", ""), body=m.body))
     return out
 
+
+@lru_cache(maxsize=1024)
+def _tainted(text: str) -> bool:
+    # Cached by text: the library is read per e-mail, and its modules change rarely.
+    return looks_injected(text)
 
 
 def library(ctx: AppContext) -> list[Card]:

@@ -13,7 +13,6 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from copilot.guards.injection import looks_injected
 from copilot.writing import offers
 from copilot.writing.library import Card
 from copilot.writing.situation import Situation
@@ -186,15 +185,14 @@ def plan(
     promotion: bool = True,
 ) -> MessagePlan:
     """The plan of one e-mail. ``library`` is the content library; only public modules with e-mail
-    material in ``language`` are candidates, whoever asks (an e-mail is read by a customer), and none
-    whose material reads as an instruction (a library can be imported from files). ``relevance``
+    material in ``language`` are candidates, whoever asks (an e-mail is read by a customer); the
+    library has already left out modules holding instructions (``library.cards``). ``relevance``
     (module id → 0..1) is how well each module matched the goal's and persona's search. Without
     ``promotion`` (a service e-mail to someone who does not allow marketing e-mail) the e-mail offers
     nothing and tells no customer story: service content only."""
     stage = stage or "consideration"
     relevance = relevance or {}
     usable = [c for c in library if c.language == language and c.public and c.has_material
-              and not looks_injected(f"{c.hook} {c.value} {c.proof}")
               and (promotion or not PRICE.search(f"{c.hook} {c.value} {c.proof}"))]
     why = trigger(goal, sit, stage, may_use)
     avoid = [n for k in sorted(sit.owned) for n in offers.names(k, language)] if sit.customer and goal in EXPANDING \

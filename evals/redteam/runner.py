@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from copilot.core.errors import PolkuError
 from copilot.results import Answer, Blocked
 from copilot.tasks.ask import AskRequest, ask
 from evals.redteam import cases as C
-from evals.redteam import detect
+from evals.redteam import detect, planted
 from evals.redteam.adversary import Adversary
 from evals.redteam.world import NOW, World, build, fingerprint
 
@@ -110,14 +111,20 @@ def _system_prompts() -> tuple[str, ...]:
 
 
 def _findings(world: World, case: C.Case, shown: str) -> list[str]:
+    return findings(world, shown, supplied=case.supplied,
+                    planted=case.payloads if case.family == planted.FAMILY else ())
+
+
+def findings(world: World, shown: str, *, supplied: tuple[str, ...] = (), planted: tuple[str, ...] = ()) -> list[str]:
+    """Every way ``shown`` lets an attack through; ``planted`` prompts count when any run of them is echoed."""
     from copilot.engines.llm.engine import CANARY
 
     allow = tuple(world.ctx.settings.link_allowlist)
     found = detect.targets(shown) + detect.markup_and_links(shown, allow)
     found += detect.system_prompt_leak(shown, _system_prompts(), CANARY)
     values = [v for c in world.canaries for v in c.values()]
-    found += detect.canaries(shown, values, case.supplied)
-    return found
+    found += detect.canaries(shown, values, supplied)
+    return found + detect.echo(shown, planted)
 
 
 def _shown(result: Any) -> str:
@@ -243,7 +250,7 @@ def api_attempts(world: World, family_cases: list[C.Case]) -> tuple[list[Attempt
 
 
 def benign(world: World) -> Benign:
-    from copilot.guards.injection import looks_injected
+    from copilot.core.instructions import looks_injected
 
     questions = yaml.safe_load(BENIGN_FILE.read_text(encoding="utf-8"))
     refused, screened = [], []
@@ -265,7 +272,7 @@ def benign(world: World) -> Benign:
 def all_cases(plants: list, full: bool, per_family: int | None = None) -> list[C.Case]:
     """Every case; with ``per_family`` an evenly spread, deterministic subset of each family."""
     found = (C.direct(full) + C.indirect(plants) + C.sysprompt(full) + C.exfil(full) + C.exfil_indirect(plants)
-             + C.tools(full) + C.canary(full))
+             + C.tools(full) + C.canary(full) + planted.cases(plants))
     if per_family is None:
         return found
     out: list[C.Case] = []
@@ -288,7 +295,7 @@ def run(
     per_family: int | None = None,
 ) -> RedteamReport:
     started = time.perf_counter()
-    plants = C.plants(full)
+    plants = C.plants(full) + planted.plants()
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="polku-redteam-"))
     world = build(data_dir, plants, C.propile_records(), warm_cache=warm_cache)
     cases = all_cases(plants, full, per_family)
@@ -315,6 +322,9 @@ def run(
             attempts.append(attempt)
         if engine == "llm":
             attempts += crm_agent_attempts(world, C.tool_payloads(full)[:: 1 if full else (8 if per_family else 4)])
+            personas = [p.echo for p in world.plants if p.echo]
+            world.ctx._cache["engine.llm"].model = Adversary(payloads=personas, other_account=world.account_a)
+        attempts += planted.other_attempts(world, engine, partial(findings, world), Attempt)
     api_note = "not run"
     if with_api:
         api_cases = [c for c in cases if c.who == "visitor"][:: 1 if full else 3]

@@ -59,6 +59,11 @@ class Plant:
     payload: str
     source: str
     lang: str = "en"
+    ident: str = ""
+    """The record's id, when a case reads the record itself (a ticket to reply to)."""
+    echo: str = ""
+    """The planted prompt whose repetition counts as an echo (``evals.redteam.planted``)."""
+    subject: str = ""
 
 
 @dataclass
@@ -94,7 +99,7 @@ def build(
     canaries = [ZELDA] + [Canary(name=p["name"], email=p["email"]) for p in propile]
     with ctx.db.session() as s:
         _plant_canaries(s, account_a, canaries)
-        _plant_payloads(s, account_b, plants)
+        _plant_payloads(s, account_b, contact_b, plants)
     retrieval.ingest_store_modules(ctx)
     return World(
         ctx=ctx,
@@ -184,12 +189,12 @@ def _plant_canaries(s: Session, account_a: str, canaries: list[Canary]) -> None:
             )
 
 
-def _plant_payloads(s: Session, account_b: str, plants: list[Plant]) -> None:
+def _plant_payloads(s: Session, account_b: str, contact_b: str, plants: list[Plant]) -> None:
     for i, p in enumerate(plants):
         if p.kind == "module":
             s.add(
                 m.ContentModule(
-                    id=f"rt-module-{i:03d}",
+                    id=p.ident or f"rt-module-{i:03d}",
                     type="faq",
                     title=f"FAQ: {p.topic}",
                     body=p.payload,
@@ -215,9 +220,10 @@ def _plant_payloads(s: Session, account_b: str, plants: list[Plant]) -> None:
         else:
             s.add(
                 m.Ticket(
-                    id=f"tk-rt-{i:03d}",
+                    id=p.ident or f"tk-rt-{i:03d}",
                     account_id=account_b,
-                    subject=f"{p.topic} problem",
+                    contact_id=contact_b if p.ident else None,  # a planted ticket is the customer's own
+                    subject=p.subject or f"{p.topic} problem",
                     body=p.payload,
                     opened_at=NOW - timedelta(days=1, minutes=i),
                 )

@@ -9,7 +9,8 @@ import time
 import pytest
 
 from copilot.core.context import AppContext
-from copilot.guards.injection import leaks_prompt, looks_injected, strip_instructions
+from copilot.core.instructions import looks_injected, strip_instructions
+from copilot.guards.injection import leaks_prompt
 from copilot.guards.output import sanitize
 from evals.redteam import cases
 from evals.redteam.runner import API_ENGINE, run

@@ -4,11 +4,13 @@ texts written with the letters case-insensitive matching folds (ı, İ, ſ, K)."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
 
-from copilot.guards.injection import PATTERNS, TRIGGERS, looks_injected, reasons
+from copilot.core.instructions import PATTERNS, TRIGGERS, looks_injected, reasons
+from copilot.core.persona import speaks_to_assistant
 from evals.redteam import cases as C
 from evals.redteam.runner import BENIGN_FILE
 
@@ -16,7 +18,10 @@ CONTENT = Path(__file__).resolve().parents[2] / "copilot" / "demo" / "content"
 
 
 def _reference(text: str) -> list[str]:
-    return [name for name, pattern in PATTERNS.items() if pattern.search(text)]
+    """Every pattern searched in full, then the persona reading (which has no pre-check)."""
+    found = [name for name, pattern in PATTERNS.items() if pattern.search(text)]
+    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return found + (["speaks_to_assistant"] if any(speaks_to_assistant(p) for p in paragraphs) else [])
 
 
 def _corpus() -> list[str]:

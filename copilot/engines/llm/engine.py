@@ -21,13 +21,14 @@ from pydantic import BaseModel, Field, ValidationError
 
 from copilot.assembly import TaskContext
 from copilot.core.context import AppContext
+from copilot.core.instructions import looks_injected
 from copilot.engines.base import ComposerEngine, EngineRun
 from copilot.engines.composer.answer import ComposedAnswer
 from copilot.engines.composer.email import MAX_WORDS, MIN_WORDS, ComposedEmail, words
 from copilot.engines.composer.reply import ComposedReply
 from copilot.engines.llm.model import build_chat_model
 from copilot.engines.llm.tools import Search, build_tools
-from copilot.guards.injection import leaks_prompt, looks_injected, quarantine
+from copilot.guards.injection import leaks_prompt, quarantine
 from copilot.guards.output import safe_citations
 from copilot.guards.pii import Masker
 from copilot.writing.plan import MessagePlan, mentions, render_plan

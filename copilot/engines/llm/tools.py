@@ -15,7 +15,7 @@ from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
 from copilot.assembly import TaskContext
-from copilot.guards.injection import strip_instructions
+from copilot.core.instructions import strip_instructions
 from copilot.guards.pii import Masker
 from retrieval.models import SearchFilters
 

@@ -163,7 +163,9 @@ def _messages(s: Session, acc: str, limit: int, *, answers: bool) -> list[Timeli
             _day(m.at),
             f"{surface} conversation",
             f"{m.role} in {surface} conversation: {m.content}",
-            {"surface": surface, "excerpt": m.content if len(m.content) <= 80 else m.content[:79] + "…"},
+            # No excerpt: a staff brief words a message by where it was written, never by quoting it
+            # (a customer's free text is untrusted and may hold personal data). The text above is for ranking.
+            {"surface": surface},
         )
         for m, surface in s.execute(q)
     ]
