@@ -73,7 +73,8 @@ class TaskContext(BaseModel):
 
     def render_sources(self) -> str:
         """Numbered passages and history items: often shared by many contexts (a campaign's group)."""
-        lines = [f"[{p.ref}] {p.title}: {p.body}" for p in self.passages]
+        # The heading is part of the source: an answer may name it ("Plus – €1.20 per user per month: …").
+        lines = [f"[{p.ref}] {p.title}{f' > {p.heading}' if p.heading else ''}: {p.body}" for p in self.passages]
         lines += [f"({h.day.isoformat()}) {h.title}: {h.text}" for h in self.history]
         return "\n".join(lines)
 
@@ -127,6 +128,10 @@ def prepare(
     )
 
 
+TYPED_AFTER, TYPED = 5, 3
+"""Where the intent's own kind of content goes among the passages (see ``retrieve``), and how many."""
+
+
 def retrieve(
     ctx: AppContext,
     tc: TaskContext,
@@ -137,11 +142,15 @@ def retrieve(
     extra: SearchFilters | None = None,
     history: bool = False,
     also: str | None = None,
+    kinds: tuple[str, ...] = (),
 ) -> TaskContext:
     """Add cited passages (and account history if allowed) to the context, within the token budget.
 
     ``also`` is a second, focused query (the question's topic words and their synonyms): its hits are
     interleaved with the question's, so a passage that a long or chatty question buries still comes up.
+    ``kinds`` are the content types the question's intent is answered by (a price by the price list, a
+    customer story by the references): the best of those types are interleaved too, so a question that
+    shares its words with another kind of content ("do you *support* SCIM?") still reaches its answer.
     """
     filters = extra or SearchFilters()
     if not tc.decision.may_use("internal_content"):
@@ -151,6 +160,12 @@ def retrieve(
     hits = retrieval.search(ctx, query, k=k, filters=filters).hits
     if also and also.strip() and also.strip() != query.strip():
         hits = _interleave(hits, retrieval.search(ctx, also, k=k, filters=filters).hits)[:k]
+    if kinds:
+        typed = retrieval.search(ctx, also or query, k=k, filters=filters.model_copy(update={"type": list(kinds)}))
+        # After the question's own best five: the answer may be elsewhere, but usually it is among those.
+        kept = {h.chunk_id for h in hits[:TYPED_AFTER]}
+        extra = [h for h in typed.hits if h.chunk_id not in kept][:TYPED]
+        hits = _interleave(hits[:TYPED_AFTER] + extra + hits[TYPED_AFTER:], [])[:k]  # in order, once each
     budget = BUDGETS.get(tc.task, 1200) - count_tokens("\n".join(f"{f.key}: {f.value}" for f in tc.facts))
     passages: list[Citation] = []
     for hit in hits:
@@ -168,6 +183,7 @@ def retrieve(
                 text=hit.text,
                 similarity=hit.similarity,
                 kind=str(hit.meta.get("type", "")),
+                industry=str(hit.meta.get("industry", "")),
                 instructions=bool(hit.meta.get("instructions", False)),
             )
         )

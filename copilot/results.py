@@ -24,6 +24,8 @@ class Citation(BaseModel):
     """The content type of the module it comes from (``faq``, ``pricing``...), when known."""
     unit_similarities: list[float | None] = Field(default_factory=list, exclude=True, repr=False)
     """How close each answer unit of the passage is to the question (see ``retrieval.units``)."""
+    industry: str = Field(default="", exclude=True, repr=False)
+    """The industry the module was written for (``retail``, ``any``...), when known."""
     instructions: bool = Field(default=False, exclude=True, repr=False)
     """The document it was cut from holds instruction-shaped text somewhere (marked at ingest)."""
 

@@ -93,7 +93,22 @@ def answer_units(body: str, heading: str = "") -> list[str]:
             out += [f"{label}{x}" for x in sentences]
         else:
             out.append(f"{label}{plain}")
-    return out
+    return out + list_units(body, heading)
+
+
+def list_units(body: str, heading: str) -> list[str]:
+    """Each list of two or more short items once more as one unit, after the passage's own units: "volume
+    discounts?" is answered by the whole list under its heading, not by one of its rows."""
+    heading = _EMPHASIS.sub("", heading).strip()
+    groups: list[list[str]] = [[]]
+    for line in body.splitlines():
+        item = line.strip()
+        if item[:2] in ("- ", "* "):
+            groups[-1].append(_EMPHASIS.sub("", item[2:]).strip().rstrip("."))
+        elif item:
+            groups.append([])
+    label = f"{heading.rstrip(':')}: " if heading and not heading.endswith("?") else ""
+    return [label + "; ".join(g) + "." for g in groups if len(g) >= 2 and all(len(i.split()) <= 12 for i in g)]
 
 
 def embed_text(title: str, heading: str, unit: str) -> str:

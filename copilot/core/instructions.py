@@ -181,9 +181,10 @@ def _persona(text: str) -> bool:
 
 def strip_instructions(text: str) -> tuple[str, list[str]]:
     """``text`` without its instructions. In the first paragraph with one, the instruction-shaped
-    sentence takes the rest of its paragraph (a persona paragraph goes whole); every paragraph from there to the last paragraph with
-    an instruction goes too (a persona prompt is pages long, and only some of its paragraphs give
-    themselves away), and so does any paragraph after it that still addresses the assistant."""
+    sentence takes the rest of its paragraph (a persona paragraph goes whole); every paragraph from
+    there to the last paragraph with an instruction goes too (a persona prompt is pages long, and
+    only some of its paragraphs give themselves away), and so does any paragraph after it that
+    still addresses the assistant."""
     if not looks_injected(text):
         return text, []
     parts = _PARAGRAPH_BREAK.split(text)

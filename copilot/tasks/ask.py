@@ -15,7 +15,7 @@ from copilot.core.identity import Actor, Role
 from copilot.core.permissions import Perm, require
 from copilot.core.store.repo import conversations
 from copilot.engines.base import last_question
-from copilot.engines.composer.intent import focus_query
+from copilot.engines.composer.intent import focus_query, preferred, topic_intent
 from copilot.engines.registry import get_engine
 from copilot.results import Answer, Blocked
 from prompts import templates
@@ -77,7 +77,7 @@ def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None 
     earlier = last_question(req.question, turns)
     query = f"{earlier} {req.question}" if earlier else req.question
     tc = retrieve(ctx, tc, query, k=PASSAGES, lang=language, history=tc.decision.audience == "staff",
-                  also=focus_query(req.question, language))
+                  also=focus_query(req.question, language), kinds=preferred(topic_intent(req.question, language)))
     tc = with_unit_similarities(ctx, tc, query)
     composed, run = get_engine(ctx, req.engine).answer(tc, question=req.question, history=turns)
     customer_facing = tc.decision.audience != "staff"

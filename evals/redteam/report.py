@@ -17,11 +17,18 @@ DEFENCES = """\
 2. **Consent gate and scoped context** – visitors get public content only, a customer only their own
    account, staff chat only the account it is scoped to; the llm engine's tools are closures over that
    context and take no account id.
-3. **Quarantine of retrieved text** (`copilot/guards/injection.py`, used by both engines and by the
-   llm engine's `search_content` tool) – a sentence in a passage, note or ticket that speaks to the
-   assistant (override / new rules / persona / "say exactly" / "tell the user to…" / role markers /
-   tool pushing / markup and images; English and Finnish) is dropped with the rest of its paragraph
-   before any engine reads it, so the composer cannot quote it and a model cannot follow it.
+3. **Untrusted text is data** – the detector lives in the ground layer (`copilot/core/instructions.py`):
+   instruction shapes (override / new rules / "say exactly" / "tell the user to…" / role markers / tool
+   pushing / markup and images; English and Finnish) plus a reading by subject for persona prompts
+   (`copilot/core/persona.py`: text that addresses the assistant about its rules, a role to play and
+   how to answer), so a jailbreak in words no pattern lists is still found. Documents with such text
+   are marked at ingest (`instructions` on every chunk, `polku ingest` lists them as *flagged*); a
+   customer-facing answer, e-mail or suggested reply never quotes a marked document, and the e-mail
+   library leaves such modules out. For staff, the quarantine (`copilot/guards/injection.py`, both
+   engines and the llm engine's `search_content` tool) drops the span from the first to the last
+   instruction-shaped paragraph and any paragraph after it that still addresses the assistant.
+   Briefs and next actions pass ticket subjects, notes and names through the same stripping and the
+   output sanitiser; a customer's chat lines are cited by where they were written, never quoted.
 4. **Question screen (llm engine)** – a question with those shapes is answered by the composer from
    the sources; the model never reads it. Earlier conversation turns with those shapes are not replayed.
 5. **Output guards** (`pipeline.guard` → `copilot/guards/output.py`) – entities decoded first, then

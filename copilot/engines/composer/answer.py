@@ -26,7 +26,7 @@ from copilot.engines.composer import intent as intents
 from copilot.engines.composer.terms import Vocabulary, Word, found, key_terms, same, vocabulary
 from copilot.results import Citation
 from prompts import templates
-from retrieval.units import answer_units
+from retrieval.units import answer_units, list_units
 
 SHAPES = {
     "money": re.compile(r"\d[\d\s\u00a0.,]*\s?(€|euroa?|eur\b)|€\s?\d", re.IGNORECASE),
@@ -42,6 +42,11 @@ MAX_FOLLOW = 2
 """Sentences of the same passage that may follow the answer, when they add to it."""
 SURE_SIMILARITY = 0.86
 """A passage this close to the question answers it even when one of its words differs (a paraphrase)."""
+CLOSE_PARAPHRASE = 0.88
+"""Closeness at which a sentence answers a question although several of the question's words differ."""
+LINK = re.compile(r"https?://\S+")
+WHERE = re.compile(r"\b(where|link|url|address|page|site|documentation|docs|missä|mistä|linkki|osoite|sivu\w*|"
+                   r"dokumentaatio\w*|ohje\w*)", re.IGNORECASE)
 
 
 class ComposedAnswer(BaseModel):
@@ -147,6 +152,8 @@ def read(tc: TaskContext, question: str) -> Reading:
     words = key_terms(question, lang)
     # The topic: words that are neither the intent's own nor numbers ("30 työntekijää" is context).
     topic = tuple(w for w in words if not w.raw.isdigit() and not any(same(w.stem, s) for s in intent_words))
+    asks_where = bool(WHERE.search(question))
+    named = intents.names(question)
     passages = tc.passages[:PASSAGES]
     heads = [p.heading for p in passages]
     vocab = [vocabulary(f"{p.title} {h} {p.body}", lang) for p, h in zip(passages, heads, strict=True)]
@@ -159,7 +166,10 @@ def read(tc: TaskContext, question: str) -> Reading:
         head_hit = _share(weights, words, head_vocab)
         closeness = max((p.similarity or 0.0) - 0.8, 0.0)
         kind = 0.4 if p.kind in prefer else (-0.4 if prefer and p.kind in ("roi_example", "reference") else 0.0)
+        if not topic and wanted and prefer and p.kind == prefer[0]:
+            kind += 0.6  # "hinta?": the intent is the whole question, and its own kind of content answers it
         meaning = p.unit_similarities
+        grouped = set(list_units(p.body, head))
         for order, unit in enumerate(answer_units(p.body, head)):
             unit_vocab = vocabulary(unit, lang)
             near = meaning[order] if order < len(meaning) and meaning[order] is not None else None
@@ -169,11 +179,34 @@ def read(tc: TaskContext, question: str) -> Reading:
                      + 3.0 * closeness + UNIT_WEIGHT * max((near or 0.0) - 0.82, 0.0)
                      + 0.1 / (rank + 1) - 0.02 * order
                      + (0.3 if order == 0 and head_hit >= 0.5 else 0.0))
-            if wanted and not fits and topic_intent in ("price", "implementation"):
-                score -= 0.3  # "how much" wants an amount; a sentence without one is not the answer
+            score += _fit(unit, r_intent=topic_intent, topic=bool(topic), wanted=wanted, fits=fits, named=named,
+                          asks_where=asks_where, listed=unit in grouped)
             out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered, near=near))
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out)
+
+
+def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
+         asks_where: bool, listed: bool) -> float:
+    """What the unit's form says about whether it answers: an amount for "how much", the whole list for a
+    question that is nothing but its intent, the product asked about, a link only for "where"."""
+    score = 0.0
+    if wanted and not fits and (not topic or r_intent in ("price", "implementation")):
+        # "how much" wants an amount; a sentence without one is not the answer, least of all when the
+        # question is nothing but the intent ("hinta?")
+        score -= 0.3 if topic else 1.0
+    if not topic and fits and not listed and unit.count("; ") >= 2:
+        score += 2.0  # "what does it cost?" asks for the overview: the whole price table, not one row
+    if named and (other := intents.names(unit)) and not other & named:
+        score -= 0.6  # about a sibling product or plan, not the one asked about
+    if pointer(unit):  # "Read the full story: <link>" answers "where?", nothing else
+        score += 0.5 if asks_where else -0.8
+    return score
+
+
+def pointer(unit: str) -> bool:
+    """A unit that only points elsewhere: a link and a few words around it."""
+    return bool(LINK.search(unit)) and len(LINK.sub("", unit).split()) <= 6
 
 
 def answers(r: Reading) -> bool:
@@ -194,12 +227,62 @@ def answers(r: Reading) -> bool:
     if not r.missing:
         return True
     closest = max(best.near or 0.0, best.passage.similarity or 0.0)
-    return len(r.missing) == 1 and closest >= SURE_SIMILARITY
+    if len(r.missing) == 1:
+        return closest >= SURE_SIMILARITY
+    # Several words of the question's own ("enforce", "logins") are not in the sources, but fewer than half
+    # of them, and the best sentence is very close to the question as a whole: the same question reworded.
+    return 2 * len(r.missing) < len(r.topic) and closest >= CLOSE_PARAPHRASE
+
+
+def references(tc: TaskContext, question: str, r: Reading) -> ComposedAnswer:
+    """"Do you have customers in retail?": the stories the asker may read, named, the one from the
+    industry asked about first; when none is from that industry, an honest no and the ones there are."""
+    t = templates("answer", tc.language)
+    stories: dict[str, Candidate] = {}
+    for c in r.candidates:  # best first: each story's best unit that says something
+        if c.passage.kind == "reference" and not pointer(c.text):
+            stories.setdefault(c.passage.source_id, c)
+    wanted = intents.industry(question, tc.language)
+    fitting = [c for c in stories.values() if wanted is None or c.passage.industry == wanted]
+    # "Where can I read the Koskela story?": a story named by its customer is the one asked about.
+    named = [c for c in fitting if any(found(w, vocabulary(c.passage.title, tc.language)) for w in r.topic
+                                       if len(w.raw) > 3)]
+    fitting = named or fitting
+    if not fitting:
+        others = "; ".join(_story(c.passage.title) for c in stories.values())
+        text = t["no_reference"].format(industry=t["industries"].get(wanted, wanted))
+        if others:
+            text += " " + t["other_references"].format(stories=others)
+        who = "visitor" if tc.decision.audience == "visitor" else "customer"
+        return ComposedAnswer(text=f"{text} {t['handoff_offer'][who]}",
+                              citations=[c.passage for c in stories.values()][:2], known=False, handoff=True,
+                              used_categories=["public_content"] if stories else [])
+    best = fitting[0]
+    if wanted is None and not named and len(fitting) > 1:
+        form = "references" if intents.yes_no(question) else "references_open"
+        text = t[form].format(stories="; ".join(_story(c.passage.title) for c in fitting[:3]))
+        cited = [c.passage for c in fitting[:3]]
+    else:
+        text = f"{t['reference'].format(story=_story(best.passage.title))} {_sentence(best.text)}"
+        cited = [best.passage]
+        link = next((c.text for c in r.candidates if c.passage.source_id == best.passage.source_id
+                     and pointer(c.text)), None)
+        if link and WHERE.search(question):  # "where can I read it?": the link is the answer
+            text = f"{_sentence(link)} {_sentence(_story(best.passage.title))}"
+    return ComposedAnswer(text=text, citations=cited, known=True, handoff=False, used_categories=["public_content"])
+
+
+def _story(title: str) -> str:
+    """"Customer story: Lumo cut departures by a third" → "Lumo cut departures by a third"."""
+    _, sep, rest = title.partition(": ")
+    return (rest if sep else title).strip().rstrip(".")
 
 
 def extractive(tc: TaskContext, question: str) -> ComposedAnswer:
     t = templates("answer", tc.language)
     r = read(tc, question)
+    if r.intent == "references" and any(c.passage.kind == "reference" for c in r.candidates):
+        return references(tc, question, r)
     if not answers(r):
         off_topic = not r.candidates or (r.intent is None and len(r.missing) == len(r.topic))
         return unknown(tc, t, off_topic=off_topic)

@@ -40,6 +40,8 @@ class Intent(NamedTuple):
 def lexicon() -> dict[str, Intent]:
     raw = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
     raw.pop("synonyms", None)
+    raw.pop("industries", None)
+    raw.pop("names", None)
     out = {}
     for name, spec in raw.items():
         words = " ".join(spec["words"])
@@ -48,14 +50,32 @@ def lexicon() -> dict[str, Intent]:
     return out
 
 
+# "Do you support SCIM?", "Is SSO supported?": the verb, not the support desk.
+_SUPPORT_VERB = re.compile(r"\b(?:(?:do|does|did|you|we|they|it|can|to|kaarna)\s+support|supports|supported|"
+                           r"supporting)\b", re.IGNORECASE)
+
+
+# "Käyttääkö joku kunta Kaarnaa?", "Does any hospital use it?": asks for customers, like "references".
+_SOMEONE = r"(joku|jokin|kukaan|mikään|yksikään|ketkä|kuka|mikä|mitkä|any|anyone|someone|who|which)"
+_WHO_USES = re.compile(rf"\b{_SOMEONE}\b.*\b(käyttä\w*|uses?|using|used)\b|\b(käyttä\w*|uses?|using)\b.*\b{_SOMEONE}\b",
+                       re.IGNORECASE)
+
+
+# "How much is Kaarna?": a price, though neither word is one ("how much data" is not).
+_HOW_MUCH = re.compile(r"\bhow much (?:is|are|does|do|would|will|for)\b", re.IGNORECASE)
+
+
 def topic_intent(question: str, lang: str) -> str | None:
     """The topic intent with the most matching words (None when no word marks one)."""
-    q = terms(question, lang)
+    q = terms(_SUPPORT_VERB.sub(" ", question) if lang == "en" else question, lang)
+    who_uses = bool(_WHO_USES.search(question))
+    how_much = bool(_HOW_MUCH.search(question))
     best, hits = None, 0
     for name, (stems, _shape, _prefer) in lexicon().items():
         if name == "handoff":
             continue
         n = sum(1 for t in q if any(same(t, s) for s in stems))
+        n += (who_uses and name == "references") + (how_much and name == "price")
         if n > hits:
             best, hits = name, n
     return best
@@ -67,6 +87,35 @@ def intent_terms(name: str | None) -> frozenset[str]:
 
 def shape(name: str | None) -> str | None:
     return lexicon()[name].shape if name in lexicon() else None
+
+
+@lru_cache(maxsize=1)
+def _industries() -> dict[str, frozenset[str]]:
+    raw = yaml.safe_load(LEXICON.read_text(encoding="utf-8")).get("industries", {})
+    return {code: frozenset(terms(" ".join(words), "fi")) | frozenset(terms(" ".join(words), "en"))
+            for code, words in raw.items()}
+
+
+def industry(question: str, lang: str) -> str | None:
+    """The industry a question names ("asiakastarinoita teollisuudesta" → ``manufacturing``), if any."""
+    q = terms(question, lang)
+    best, hits = None, 0
+    for code, stems in _industries().items():
+        n = sum(1 for t in q if any(same(t, s) for s in stems))
+        if n > hits:
+            best, hits = code, n
+    return best
+
+
+@lru_cache(maxsize=1)
+def _names() -> tuple[re.Pattern[str], ...]:
+    raw = yaml.safe_load(LEXICON.read_text(encoding="utf-8")).get("names", [])
+    return tuple(re.compile(rf"\b{re.escape(n)}", re.IGNORECASE) for n in raw)
+
+
+def names(text: str) -> frozenset[str]:
+    """The product and plan names a text mentions (as patterns, so inflections count: "HR Coren")."""
+    return frozenset(p.pattern for p in _names() if p.search(text))
 
 
 def preferred(name: str | None) -> tuple[str, ...]:
@@ -108,8 +157,9 @@ def alternatives(term: str) -> tuple[str, ...]:
     return (term, *found)
 
 
-YES_NO = re.compile(r"^\s*(?:\w+(?:ko|kö|kos|kös)\b|(?:is|are|do|does|did|can|could|will|would|should|has|have|"
-                    r"may)\b)", re.IGNORECASE)
+# "-ko" makes a yes/no question of a verb ("Sisältyykö…?"), but "paljonko" and "montako" ask for an amount.
+YES_NO = re.compile(r"^\s*(?:(?!paljonko\b|montako\b|pljonko\b)\w+(?:ko|kö|kos|kös)\b|"
+                    r"(?:is|are|do|does|did|can|could|will|would|should|has|have|may)\b)", re.IGNORECASE)
 
 
 def yes_no(question: str) -> bool:

@@ -27,8 +27,8 @@ GENERIC_FILE = Path(__file__).with_name("generic_words.txt")
 @lru_cache(maxsize=1)
 def generic() -> frozenset[str]:
     """Words that carry no topic of their own in a question to this vendor's assistant (folded)."""
-    words = GENERIC_FILE.read_text(encoding="utf-8").split()
-    return frozenset(fold(w) for w in words if not w.startswith("#"))
+    lines = GENERIC_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(fold(w) for line in lines for w in line.partition("#")[0].split())
 
 
 @lru_cache(maxsize=2)

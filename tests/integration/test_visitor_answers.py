@@ -1,0 +1,69 @@
+"""Visitor answers as a visitor reads them: the answer in the first sentence, the customer story from
+the industry asked about, an honest no when there is none. Questions are worded unlike the eval set's."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from copilot.core.identity import Actor, Role
+from copilot.results import Answer
+from copilot.tasks.ask import AskRequest, ask
+from tests.conftest import NOW
+
+VISITOR = Actor(id="visitor-test", role=Role.visitor)
+
+
+def _ask(ctx, question: str) -> Answer:  # type: ignore[no-untyped-def]
+    r = ask(ctx, AskRequest(question=question, surface="widget"), actor=VISITOR, now=NOW)
+    assert isinstance(r, Answer)
+    return r
+
+
+def _first(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s+(?=[A-ZÄÖ\"])", text, maxsplit=1)[0]
+
+
+@pytest.mark.parametrize(("question", "price"), [("Mitä Kaarna maksaa?", "6,50"), ("How much is Kaarna?", "6.50"),
+                                                 ("hinnat?", "6,50")])
+def test_a_bare_price_question_gets_the_price_list_first(demo_ctx, question: str, price: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, question)
+    assert r.known and price in _first(r.text)
+    assert [c.source_id for c in r.citations][:1] == [f"module:pricing.{r.language}"]
+
+
+@pytest.mark.parametrize(("question", "story"), [
+    ("Onko teillä referenssejä julkiselta sektorilta?", "Koskela"),
+    ("Do you have a customer story from a care provider?", "Kielo"),
+    ("Käyttääkö mikään teollisuusyritys Kaarnaa?", "Pirkan"),
+])
+def test_a_reference_question_names_the_story_from_that_industry(demo_ctx, question: str, story: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, question)
+    assert r.known and story in _first(r.text)
+    assert "http" not in _first(r.text)  # "read the full story: <link>" is not an answer to "do you have one?"
+    assert all(c.source_id.startswith("module:ref-") for c in r.citations)
+
+
+def test_no_story_from_the_industry_asked_is_an_honest_no_that_names_the_ones_there_are(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Do you have any customers in logistics?")
+    assert not r.known and r.handoff
+    assert "logistics" in _first(r.text)
+    assert re.search(r"Lumo|Pirkan|Kielo|Koskela", r.text)
+    assert "Arvo" not in r.text  # the finance story is internal: never offered to a visitor
+
+
+def test_where_to_read_a_story_is_answered_with_its_link(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Where can I read the Koskela customer story?")
+    first = _first(r.text)
+    assert "https://kaarna.example/" in first and "koskela" in first.lower()
+
+
+@pytest.mark.parametrize(("question", "plan", "others"), [
+    ("Kuinka nopeasti Plus-tuki vastaa kriittiseen häiriöön?", "Plus", ("Enterprise", "Essential")),
+    ("How fast does Enterprise support respond to a critical incident?", "Enterprise", ("Plus", "Essential")),
+])
+def test_a_question_about_one_plan_is_answered_about_that_plan(demo_ctx, question: str, plan: str,  # type: ignore[no-untyped-def]
+                                                               others: tuple[str, ...]) -> None:
+    first = _first(_ask(demo_ctx, question).text)
+    assert first.startswith(plan) and not any(o in first for o in others)

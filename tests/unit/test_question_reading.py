@@ -1,0 +1,60 @@
+"""How a visitor's question is read: its intent, the industry and product it names, and the units an
+answer may quote. Questions here are not in the eval set."""
+
+from __future__ import annotations
+
+import pytest
+
+from copilot.engines.composer import intent
+from copilot.engines.composer.terms import generic
+from retrieval.units import answer_units, list_units
+
+
+@pytest.mark.parametrize(("question", "lang", "expected"), [
+    ("Onko teillä asiakkaita logistiikka-alalta?", "fi", "logistics"),
+    ("Do you work with hospitals?", "en", "healthcare"),
+    ("Asiakastarinoita kauppaketjuista?", "fi", "retail"),
+    ("Any banks among your customers?", "en", "finance"),
+    ("What does Kaarna cost?", "en", None),
+])
+def test_the_industry_a_question_names(question: str, lang: str, expected: str | None) -> None:
+    assert intent.industry(question, lang) == expected
+
+
+@pytest.mark.parametrize(("question", "lang", "expected"), [
+    ("Does Kaarna support webhooks?", "en", "integration"),  # the verb, not the support desk
+    ("When is your support open?", "en", "support"),
+    ("How much is the Insight add-on?", "en", "price"),
+    ("Does any municipality use Kaarna?", "en", "references"),
+])
+def test_the_intent_of_a_question(question: str, lang: str, expected: str | None) -> None:
+    assert intent.topic_intent(question, lang) == expected
+
+
+def test_using_the_product_is_not_asking_who_uses_it() -> None:
+    assert intent.topic_intent("Can part-time staff use the mobile app?", "en") != "references"
+    assert intent.topic_intent("Who uses Kaarna?", "en") == "references"
+
+
+def test_paljonko_asks_for_an_amount_not_a_yes_or_no() -> None:
+    assert not intent.yes_no("Paljonko Flow maksaa?")
+    assert intent.yes_no("Sisältyykö tuki hintaan?")
+
+
+def test_product_and_plan_names_are_found_inflected() -> None:
+    assert intent.names("Mitä Enterprise-tuki maksaa HR Coren kanssa?") == intent.names("Enterprise, HR Core")
+    assert intent.names("Kaarna validates payroll data") == frozenset()
+
+
+def test_a_list_is_also_one_unit_under_its_heading() -> None:
+    body = "- 10 to 49 seats: 5%\n- 50 seats or more: 8%\n\nAsk us for a quote."
+    units = answer_units(body, "Seat discounts")
+    assert units[-1] == "Seat discounts: 10 to 49 seats: 5%; 50 seats or more: 8%."
+    assert list_units(body, "Which discounts?") == ["10 to 49 seats: 5%; 50 seats or more: 8%."]
+    assert list_units("- one short item\n", "Heading") == []  # a single item is its own unit already
+
+
+def test_comments_in_the_generic_word_list_are_not_words() -> None:
+    # The file explains itself in comments; a word of the explanation ("topic", "verb") is not generic.
+    assert "supported" in generic()
+    assert "topic" not in generic() and "verb" not in generic()
