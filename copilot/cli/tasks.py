@@ -43,7 +43,9 @@ def ask_cmd(
     account: Annotated[str | None, typer.Option("--account", help="Staff question about an account")] = None,
     contact: Annotated[str | None, typer.Option("--contact", help="The contact asking or asked about")] = None,
     visitor: Annotated[bool, typer.Option("--visitor", help="Ask as an anonymous website visitor")] = False,
-    surface: Annotated[str, typer.Option(help="widget, sidebar, slack or cli")] = "cli",
+    surface: Annotated[str, typer.Option(
+        help="Ask as that surface's user: with widget, --contact is the identified customer asking (the audit "
+        "still records cli, the surface that asked)")] = "cli",
     engine: EngineOpt = None,
     who: AsOpt = None,
     as_json: JsonOpt = False,
@@ -65,7 +67,7 @@ def ask_cmd(
         question=question,
         account_id=account,
         contact_id=contact,
-        surface=surface,  # type: ignore[arg-type]
+        surface="cli",
         engine=engine,
     )
     emit(ask(ctx, req, actor=actor), as_json, lambda r: render.answer(console, r))
