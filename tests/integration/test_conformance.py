@@ -44,7 +44,7 @@ from tests.support.conformance import (
     NotOffered,
     Offer,
 )
-from tests.support.conformance_drivers import API_ACTORS, CUSTOMERS, QUESTION, REPS, STAFF, Cli, Outcome, World
+from tests.support.conformance_drivers import API_ACTORS, CUSTOMERS, QUESTION, REPS, STAFF, Cli, World
 from tests.support.slack_env import SECRET
 from tests.support.slack_mock import SlackMock
 
@@ -52,7 +52,7 @@ CLI_MODULES = ("app", "tasks", "scores", "trust", "retrieval")
 
 
 @pytest.fixture(scope="module")
-def world(demo_ctx, tmp_path_factory) -> Iterator[World]:  # type: ignore[no-untyped-def]
+def world(demo_ctx, tmp_path_factory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("conformance")
     base = AppContext.create(Settings(data_dir=clone_data(demo_ctx, tmp / "data"), _env_file=None))  # type: ignore[call-arg]
     api_ctx = derived_ctx(base, tmp)
@@ -86,7 +86,7 @@ def _gate(route: Any) -> Perm | None:
         if dep.call.__name__ == "widget_actor":
             return Perm.widget
         if dep.call.__name__ == "staff_actor":
-            return inspect.getclosurevars(dep.call).nonlocals["perm"]  # type: ignore[no-any-return]
+            return inspect.getclosurevars(dep.call).nonlocals["perm"]
     return None
 
 
@@ -184,11 +184,6 @@ def _refusal(role: Role, perm: Perm) -> str:
     return caught.value.message
 
 
-def _audit_ids(w: World) -> set[str]:
-    with w.ctx.db.session() as s:
-        return set(s.scalars(select(m.AuditLog.id)))
-
-
 def _rows(w: World, ids: set[str]) -> list[m.AuditLog]:
     with w.ctx.db.session() as s:
         rows = list(s.scalars(select(m.AuditLog).where(m.AuditLog.id.in_(ids))))
@@ -226,7 +221,7 @@ def _reference(w: World, perm: Perm, role: Role) -> list[tuple[Any, ...]]:
         return _REFERENCE[key]
     ids = w.ids
     me = Actor(id="reference", role=role, contact_id=ids["customer"] if role is Role.customer else None)
-    before = _audit_ids(w)
+    before = w.audit_ids()
     calls = {
         Perm.ask: lambda: ask.ask(w.ctx, ask.AskRequest(question=QUESTION), actor=me, now=NOW),
         Perm.widget: lambda: ask.ask(w.ctx, ask.AskRequest(question=QUESTION), actor=me, now=NOW),
@@ -241,7 +236,7 @@ def _reference(w: World, perm: Perm, role: Role) -> list[tuple[Any, ...]]:
             now=NOW),
     }
     calls[perm]()
-    _REFERENCE[key] = sorted(_shape(r) for r in _rows(w, _audit_ids(w) - before))
+    _REFERENCE[key] = sorted(_shape(r) for r in _rows(w, w.audit_ids() - before))
     return _REFERENCE[key]
 
 
@@ -256,21 +251,21 @@ def test_same_decision_words_and_audit_on_every_surface(world: World, surface: s
                                                         role: Role) -> None:
     entry = SURFACES[surface][perm]
     assert isinstance(entry, Offer)
-    before = _audit_ids(world)
+    world.mark()
     if role not in entry.driver.roles:
         outcome = entry.driver.outsider(world, role)
         assert not outcome.ok, f"{surface} let a {role} it cannot identify use {perm}: {outcome.shown}"
-        assert _audit_ids(world) == before
+        assert world.audit_ids() == world.since
         return
-    outcome: Outcome = entry.driver.call(world, role)
+    outcome = entry.driver.call(world, role)
     if not allowed(role, perm):
         assert not outcome.ok, f"{surface} let {role} use {perm}: {outcome.shown}"
         assert outcome.reason == _refusal(role, perm), outcome.shown  # the same words on every surface
-        assert _audit_ids(world) == before  # refused before any work: nothing written
+        assert world.audit_ids() == world.since  # refused before any work: nothing written
         return
     assert outcome.ok, f"{surface} refused {role} {perm}: {outcome.reason or outcome.shown}"
     if entry.audited:
-        rows = _rows(world, _audit_ids(world) - before)
+        rows = _rows(world, world.audit_ids() - world.since)
         assert rows, f"{surface} wrote no audit row for {perm}"
         who = _actor_of(world, surface, entry, role)
         for row in rows:
@@ -299,4 +294,4 @@ def test_each_role_is_someone_on_some_surface() -> None:
         surfaces = {s for s, p, r in OFFERED if r is role and role in SURFACES[s][p].driver.roles}  # type: ignore[union-attr]
         assert surfaces >= ({"api", "slack", "cli", "sidebar", "marketer"} if role in STAFF else {"widget", "cli"}), (
             role, surfaces)
-    assert CUSTOMERS | STAFF == set(ROLES)
+    assert set(ROLES) == CUSTOMERS | STAFF

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from copilot.core.identity import Role
 from copilot.core.permissions import Perm
 from tests.support.conformance_drivers import (
-    STAFF,
     Cli,
     Driver,
     Rest,

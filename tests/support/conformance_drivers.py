@@ -18,9 +18,11 @@ from typing import Any, Protocol
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from slack_bolt import App
+from sqlalchemy import select
 
 from copilot.core.context import AppContext
 from copilot.core.identity import Role
+from copilot.core.store.models import AuditLog
 from tests.support.api import events, staff, token, widget
 from tests.support.slack_env import STRANGER, action, command, signed
 from tests.support.slack_mock import SlackMock
@@ -44,6 +46,8 @@ class World:
     slack: App
     mock: SlackMock
     ids: dict[str, str]
+    since: set[str] = field(default_factory=set)
+    """Audit ids before the call under test."""
     _trigger: Iterator[int] = field(default_factory=lambda: iter(range(1, 1_000_000)))
 
     def fill(self, value: Any, extra: dict[str, str] | None = None) -> Any:
@@ -67,6 +71,14 @@ class World:
     def trigger(self) -> str:
         return f"trig-conf-{next(self._trigger)}"
 
+    def audit_ids(self) -> set[str]:
+        with self.ctx.db.session() as s:
+            return set(s.scalars(select(AuditLog.id)))
+
+    def mark(self) -> None:
+        """What a driver prepared (an answer to rate, an output to log) is not the call under test."""
+        self.since = self.audit_ids()
+
 
 @dataclass
 class Outcome:
@@ -78,8 +90,10 @@ class Outcome:
 
 
 class Driver(Protocol):
-    roles: frozenset[Role]
-    """The roles this surface can be asked in, for this operation."""
+    @property
+    def roles(self) -> frozenset[Role]:
+        """The roles this surface can be asked in, for this operation."""
+        ...
 
     def call(self, w: World, role: Role) -> Outcome: ...
 
@@ -118,6 +132,7 @@ class Rest:
         # Only whoever an answer was written for may rate it: rate one's own.
         r = w.api.post("/v1/ask", json={"question": QUESTION}, headers=staff(role.value))
         own = r.json()["provenance"]["audit_id"] if r.status_code == 200 else "aud-none"
+        w.mark()
         return {"own_answer": own}
 
     def call(self, w: World, role: Role) -> Outcome:
@@ -248,6 +263,7 @@ class SlackRated:
     def call(self, w: World, role: Role) -> Outcome:
         _, reply = _slack_command(w, f"ask {QUESTION}", SLACK_USERS[role])
         own = _buttons(reply or {}).get("polku_feedback_up", "aud-none")
+        w.mark()
         _click(w, "polku_feedback_up", own, SLACK_USERS[role])
         text = str(_reply(w).get("text", ""))
         return Outcome(ok=text.startswith("Thanks"), reason=text.removeprefix("⚠️").strip(), shown=text)
@@ -269,6 +285,7 @@ class SlackLogToCrm:
         text = w.fill("draft {contact} nurture" if role is Role.marketing else "brief {account} en")
         _, reply = _slack_command(w, text, user)
         ref = _buttons(reply or {})["polku_log_crm"]
+        w.mark()
         _click(w, "polku_log_crm", ref, user)
         deadline = time.monotonic() + 45
         while time.monotonic() < deadline:
@@ -306,6 +323,8 @@ def polku(args: list[str]) -> tuple[int, str, str]:
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
+        sys.stdout.flush()  # the isolation's text wrappers buffer
+        sys.stderr.flush()
     return code, out.getvalue().decode(), err.getvalue().decode()
 
 
