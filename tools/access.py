@@ -1,4 +1,4 @@
-"""What every service function of the tools shares: the clock, the staff check, the store's frames."""
+"""What every service function of the tools shares: the clock, the store's frames."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from copilot.core.context import AppContext
-from copilot.core.errors import PolkuError
-from copilot.core.identity import Actor
 from copilot.core.store.repo import reps
 from tools import features
 
@@ -21,11 +19,6 @@ def naive(now: datetime | None) -> datetime:
     if now is None:
         return utc_now()
     return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
-
-
-def require_staff(actor: Actor) -> None:
-    if not actor.is_staff:
-        raise PolkuError("forbidden", "scores and analytics are for staff only")
 
 
 def frames(ctx: AppContext, **kw: Any) -> features.Frames:

@@ -23,8 +23,8 @@ from copilot.core.store.models import Account, Activity, AuditLog, Contact, Lead
 from copilot.core.store.repo import crm_records as repo
 
 WRITERS: dict[str, frozenset[Role]] = {
-    "log_activity": frozenset({Role.admin, Role.sales, Role.support, Role.marketing, Role.system}),
-    "create_task": frozenset({Role.admin, Role.sales, Role.support, Role.marketing, Role.system}),
+    "log_activity": frozenset({Role.admin, Role.sales, Role.support, Role.system}),
+    "create_task": frozenset({Role.admin, Role.sales, Role.support, Role.system}),
     "set_lead_status": frozenset({Role.admin, Role.sales, Role.system}),
     "convert_lead": frozenset({Role.admin, Role.sales, Role.system}),
     "lead_feedback": frozenset({Role.admin, Role.sales, Role.system}),

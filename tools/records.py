@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError, not_found
 from copilot.core.identity import Actor, Role
+from copilot.core.permissions import Perm, require
 from copilot.core.store.models import Account, Contact
 from copilot.core.store.repo import crm_records as repo
 from tools import crm
@@ -35,6 +36,11 @@ def _row(obj: Any, drop: tuple[str, ...] = ()) -> dict[str, Any]:
     return {c.name: getattr(obj, c.name) for c in obj.__table__.columns if c.name not in drop}
 
 
+def _require_read(actor: Actor) -> None:
+    # A customer reads their own card through the widget; staff by the role table.
+    require(actor, Perm.widget if actor.role in (Role.visitor, Role.customer) else Perm.crm_read)
+
+
 def _may_read(actor: Actor, account_id: str) -> None:
     if actor.is_staff:
         return
@@ -45,6 +51,7 @@ def _may_read(actor: Actor, account_id: str) -> None:
 
 def account_card(ctx: AppContext, actor: Actor, account_id: str, *, limit: int = 20) -> AccountCard:
     """Account, contacts, recent orders, contracts, tickets and a merged timeline (newest first)."""
+    _require_read(actor)
     _may_read(actor, account_id)
     hidden = () if actor.is_staff else ("tier", "notes", "acquisition_cost", "owner")
     with ctx.db.session() as s:
@@ -76,6 +83,7 @@ def account_card(ctx: AppContext, actor: Actor, account_id: str, *, limit: int =
 
 
 def contact_card(ctx: AppContext, actor: Actor, contact_id: str) -> dict[str, Any]:
+    _require_read(actor)
     with ctx.db.session() as s:
         c = repo.get(s, model=Contact, ident=contact_id)
         if c is None:
@@ -98,6 +106,7 @@ OPERATIONS: dict[str, tuple[type[BaseModel], Any]] = {
 def write(ctx: AppContext, actor: Actor, operation: str, data: dict[str, Any], *, idempotency_key: str,
           confirm: bool = False) -> crm.WriteResult:
     """Validate and run one CRM write in its own unit of work (a preview unless ``confirm``)."""
+    require(actor, Perm.crm_write)
     if operation not in OPERATIONS:
         raise PolkuError("invalid", f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)}")
     model, fn = OPERATIONS[operation]

@@ -15,19 +15,20 @@ from pydantic import BaseModel
 
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError, not_found
-from copilot.core.identity import Actor, Role
+from copilot.core.identity import Actor
+from copilot.core.permissions import Perm, require
 from copilot.core.store.models import Account
 from copilot.core.store.repo import crm_records as repo
 from tools import churn, leadscore, predictive, scorecache, tiers, value
 from tools.access import frames as _frames
 from tools.access import naive as _naive
-from tools.access import rep_names, require_staff, utc_now
+from tools.access import rep_names, utc_now
 from tools.churn_features import customers_at
 from tools.service_actions import next_actions
 from tools.service_marketing import FunnelReport, HealthBoard, funnel, health_board, plan_from_store, store_click_rate
 
 __all__ = ["FunnelReport", "HealthBoard", "funnel", "health_board", "next_actions", "plan_from_store",
-           "require_staff", "store_click_rate", "utc_now"]
+           "store_click_rate", "utc_now"]
 
 
 class AccountValue(BaseModel):
@@ -103,7 +104,7 @@ def _board(ctx: AppContext, now: datetime) -> pd.DataFrame:
 
 
 def score_all(ctx: AppContext, actor: Actor, *, now: datetime | None = None, limit: int | None = None) -> ScoreBoard:
-    require_staff(actor)
+    require(actor, Perm.scores_read)
     now = _naive(now)
     df = _board(ctx, now)
     fields = list(ScoreRow.model_fields)
@@ -127,7 +128,7 @@ def account_value(board: pd.Series, churn_probability: float | None) -> AccountV
 
 def score_account(ctx: AppContext, actor: Actor, account_id: str, *, now: datetime | None = None) -> AccountScores:
     """One account: its own rows only, the cached models; CLV and tier (percentiles) from the cached board."""
-    require_staff(actor)
+    require(actor, Perm.scores_read)
     now = _naive(now)
     bundle = scorecache.get(ctx, now)
     if account_id not in bundle.board.index:
@@ -163,12 +164,10 @@ class TierReport(BaseModel):
 
 
 def refresh_tiers(ctx: AppContext, actor: Actor, *, now: datetime | None = None, apply: bool = False) -> TierReport:
-    require_staff(actor)
+    require(actor, Perm.tiers_apply if apply else Perm.scores_read)
     board = _board(ctx, _naive(now))
     changed = 0
     if apply:
-        if actor.role not in (Role.admin, Role.system, Role.sales, Role.support):
-            raise PolkuError("forbidden", f"role {actor.role} may not change tiers")
         with ctx.db.session() as s:
             for acc_id, tier in zip(board["account_id"], board["tier"], strict=True):
                 acc = repo.get(s, model=Account, ident=acc_id)
@@ -191,7 +190,7 @@ class LeadFeedbackRow(BaseModel):
 
 def leadscore_report(ctx: AppContext, actor: Actor, *, now: datetime | None = None) -> list[LeadFeedbackRow]:
     """Sales' feedback by score band: does a higher score mean better leads? (refines the threshold)"""
-    require_staff(actor)
+    require(actor, Perm.funnel)
     now = _naive(now)
     f = _frames(ctx)
     rated = f.leads[f.leads["quality_feedback"].notna()]

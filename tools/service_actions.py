@@ -10,9 +10,10 @@ from copilot.core.context import AppContext
 from copilot.core.domain import Tier
 from copilot.core.errors import PolkuError, not_found
 from copilot.core.identity import Actor
+from copilot.core.permissions import Perm, require
 from copilot.core.store.repo import analytics
 from tools import churn, features, leadscore, nba, scorecache, tiers
-from tools.access import naive, rep_names, require_staff
+from tools.access import naive, rep_names
 from tools.churn_features import customers_at
 
 OPEN_TICKET = ("open", "pending")
@@ -80,7 +81,7 @@ def signals(f: features.Frames, contacts: pd.DataFrame, board: pd.DataFrame, ris
 def next_actions(ctx: AppContext, actor: Actor, *, account_id: str | None = None, owner: str | None = None,
                  now: datetime | None = None, limit: int = 10) -> list[nba.Action]:
     """Loads only the account's (or the rep's accounts') rows; models and CLV come from the cached bundle."""
-    require_staff(actor)
+    require(actor, Perm.next_actions)
     if bool(account_id) == bool(owner):
         raise PolkuError("invalid", "give exactly one of an account id or an owner (rep id)")
     now = naive(now)

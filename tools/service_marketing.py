@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.identity import Actor
+from copilot.core.permissions import Perm, require
 from copilot.core.store.repo import analytics
 from tools import churn, features, planner, scorecache, value
-from tools.access import naive, require_staff
+from tools.access import naive
 from tools.funnel import FunnelMetrics, metrics
 from tools.funnel_data import UNATTRIBUTED, funnel_counts, lead_credits, margin_rate, parse_period
 from tools.health import Onboarding, ReplyCompliance, SurveyPeriod, onboarding, reply_compliance, survey_scores
@@ -57,8 +58,13 @@ class FunnelReport(BaseModel):
 
 
 def funnel(ctx: AppContext, actor: Actor, *, by: str = "channel", period: str | None = None,
-           now: datetime | None = None, _bundle: scorecache.Bundle | None = None) -> FunnelReport:
-    require_staff(actor)
+           now: datetime | None = None) -> FunnelReport:
+    require(actor, Perm.funnel)
+    return _funnel(ctx, by=by, period=period, now=now)
+
+
+def _funnel(ctx: AppContext, *, by: str = "channel", period: str | None = None, now: datetime | None = None,
+            _bundle: scorecache.Bundle | None = None) -> FunnelReport:
     parse_period(period)  # a bad period is refused before anything is read
     now = naive(now)
     with ctx.db.session() as s:
@@ -82,7 +88,7 @@ def funnel(ctx: AppContext, actor: Actor, *, by: str = "channel", period: str | 
 def plan_from_store(ctx: AppContext, actor: Actor, *, growth: float = 0.10, target: float | None = None,
                     now: datetime | None = None) -> planner.PlanInput:
     """The reverse plan's inputs from the last twelve months of the store; the book's example for what it lacks."""
-    require_staff(actor)
+    require(actor, Perm.funnel)
     now = naive(now)
     bundle = scorecache.get(ctx, now)
     year_ago = pd.Timestamp(now) - timedelta(days=365)
@@ -160,7 +166,7 @@ class HealthBoard(BaseModel):
 
 
 def health_board(ctx: AppContext, actor: Actor, *, now: datetime | None = None, top: int = 10) -> HealthBoard:
-    require_staff(actor)
+    require(actor, Perm.health)
     now = naive(now)
     bundle = scorecache.get(ctx, now)
     board = bundle.board.reset_index()
@@ -181,7 +187,8 @@ def health_board(ctx: AppContext, actor: Actor, *, now: datetime | None = None, 
     risks = (churn.explain(bundle.churn_model, small, now, ids)
              if ids and small is not None and bundle.churn_model is not None else [])
     tier_by = board.set_index("account_id")["tier"]
-    report = funnel(ctx, actor, by="channel", now=now, _bundle=bundle)
+    # The board's channel summary is part of the health view: support sees it here without the funnel's rights.
+    report = _funnel(ctx, by="channel", now=now, _bundle=bundle)
     return HealthBoard(
         churn_risks=risks, onboarding=onboarding(contracts, usage, now), surveys=survey_scores(surveys),
         reply_compliance=reply_compliance(tickets, tier_by),
@@ -202,7 +209,7 @@ def health_board(ctx: AppContext, actor: Actor, *, now: datetime | None = None, 
 
 def store_click_rate(ctx: AppContext, actor: Actor, *, now: datetime | None = None) -> tuple[float, str]:
     """The store's campaign click-through rate of the last twelve months, as an A/B baseline, and its source."""
-    require_staff(actor)
+    require(actor, Perm.funnel)
     now = naive(now)
     with ctx.db.session() as s:
         camp = analytics.campaigns(s)

@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
+from copilot.core.identity import Actor, Role
 from copilot.core.locale import SUPPORTED
 from copilot.core.settings import EngineName, Settings
 
@@ -41,6 +42,28 @@ LANGUAGES = "|".join(SUPPORTED)
 LangOpt = Annotated[str, typer.Option("--lang", help=f"Language to write in ({LANGUAGES})",
                                       callback=supported_language)]
 """A language a person chooses: anything Polku does not write in is a usage error, not a silent fallback."""
+
+
+CONSOLE = Actor(id="cli", role=Role.admin)
+"""Who the command line acts as by default: an administrator at the console (it holds the store's files)."""
+AsOpt = Annotated[str | None, typer.Option(
+    "--as", help="Act as this staff member (a rep id of the store, e.g. sup-eeva) with their role; "
+    "default: the console's admin.")]
+
+
+def acting_as(ctx: AppContext, ident: str | None) -> Actor:
+    """The actor of ``--as``: a staff member with the role the store gives them, as Slack maps its users, so
+    the command line refuses a role what every other surface refuses it."""
+    if ident is None:
+        return CONSOLE
+    from copilot.core.store.repo import reps
+
+    with ctx.db.session() as session:
+        rep = reps.by_id(session, rep_id=ident)
+        role = rep.role if rep is not None else None
+    if role is None:
+        raise PolkuError("not_found", f"no staff member {ident!r} in the store (--as takes a rep id, e.g. rep-anna)")
+    return Actor(id=ident, role=Role(role))
 
 
 def context() -> AppContext:

@@ -11,17 +11,11 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from copilot.cli.app import JsonOpt, app, console, context, emit
+from copilot.cli.app import AsOpt, JsonOpt, acting_as, app, console, context, emit
 from copilot.core.errors import PolkuError
-from copilot.core.identity import Actor, Role
 from copilot.core.locale import money, number, percent
 
 NowOpt = Annotated[datetime | None, typer.Option("--now", help="Reference time (default: now, UTC).")]
-ActorOpt = Annotated[str, typer.Option("--as", help="Who is asking (a staff id).")]
-
-
-def _actor(ident: str) -> Actor:
-    return Actor(id=ident, role=Role.admin if ident == "admin" else Role.sales)
 
 
 def _fmt(value: Any, spec: str = ",.2f") -> str:
@@ -66,7 +60,7 @@ def _render_account(r: Any, lang: str, explain: bool) -> None:
 def score(account: Annotated[str | None, typer.Option("--account", help="Account id")] = None,
           all_: Annotated[bool, typer.Option("--all", help="Score every account")] = False,
           limit: Annotated[int, typer.Option(help="Rows to show with --all")] = 20,
-          explain: ExplainOpt = False, now: NowOpt = None, who: ActorOpt = "admin", as_json: JsonOpt = False) -> None:
+          explain: ExplainOpt = False, now: NowOpt = None, who: AsOpt = None, as_json: JsonOpt = False) -> None:
     """Lead score, churn risk, CLV and value tier (staff only) for one account or all of them (English;
     the brief says the same in Finnish)."""
     from tools import service
@@ -75,11 +69,11 @@ def score(account: Annotated[str | None, typer.Option("--account", help="Account
         raise PolkuError("invalid", "give --account ID or --all")
     ctx = context()
     if account:
-        result = service.score_account(ctx, _actor(who), account, now=now)
+        result = service.score_account(ctx, acting_as(ctx, who), account, now=now)
 
         emit(result, as_json, lambda r: _render_account(r, "en", explain))
         return
-    board = service.score_all(ctx, _actor(who), now=now, limit=limit)
+    board = service.score_all(ctx, acting_as(ctx, who), now=now, limit=limit)
 
     lang = "en"
 
@@ -132,11 +126,12 @@ def clv_fit(transactions: Annotated[Path, typer.Option("--transactions", help="C
 
 @app.command("tiers")
 def tiers_cmd(apply: Annotated[bool, typer.Option("--apply", help="Write the tiers to the accounts")] = False,
-              now: NowOpt = None, who: ActorOpt = "admin", as_json: JsonOpt = False) -> None:
+              now: NowOpt = None, who: AsOpt = None, as_json: JsonOpt = False) -> None:
     """Value tiers by CLV percentile and their service levels (staff only; never shown to customers)."""
     from tools import service
 
-    report = service.refresh_tiers(context(), _actor(who), now=now, apply=apply)
+    ctx = context()
+    report = service.refresh_tiers(ctx, acting_as(ctx, who), now=now, apply=apply)
 
     def render(r: service.TierReport) -> None:
         table = Table("tier", "accounts", "reply within", "handled by", "extras")
@@ -153,11 +148,12 @@ def tiers_cmd(apply: Annotated[bool, typer.Option("--apply", help="Write the tie
 @app.command("next-actions")
 def next_actions(account: Annotated[str | None, typer.Option("--account")] = None,
                  owner: Annotated[str | None, typer.Option("--owner", help="Rep id, e.g. rep-anna")] = None,
-                 lang: LangOpt = "fi", now: NowOpt = None, who: ActorOpt = "admin", as_json: JsonOpt = False) -> None:
+                 lang: LangOpt = "fi", now: NowOpt = None, who: AsOpt = None, as_json: JsonOpt = False) -> None:
     """Next best actions for an account or a rep, most urgent and valuable first (the list every surface shows)."""
     from copilot.tasks.next_actions import next_actions as explained
 
-    result = explained(context(), _actor(who), account_id=account, owner=owner, language=lang, now=now)
+    ctx = context()
+    result = explained(ctx, acting_as(ctx, who), account_id=account, owner=owner, language=lang, now=now)
 
     def render(x: Any) -> None:
         console.print(x.summary, highlight=False)
@@ -172,13 +168,14 @@ def next_actions(account: Annotated[str | None, typer.Option("--account")] = Non
 def funnel(by: Annotated[str, typer.Option(help="channel or campaign")] = "channel",
            period: Annotated[str | None, typer.Option(
                help="campaigns that started in 2026, 2026-Q3 or 2026-11; or M, Q or Y to split by period")] = None,
-           explain: ExplainOpt = False, now: NowOpt = None, who: ActorOpt = "admin", as_json: JsonOpt = False) -> None:
+           explain: ExplainOpt = False, now: NowOpt = None, who: AsOpt = None, as_json: JsonOpt = False) -> None:
     """Leads, customers, revenue, CPL, CAC, LTV, CAC:LTV and ROMI per channel or campaign, from the CRM's touches.
 
     --json lists every credited deal behind the figures."""
     from tools import service
 
-    report = service.funnel(context(), _actor(who), by=by, period=period, now=now)
+    ctx = context()
+    report = service.funnel(ctx, acting_as(ctx, who), by=by, period=period, now=now)
     lang = "en"
 
     def render(r: service.FunnelReport) -> None:
@@ -212,7 +209,7 @@ def plan(file: Annotated[Path | None, typer.Option("--file", help="YAML/JSON pla
          = False,
          growth: Annotated[float, typer.Option(help="Revenue growth to plan for, e.g. 0.1")] = 0.10,
          target: Annotated[float | None, typer.Option(help="Revenue target in euros (default: growth)")] = None,
-         now: NowOpt = None, who: ActorOpt = "admin", as_json: JsonOpt = False) -> None:
+         now: NowOpt = None, who: AsOpt = None, as_json: JsonOpt = False) -> None:
     """Reverse planning from the store's own history: revenue target → licences → customers → opportunities →
     leads → budget by channel (the book's example only for what the store lacks, and said so)."""
     import yaml
@@ -229,7 +226,8 @@ def plan(file: Annotated[Path | None, typer.Option("--file", help="YAML/JSON pla
     else:
         if not 0 <= growth <= 5:
             raise PolkuError("invalid", "growth is a fraction such as 0.1 (10 %)")
-        inp = service.plan_from_store(context(), _actor(who), growth=growth, target=target, now=now)
+        ctx = context()
+        inp = service.plan_from_store(ctx, acting_as(ctx, who), growth=growth, target=target, now=now)
     result = planner.plan(inp)
 
     def render(p: planner.Plan) -> None:
@@ -258,13 +256,14 @@ def ab_size(mde: Annotated[float, typer.Option(help="Smallest lift worth finding
             relative: Annotated[bool, typer.Option(help="mde is relative to the baseline")] = False,
             alpha: float = 0.05, power: float = 0.8,
             daily: Annotated[float | None, typer.Option(help="Contacts per day in the segment, for the duration")]
-            = None, who: ActorOpt = "admin", as_json: JsonOpt = False) -> None:
+            = None, who: AsOpt = None, as_json: JsonOpt = False) -> None:
     """Sample size per group (and the duration at --daily contacts a day, flagged when over eight weeks)."""
     from tools import abtest, service
 
     source = "given"
     if baseline is None:
-        baseline, source = service.store_click_rate(context(), _actor(who))
+        ctx = context()
+        baseline, source = service.store_click_rate(ctx, acting_as(ctx, who))
     size = abtest.sample_size(baseline=baseline, mde=mde, relative=relative, alpha=alpha, power=power)
     size = size.model_copy(update={"baseline_source": source})
     result: dict[str, Any] = {"sample_size": size}

@@ -9,12 +9,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from copilot.cli.app import JsonOpt, app, console, context, emit, to_jsonable
+from copilot.cli.app import CONSOLE, JsonOpt, app, console, context, emit, to_jsonable
 from copilot.consent import registry
 from copilot.consent.registry import ConsentChange, ConsentInput
 from copilot.core.domain import ConsentStatus, LawfulBasis, PersonalisationLevel, Purpose
 from copilot.core.errors import PolkuError
-from copilot.core.identity import Actor, Role
 from copilot.trust import audit_view, dsar, retention
 
 consent_app = typer.Typer(help="A person's consents: show, set, withdraw, history, one-click opt-out.",
@@ -26,7 +25,6 @@ app.add_typer(dsar_app, name="dsar")
 retention_app = typer.Typer(help="Retention of conversations and audit details.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 
-CLI_ACTOR = Actor(id="cli", role=Role.admin)
 ContactOpt = Annotated[str, typer.Option("--contact", help="Contact id, e.g. con-000001")]
 MaybeContact = Annotated[str | None, typer.Option("--contact", help="Contact id, e.g. con-000001")]
 EmailOpt = Annotated[str | None, typer.Option("--email", help="The person's e-mail address")]
@@ -60,11 +58,11 @@ def consent_set(
     existing = {c.purpose: c for c in registry.current(ctx, contact)}
     if purpose in existing and not via and basis is None:
         result = registry.change(ctx, ConsentChange(contact_id=contact, purpose=purpose, level=level, status=status),
-                                 actor=CLI_ACTOR)
+                                 actor=CONSOLE)
     else:
         inp = ConsentInput(contact_id=contact, purpose=purpose, status=status, lawful_basis=basis, obtained_via=via,
                            level=level or PersonalisationLevel.basic)
-        result = registry.record(ctx, inp, actor=CLI_ACTOR)
+        result = registry.record(ctx, inp, actor=CONSOLE)
     emit(result, as_json, lambda r: _consent_table([r]))
 
 
@@ -76,14 +74,14 @@ def consent_withdraw(
     as_json: JsonOpt = False,
 ) -> None:
     """Withdraw permissions; every surface honours it from the next request on."""
-    result = registry.opt_out(context(), contact, purpose, actor=CLI_ACTOR, via=via)
+    result = registry.opt_out(context(), contact, purpose, actor=CONSOLE, via=via)
     emit(result, as_json, lambda r: _consent_table(r.consents))
 
 
 @consent_app.command("opt-out")
 def consent_opt_out(contact: ContactOpt, as_json: JsonOpt = False) -> None:
     """One-click opt-out of personalisation, e-mail marketing and site tracking (the widget's link)."""
-    result = registry.opt_out(context(), contact, actor=CLI_ACTOR)
+    result = registry.opt_out(context(), contact, actor=CONSOLE)
     emit(result, as_json, lambda r: _consent_table(r.consents))
 
 

@@ -19,6 +19,7 @@ from copilot.core.context import AppContext
 from copilot.core.domain import ConsentStatus, LawfulBasis, PersonalisationLevel, Purpose
 from copilot.core.errors import PolkuError, not_found
 from copilot.core.identity import Actor, Role
+from copilot.core.permissions import Perm, require
 from copilot.core.store.models import Consent, Contact
 from copilot.core.store.repo import consents as repo
 
@@ -115,6 +116,8 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _contact(session: Session, contact_id: str, actor: Actor) -> Contact:
+    """The contact whose consents ``actor`` changes: every write starts here, with the role table."""
+    require(actor, Perm.widget if actor.role in (Role.customer, Role.visitor) else Perm.consent_write)
     if actor.role in (Role.customer, Role.visitor) and actor.contact_id != contact_id:
         raise PolkuError("forbidden", "a customer may change only their own consents")
     found = repo.contact(session, contact_id=contact_id)

@@ -69,6 +69,8 @@ class CampaignRequest(BaseModel):
     limit: int | None = Field(default=None, ge=1)
     engine: str | None = None
     """The engine that writes (the configured one by default)."""
+    surface: str = "cli"
+    """Who asked (``cli``, or ``marketer`` for the marketer page): recorded in every draft's audit row."""
 
 
 class CampaignSummary(BaseModel):
@@ -130,13 +132,13 @@ def campaign(
                                                relevance=relevance)
             if chosen is None:
                 skipped[re.sub(r" since \d{4}-\d{2}-\d{2}", "", tc.decision.reason)] += 1
-                audits.append(pipeline.audit_row(tc, email.refusal(tc), actor=actor, surface="campaign",
+                audits.append(pipeline.audit_row(tc, email.refusal(tc), actor=actor, surface=req.surface,
                                                  outcome="blocked", details={"goal": req.goal}))
             else:
                 sender = batch.reps.get(account.owner, "Kaarna")
                 out = email.write(ctx, engine, tc, chosen, sender=sender)
                 prov = pipeline.run_provenance(tc, out.run, out.composed.used_categories)
-                row = pipeline.audit_row(tc, prov, actor=actor, surface="campaign",
+                row = pipeline.audit_row(tc, prov, actor=actor, surface=req.surface,
                                          outcome="ok" if out.report.ok else "flagged",
                                          details={"goal": req.goal, "flags": out.report.flags,
                                                   "trigger": chosen.trigger.kind, "offer": chosen.offer})

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from copilot.core.context import AppContext
 from copilot.core.errors import not_found
 from copilot.core.identity import Actor, Role
+from copilot.core.permissions import Perm, require
 from copilot.core.store.repo import conversations, tickets
 
 
@@ -36,6 +37,8 @@ def _thread_messages(session: Session, thread_id: str, actor: Actor) -> list[tup
 
 def handoff(ctx: AppContext, actor: Actor, *, thread_id: str | None, messages: Sequence[tuple[str, str]] = (),
             note: str = "", surface: str, now: datetime | None = None) -> HandoffOut:
+    # A hand-off continues a chat: whoever may chat on their surface may hand it over.
+    require(actor, Perm.widget if actor.role in (Role.visitor, Role.customer) else Perm.ask)
     at = now or datetime.now(UTC)
     sent = list(messages) + ([("user", f"note: {note}")] if note else [])
     with ctx.db.session() as session:

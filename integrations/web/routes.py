@@ -122,7 +122,8 @@ async def _campaign_events(ctx: AppContext, body: CampaignIn, actor: Actor, now:
     file_id = uuid.uuid4().hex
     out = campaign_task.stored_files(ctx.settings) / f"{file_id}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
-    req = campaign_task.CampaignRequest(segment=body.segment, goal=body.goal, out=out, limit=body.limit)
+    req = campaign_task.CampaignRequest(segment=body.segment, goal=body.goal, out=out, limit=body.limit,
+                                        surface="marketer")
 
     def run() -> campaign_task.CampaignSummary:
         return campaign_task.campaign(ctx, req, actor=actor, now=now, progress=progress)

@@ -20,7 +20,7 @@ from copilot.core.store import models as m
 from copilot.core.store.db import Database
 from tests.conftest import NOW
 
-REP = Actor(id="rep-anna", role=Role.sales)
+REP = Actor(id="sup-eeva", role=Role.support)  # consents are written by support, marketing or admin
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_record_change_withdraw_keep_state_and_history_together(ctx: AppContext)
     history = registry.history(ctx, "con-1")
     assert [(e.status, e.level) for e in history] == [("granted", "standard"), ("granted", "premium"),
                                                       ("withdrawn", "premium")]
-    assert all(e.actor == "rep-anna" for e in history)
+    assert all(e.actor == "sup-eeva" for e in history)
     [current] = registry.current(ctx, "con-1")
     assert current.status == "withdrawn" and current.changed_at.date() == (NOW + timedelta(days=2)).date()
 
