@@ -164,8 +164,8 @@ def retrieve(
         typed = retrieval.search(ctx, also or query, k=k, filters=filters.model_copy(update={"type": list(kinds)}))
         # After the question's own best five: the answer may be elsewhere, but usually it is among those.
         kept = {h.chunk_id for h in hits[:TYPED_AFTER]}
-        extra = [h for h in typed.hits if h.chunk_id not in kept][:TYPED]
-        hits = _interleave(hits[:TYPED_AFTER] + extra + hits[TYPED_AFTER:], [])[:k]  # in order, once each
+        added = [h for h in typed.hits if h.chunk_id not in kept][:TYPED]
+        hits = _interleave(hits[:TYPED_AFTER] + added + hits[TYPED_AFTER:], [])[:k]  # in order, once each
     budget = BUDGETS.get(tc.task, 1200) - count_tokens("\n".join(f"{f.key}: {f.value}" for f in tc.facts))
     passages: list[Citation] = []
     for hit in hits:

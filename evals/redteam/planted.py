@@ -139,7 +139,7 @@ def _writing(world: World, engine: str, row: Any) -> None:
     marketer = Actor(id="rt-marketer", role=Role.marketing)
     contact = world.customer_b.contact_id or ""
     for goal in ("nurture", "upsell"):
-        d = draft_email(world.ctx, EmailRequest(contact_id=contact, goal=goal, engine=engine),  # type: ignore[arg-type]
+        d = draft_email(world.ctx, EmailRequest(contact_id=contact, goal=goal, engine=engine),
                         actor=world.staff, now=NOW)
         shown = d.reason if isinstance(d, Blocked) else f"{d.subject}\n{d.body}"
         row(f"email-{goal}", "staff", "cli", shown, "blocked" if isinstance(d, Blocked) else "answer")
