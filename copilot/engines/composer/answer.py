@@ -44,6 +44,8 @@ SURE_SIMILARITY = 0.86
 """A passage this close to the question answers it even when one of its words differs (a paraphrase)."""
 CLOSE_PARAPHRASE = 0.88
 """Closeness at which a sentence answers a question although several of the question's words differ."""
+ABOUT_US = re.compile(r"\b(teidän|teillä|teiltä|teitä|teil|teijän|your|yours|you|kaarnan?|kaarnalla|kaarnassa)\b",
+                      re.IGNORECASE)
 LINK = re.compile(r"https?://\S+")
 WHERE = re.compile(r"\b(where|link|url|address|page|site|documentation|docs|missä|mistä|linkki|osoite|sivu\w*|"
                    r"dokumentaatio\w*|ohje\w*)", re.IGNORECASE)
@@ -140,6 +142,8 @@ class Reading:
     shape: str | None
     """The form the answer should have (none for a yes/no question)."""
     candidates: list[Candidate]
+    about_us: bool = False
+    """The question asks about the vendor itself ("your CEO", "teidän toimitusjohtaja")."""
 
 
 def read(tc: TaskContext, question: str) -> Reading:
@@ -154,6 +158,7 @@ def read(tc: TaskContext, question: str) -> Reading:
     topic = tuple(w for w in words if not w.raw.isdigit() and not any(same(w.stem, s) for s in intent_words))
     asks_where = bool(WHERE.search(question))
     named = intents.names(question)
+    about_us = bool(ABOUT_US.search(question))
     passages = tc.passages[:PASSAGES]
     heads = [p.heading for p in passages]
     vocab = [vocabulary(f"{p.title} {h} {p.body}", lang) for p, h in zip(passages, heads, strict=True)]
@@ -166,6 +171,8 @@ def read(tc: TaskContext, question: str) -> Reading:
         head_hit = _share(weights, words, head_vocab)
         closeness = max((p.similarity or 0.0) - 0.8, 0.0)
         kind = 0.4 if p.kind in prefer else (-0.4 if prefer and p.kind in ("roi_example", "reference") else 0.0)
+        if about_us and p.kind == "reference" and topic_intent != "references":
+            kind -= 0.8  # "your onboarding", "Kaarnan Insight": a customer's story is not the answer about us
         if not topic and wanted and prefer and p.kind == prefer[0]:
             kind += 0.6  # "hinta?": the intent is the whole question, and its own kind of content answers it
         meaning = p.unit_similarities
@@ -183,7 +190,8 @@ def read(tc: TaskContext, question: str) -> Reading:
                           asks_where=asks_where, listed=unit in grouped)
             out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered, near=near))
     out.sort(key=lambda c: -c.score)
-    return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out)
+    return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
+                   about_us=about_us)
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
@@ -206,7 +214,7 @@ def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fi
 
 def pointer(unit: str) -> bool:
     """A unit that only points elsewhere: a link and a few words around it."""
-    return bool(LINK.search(unit)) and len(LINK.sub("", unit).split()) <= 6
+    return bool(LINK.search(unit)) and len(LINK.sub("", unit).split()) <= 4
 
 
 def answers(r: Reading) -> bool:
@@ -219,6 +227,8 @@ def answers(r: Reading) -> bool:
     if not r.candidates:
         return False
     best = r.candidates[0]
+    if r.about_us and best.passage.kind == "reference" and r.intent != "references":
+        return False  # a customer's story tells about the customer: its CEO is not ours
     if not r.topic:  # "paljonko maksaa?": the intent is the whole question
         wanted = r.shape
         return r.intent is not None and (wanted is None or bool(SHAPES[wanted].search(best.text)))
