@@ -31,7 +31,7 @@ from integrations.api.auth import (
     verify_customer_token,
     verify_visitor,
 )
-from integrations.api.ratelimit import RateLimiter
+from integrations.api.ratelimit import Limiter
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="ApiKey",
                               description="A staff API key, or the public widget key on /v1/widget/ routes.")
@@ -51,7 +51,8 @@ VISITOR_PREFIX = "visitor:"
 class ApiState:
     ctx: AppContext
     keys: KeyStore
-    limiter: RateLimiter
+    limiter: Limiter
+    """Rate-limit buckets: this process's own, or shared by every worker through Redis."""
     clock: Callable[[], datetime | None]
     """The reference time handed to services; ``None`` (the default) means "now"."""
 
