@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import redis
 from redis.exceptions import LockError, RedisError
@@ -132,7 +132,7 @@ class RedisState:
 
     def get_json(self, key: str) -> dict[str, Any] | None:
         def remote() -> dict[str, Any] | None:
-            raw = self.client.get(f"{self.prefix}rec:{key}")
+            raw = cast(bytes | None, self.client.get(f"{self.prefix}rec:{key}"))
             return json.loads(raw) if raw else None
 
         return self._run("short-lived records", remote, lambda: self.fallback.get_json(key))
@@ -166,13 +166,15 @@ class RedisState:
         names = list(names)
 
         def remote() -> dict[str, int]:
-            raw = self.client.mget([f"{self.prefix}version:{n}" for n in names]) if names else []
+            if not names:
+                return {}
+            raw = cast(list[bytes | None], self.client.mget([f"{self.prefix}version:{n}" for n in names]))
             return {n: int(v or 0) for n, v in zip(names, raw, strict=True)}
 
         return self._run("cache versions", remote, lambda: self.fallback.versions(names))
 
     def bump(self, name: str) -> int:
-        return self._run("cache versions", lambda: int(self.client.incr(f"{self.prefix}version:{name}")),
+        return self._run("cache versions", lambda: cast(int, self.client.incr(f"{self.prefix}version:{name}")),
                          lambda: self.fallback.bump(name))
 
 
