@@ -82,9 +82,7 @@ class AppContext:
     def version(self, name: str) -> int:
         """The version of ``name`` as this context last saw it (checked at most once a ``version_check_s``)."""
         if name not in self._seen:
-            with self._guard:
-                if name not in self._seen:
-                    self._seen[name] = self.shared.versions([name])[name]
+            self._freshen(new=name)
         else:
             self._freshen()
         return self._seen[name]
@@ -98,16 +96,19 @@ class AppContext:
             if self._seen.get(name, new - 1) == new - 1:
                 self._seen[name] = new
 
-    def _freshen(self) -> None:
+    def _freshen(self, new: str | None = None) -> None:
+        """Rebuild what follows a version that moved; ``new`` starts following one (a check right now)."""
         now = time.monotonic()
-        if now - self._checked_at < self.version_check_s or not self._seen:
+        if new is None and (now - self._checked_at < self.version_check_s or not self._seen):
             return
         with self._guard:
-            if now - self._checked_at < self.version_check_s:
+            if new is None and now - self._checked_at < self.version_check_s:
+                return
+            if new is not None and new in self._seen:
                 return
             self._checked_at = now  # before rebuilding: concurrent callers keep the old copies meanwhile
-            current = self.shared.versions(sorted(self._seen))
-            moved = {n for n, v in current.items() if v != self._seen[n]}
+            current = self.shared.versions(sorted({*self._seen, *([new] if new else [])}))
+            moved = {n for n, v in current.items() if n in self._seen and v != self._seen[n]}
             stale = False
             for adapter, (follows, factory) in list(self._follows.items()):
                 if follows in moved and adapter in self._cache:
@@ -116,5 +117,6 @@ class AppContext:
                     except Exception:  # keep serving the old copy; the next check tries again
                         log.exception("could not rebuild %s after %s changed", adapter, follows)
                         stale = True
-            if not stale:
-                self._seen.update(current)
+            if stale:
+                current = {n: v for n, v in current.items() if n not in moved}
+            self._seen.update(current)

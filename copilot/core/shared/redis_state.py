@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -70,8 +72,10 @@ def client_for(url: str) -> redis.Redis:
     with _clients_guard:
         found = _clients.get(url)
         if found is None:
+            # Named by host and process, so `CLIENT LIST` shows which worker holds which connection.
             found = redis.Redis.from_url(url, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S,
-                                         health_check_interval=30)
+                                         health_check_interval=30,
+                                         client_name=f"polku:{socket.gethostname()}:{os.getpid()}")
             _clients[url] = found
         return found
 
