@@ -188,9 +188,12 @@ def _ms(seconds: float) -> int:
 
 def ping(url: str) -> None:
     """Prove ``url`` answers; otherwise a configuration error naming it (without its password)."""
+    client = redis.Redis.from_url(url, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S)
     try:
-        client_for(url).ping()
+        client.ping()
     except RedisError as exc:
         shown = url.split("@", 1)[-1] if "@" in url else url.split("://", 1)[-1]
         raise PolkuError("config", f"cannot reach Redis at {shown} (POLKU_REDIS_URL): "
                                    f"{(str(exc).splitlines() or [type(exc).__name__])[0]}") from exc
+    finally:
+        client.close()  # the process that checks is not one that serves
