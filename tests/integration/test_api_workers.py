@@ -16,7 +16,7 @@ from copilot.tasks import ask as ask_task
 from retrieval import service as retrieval
 from tests.conftest import NOW
 from tests.support.api import clone_data, derived_ctx, staff, widget
-from tests.support.shared_env import redis_url, worker_ctx  # noqa: F401 - fixture
+from tests.support.shared_env import redis_url_fixture, worker_ctx  # noqa: F401 - fixture
 from tools import scorecache
 
 pytestmark = pytest.mark.redis

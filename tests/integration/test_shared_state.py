@@ -16,7 +16,7 @@ from copilot.core.errors import PolkuError
 from copilot.core.settings import Settings
 from copilot.core.shared import LocalState, connect
 from copilot.core.shared.redis_state import RedisState
-from tests.support.shared_env import redis_url  # noqa: F401 - fixture
+from tests.support.shared_env import redis_url_fixture  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.redis
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,9 +114,8 @@ def test_records_are_shared_and_expire(redis_url: str) -> None:
 def test_a_lock_keeps_out_other_workers_until_released(redis_url: str) -> None:
     first, second = _state(redis_url), _state(redis_url)
     with first.lock("conversation:thr-1", hold_s=30, wait_s=1):
-        with pytest.raises(PolkuError) as refused:
-            with second.lock("conversation:thr-1", hold_s=30, wait_s=0.05):
-                pass
+        with pytest.raises(PolkuError) as refused, second.lock("conversation:thr-1", hold_s=30, wait_s=0.05):
+            pass
         assert refused.value.code == "conflict" and "conversation is busy" in refused.value.message
         with second.lock("conversation:thr-2", hold_s=30, wait_s=0.05):  # another thread is free
             pass

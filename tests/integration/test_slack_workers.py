@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from copilot.core.context import AppContext
 from integrations.slack import build_slack_app
 from tests.conftest import NOW
-from tests.support.shared_env import redis_url, worker_ctx  # noqa: F401 - fixture
+from tests.support.shared_env import redis_url_fixture, worker_ctx  # noqa: F401 - fixture
 from tests.support.slack_env import (  # noqa: F401 - fixtures
     ANNA,
     FORM,

@@ -1,6 +1,6 @@
 """Redis for the tests of the shared state: its own database number, emptied before and after each test.
 
-Import the fixture into a test module with ``from tests.support.shared_env import redis_url  # noqa: F401``.
+Import the fixture into a test module with ``from tests.support.shared_env import redis_url_fixture  # noqa: F401``.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ REDIS_URL = "redis://127.0.0.1:6379/3"
 """Database 3 of the machine's Redis belongs to these tests (the Celery broker uses 0)."""
 
 
-@pytest.fixture
-def redis_url() -> Iterator[str]:
+@pytest.fixture(name="redis_url")
+def redis_url_fixture() -> Iterator[str]:
     client = redis.Redis.from_url(REDIS_URL)
     client.flushdb()
     try:
