@@ -59,6 +59,27 @@ CONFIGS = [Config("1 worker, Redis", 1, True), Config("2 workers, Redis", 2, Tru
            Config("1 worker, no Redis", 1, False)]
 
 
+CALIBRATE = (
+    "import json, time\n"
+    "end, n = time.perf_counter() + {seconds}, 0\n"
+    "while time.perf_counter() < end:\n"
+    "    json.loads(json.dumps({{'q': 'x' * 200, 'n': list(range(50))}}))\n"
+    "    n += 1\n"
+    "print(n)\n"
+)
+
+
+def calibrate(seconds: float = 3.0) -> float:
+    """What two cores give two CPU-bound Python processes right now, against one (the machine's ceiling
+    for the workers' ratio under its current load)."""
+    def run(k: int) -> int:
+        procs = [subprocess.Popen([sys.executable, "-c", CALIBRATE.format(seconds=seconds)], stdout=subprocess.PIPE,
+                                  text=True) for _ in range(k)]
+        return sum(int(p.communicate()[0]) for p in procs)
+
+    return run(2) / run(1)
+
+
 @dataclass
 class Result:
     chat: list[Phase] = field(default_factory=list)
@@ -193,13 +214,16 @@ def main() -> None:
     results = {c.name: Result() for c in configs}
     load_before = os.getloadavg()
     loads: list[float] = []
+    ceilings: list[float] = []
     for rep in range(args.repeats):
         order = configs if rep % 2 == 0 else list(reversed(configs))
-        print(f"repeat {rep + 1}: " + ", then ".join(c.name for c in order), flush=True)
+        ceilings.append(calibrate())
+        print(f"repeat {rep + 1}: two CPU-bound processes do {ceilings[-1]:.2f}× one; "
+              + ", then ".join(c.name for c in order), flush=True)
         for config in order:
             loads.append(os.getloadavg()[0])
             run_one(args.data_dir, config, args, results[config.name])
-    report(args, configs, results, load_before, os.getloadavg(), loads, micro)
+    report(args, configs, results, load_before, os.getloadavg(), loads, micro, ceilings)
 
 
 def _row(name: str, r: Result) -> str:
@@ -256,7 +280,7 @@ def _busy(loads: list[float]) -> list[str]:
 
 
 def report(args: argparse.Namespace, configs: list[Config], results: dict[str, Result], before: tuple,
-           after: tuple, loads: list[float], micro: dict[str, float]) -> None:
+           after: tuple, loads: list[float], micro: dict[str, float], ceilings: list[float]) -> None:
     one, two = results[CONFIGS[0].name], results[CONFIGS[1].name]
     ratios = [b.rps / a.rps for a, b in zip(one.chat, two.chat, strict=True) if a.rps]
     ratio = statistics.median(ratios)
@@ -300,7 +324,9 @@ def report(args: argparse.Namespace, configs: list[Config], results: dict[str, R
         *[_row(c.name, results[c.name]) for c in configs],
         "",
         f"2 workers against 1 (both with Redis), per repeat: {', '.join(f'{r:.2f}×' for r in ratios)}; "
-        f"median **{ratio:.2f}×**. \"Server cores used\" is the workers' CPU seconds per second of the run: one "
+        f"median **{ratio:.2f}×**. The machine's own ceiling, measured beside it in each repeat (two CPU-bound "
+        f"Python processes against one, the same 2 cores, the same load): "
+        f"{', '.join(f'{c:.2f}×' for c in ceilings)}; median {statistics.median(ceilings):.2f}×. \"Server cores used\" is the workers' CPU seconds per second of the run: one "
         "worker can use at most about one core (one GIL), two about two; well below that, the machine's other "
         "load, not Polku, set the pace.",
         "",
