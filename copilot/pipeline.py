@@ -6,6 +6,7 @@ Both engines' outputs go through ``guard``; every result, refused ones included,
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -97,6 +98,22 @@ def run_provenance(tc: TaskContext, run: EngineRun, categories: list[str]) -> Pr
     """The provenance of an output an engine wrote (which engine, model, fallback and tokens)."""
     return provenance(tc, engine=run.engine, model=run.model, categories=categories, fallback=run.fallback,
                       tokens_in=run.tokens_in, tokens_out=run.tokens_out)
+
+
+THREAD_LOCK_MARGIN_S = 15.0
+
+
+def thread_lock(ctx: AppContext, thread_id: str | None) -> AbstractContextManager[None]:
+    """Hold one conversation while a turn is read and written (nothing to hold for a new thread).
+
+    A later question of the same thread waits, up to as long as an answer may take (the llm engine's
+    time-outs and retries); the lock of a worker that died frees itself after the same time.
+    """
+    if not thread_id:
+        return nullcontext()
+    s = ctx.settings
+    longest = s.llm_timeout_s * (s.llm_max_retries + 1) + THREAD_LOCK_MARGIN_S
+    return ctx.shared.lock(f"conversation:{thread_id}", hold_s=longest, wait_s=longest)
 
 
 @dataclass(frozen=True)

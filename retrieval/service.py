@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from copilot.core.context import AppContext
+from copilot.core.context import CONTENT, AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.store.models import Account
 from copilot.core.store.repo.content import list_modules
@@ -46,7 +46,8 @@ def index(ctx: AppContext) -> HybridIndex:
         store = ChromaStore(chroma_client(c.settings))
         return HybridIndex.open(store, embedder(c).dim, snapshot_dir=c.settings.data_dir / SNAPSHOT_DIR)
 
-    return ctx.adapter(INDEX, build)
+    # follows the content version: after another process ingests, this one reopens the index
+    return ctx.adapter(INDEX, build, follows=CONTENT)
 
 
 def search(
@@ -90,7 +91,14 @@ def ingest(ctx: AppContext, paths: Sequence[Path]) -> IngestSummary:
     idx = index(ctx)
     summary = ingest_paths(idx, embedder(ctx), paths)
     idx.save_snapshot()
+    _changed(ctx, summary)
     return summary
+
+
+def _changed(ctx: AppContext, summary: IngestSummary) -> None:
+    """Tell every other process to reopen its index when this ingest changed it."""
+    if summary.chunks_added or summary.chunks_removed or summary.added or summary.updated or summary.removed:
+        ctx.bump(CONTENT)
 
 
 def ingest_store_modules(ctx: AppContext) -> IngestSummary:
@@ -117,6 +125,7 @@ def ingest_store_modules(ctx: AppContext) -> IngestSummary:
     idx = index(ctx)
     summary = ingest_modules(idx, embedder(ctx), modules)
     idx.save_snapshot()
+    _changed(ctx, summary)
     return summary
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from copilot.core.context import AppContext
+from copilot.core.context import CONTENT, AppContext
 from retrieval import embeddings
 from retrieval.index import HybridIndex
 from retrieval.models import Chunk
@@ -78,6 +78,8 @@ def erase_subject(ctx: AppContext, mentions: Mentions, *, texts: Sequence[str] =
     if built is not None:
         built.forget_queries()
     removed = embeddings.delete_cached(ctx.settings.cache_dir, _cache_keys(ctx, _embedded_texts(texts, chunks)))
+    if chunks:  # other processes drop their in-memory copy, which still holds the person's passages
+        ctx.bump(CONTENT)
     return SubjectErasure(chunks=chunks, snapshots_removed=snapshots, cache_entries=removed)
 
 

@@ -3,8 +3,9 @@
 Single-account requests (brief, sidebar, Slack) must not load the whole store and retrain on every
 call. A bundle holds the churn and conversion models, the score board (CLV, tier and the other
 store-wide figures), the average won deal and the win rate, keyed by the store's fingerprint
-(``analytics.store_version``), its URL and the as-of *date*: a write through the tools, an import
-or a new day makes it stale, and the next request rebuilds it (``polku score --all`` refreshes it).
+(``analytics.store_version``), its URL, the as-of *date* and the shared ``scores`` version: a write
+through the tools, an import or a new day makes it stale, and the next request rebuilds it
+(``polku score --all`` refreshes it, and every process then loads the refreshed one).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import joblib
 import pandas as pd
 
-from copilot.core.context import AppContext
+from copilot.core.context import SCORES, AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.store.repo import analytics
 from tools import churn_features, features, predictive, scoring
@@ -45,7 +46,12 @@ def _key(ctx: AppContext, now: datetime) -> str:
         version = analytics.store_version(s)
     # the model inputs are part of the key: a model saved by code with other features is never loaded
     inputs = ",".join(churn_features.CHURN_NUMERIC + features.LEAD_NUMERIC)
-    raw = "|".join((str(FORMAT), inputs, ctx.settings.resolved_database_url, now.date().isoformat(), *version))
+    # With shared state, the scores version catches what the fingerprint cannot (an import that only
+    # updates rows, a retrain in another process); it is this process's view of it, so no round trip
+    # per request. A process-local version means nothing to the next process reading the file.
+    shared = str(ctx.version(SCORES)) if ctx.shared.kind == "redis" else ""
+    raw = "|".join((str(FORMAT), inputs, ctx.settings.resolved_database_url, now.date().isoformat(), *version,
+                    shared))
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
@@ -121,10 +127,12 @@ def get(ctx: AppContext, now: datetime) -> Bundle:
 
 def refresh(ctx: AppContext, f: features.Frames, now: datetime) -> Bundle:
     """Score every account at ``now`` exactly (reusing today's models when current) and keep the result."""
+    old_key = _key(ctx, now)
+    ctx.bump(SCORES)  # first, so the bundle is saved under the key every process now looks for
     key = _key(ctx, now)
     mem: dict[str, Bundle] = ctx.adapter("scoring_bundle", lambda _c: {})
-    old = mem.get("current") or _load(ctx, key)
-    if old is not None and old.key == key:
+    old = mem.get("current") or _load(ctx, old_key)
+    if old is not None and old.key == old_key:
         board = scoring.score_all(f, now, churn_model=old.churn_model, allow_untrained=True,
                                   conversion_model=old.conversion_model)
         bundle = Bundle(key=key, as_of=now, churn_model=old.churn_model, conversion_model=old.conversion_model,

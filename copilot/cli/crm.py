@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from copilot.cli.app import JsonOpt, app, console, context, emit
+from copilot.core.context import SCORES
 from integrations import crm_files, crm_schema
 
 crm = typer.Typer(help="Import and export CRM records (one JSONL or CSV file per record type).", no_args_is_help=True)
@@ -27,6 +28,8 @@ def import_(
     """Validate every row, then upsert all files in one transaction (any bad row writes nothing)."""
     ctx = context()
     summary = crm_files.import_files(ctx.db, files)
+    if summary.inserted or summary.updated:
+        ctx.bump(SCORES)  # every API process rescores (an update alone leaves the store's fingerprint)
 
     def render(s: crm_files.ImportSummary) -> None:
         console.print(

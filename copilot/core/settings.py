@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     tombstone_salt: SecretStr = SecretStr("dev-tombstone-salt")
     """Salt of the erasure tombstones (SHA-256 of salt + normalised e-mail); keep it stable and secret."""
 
+    redis_url: str | None = None
+    """Redis that every API worker and host shares (e.g. ``redis://127.0.0.1:6379/1``): rate-limit
+    buckets, Slack delivery de-duplication, the answers behind Slack's buttons, per-conversation locks
+    and cache versions. Empty: all of it lives in the one process (`polku serve --workers 1`)."""
+
     worker_broker_url: str = "redis://127.0.0.1:6379/0"
     """Broker of the Celery worker and beat (`copilot.worker`) that run scheduled jobs such as the purge."""
 
@@ -144,6 +149,13 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
         return value or None
 
     @model_validator(mode="after")

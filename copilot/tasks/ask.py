@@ -73,6 +73,13 @@ def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None 
                 outcome="blocked",
             )
             return Blocked(task=task, reason=tc.decision.reason, provenance=prov)
+    # One turn of a thread at a time, across every worker: the next question reads the turns the
+    # previous one wrote, and the two never interleave (a new thread's id is fresh: nothing to hold).
+    with pipeline.thread_lock(ctx, req.thread_id):
+        return _answer(ctx, req, actor, tc, language)
+
+
+def _answer(ctx: AppContext, req: AskRequest, actor: Actor, tc: TaskContext, language: str) -> Answer:
     thread_id, turns = _thread(ctx, req, actor)
     earlier = last_question(req.question, turns)
     query = f"{earlier} {req.question}" if earlier else req.question

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from copilot import pipeline
 from copilot.core.context import AppContext
 from copilot.core.errors import not_found
 from copilot.core.identity import Actor, Role
@@ -41,7 +42,7 @@ def handoff(ctx: AppContext, actor: Actor, *, thread_id: str | None, messages: S
     require(actor, Perm.widget if actor.role in (Role.visitor, Role.customer) else Perm.ask)
     at = now or datetime.now(UTC)
     sent = list(messages) + ([("user", f"note: {note}")] if note else [])
-    with ctx.db.session() as session:
+    with pipeline.thread_lock(ctx, thread_id), ctx.db.session() as session:
         if thread_id:
             pairs = _thread_messages(session, thread_id, actor) + sent
             for role, content in sent:

@@ -13,11 +13,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from copilot.core.context import AppContext
+from copilot.core.shared import connect
 from copilot.engines.registry import get_engine
 from integrations.api import errors
 from integrations.api.auth import KeyStore
 from integrations.api.deps import ApiState
-from integrations.api.ratelimit import RateLimiter
 from integrations.api.routers import consents, crm, health, scores, search, tasks, widget
 from integrations.slack.http import mount_slack
 from integrations.web import mount_web
@@ -67,8 +67,9 @@ def create_app(ctx: AppContext | None = None, *, clock: Callable[[], datetime | 
         yield
 
     app = FastAPI(title="Polku API", version="1", description=DESCRIPTION, lifespan=lifespan)
-    app.state.api = ApiState(ctx=ctx, keys=keys or KeyStore.from_settings(ctx.settings), limiter=RateLimiter(),
-                             clock=clock)
+    # The buckets are the app's own (a new app starts with full buckets), or Redis's when it is set.
+    app.state.api = ApiState(ctx=ctx, keys=keys or KeyStore.from_settings(ctx.settings),
+                             limiter=connect(ctx.settings), clock=clock)
     errors.install(app)
     app.add_middleware(
         CORSMiddleware,
@@ -93,5 +94,11 @@ def create_app(ctx: AppContext | None = None, *, clock: Callable[[], datetime | 
 
 
 def build() -> FastAPI:
-    """The app of `polku serve` (uvicorn factory): process settings, index and engine warmed up."""
+    """The app over the process's settings, index and engine warmed up (a uvicorn factory)."""
     return create_app(warm=True)
+
+
+def build_migrated() -> FastAPI:
+    """The app of each `polku serve` worker: like :func:`build`, but the schema was migrated once by
+    `polku serve` before the workers started, so N workers do not race to migrate it."""
+    return create_app(AppContext.create(migrate_schema=False), warm=True)

@@ -22,12 +22,12 @@ from slack_sdk.webhook import WebhookClient
 
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
+from copilot.core.shared import connect
 from copilot.tasks import feedback
 from integrations.slack import blocks as bk
 from integrations.slack.delivery import Deliverer, Memory, Where
 from integrations.slack.guards import (
     NOT_MAPPED,
-    SeenDeliveries,
     actor_middleware,
     actor_of,
     dedupe_middleware,
@@ -71,9 +71,11 @@ def build_slack_app(
         )
     except BoltError as exc:
         raise PolkuError("config", f"Slack did not accept the bot token: {exc}") from exc
-    app.use(dedupe_middleware(SeenDeliveries(s.slack_dedupe_size)))
+    # The app's own state (a new app remembers nothing), or Redis's, shared by every worker behind the URL.
+    state = connect(s, dedupe_capacity=s.slack_dedupe_size)
+    app.use(dedupe_middleware(state))
     app.use(actor_middleware(ctx))
-    _register(app, ctx, Deliverer(ctx, Memory(), now))
+    _register(app, ctx, Deliverer(ctx, Memory(state), now))
     return app
 
 
@@ -168,10 +170,11 @@ def _register(app: App, ctx: AppContext, d: Deliverer) -> None:  # noqa: C901 - 
         where, actor = _where_of_action(body), actor_of(context)
         item = d.memory.get(action["value"])
         refusal = _share_refusal(item, actor.id if actor else None)
+        if refusal is None and item is not None and not d.memory.claim_share(item.ref):
+            refusal = "This answer is already shared."
         if actor is None or item is None or refusal:
             d.say(client, where, NOT_MAPPED if actor is None else refusal or "")
             return
-        item.shared = True
         client.chat_postMessage(
             channel=where.channel,
             thread_ts=where.thread_ts,
@@ -264,8 +267,6 @@ def _share_refusal(item: Any, actor_id: str | None) -> str | None:
         return "This answer is no longer available; ask again."
     if item.asker != actor_id:
         return "Only the person who asked can share this answer."
-    if item.shared:
-        return "This answer is already shared."
     return None
 
 

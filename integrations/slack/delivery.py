@@ -4,14 +4,13 @@ short memory of what was delivered (for "Share in channel" and "Log to CRM")."""
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -19,6 +18,7 @@ from slack_sdk.webhook import WebhookClient
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.identity import Actor
+from copilot.core.shared import SharedState
 from copilot.core.store.models import Contact
 from copilot.core.store.repo import crm_records
 from copilot.results import EmailDraft
@@ -50,27 +50,48 @@ class Delivered:
     message: bk.Message
     asker: str
     entry: LogEntry | None
-    shared: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"ref": self.ref, "job": self.job.model_dump(mode="json"), "asker": self.asker,
+                "message": {"text": self.message.text, "blocks": self.message.blocks, "buttons": self.message.buttons},
+                "entry": self.entry.model_dump(mode="json") if self.entry else None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Delivered:
+        m = data["message"]
+        return cls(ref=data["ref"], job=Job.model_validate(data["job"]), asker=data["asker"],
+                   message=bk.Message(text=m["text"], blocks=m["blocks"], buttons=m["buttons"]),
+                   entry=LogEntry.model_validate(data["entry"]) if data.get("entry") else None)
+
+
+MEMORY_TTL_S = 86_400.0
+"""How long the buttons under an answer ("Share in channel", "Log to CRM") find it."""
 
 
 class Memory:
-    """Recently delivered answers by reference (the audit id), bounded; lost on restart by design:
-    the buttons that need one then say so instead of guessing."""
+    """Recently delivered answers by reference (the audit id), in the Slack app's shared state: this
+    process's own by default (bounded, lost on restart), Redis with ``POLKU_REDIS_URL`` (every worker
+    finds what another delivered). Either way they expire: the buttons that need one then say so
+    instead of guessing."""
 
-    def __init__(self, capacity: int = 1000) -> None:
-        self.capacity = capacity
-        self._items: OrderedDict[str, Delivered] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, state: SharedState) -> None:
+        self.state = state
 
     def put(self, item: Delivered) -> None:
-        with self._lock:
-            self._items[item.ref] = item
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
+        self.state.put_json(f"slack:answer:{item.ref}", item.as_json(), ttl_s=MEMORY_TTL_S)
 
     def get(self, ref: str) -> Delivered | None:
-        with self._lock:
-            return self._items.get(ref)
+        found = self.state.get_json(f"slack:answer:{ref}")
+        if found is None:
+            return None
+        try:
+            return Delivered.from_json(found)
+        except (KeyError, TypeError, ValidationError):  # written by another version of the code
+            return None
+
+    def claim_share(self, ref: str) -> bool:
+        """True for the first "Share in channel" of an answer only, whichever worker gets the click."""
+        return self.state.first_time(f"slack:shared:{ref}", ttl_s=MEMORY_TTL_S)
 
 
 class Deliverer:

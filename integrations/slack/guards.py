@@ -1,21 +1,19 @@
 """Request hygiene around the Bolt app: retry de-duplication, who is asking, no raw bodies in logs.
 
-Why retries are de-duplicated in memory, per app instance: Slack re-sends an event (with
-``X-Slack-Retry-Num``) when it got no 200 within 3 seconds, up to three times in about five
-minutes, always with the same ``event_id``. Our listeners ack at once and work lazily, so retries
-are rare, and the window is short: a bounded map of recent delivery ids is enough, costs no
-database write per event, and needs no migration. What it cannot cover (a restart between the
-original and its retry, or several worker processes behind one URL) can at worst repeat a
-*reply*; every side effect that matters is idempotent in the database anyway (CRM writes are keyed
-by the answer's audit id, feedback is a plain overwrite).
+Why retries are de-duplicated: Slack re-sends an event (with ``X-Slack-Retry-Num``) when it got no
+200 within 3 seconds, up to three times in about five minutes, always with the same ``event_id``; an
+interaction's ``trigger_id`` is likewise the same on a retry. The first delivery of a key wins, in
+the app's shared state: a set-if-absent with a time-to-live in Redis when ``POLKU_REDIS_URL`` is set,
+so two workers behind one URL never both act on one delivery; otherwise a bounded map in this
+process, which costs no round trip and is enough for one worker. What the map cannot cover (a
+restart between the original and its retry) can at worst repeat a *reply*; every side effect that
+matters is idempotent in the database anyway (CRM writes are keyed by the answer's audit id,
+feedback is a plain overwrite).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +21,7 @@ from slack_bolt import BoltResponse
 
 from copilot.core.context import AppContext
 from copilot.core.identity import Actor, Role
+from copilot.core.shared import OnceMemory, SharedState
 from copilot.core.store.repo import reps
 
 log = logging.getLogger("polku.slack")
@@ -30,29 +29,11 @@ ACTOR_KEY = "polku_actor"
 NOT_MAPPED = "You are not mapped to a Polku user, so Polku cannot answer you. Ask an admin to link your Slack account."
 
 
-class SeenDeliveries:
-    """A bounded, thread-safe memory of delivery ids already handled (oldest forgotten first)."""
+SeenDeliveries = OnceMemory
+"""The process-local memory of delivery ids (bounded, oldest forgotten first)."""
 
-    def __init__(self, capacity: int = 4096, ttl_s: float = 3600.0, clock: Callable[[], float] = time.monotonic):
-        self.capacity, self.ttl_s, self.clock = capacity, ttl_s, clock
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def first_time(self, key: str) -> bool:
-        """Record ``key``; False if it was seen within the time-to-live (a retry or a double click)."""
-        now = self.clock()
-        with self._lock:
-            while self._seen and next(iter(self._seen.values())) < now - self.ttl_s:
-                self._seen.popitem(last=False)
-            if key in self._seen:
-                return False
-            self._seen[key] = now
-            while len(self._seen) > self.capacity:
-                self._seen.popitem(last=False)
-            return True
-
-    def __len__(self) -> int:
-        return len(self._seen)
+DEDUPE_TTL_S = 3600.0
+"""Far beyond Slack's retry window of about five minutes."""
 
 
 def delivery_key(body: dict[str, Any]) -> str | None:
@@ -64,10 +45,10 @@ def delivery_key(body: dict[str, Any]) -> str | None:
     return None
 
 
-def dedupe_middleware(seen: SeenDeliveries) -> Callable[..., Any]:
+def dedupe_middleware(state: SharedState) -> Callable[..., Any]:
     def polku_dedupe(body: dict[str, Any], request: Any, next: Callable[[], BoltResponse]) -> BoltResponse:
         key = delivery_key(body)
-        if key is not None and not seen.first_time(key):
+        if key is not None and not state.first_time(f"slack:{key}", ttl_s=DEDUPE_TTL_S):
             retry = request.headers.get("x-slack-retry-num", ["-"])[0]
             log.info("duplicate Slack delivery %s (retry %s) acknowledged and skipped", key, retry)
             return BoltResponse(status=200, body="")
