@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
@@ -91,7 +91,7 @@ def _quietly(ctx: AppContext, job_id: str, parts: Sequence[Sequence[str]]) -> No
     # the failure is recorded on the job (status failed, error); a thread has nobody else to tell
     try:
         run_inline(ctx, job_id, parts)
-    except Exception as exc:  # noqa: BLE001 - recorded on the job by run_inline
+    except Exception as exc:
         _ = exc
 
 

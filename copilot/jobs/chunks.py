@@ -7,13 +7,12 @@ rows (a campaign's audit entries), so a kill loses at most the slice in flight a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import logging
 
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError, not_found
@@ -104,13 +103,13 @@ def score(ctx: AppContext, job: JobRef, keys: list[str]) -> int:
 
     board = scorecache.get(ctx, naive(job.now)).board  # built once per worker and store version
     fields = list(service.ScoreRow.model_fields)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for key in keys:
         if key not in board.index:
             rows.append({"item_key": key, "status": "failed", "reason": "the account no longer exists"})
             continue
         record = {"account_id": key, **board.loc[key].to_dict()}
-        row = service.ScoreRow(**{k: record.get(k) for k in fields})
+        row = service.ScoreRow.model_validate({k: record.get(k) for k in fields})
         rows.append({"item_key": key, "status": "ok", "data": row.model_dump(mode="json")})
     return _store(ctx, job, rows)
 

@@ -176,22 +176,26 @@ def wait(ctx: AppContext, job_id: str, *, actor: Actor, progress: ProgressFn | N
         time.sleep(poll_s)
 
 
-def result_rows(ctx: AppContext, job_id: str, *, actor: Actor) -> Iterator[dict[str, Any]]:
+def result_rows(ctx: AppContext, job_id: str, *, actor: Actor, limit: int | None = None) -> Iterator[dict[str, Any]]:
     """The job's written results in item order (a campaign's drafts), read from the store page by page."""
     view = get_job(ctx, job_id, actor=actor)
     with ctx.db.session() as session:
-        for row in repo.iter_results(session, job_id=view.id, statuses=["ok"]):
+        rows = repo.iter_results(session, job_id=view.id, statuses=["ok"], page=min(limit or 1000, 1000))
+        for n, row in enumerate(rows):
+            if limit is not None and n >= limit:
+                return
             yield dict(row.data)
 
 
-def result_lines(ctx: AppContext, job_id: str, fmt: Format, *, actor: Actor) -> Iterator[str]:
+def result_lines(ctx: AppContext, job_id: str, fmt: Format, *, actor: Actor,
+                 limit: int | None = None) -> Iterator[str]:
     """The results as CSV (campaign columns) or JSON Lines, a line at a time, for a download."""
     view = get_job(ctx, job_id, actor=actor)
     if not view.finished:
         raise PolkuError("conflict", f"job {job_id} is still running ({view.done} of {view.total} done)")
     if fmt not in ("csv", "jsonl"):
         raise PolkuError("invalid", "format must be csv or jsonl")
-    rows = result_rows(ctx, job_id, actor=actor)
+    rows = result_rows(ctx, job_id, actor=actor, limit=limit)
     if fmt == "jsonl":
         for row in rows:
             yield json.dumps(row, ensure_ascii=False) + "\n"

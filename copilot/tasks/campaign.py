@@ -1,9 +1,10 @@
 """Campaign copy for a segment: one personalised draft per contact, for thousands of contacts.
 
 The same pipeline as a single draft (``copilot.tasks.email``: gate, situation, plan, engine, guards),
-with the segment's consents, contracts and account signals read in bulk, and drafts streamed to a
-CSV or JSON Lines file. Everyone the gate blocks is skipped and counted by reason. Every contact gets
-an audit record, the refused ones included.
+with the segment's consents, contracts and account signals read in bulk. It runs as a campaign job
+(``copilot.jobs``: in this process, or in chunks on Celery workers); the drafts are stored as the
+job's results and streamed from the store to a CSV or JSON Lines file. Everyone the gate blocks is
+skipped and counted by reason. Every contact gets an audit record, the refused ones included.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ class CampaignSummary(BaseModel):
     """Blocked contacts counted by reason (dates left out, so reasons group)."""
     flagged: int
     seconds: float
+    job_id: str | None = None
+    """The campaign job whose stored results the file was written from (`polku jobs show`)."""
 
 
 def parse_segment(text: str) -> dict[str, str]:
@@ -172,7 +175,9 @@ def campaign(
     if req.out.suffix not in (".csv", ".jsonl"):
         raise PolkuError("invalid", "the output file must end in .csv or .jsonl")
     started = datetime.now(UTC)
-    spec = jobs.CampaignJobIn(segment=req.segment, goal=req.goal, limit=req.limit, engine=req.engine)
+    task_for_email_goal(req.goal)  # an unknown goal gets the gate's own message
+    spec = jobs.CampaignJobIn.model_validate({"segment": req.segment, "goal": req.goal, "limit": req.limit,
+                                              "engine": req.engine})
     job = jobs.submit_campaign(ctx, spec, actor=actor, now=now or started, wait=True, progress=progress)
     if job.status == "failed":
         raise PolkuError("unavailable", f"the campaign job {job.id} failed: {job.error or 'see the worker log'}")
@@ -187,7 +192,7 @@ def summary_of(job: Any, *, out: str, seconds: float) -> CampaignSummary:
     return CampaignSummary(
         segment=parse_segment(job.params["segment"]), goal=job.params["goal"], out=out, contacts=job.total,
         written=job.counts.get("ok", 0), skipped=job.reasons.get("blocked", {}), flagged=job.counts.get("flagged", 0),
-        seconds=seconds,
+        seconds=seconds, job_id=job.id,
     )
 
 
