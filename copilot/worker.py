@@ -135,3 +135,5 @@ def _register(app: Celery) -> None:
 
 celery_app = make_app(get_settings())
 app = celery_app  # `celery -A copilot.worker` looks for `app`
+retention_purge = celery_app.tasks["polku.retention_purge"]
+ping = celery_app.tasks["polku.ping"]
