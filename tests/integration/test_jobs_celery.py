@@ -104,9 +104,10 @@ def _finished(ctx: AppContext, job_id: str) -> JobView | None:
     return view if view.finished else None
 
 
-def _workers(store: dict[str, Any], broker: str, tmp_path: Path, queues: list[str], **extra: str) -> list[Worker]:
+def _workers(store: dict[str, Any], broker: str, tmp_path: Path, queues: list[str], name: str = "worker",
+             **extra: str) -> list[Worker]:
     env = worker_env(data_dir=store["data_dir"], database_url=store["url"], broker=broker, **extra)
-    return [Worker(env, q, tmp_path / f"worker-{i}.log") for i, q in enumerate(queues)]
+    return [Worker(env, q, tmp_path / f"{name}-{i}.log") for i, q in enumerate(queues)]
 
 
 def _check_same_as_inline(store: dict[str, Any], ctx: AppContext, final: JobView, audits_before: int) -> None:
@@ -143,7 +144,7 @@ def _killed_mid_chunk(store: dict[str, Any], broker: str, tmp_path: Path, **extr
         first.kill()
         done_when_killed = service.get_job(ctx, job.id, actor=MARKETER).done
         assert at_kill <= done_when_killed < 500  # killed inside the first chunk: it was never acknowledged
-        [second] = _workers(store, broker, tmp_path / "..", ["batch"], **extra)
+        [second] = _workers(store, broker, tmp_path, ["batch"], name="second", **extra)
         try:
             final = wait_for(lambda: _finished(ctx, job.id), "the job to resume on the second worker")
         finally:
