@@ -54,7 +54,6 @@ def make_app(settings: Settings) -> Celery:
         task_ignore_result=True,  # results live in the database; only `polku.ping` answers through Celery
         broker_connection_retry_on_startup=True,
         broker_transport_options=_transport_options(settings),
-        worker_hijack_root_logger=False,
         beat_schedule={
             "retention-purge-nightly": {"task": "polku.retention_purge", "schedule": crontab(hour=3, minute=15)},
         },

@@ -26,12 +26,12 @@ def worker_env(*, data_dir: Path, database_url: str, broker: str, **extra: str) 
 class Worker:
     """One `polku worker` process (in its own process group, so a kill takes everything it runs)."""
 
-    def __init__(self, env: dict[str, str], queues: str, log: Path) -> None:
+    def __init__(self, env: dict[str, str], queues: str, log: Path, loglevel: str = "warning") -> None:
         self.log = log
         self._fh = log.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "copilot", "worker", "--queues", queues, "--concurrency", "1",
-             "--loglevel", "warning"],
+             "--loglevel", loglevel],
             env=env, cwd=log.parent, stdout=self._fh, stderr=subprocess.STDOUT, start_new_session=True)
 
     def kill(self) -> None:
