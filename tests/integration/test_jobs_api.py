@@ -13,7 +13,7 @@ from copilot.core.context import AppContext
 from copilot.core.identity import Actor, Role
 from copilot.core.store.repo import jobs as repo
 from copilot.jobs import chunks, service
-from tests.support.api import clone_data, client, derived_ctx, staff
+from tests.support.api import client, clone_data, derived_ctx, staff
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +89,18 @@ def test_scoring_and_purge_jobs_inline(ctx: AppContext) -> None:
     assert purged.status == "done" and purged.counts == {"ok": 1}
     with pytest.raises(Exception, match="may not use maintenance"):
         service.submit_purge(ctx, actor=Actor(id="mk", role=Role.marketing))
+
+
+def test_polku_jobs_on_the_command_line(ctx: AppContext) -> None:
+    from tests.integration.test_cli import polku
+
+    listed = polku("jobs", "list", "--json", data_dir=ctx.settings.data_dir)
+    assert listed.returncode == 0, listed.stderr
+    jobs = json.loads(listed.stdout)["jobs"]
+    assert jobs and {"id", "kind", "status", "done", "total"} <= set(jobs[0])
+    shown = polku("jobs", "show", jobs[0]["id"], "--json", data_dir=ctx.settings.data_dir)
+    assert json.loads(shown.stdout)["id"] == jobs[0]["id"]
+    missing = polku("jobs", "show", "no-such-job", data_dir=ctx.settings.data_dir)
+    assert missing.returncode == 1 and missing.stderr.strip() == "error: no job with id 'no-such-job'"
+    empty = polku("campaign", "--segment", "persona=nobody", "--out", "x.csv", data_dir=ctx.settings.data_dir)
+    assert empty.returncode == 1 and "the segment 'persona=nobody' has no contacts" in empty.stderr
