@@ -132,7 +132,13 @@ def _view(job: Job, counts: dict[str, int], reasons: dict[str, dict[str, int]]) 
     return JobView(id=job.id, kind=job.kind, status=status, backend=job.backend,  # type: ignore[arg-type]
                    params={k: v for k, v in job.params.items() if k != "paths"}, actor=job.actor, total=job.total,
                    done=done, failed=counts.get("failed", 0), counts=counts, reasons=reasons, chunks=job.chunks,
-                   error=job.error, created_at=job.created_at, finished_at=job.finished_at)
+                   error=job.error, created_at=_utc(job.created_at),
+                   finished_at=_utc(job.finished_at) if job.finished_at else None)
+
+
+def _utc(at: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time Polku writes is UTC."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
 def _allowed(actor: Actor, job: Job) -> None:

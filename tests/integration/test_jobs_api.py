@@ -104,3 +104,17 @@ def test_polku_jobs_on_the_command_line(ctx: AppContext) -> None:
     assert missing.returncode == 1 and missing.stderr.strip() == "error: no job with id 'no-such-job'"
     empty = polku("campaign", "--segment", "persona=nobody", "--out", "x.csv", data_dir=ctx.settings.data_dir)
     assert empty.returncode == 1 and "the segment 'persona=nobody' has no contacts" in empty.stderr
+
+
+def test_an_ingest_job_over_files_inline(ctx: AppContext, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(3):
+        (docs / f"note-{i}.md").write_text(f"# Huoltosopimus {i}\n\nPerehdytyksen automatisointi, osa {i}.\n")
+    (docs / "broken.pdf").write_bytes(b"not a pdf")
+    admin = Actor(id="adm", role=Role.admin)
+    job = service.submit_ingest(ctx, [docs], actor=admin, wait=True, files_per_chunk=2)
+    assert job.status == "done" and job.total == 4 and job.chunks == 2
+    assert job.counts == {"ok": 3, "failed": 1} and list(job.reasons["failed"].values()) == [1]
+    with pytest.raises(Exception, match="no file or folder"):
+        service.submit_ingest(ctx, [tmp_path / "nowhere"], actor=admin)

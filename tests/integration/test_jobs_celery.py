@@ -203,3 +203,18 @@ def test_the_cli_says_the_broker_is_down_in_one_line(store, tmp_path) -> None:
         assert r.returncode == 1, r.stderr
         assert r.stderr.startswith("error: the job broker redis://127.0.0.1:1/0 cannot be reached")
         assert "Traceback" not in r.stderr and not (tmp_path / "c.csv").exists()
+
+
+def test_a_scoring_job_runs_on_a_batch_worker_like_inline(store, redis_broker, tmp_path) -> None:
+    admin = Actor(id="adm", role=Role.admin)
+    inline = service.submit_scoring(store["ctx"], actor=admin, now=NOW, wait=True)
+    ctx = _celery_ctx(store, redis_broker, jobs_chunk_size=60)
+    [worker] = _workers(store, redis_broker, tmp_path, ["batch"])
+    try:
+        job = service.submit_scoring(ctx, actor=admin, now=NOW)
+        final = wait_for(lambda: _finished(ctx, job.id), "the scoring job")
+    finally:
+        worker.stop()
+    assert final.status == "done" and final.done == inline.done == 150 and final.chunks == 3
+    assert list(service.result_rows(ctx, final.id, actor=admin)) == list(service.result_rows(ctx, inline.id,
+                                                                                             actor=admin))

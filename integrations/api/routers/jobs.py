@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 from fastapi import APIRouter, Path, Query
@@ -26,9 +26,13 @@ JobId = Annotated[str, Path(min_length=1, max_length=40)]
 POLL_S = 0.5
 """How often a progress stream reads the job's result count (one small query)."""
 
-EVENTS_RESPONSE = {200: {"description": "An event stream: `progress` events `{status, done, total, failed}` while "
-                         "the job runs, then `done` with the job, or `error`.",
-                         "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+EVENTS_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "An event stream: `progress` events `{status, done, total, failed}` while the job runs, "
+          "then `done` with the job, or `error`.",
+          "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+    # errors before the stream starts are plain JSON (the same as every route's)
+    **{status: value for status, value in sse.STREAM_RESPONSE.items() if status != 200},
+}
 
 
 @router.post("/campaign", summary="Start a campaign job", response_model=JobView, status_code=202,
@@ -100,7 +104,7 @@ async def _events(ctx: AppContext, job_id: str, actor: Actor, first: JobView) ->
 
 
 @router.get("/{job_id}/events", summary="A job's progress as Server-Sent Events",
-            response_class=sse.EventSourceResponse, responses=EVENTS_RESPONSE,  # type: ignore[arg-type]
+            response_class=sse.EventSourceResponse, responses=EVENTS_RESPONSE,
             description=roles_text(Perm.jobs_read))
 def events(job_id: JobId, ctx: CtxDep, actor: Annotated[Actor, actor_for(Perm.jobs_read)]) -> sse.EventSourceResponse:
     first = service.get_job(ctx, job_id, actor=actor)  # unknown job or forbidden: a JSON error, not a stream
