@@ -55,7 +55,8 @@ def run(ctx: AppContext, job_id: str, keys: Sequence[str]) -> int:
     job = load(ctx, job_id)
     with ctx.db.session() as session:
         repo.mark_running(session, job_id=job.id)
-        todo = [k for k in keys if k not in repo.existing_keys(session, job_id=job.id, keys=list(keys))]
+        stored = repo.existing_keys(session, job_id=job.id, keys=list(keys))
+    todo = [k for k in keys if k not in stored]
     added = 0
     for start in range(0, len(todo), SLICE):
         added += RUNNERS[job.kind](ctx, job, todo[start : start + SLICE])
