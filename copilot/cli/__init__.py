@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "copilot.cli.trust",
     "copilot.cli.redteam",
     "copilot.cli.slack",
+    "copilot.cli.jobs",
 ]
 
 for _name in COMMAND_MODULES:

@@ -127,7 +127,8 @@ def campaign_cmd(
         )
 
     def show(r) -> None:
-        console.print(f"wrote {r.written} drafts for {r.contacts} contacts to {r.out} in {r.seconds} s")
+        console.print(f"wrote {r.written} drafts for {r.contacts} contacts to {r.out} in {r.seconds} s"
+                      f" (job {r.job_id})")
         for reason, count in sorted(r.skipped.items(), key=lambda kv: -kv[1]):
             console.print(f"  skipped {count}: {reason}")
         if r.flagged:

@@ -157,7 +157,8 @@ def retention_purge(
     verb = "would purge" if dry_run else "purged"
     emit(result, as_json, lambda r: console.print(
         f"{verb} {r.messages} messages, {r.conversations} conversations and the details of "
-        f"{r.audit_details} audit entries older than {r.days} days, and {r.campaign_files} campaign files"))
+        f"{r.audit_details} audit entries older than {r.days} days, {r.campaign_files} campaign files"
+        f" and {r.jobs} batch jobs with their results"))
 
 
 @app.command("audit")

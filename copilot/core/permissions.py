@@ -36,6 +36,10 @@ class Perm(StrEnum):
     """Suggested replies to support tickets."""
     widget = "widget"
     """The embeddable chat widget: visitors and identified customers only."""
+    jobs_read = "jobs.read"
+    """Batch jobs' progress and results (each job also needs the permission of its kind)."""
+    maintenance = "maintenance"
+    """Store-wide upkeep run as jobs: content ingest and the retention purge."""
 
 
 _A, _SA, _SU, _M = Role.admin, Role.sales, Role.support, Role.marketing
@@ -60,6 +64,8 @@ PERMISSIONS: dict[Perm, frozenset[Role]] = {
     Perm.feedback: _STAFF,
     Perm.reply: frozenset({_A, _SA, _SU}),
     Perm.widget: frozenset({Role.visitor, Role.customer}),
+    Perm.jobs_read: _STAFF,
+    Perm.maintenance: frozenset({_A}),
 }
 
 

@@ -25,6 +25,13 @@ class EngineName(StrEnum):
     llm = "llm"
 
 
+class JobsBackend(StrEnum):
+    """Where batch jobs run."""
+
+    inline = "inline"
+    celery = "celery"
+
+
 class Environment(StrEnum):
     development = "development"
     test = "test"
@@ -103,8 +110,9 @@ class Settings(BaseSettings):
     """Conversations and audit details older than this are purged by `polku retention purge`."""
 
     campaign_file_days: Annotated[int, Field(ge=1)] = 7
-    """Campaign CSVs made on the marketer page (names, addresses and drafts of a whole segment) are
-    for downloading, not for keeping: `polku retention purge` deletes them after this many days."""
+    """Campaign drafts (names, addresses and drafts of a whole segment: the results of campaign jobs, and
+    CSVs an older version kept on disk) are for downloading, not for keeping: `polku retention purge`
+    deletes them after this many days."""
 
     slack_app_token: SecretStr | None = None
     """App-level token (``xapp-…``, scope ``connections:write``) for `polku slack socket` (Socket Mode)."""
@@ -121,7 +129,20 @@ class Settings(BaseSettings):
     and cache versions. Empty: all of it lives in the one process (`polku serve --workers 1`)."""
 
     worker_broker_url: str = "redis://127.0.0.1:6379/0"
-    """Broker of the Celery worker and beat (`copilot.worker`) that run scheduled jobs such as the purge."""
+    """Broker of the Celery workers and beat (`polku worker`): Redis (``redis://``) or RabbitMQ (``amqp://``)."""
+
+    jobs_backend: JobsBackend = JobsBackend.inline
+    """Where batch jobs (campaigns, store-wide scoring, ingest, the purge) run: `inline` in the process
+    that asks (the embedded default, no broker), or `celery`, fanned out in chunks to `polku worker`s
+    through ``worker_broker_url``. Either way the results go to the same tables."""
+
+    jobs_chunk_size: Annotated[int, Field(ge=1, le=10_000)] = 500
+    """Items (contacts, accounts, files) per chunk of a job: the unit a worker takes, and redoes if it dies."""
+
+    worker_visibility_timeout_s: Annotated[int, Field(ge=5)] = 3600
+    """Redis broker only: a chunk taken by a worker that died (no acknowledgement) goes back to the queue
+    after this long. Keep it well above the time one chunk takes, or a slow chunk runs twice (harmless, as
+    results are idempotent, but wasted work). RabbitMQ redelivers at once when the worker's connection drops."""
 
     api_rate_per_s: Annotated[float, Field(gt=0)] = 20.0
     """REST API: tokens a staff API key earns per second (token bucket per key; over it → 429)."""

@@ -1,9 +1,10 @@
 """Campaign copy for a segment: one personalised draft per contact, for thousands of contacts.
 
 The same pipeline as a single draft (``copilot.tasks.email``: gate, situation, plan, engine, guards),
-with the segment's consents, contracts and account signals read in bulk, and drafts streamed to a
-CSV or JSON Lines file. Everyone the gate blocks is skipped and counted by reason. Every contact gets
-an audit record, the refused ones included.
+with the segment's consents, contracts and account signals read in bulk. It runs as a campaign job
+(``copilot.jobs``: in this process, or in chunks on Celery workers); the drafts are stored as the
+job's results and streamed from the store to a CSV or JSON Lines file. Everyone the gate blocks is
+skipped and counted by reason. Every contact gets an audit record, the refused ones included.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,7 +28,7 @@ from copilot.core.errors import PolkuError
 from copilot.core.identity import Actor
 from copilot.core.permissions import Perm, require
 from copilot.core.settings import Settings
-from copilot.core.store.repo import audit as audit_repo
+from copilot.core.store.models import Account, Contact
 from copilot.core.store.repo import people
 from copilot.engines.registry import get_engine
 from copilot.tasks import email
@@ -83,6 +84,8 @@ class CampaignSummary(BaseModel):
     """Blocked contacts counted by reason (dates left out, so reasons group)."""
     flagged: int
     seconds: float
+    job_id: str | None = None
+    """The campaign job whose stored results the file was written from (`polku jobs show`)."""
 
 
 def parse_segment(text: str) -> dict[str, str]:
@@ -101,6 +104,63 @@ def parse_segment(text: str) -> dict[str, str]:
     return out
 
 
+@dataclass
+class Drafted:
+    """One contact's outcome: a draft row (``ok``), or why not (``blocked``, ``flagged``), and its audit row."""
+
+    contact_id: str
+    outcome: str
+    row: dict[str, Any] | None
+    reason: str | None
+    audit: dict[str, Any]
+
+
+def draft_members(ctx: AppContext, members: list[tuple[Contact, Account]], *, goal: str, engine: str | None,
+                  actor: Actor, now: datetime, surface: str = "api") -> Iterator[Drafted]:
+    """The campaign pipeline for a set of contacts (a whole segment, or one chunk of a job).
+
+    The gate, the plan, the engine and the guards run per contact exactly as for a single draft; the
+    segment's consents, contracts and signals are read in bulk. Nothing is stored here: the caller
+    records the audit rows (refusals included) together with the results.
+    """
+    task = task_for_email_goal(goal)
+    batch = email.load_batch(ctx, members, now=now)
+    cards = library(ctx)
+    writer = get_engine(ctx, engine)
+    for contact, account in members:
+        relevance = email.goal_relevance(ctx, goal, contact.persona, contact.language)
+        tc, chosen = email.prepare_contact(batch, contact, account, task=task, goal=goal, cards=cards, now=now,
+                                           relevance=relevance)
+        if chosen is None:
+            audit = pipeline.audit_row(tc, email.refusal(tc), actor=actor, surface=surface, outcome="blocked",
+                                       details={"goal": goal})
+            yield Drafted(contact.id, "blocked", None, skip_reason(tc.decision.reason), audit)
+            continue
+        sender = batch.reps.get(account.owner, "Kaarna")
+        out = email.write(ctx, writer, tc, chosen, sender=sender)
+        prov = pipeline.run_provenance(tc, out.run, out.composed.used_categories)
+        audit = pipeline.audit_row(tc, prov, actor=actor, surface=surface,
+                                   outcome="ok" if out.report.ok else "flagged",
+                                   details={"goal": goal, "flags": out.report.flags,
+                                            "trigger": chosen.trigger.kind, "offer": chosen.offer})
+        if not out.report.ok:
+            yield Drafted(contact.id, "flagged", None, "held back by the output guard", audit)
+            continue
+        row = {
+            "contact_id": contact.id, "account_id": account.id, "language": tc.language,
+            "subject": out.subject, "body": out.body, "cta": out.composed.cta,
+            "send_time": out.composed.send_time, "transparency": out.composed.transparency,
+            "sender": sender, "modules": " ".join(p.source_id for p in tc.passages),
+            "basis": tc.decision.basis, "audit_id": audit["id"],
+        }
+        yield Drafted(contact.id, "ok", row, None, audit)
+
+
+def skip_reason(reason: str) -> str:
+    """A refusal's reason without its date, so the reasons of a segment group."""
+    return re.sub(r" since \d{4}-\d{2}-\d{2}", "", reason)
+
+
 def campaign(
     ctx: AppContext,
     req: CampaignRequest,
@@ -109,64 +169,33 @@ def campaign(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> CampaignSummary:
+    """Campaign copy for a segment into ``req.out``: a campaign job (in this process, or on the Celery
+    workers when ``jobs_backend`` is ``celery``), then its drafts streamed from the store to the file."""
+    from copilot.jobs import service as jobs  # the job layer drives this module's pipeline
+
     require(actor, Perm.campaign)
     if req.out.suffix not in (".csv", ".jsonl"):
         raise PolkuError("invalid", "the output file must end in .csv or .jsonl")
     started = datetime.now(UTC)
-    now = now or started
-    task = task_for_email_goal(req.goal)
-    filters = parse_segment(req.segment)
-    with ctx.db.session() as session:
-        members = people.segment(session, filters=filters, limit=req.limit)
-        session.expunge_all()
-    batch = email.load_batch(ctx, members, now=now)
-    cards = library(ctx)
-    engine = get_engine(ctx, req.engine)
-    skipped: Counter[str] = Counter()
-    audits: list[dict[str, Any]] = []
-    written = flagged = 0
+    task_for_email_goal(req.goal)  # an unknown goal gets the gate's own message
+    spec = jobs.CampaignJobIn.model_validate({"segment": req.segment, "goal": req.goal, "limit": req.limit,
+                                              "engine": req.engine})
+    job = jobs.submit_campaign(ctx, spec, actor=actor, now=now or started, wait=True, progress=progress,
+                               surface=req.surface)
+    if job.status == "failed":
+        raise PolkuError("unavailable", f"the campaign job {job.id} failed: {job.error or 'see the worker log'}")
     with _writer(req.out) as write_row:
-        for n, (contact, account) in enumerate(members, start=1):
-            relevance = email.goal_relevance(ctx, req.goal, contact.persona, contact.language)
-            tc, chosen = email.prepare_contact(batch, contact, account, task=task, goal=req.goal, cards=cards, now=now,
-                                               relevance=relevance)
-            if chosen is None:
-                skipped[re.sub(r" since \d{4}-\d{2}-\d{2}", "", tc.decision.reason)] += 1
-                audits.append(pipeline.audit_row(tc, email.refusal(tc), actor=actor, surface=req.surface,
-                                                 outcome="blocked", details={"goal": req.goal}))
-            else:
-                sender = batch.reps.get(account.owner, "Kaarna")
-                out = email.write(ctx, engine, tc, chosen, sender=sender)
-                prov = pipeline.run_provenance(tc, out.run, out.composed.used_categories)
-                row = pipeline.audit_row(tc, prov, actor=actor, surface=req.surface,
-                                         outcome="ok" if out.report.ok else "flagged",
-                                         details={"goal": req.goal, "flags": out.report.flags,
-                                                  "trigger": chosen.trigger.kind, "offer": chosen.offer})
-                audits.append(row)
-                if not out.report.ok:
-                    flagged += 1
-                else:
-                    write_row({
-                        "contact_id": contact.id, "account_id": account.id, "language": tc.language,
-                        "subject": out.subject, "body": out.body, "cta": out.composed.cta,
-                        "send_time": out.composed.send_time, "transparency": out.composed.transparency,
-                        "sender": sender, "modules": " ".join(p.source_id for p in tc.passages),
-                        "basis": tc.decision.basis, "audit_id": row["id"],
-                    })
-                    written += 1
-            if progress:
-                progress(n, len(members))
-    with ctx.db.session() as session:
-        audit_repo.record_many(session, rows=audits)
+        for row in jobs.result_rows(ctx, job.id, actor=actor):
+            write_row(row)
+    return summary_of(job, out=str(req.out), seconds=round((datetime.now(UTC) - started).total_seconds(), 2))
+
+
+def summary_of(job: Any, *, out: str, seconds: float) -> CampaignSummary:
+    """The campaign's summary from its job's stored results (``copilot.jobs.JobView``)."""
     return CampaignSummary(
-        segment=filters,
-        goal=req.goal,
-        out=str(req.out),
-        contacts=len(members),
-        written=written,
-        skipped=dict(skipped),
-        flagged=flagged,
-        seconds=round((datetime.now(UTC) - started).total_seconds(), 2),
+        segment=parse_segment(job.params["segment"]), goal=job.params["goal"], out=out, contacts=job.total,
+        written=job.counts.get("ok", 0), skipped=job.reasons.get("blocked", {}), flagged=job.counts.get("flagged", 0),
+        seconds=seconds, job_id=job.id,
     )
 
 

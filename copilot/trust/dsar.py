@@ -75,6 +75,8 @@ class ErasureReport(BaseModel):
     """Source files whose chunks named the person: delete or fix them, or a later ingest re-adds them."""
     embedding_cache_entries: int
     campaign_files_removed: int
+    campaign_results_removed: int = 0
+    """Drafts for the person deleted from the results of campaign jobs."""
     tombstone: str
     stores: list[StoreSection]
 
@@ -163,7 +165,7 @@ def export(ctx: AppContext, *, contact_id: str | None = None, email: str | None 
         indexed_documents=[{"chunk_id": c.id, "source_id": c.source_id, "location": c.location, "title": c.title,
                             "text": c.text} for c in chunks],
         stores=_sections(ctx, sql_counts, len(chunks), found.retrieval.cache_entries, len(items),
-                         found.retrieval.snapshot_chunks, found.campaign_files),
+                         found.retrieval.snapshot_chunks, found.campaign_files, found.campaign_results),
     )
 
 
@@ -173,7 +175,7 @@ def _history_texts(timeline: list[TimelineRow]) -> list[str]:
 
 
 def _sections(ctx: AppContext, sql: dict[str, int], chunks: int, cached: int, history: int,
-              snapshot: int, campaign_files: int) -> list[StoreSection]:
+              snapshot: int, campaign_files: int, campaign_results: int = 0) -> list[StoreSection]:
     s = ctx.settings
     vector_at = s.chroma_url or str(s.chroma_dir)
     return [
@@ -186,6 +188,9 @@ def _sections(ctx: AppContext, sql: dict[str, int], chunks: int, cached: int, hi
                      note="built on demand from the SQL rows above; no separate copy"),
         StoreSection(store="embedding_cache", location=str(s.cache_dir), holds={"vectors": cached} if cached else {},
                      note="vectors of the account's history texts and chunks, keyed by a hash of the text"),
+        StoreSection(store="campaign_results", location="sql (job_results)",
+                     holds={"drafts": campaign_results} if campaign_results else {},
+                     note=f"drafts of campaign jobs, deleted after {s.campaign_file_days} days"),
         StoreSection(store="campaign_files", location=str(stored_files(s)),
                      holds={"files": campaign_files} if campaign_files else {},
                      note=f"campaign CSVs made on the marketer page, deleted after {s.campaign_file_days} days"),
@@ -230,6 +235,7 @@ def erase(ctx: AppContext, *, contact_id: str | None = None, email: str | None =
         files_to_clean=sorted({c.location for c in chunks if c.source_id.startswith("doc:")}),
         embedding_cache_entries=erased.retrieval.cache_entries,
         campaign_files_removed=erased.campaign_files_removed,
+        campaign_results_removed=erased.campaign_results_removed,
         tombstone=key,
         stores=_sections(ctx, {}, 0, 0, 0, 0, 0),
     )

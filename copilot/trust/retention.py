@@ -1,5 +1,5 @@
 """Retention: conversations and audit details are kept ``settings.retention_days``, then purged;
-the marketer page's campaign files ``settings.campaign_file_days``.
+campaign jobs' drafts (and campaign files of older versions) ``settings.campaign_file_days``.
 
 Run it daily (cron, or the Celery beat schedule in ``copilot.worker``). Idempotent: a second run
 the same day finds nothing to do. Audit rows themselves stay (they hold no personal text once the
@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
+from copilot.core.store.repo import jobs as jobs_repo
 from copilot.core.store.repo import retention as repo
 from copilot.tasks.campaign import stored_file_paths
 
@@ -28,7 +29,10 @@ class PurgeReport(BaseModel):
     audit_details: int
     """Audit rows whose details were (or would be) emptied."""
     campaign_files: int
-    """Campaign files of the marketer page deleted (or that would be)."""
+    """Campaign files an older marketer page kept on disk, deleted (or that would be)."""
+    jobs: int = 0
+    """Batch jobs deleted with their results (or that would be): campaign jobs after
+    ``campaign_file_days`` (their drafts name people), other jobs after ``retention_days``."""
 
 
 def purge(
@@ -42,11 +46,16 @@ def purge(
     cutoff = now - timedelta(days=days)
     with ctx.db.session() as session:
         counts = repo.purge(session, cutoff=cutoff, dry_run=dry_run)
+        drafts_cutoff = now - timedelta(days=ctx.settings.campaign_file_days)
+        old_jobs = jobs_repo.purge_finished(session, cutoff=drafts_cutoff, kinds=["campaign"], dry_run=dry_run)
+        old_jobs += jobs_repo.purge_finished(session, cutoff=cutoff, kinds=["score", "ingest", "purge"],
+                                             dry_run=dry_run)
     files = _old_campaign_files(ctx, now - timedelta(days=ctx.settings.campaign_file_days))
     if not dry_run:
         for path in files:
             path.unlink(missing_ok=True)
-    return PurgeReport(days=days, cutoff=cutoff, dry_run=dry_run, campaign_files=len(files), **counts)
+    return PurgeReport(days=days, cutoff=cutoff, dry_run=dry_run, campaign_files=len(files), jobs=old_jobs,
+                       **counts)
 
 
 def _old_campaign_files(ctx: AppContext, cutoff: datetime) -> list[Path]:

@@ -18,7 +18,7 @@ from copilot.engines.registry import get_engine
 from integrations.api import errors
 from integrations.api.auth import KeyStore
 from integrations.api.deps import ApiState
-from integrations.api.routers import consents, crm, health, scores, search, tasks, widget
+from integrations.api.routers import consents, crm, health, jobs, scores, search, tasks, widget
 from integrations.slack.http import mount_slack
 from integrations.web import mount_web
 from retrieval import service as retrieval
@@ -80,7 +80,7 @@ def create_app(ctx: AppContext | None = None, *, clock: Callable[[], datetime | 
         expose_headers=["Retry-After", "X-Visitor-Token"],
         max_age=600,
     )
-    for module in (health, tasks, search, scores, crm, consents, widget):
+    for module in (health, tasks, search, scores, crm, consents, widget, jobs):
         app.include_router(module.router)
     mount_web(app, ctx)
     if ctx.settings.slack_signing_secret and ctx.settings.slack_bot_token:

@@ -152,7 +152,7 @@ def test_export_holds_everything_about_them_with_a_section_per_store(world: dict
     assert [d["title"] for d in doc.indexed_documents] == ["Meeting notes"]
     stores = {s.store: s for s in doc.stores}
     assert set(stores) == {"sql", "vector_index", "keyword_index", "account_history", "embedding_cache",
-                           "campaign_files", "logs"}
+                           "campaign_results", "campaign_files", "logs"}
     assert stores["sql"].holds["contacts"] == 1 and stores["vector_index"].holds == {"chunks": 1}
     assert stores["keyword_index"].holds == {"chunks": 1}  # the on-disk index snapshot
     assert stores["embedding_cache"].holds["vectors"] > 0

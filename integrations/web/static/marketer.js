@@ -1,4 +1,4 @@
-// Marketer page: campaign copy with a server-fed progress bar, one-element A/B variants with sample size, funnel.
+// Marketer page: campaign copy as a job with a server-fed progress bar, one-element A/B variants with sample size, funnel.
 "use strict";
 
 (() => {
@@ -18,13 +18,13 @@
     return el("table", {}, [head, body]);
   }
 
-  async function download(fileId) {
+  async function download(jobId) {
     try {
-      const resp = await Polku.send("GET", `/web/api/campaign/${fileId}.csv`);
+      const resp = await Polku.send("GET", `/v1/jobs/${jobId}/results?format=csv`);
       const url = URL.createObjectURL(await resp.blob());
       const a = document.createElement("a");
       a.href = url;
-      a.download = `campaign-${fileId.slice(0, 8)}.csv`;
+      a.download = `campaign-${jobId.slice(0, 8)}.csv`;
       document.body.append(a);
       a.click();
       a.remove();
@@ -34,6 +34,18 @@
     }
   }
 
+  // The first written contact, to prefill the variants form (one line of the job's results).
+  async function sampleContact(jobId) {
+    try {
+      const text = await (await Polku.send("GET", `/v1/jobs/${jobId}/results?format=jsonl&limit=1`)).text();
+      return text.trim() ? JSON.parse(text.split("\n")[0]).contact_id : null;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  // A campaign is a job: started by one request, followed through its progress events (the job runs on
+  // the workers, or in the server without a broker); its drafts stay in the store for the download.
   async function runCampaign(ev) {
     ev.preventDefault();
     const st = $("campaign-status"), out = $("campaign-result"), go = $("generate");
@@ -43,27 +55,32 @@
     bar.hidden = false;
     bar.removeAttribute("value");  // indeterminate until the server reports the first numbers
     Polku.busy(st, "Starting…");
+    const started = Date.now();
     try {
       const body = { segment: segment(), goal: new FormData(campaignForm).get("goal") };
-      const s = await Polku.stream("/web/api/campaign/stream", body, {
+      const job = await (await Polku.send("POST", "/web/api/campaign", body)).json();
+      const s = await Polku.stream(`/v1/jobs/${job.id}/events`, undefined, {
         progress: (p) => {
           if (p.total) {
             bar.value = Math.round((p.done / p.total) * 100);
-            Polku.busy(st, `Writing copy: ${p.done} of ${p.total} contacts`);
+            Polku.busy(st, p.status === "queued" ? `Queued: ${p.total} contacts` :
+              `Writing copy: ${p.done} of ${p.total} contacts`);
           }
         },
       });
       bar.value = 100;
-      Polku.idle(st, `Done in ${num(s.seconds, 1)} s.`);
-      const skipped = Object.entries(s.skipped);
+      Polku.idle(st, `Done in ${num((Date.now() - started) / 1000, 1)} s.`);
+      const written = s.counts.ok || 0, flagged = s.counts.flagged || 0;
+      const skipped = Object.entries(s.reasons.blocked || {});
       const dl = el("button", { text: "Download CSV", attrs: { type: "button" } });
-      dl.addEventListener("click", () => download(s.file_id));
+      dl.addEventListener("click", () => download(s.id));
       out.replaceChildren(
-        el("p", {}, [el("strong", { text: `${s.written} drafts` }), ` for ${s.contacts} contacts in the segment; ` +
-          `${s.flagged} held back by the output guard.`]),
+        el("p", {}, [el("strong", { text: `${written} drafts` }), ` for ${s.total} contacts in the segment; ` +
+          `${flagged} held back by the output guard.`]),
         skipped.length ? el("ul", {}, skipped.map(([why, n]) => el("li", { text: `${n} skipped: ${why}` }))) : "",
-        s.written ? dl : el("p", { cls: "muted", text: "Nothing to download: nobody in the segment may be e-mailed." }));
-      if (s.sample_contact) $("variants-form").elements.contact_id.value = s.sample_contact;
+        written ? dl : el("p", { cls: "muted", text: "Nothing to download: nobody in the segment may be e-mailed." }));
+      const sample = written ? await sampleContact(s.id) : null;
+      if (sample) $("variants-form").elements.contact_id.value = sample;
     } catch (err) {
       bar.hidden = true;
       Polku.idle(st);

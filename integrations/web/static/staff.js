@@ -74,9 +74,9 @@ const Polku = (() => {
 
   async function getJSON(path) { return (await send("GET", path)).json(); }
 
-  // POST and read a Server-Sent Event stream: progress → token… → done, or error.
+  // POST (or GET, without a body) and read a Server-Sent Event stream: progress → token… → done, or error.
   async function stream(path, body, on = {}) {
-    const resp = await send("POST", path, body);
+    const resp = await send(body === undefined ? "GET" : "POST", path, body);
     const reader = resp.body.getReader();
     const decoder = new TextDecoder();
     let buffer = "";

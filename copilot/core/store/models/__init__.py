@@ -4,6 +4,7 @@ from copilot.core.store.models.base import Base
 from copilot.core.store.models.commerce import Contract, Order, UsageWeek
 from copilot.core.store.models.content import ContentModule
 from copilot.core.store.models.crm import Account, Activity, Contact, Lead, Opportunity, OpportunityContact, Rep, Task
+from copilot.core.store.models.jobs import Job, JobResult
 from copilot.core.store.models.marketing import Campaign, Event, Touch
 from copilot.core.store.models.service import SurveyResponse, Ticket
 from copilot.core.store.models.trust import AuditLog, Consent, ConsentEvent, Conversation, Message, Tombstone
@@ -21,6 +22,8 @@ __all__ = [
     "Contract",
     "Conversation",
     "Event",
+    "Job",
+    "JobResult",
     "Lead",
     "Message",
     "Opportunity",

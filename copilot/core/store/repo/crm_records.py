@@ -25,6 +25,11 @@ from copilot.core.store.models import (
 T = TypeVar("T")
 
 
+def account_ids(session: Session) -> list[str]:
+    """Every account id, in order (what a store-wide job fans out)."""
+    return list(session.scalars(select(Account.id).order_by(Account.id)))
+
+
 def get(session: Session, *, model: type[T], ident: str) -> T | None:
     return session.get(model, ident)
 

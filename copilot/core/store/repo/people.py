@@ -72,6 +72,27 @@ def segment(session: Session, *, filters: dict[str, str], limit: int | None = No
     return [(c, a) for c, a in session.execute(query)]
 
 
+def segment_ids(session: Session, *, filters: dict[str, str], limit: int | None = None) -> list[str]:
+    """The contact ids of a segment, in contact id order (what a batch job fans out)."""
+    query = select(Contact.id).join(Account, Account.id == Contact.account_id)
+    for name, value in filters.items():
+        query = query.where(SEGMENT_FIELDS[name] == value)
+    query = query.order_by(Contact.id)
+    if limit:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def members_by_ids(session: Session, *, contact_ids: list[str]) -> list[tuple[Contact, Account]]:
+    """Contacts (with their account) by id, in contact id order; unknown ids are left out."""
+    out: list[tuple[Contact, Account]] = []
+    for start in range(0, len(contact_ids), 900):
+        query = (select(Contact, Account).join(Account, Account.id == Contact.account_id)
+                 .where(Contact.id.in_(contact_ids[start : start + 900])))
+        out += [(c, a) for c, a in session.execute(query)]
+    return sorted(out, key=lambda pair: pair[0].id)
+
+
 def consents_of_many(session: Session, *, contact_ids: list[str]) -> dict[str, list[Consent]]:
     out: dict[str, list[Consent]] = {cid: [] for cid in contact_ids}
     for start in range(0, len(contact_ids), 900):
