@@ -38,6 +38,8 @@ from retrieval.embeddings import CachedEmbedder
 from tests.conftest import NOW
 
 REP = Actor(id="rep-anna", role=Role.sales)
+DESK = Actor(id="sup-eero", role=Role.support)
+"""Consents are recorded by support (the role table lets sales read them, not write them)."""
 ACC = "acc-00001"
 P = Identifiers(contact_id="con-zq0001", email="Zebulon.Quaxworth@zq-mail.example", first_name="Zebulon",
                 last_name="Quaxworth", phone="+358 40 765 4321")
@@ -109,7 +111,7 @@ def _add_person(ctx: AppContext) -> None:
     for purpose, level in ((Purpose.email_marketing, "basic"), (Purpose.personalisation, "premium"),
                            (Purpose.site_tracking, "basic")):
         registry.record(ctx, ConsentInput(contact_id=P.contact_id, purpose=purpose, obtained_via="webinar form",
-                                          level=level), actor=REP, now=at)
+                                          level=level), actor=DESK, now=at)
 
 
 @pytest.fixture(scope="module")

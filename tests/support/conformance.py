@@ -16,6 +16,7 @@ from copilot.core.permissions import Perm
 from tests.support.conformance_drivers import (
     Cli,
     Driver,
+    JobRest,
     Rest,
     SlackAction,
     SlackCommand,
@@ -53,7 +54,7 @@ SURFACES: dict[str, dict[Perm, Entry]] = {
         Perm.search: Offer(Rest("POST", "/v1/search", {"query": "hinnoittelu", "k": 2})),
         Perm.brief: Offer(Rest("GET", f"/v1/accounts/{A}/brief?language=en"), audited=True),
         Perm.email_draft: Offer(Rest("POST", "/v1/emails/draft", {"contact_id": C}), audited=True),
-        Perm.campaign: NotOffered("campaigns run from the CLI and the marketer page"),
+        Perm.campaign: Offer(JobRest("POST", "/v1/jobs/campaign", {"segment": "all", "limit": 2}), audited=True),
         Perm.variants: Offer(Rest("POST", "/v1/variants", {"contact_id": C, "element": "subject", "n": 1}),
                              audited=True),
         Perm.next_actions: Offer(Rest("GET", f"/v1/next-actions?account_id={A}&language=en")),
@@ -69,6 +70,8 @@ SURFACES: dict[str, dict[Perm, Entry]] = {
         Perm.feedback: Offer(Rest("POST", "/v1/feedback", {"audit_id": "{own_answer}", "rating": "up"})),
         Perm.reply: Offer(Rest("POST", f"/v1/tickets/{T}/reply"), audited=True),
         Perm.widget: NotOffered("the widget is its own surface: staff keys are refused on /v1/widget/"),
+        Perm.jobs_read: Offer(Rest("GET", "/v1/jobs")),
+        Perm.maintenance: NotOffered("ingest and purge jobs are the operator's: `polku jobs ingest|purge`"),
     },
     "widget": {
         **{p: NotOffered("the widget key calls /v1/widget/ routes only") for p in Perm if p is not Perm.widget},
@@ -81,7 +84,7 @@ SURFACES: dict[str, dict[Perm, Entry]] = {
     },
     "marketer": {
         **{p: NotOffered("the marketer page calls REST for variants and the funnel") for p in Perm},
-        Perm.campaign: Offer(Stream("/web/api/campaign/stream", {"segment": "all", "limit": 2}), audited=True),
+        Perm.campaign: Offer(JobRest("POST", "/web/api/campaign", {"segment": "all", "limit": 2}), audited=True),
     },
     "slack": {
         **{p: NotOffered("no /polku subcommand or button") for p in Perm},
@@ -111,6 +114,7 @@ SURFACES: dict[str, dict[Perm, Entry]] = {
         Perm.consent_write: Offer(Cli(["consent", "withdraw", "--contact", "{spare}", "--purpose", "site_tracking"],
                                       roles=frozenset({Role.admin}))),
         Perm.reply: Offer(Cli(["draft", "reply", "--ticket", T]), audited=True),
+        Perm.jobs_read: Offer(Cli(["jobs", "list"], roles=frozenset({Role.admin}))),
         Perm.widget: Offer(Cli(["ask", "What does Kaarna HR Core cost?"], roles=frozenset({Role.visitor,
                                                                                           Role.customer})),
                            audited=True),
@@ -124,13 +128,14 @@ CLI_COMMANDS: dict[str, tuple[Perm, ...]] = {
     "tiers": (Perm.scores_read, Perm.tiers_apply), "funnel": (Perm.funnel,), "plan": (Perm.funnel,),
     "ab size": (Perm.funnel,), "consent show": (Perm.consent_read,), "consent history": (Perm.consent_read,),
     "consent set": (Perm.consent_write,), "consent withdraw": (Perm.consent_write,),
-    "consent opt-out": (Perm.consent_write,),
+    "consent opt-out": (Perm.consent_write,), "jobs list": (Perm.jobs_read,), "jobs show": (Perm.jobs_read,),
+    "jobs results": (Perm.jobs_read,), "jobs score": (Perm.scores_read,),
 }
 """Every `polku` command that calls a permissioned service, and the permissions it needs."""
 OPERATOR_COMMANDS = frozenset({
     "demo", "ingest", "serve", "audit", "redteam", "crm import", "crm export", "crm schema", "db upgrade",
     "db revision", "eval retrieval", "eval tasks", "eval all", "clv fit", "ab analyze", "dsar export", "dsar erase",
-    "retention purge", "slack socket",
+    "retention purge", "slack socket", "worker", "jobs ingest", "jobs purge",
 })
 """Commands for whoever runs the installation (the store's files are theirs): no role of the table applies;
 ``ab analyze`` only does arithmetic on the numbers given."""
