@@ -97,7 +97,9 @@ def _drafts(ctx: AppContext, job: JobView) -> dict[str, dict[str, Any]]:
 
 def _campaign_audits(ctx: AppContext) -> int:
     with ctx.db.session() as s:
-        return s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.surface == "campaign")) or 0
+        mine = select(func.count()).select_from(AuditLog).where(AuditLog.actor == MARKETER.id,
+                                                                AuditLog.surface == "api")
+        return s.scalar(mine) or 0
 
 
 def _finished(ctx: AppContext, job_id: str) -> JobView | None:

@@ -119,8 +119,10 @@ def two_workers(pg_db, demo_ctx, tmp_path, redis4) -> Iterator[tuple[str, subpro
 
 
 def _workers(client: redis.Redis) -> set[str]:
-    """The processes that have talked to Redis (each names its connection by host and pid)."""
-    return {c["name"] for c in client.client_list() if c.get("name", "").startswith("polku:")}
+    """The processes that have talked to this test's Redis database (each names its connection by host and
+    pid); other tests' processes use other databases of the same server at the same time."""
+    db = str(client.connection_pool.connection_kwargs.get("db", 0))
+    return {c["name"] for c in client.client_list() if c.get("name", "").startswith("polku:") and c.get("db") == db}
 
 
 @pytest.mark.postgres
