@@ -111,7 +111,7 @@ def length_batches(lengths: Sequence[int], *, tokens: int = BATCH_TOKENS, rows: 
     batches: list[list[int]] = []
     current: list[int] = []
     for pos, n in enumerate(lengths):
-        if current and (len(current) + 1) * n > tokens or len(current) == rows:
+        if (current and (len(current) + 1) * n > tokens) or len(current) == rows:
             batches.append(current)
             current = []
         current.append(pos)

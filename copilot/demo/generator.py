@@ -253,7 +253,7 @@ def _contact_rows(acc: _Accounts, c: dict[str, np.ndarray]) -> Frame:
         "first_name": first[c["first"]],
         "last_name": last[c["last"]],
         "email": np.array(emails, dtype=object),
-        "phone": np.array([f"+35840{k:07d}" for k in (((c["numbers"] - 1) * 7919) % 10_000_000).tolist()], dtype=object),
+        "phone": np.array([f"+35840{k:07d}" for k in ((c["numbers"] - 1) * 7919 % 10_000_000).tolist()], dtype=object),
         "title": titles[c["persona"], english.astype(int)],
         "persona": personas[c["persona"]],
         "language": np.where(english, "en", "fi").astype(object),
@@ -302,7 +302,8 @@ def _consent_rows(acc: _Accounts, c: dict[str, np.ndarray], draws: np.ndarray, c
     current = {
         **common,
         "id": np.array(
-            [f"cns-{cid[4:]}-{p}" for cid, p in zip(common["contact_id"].tolist(), common["purpose"].tolist(), strict=True)],
+            [f"cns-{cid[4:]}-{p}"  # the contact's number: unique across blocks
+             for cid, p in zip(common["contact_id"].tolist(), common["purpose"].tolist(), strict=True)],
             dtype=object,
         ),
         "status": status,

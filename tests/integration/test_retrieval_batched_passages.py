@@ -48,7 +48,8 @@ def test_the_demo_library_embedded_in_batches_ranks_as_before(tmp_path: Path) ->
     for case in cases:
         for mode in MODES:
             flags = [
-                _ranked_flags(search_index(idx, embedder, case.query, k=40, filters=case.filters, mode=mode), case, True)
+                _ranked_flags(search_index(idx, embedder, case.query, k=40, filters=case.filters, mode=mode),
+                              case, True)
                 for idx in (before, after)
             ]
             if flags[0][:10] != flags[1][:10]:

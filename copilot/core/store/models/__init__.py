@@ -2,7 +2,7 @@
 
 from copilot.core.store.models.base import Base
 from copilot.core.store.models.commerce import Contract, Order, UsageWeek
-from copilot.core.store.models.content import ContentModule
+from copilot.core.store.models.content import ContentModule, IndexVersion
 from copilot.core.store.models.crm import Account, Activity, Contact, Lead, Opportunity, OpportunityContact, Rep, Task
 from copilot.core.store.models.marketing import Campaign, Event, Touch
 from copilot.core.store.models.service import SurveyResponse, Ticket
@@ -21,6 +21,7 @@ __all__ = [
     "Contract",
     "Conversation",
     "Event",
+    "IndexVersion",
     "Lead",
     "Message",
     "Opportunity",
