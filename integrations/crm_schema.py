@@ -29,9 +29,7 @@ from copilot.core.domain import (
 )
 from copilot.core.store import models as m
 
-_NOT_RECORDS = {m.IndexVersion.__tablename__}
-"""Tables of the system's own bookkeeping, not CRM records: never imported or exported."""
-TABLES: dict[str, Table] = {t.name: t for t in m.Base.metadata.sorted_tables if t.name not in _NOT_RECORDS}
+TABLES: dict[str, Table] = {t.name: t for t in m.Base.metadata.sorted_tables if t.name not in m.BOOKKEEPING}
 ORDER = list(TABLES)  # parents before children
 
 # Columns whose values come from the domain vocabulary.

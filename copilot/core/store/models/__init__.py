@@ -8,7 +8,11 @@ from copilot.core.store.models.marketing import Campaign, Event, Touch
 from copilot.core.store.models.service import SurveyResponse, Ticket
 from copilot.core.store.models.trust import AuditLog, Consent, ConsentEvent, Conversation, Message, Tombstone
 
+BOOKKEEPING = frozenset({IndexVersion.__tablename__})
+"""Tables of the system's own bookkeeping, not CRM records: never counted, imported or exported as data."""
+
 __all__ = [
+    "BOOKKEEPING",
     "Account",
     "Activity",
     "AuditLog",
