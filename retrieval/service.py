@@ -12,6 +12,7 @@ one writer beside its readers on one machine and keeps working as before, withou
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from retrieval.search import FusionConfig, Mode, search_index
 from retrieval.store import ChromaStore, chroma_client
 from retrieval.units import answer_units, embed_text
 
+log = logging.getLogger("polku.retrieval")
 MAX_K = 50
 SNAPSHOT_DIR = "retrieval-snapshot"
 """Under ``settings.data_dir``: the index snapshot, rewritten after every ingest that changed something."""
@@ -63,7 +65,7 @@ def _open_index(ctx: AppContext) -> HybridIndex:
 
 
 class _Freshness:
-    """When this process last read the index version, and one lock so one thread reloads at a time."""
+    """When this process last read the index version, and the reload in progress, if any."""
 
     def __init__(self) -> None:
         self.checked = time.monotonic()  # the index was opened just now
@@ -71,6 +73,7 @@ class _Freshness:
         self.acted_on: str | None = None
         """The recorded generation this process last reloaded for: a collection written without a
         record (an interrupted ingest) must not make every check reload again."""
+        self.reload: threading.Thread | None = None
 
 
 def _fresh(ctx: AppContext, idx: HybridIndex) -> HybridIndex:
@@ -85,11 +88,31 @@ def _fresh(ctx: AppContext, idx: HybridIndex) -> HybridIndex:
         if recorded is None or recorded in (idx.generation, state.acted_on):
             return idx
         state.acted_on = recorded
-        fresh = _open_index(ctx)
-        ctx._cache[INDEX] = fresh  # requests already searching keep the copy they hold
-        return fresh
+        # Rebuilding a big library from the server takes seconds to minutes: it happens beside the
+        # requests, which search the copy they have until the new one is swapped in.
+        state.reload = threading.Thread(target=_reload, args=(ctx, state), name="polku-index-reload", daemon=True)
+        state.reload.start()
+        return idx
     finally:
         state.lock.release()
+
+
+def _reload(ctx: AppContext, state: _Freshness) -> None:
+    try:
+        ctx.replace(INDEX, _open_index(ctx))
+    except Exception as exc:  # the server is away for a moment: keep the old copy, retry at the next check
+        log.warning("index reload failed (%s); searching the previous copy", type(exc).__name__)
+        state.acted_on = None
+
+
+def wait_for_reload(ctx: AppContext, timeout: float | None = None) -> bool:
+    """Wait for a reload this context started (if any) to finish; False when it is still running."""
+    state = ctx.built(FRESHNESS)
+    thread = state.reload if state is not None else None
+    if thread is not None:
+        thread.join(timeout)
+        return not thread.is_alive()
+    return True
 
 
 def _record(ctx: AppContext, idx: HybridIndex, before: str | None) -> None:

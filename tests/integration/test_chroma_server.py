@@ -127,6 +127,8 @@ def test_another_process_sees_a_new_passage_after_the_index_version_moves(
     assert moved == retrieval.index(writer).generation != opened.generation
 
     time.sleep(0.05)  # past the reader's check interval
+    assert retrieval.index(reader) is opened  # the reload runs beside the requests...
+    assert retrieval.wait_for_reload(reader, timeout=SERVER_START_S)  # ...and swaps the new copy in
     after = retrieval.search(reader, query, k=3)
     assert after.hits and "Kuukiven" in after.hits[0].text
     assert retrieval.index(reader) is not opened and retrieval.index(reader).generation == moved
