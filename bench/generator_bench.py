@@ -5,6 +5,12 @@ summary; see bench/REPORT-generator.md.
 
     .venv/bin/python bench/generator_bench.py                 # 10k x3, 100k x1
     .venv/bin/python bench/generator_bench.py --sizes 10000 --repeats 1
+
+Fill a PostgreSQL database (created when missing, must be empty) at full size, with a progress bar,
+then ANALYZE it; memory stays at one block of accounts (``generator.BLOCK``) however large:
+
+    nice -n 5 .venv/bin/python bench/generator_bench.py --fill 1000000 \
+        --url postgresql+psycopg://postgres@127.0.0.1:5432/scale_data_1m
 """
 
 from __future__ import annotations
@@ -50,6 +56,49 @@ def _one(accounts: int, path: Path) -> dict:
     }
 
 
+def fill(url: str, accounts: int) -> dict:
+    """Generate ``accounts`` into the database at ``url`` with a progress bar; returns the figures."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from copilot.core.store.db import Database, make_engine, migrate
+    from copilot.demo.generator import BLOCK, generate, step_count
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": target.database}).first():
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+    engine = make_engine(url)
+    migrate(engine)
+    wall, cpu = time.perf_counter(), time.process_time()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns) as bar:
+        task = bar.add_task(f"{accounts:,} accounts, {BLOCK:,} per block", total=step_count(accounts))
+        summary = generate(Database(engine), accounts=accounts, seed=7, now=NOW,
+                           progress=lambda step: bar.update(task, advance=1, description=step))
+    load_s = time.perf_counter() - wall
+    with engine.connect() as conn:  # the planner needs statistics of the new rows at once
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+        size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+    rows = sum(summary.rows.values())
+    return {
+        "accounts": accounts,
+        "rows": rows,
+        "load_wall_s": round(load_s, 1),
+        "with_analyze_wall_s": round(time.perf_counter() - wall, 1),
+        "cpu_s": round(time.process_time() - cpu, 1),
+        "rows_per_s_wall": round(rows / load_s),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "db_mb": round(size / 2**20),
+        "load_after": round(os.getloadavg()[0], 2),
+        "tables": summary.rows,
+    }
+
+
 def _run(accounts: int, directory: Path, k: int) -> dict:
     path = directory / f"gen-{accounts}-{k}.sqlite3"
     out = subprocess.run(
@@ -68,11 +117,18 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeats", type=int, nargs="+", default=[3, 1], help="runs per size")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--fill", type=int, metavar="ACCOUNTS", help="fill the database at --url instead")
+    parser.add_argument("--url", help="SQLAlchemy URL of a PostgreSQL database for --fill")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(_one(args.one, args.db)))
+        return
+    if args.fill:
+        if not args.url:
+            parser.error("--fill needs --url")
+        print(json.dumps(fill(args.url, args.fill)))
         return
     repeats = args.repeats + [args.repeats[-1]] * (len(args.sizes) - len(args.repeats))
     results = []

@@ -29,8 +29,8 @@ from copilot.core.domain import (
 )
 from copilot.core.store import models as m
 
-TABLES: dict[str, Table] = {t.name: t for t in m.Base.metadata.sorted_tables}
-ORDER = [t.name for t in m.Base.metadata.sorted_tables]  # parents before children
+TABLES: dict[str, Table] = {t.name: t for t in m.Base.metadata.sorted_tables if t.name not in m.BOOKKEEPING}
+ORDER = list(TABLES)  # parents before children
 
 # Columns whose values come from the domain vocabulary.
 ENUMS: dict[tuple[str, str], type[StrEnum]] = {

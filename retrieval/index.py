@@ -93,6 +93,11 @@ class HybridIndex:
         self._rows, self._matrix, self._bm25 = list(frozen.chunks), frozen.matrix, frozen.bm25
         self._derive()
 
+    @property
+    def generation(self) -> str | None:
+        """The store generation this index's contents match (None without a store)."""
+        return self._generation
+
     # --- writes -------------------------------------------------------------------------------
     def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
         """Add or replace chunks (durably first, then in memory)."""

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-_TENSOR_TYPES = {np.dtype(np.float32): 1, np.dtype(np.uint8): 2, np.dtype(np.int64): 7}
+_TENSOR_TYPES = {np.dtype(np.float32): 1, np.dtype(np.uint8): 2, np.dtype(np.int32): 6, np.dtype(np.int64): 7}
 _IR_VERSION = 8
 
 
@@ -60,10 +60,10 @@ def node(
     return body + (_bytes(7, domain) if domain else b"")
 
 
-def value(name: str, dims: Sequence[int | str]) -> bytes:
-    """A float32 ValueInfoProto; a str dimension is symbolic (e.g. the number of tokens)."""
+def value(name: str, dims: Sequence[int | str], dtype: type = np.float32) -> bytes:
+    """A ValueInfoProto (float32 unless told); a str dimension is symbolic (e.g. the number of tokens)."""
     shape = b"".join(_bytes(1, _int(1, d) if isinstance(d, int) else _bytes(2, d)) for d in dims)
-    return _bytes(1, name) + _bytes(2, _bytes(1, _int(1, 1) + _bytes(2, shape)))
+    return _bytes(1, name) + _bytes(2, _bytes(1, _int(1, _TENSOR_TYPES[np.dtype(dtype)]) + _bytes(2, shape)))
 
 
 def model(

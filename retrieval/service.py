@@ -2,13 +2,21 @@
 
 Adapters (the embedder, the Chroma-backed index) are built once per :class:`AppContext` on first
 use, so commands that never search do not load the model.
+
+With a Chroma server (``chroma_url``) many processes share one collection, and each searches its own
+in-memory copy. Every ingest that changes the collection records the collection's new generation in
+the store (``index_versions``); a process reads that row at most every ``index_check_s`` seconds
+(never on every request) and reloads its copy when the generation moved. The embedded default has
+one writer beside its readers on one machine and keeps working as before, without the check.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -16,22 +24,25 @@ import numpy as np
 from copilot.core.context import CONTENT, AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.store.models import Account
-from copilot.core.store.repo.content import list_modules
+from copilot.core.store.repo.content import index_generation, list_modules, record_index_generation
 from copilot.core.store.repo.timeline import account_timeline
 from retrieval.embeddings import CachedEmbedder, build_embedder
 from retrieval.history import rank_history
 from retrieval.index import HybridIndex
 from retrieval.ingest import ModuleSource, ingest_modules, ingest_paths
-from retrieval.models import HistoryItem, IngestSummary, SearchFilters, SearchResult
+from retrieval.models import Chunk, HistoryItem, IngestSummary, SearchFilters, SearchResult
 from retrieval.search import FusionConfig, Mode, search_index
 from retrieval.store import ChromaStore, chroma_client
 from retrieval.units import answer_units, embed_text
 
+log = logging.getLogger("polku.retrieval")
 MAX_K = 50
 SNAPSHOT_DIR = "retrieval-snapshot"
 """Under ``settings.data_dir``: the index snapshot, rewritten after every ingest that changed something."""
-EMBEDDER, INDEX = "retrieval.embedder", "retrieval.index"
+EMBEDDER, INDEX, FRESHNESS = "retrieval.embedder", "retrieval.index", "retrieval.freshness"
 """The context's adapter names (``ctx.built(INDEX)`` is the index only if this process opened it)."""
+VERSION_NAME = "content"
+"""The row of ``index_versions`` that tracks the chunk collection."""
 
 
 def embedder(ctx: AppContext) -> CachedEmbedder:
@@ -40,14 +51,76 @@ def embedder(ctx: AppContext) -> CachedEmbedder:
 
 
 def index(ctx: AppContext) -> HybridIndex:
-    """The context's hybrid index, loaded on first use from its snapshot (or Chroma when stale)."""
+    """The context's hybrid index, loaded on first use from its snapshot (or Chroma when stale); with a
+    Chroma server, reloaded when another process's ingest moved the index version (see the module)."""
+    # follows the content version of the shared state: after another process ingests, this one reopens it
+    idx: HybridIndex = ctx.adapter(INDEX, _open_index, follows=CONTENT)
+    if ctx.settings.chroma_url:
+        idx = _fresh(ctx, idx)
+    return idx
 
-    def build(c: AppContext) -> HybridIndex:
-        store = ChromaStore(chroma_client(c.settings))
-        return HybridIndex.open(store, embedder(c).dim, snapshot_dir=c.settings.data_dir / SNAPSHOT_DIR)
 
-    # follows the content version: after another process ingests, this one reopens the index
-    return ctx.adapter(INDEX, build, follows=CONTENT)
+def _open_index(ctx: AppContext) -> HybridIndex:
+    store = ChromaStore(chroma_client(ctx.settings))
+    return HybridIndex.open(store, embedder(ctx).dim, snapshot_dir=ctx.settings.data_dir / SNAPSHOT_DIR)
+
+
+class _Freshness:
+    """When this process last read the index version, and the reload in progress, if any."""
+
+    def __init__(self) -> None:
+        self.checked = time.monotonic()  # the index was opened just now
+        self.lock = threading.Lock()
+        self.acted_on: str | None = None
+        """The recorded generation this process last reloaded for: a collection written without a
+        record (an interrupted ingest) must not make every check reload again."""
+        self.reload: threading.Thread | None = None
+
+
+def _fresh(ctx: AppContext, idx: HybridIndex) -> HybridIndex:
+    state: _Freshness = ctx.adapter(FRESHNESS, lambda _c: _Freshness())
+    now = time.monotonic()
+    if now - state.checked < ctx.settings.index_check_s or not state.lock.acquire(blocking=False):
+        return idx  # checked recently, or another thread is checking: search what we have
+    try:
+        state.checked = now
+        with ctx.db.session() as session:
+            recorded = index_generation(session, name=VERSION_NAME)
+        if recorded is None or recorded in (idx.generation, state.acted_on):
+            return idx
+        state.acted_on = recorded
+        # Rebuilding a big library from the server takes seconds to minutes: it happens beside the
+        # requests, which search the copy they have until the new one is swapped in.
+        state.reload = threading.Thread(target=_reload, args=(ctx, state), name="polku-index-reload", daemon=True)
+        state.reload.start()
+        return idx
+    finally:
+        state.lock.release()
+
+
+def _reload(ctx: AppContext, state: _Freshness) -> None:
+    try:
+        ctx.replace(INDEX, _open_index(ctx))
+    except Exception as exc:  # the server is away for a moment: keep the old copy, retry at the next check
+        log.warning("index reload failed (%s); searching the previous copy", type(exc).__name__)
+        state.acted_on = None
+
+
+def wait_for_reload(ctx: AppContext, timeout: float | None = None) -> bool:
+    """Wait for a reload this context started (if any) to finish; False when it is still running."""
+    state = ctx.built(FRESHNESS)
+    thread = state.reload if state is not None else None
+    if thread is not None:
+        thread.join(timeout)
+        return not thread.is_alive()
+    return True
+
+
+def _record(ctx: AppContext, idx: HybridIndex, before: str | None) -> None:
+    """Record the collection's generation when this ingest changed it, so other processes reload."""
+    if idx.generation is not None and idx.generation != before:
+        with ctx.db.session() as session:
+            record_index_generation(session, name=VERSION_NAME, generation=idx.generation, at=datetime.now(UTC))
 
 
 def search(
@@ -89,8 +162,10 @@ def account_history(
 def ingest(ctx: AppContext, paths: Sequence[Path]) -> IngestSummary:
     """Ingest files and folders incrementally (see ``retrieval.ingest``)."""
     idx = index(ctx)
+    before = idx.generation
     summary = ingest_paths(idx, embedder(ctx), paths)
     idx.save_snapshot()
+    _record(ctx, idx, before)
     _changed(ctx, summary)
     return summary
 
@@ -99,6 +174,20 @@ def _changed(ctx: AppContext, summary: IngestSummary) -> None:
     """Tell every other process to reopen its index when this ingest changed it."""
     if summary.chunks_added or summary.chunks_removed or summary.added or summary.updated or summary.removed:
         ctx.bump(CONTENT)
+
+
+def store_chunks(ctx: AppContext, chunks: Sequence[Chunk]) -> int:
+    """Embed ``chunks`` (only text the embedding cache has not seen) and upsert them into the shared
+    collection; returns how many were sent to the model. One slice of a large ingest, for a worker:
+    slices may run in many processes at once, each recording the generation its write left."""
+    if not chunks:
+        return 0
+    idx, emb = index(ctx), embedder(ctx)
+    before, misses = idx.generation, emb.misses
+    idx.upsert(list(chunks), emb.embed_passages([c.embed_text() for c in chunks]))
+    _record(ctx, idx, before)
+    ctx.bump(CONTENT)
+    return emb.misses - misses
 
 
 def ingest_store_modules(ctx: AppContext) -> IngestSummary:
@@ -123,8 +212,10 @@ def ingest_store_modules(ctx: AppContext) -> IngestSummary:
             for m in list_modules(session)
         ]
     idx = index(ctx)
+    before = idx.generation
     summary = ingest_modules(idx, embedder(ctx), modules)
     idx.save_snapshot()
+    _record(ctx, idx, before)
     _changed(ctx, summary)
     return summary
 

@@ -11,7 +11,7 @@ from rich.progress import Progress
 from copilot.cli.app import JsonOpt, app, console, context, emit, writer
 from copilot.core.store.repo import admin
 from copilot.demo import showcase
-from copilot.demo.generator import generate
+from copilot.demo.generator import generate, step_count
 
 
 @app.command()
@@ -26,9 +26,8 @@ def demo(
         empty = admin.is_empty(session)
     loaded = None
     if empty:
-        steps = ["content", "accounts_and_people", "commerce", "service", "marketing"]
         with Progress(console=console, transient=True, disable=as_json) as bar:
-            task = bar.add_task("generating demo CRM", total=len(steps))
+            task = bar.add_task("generating demo CRM", total=step_count(accounts))
             loaded = generate(ctx.db, accounts=accounts, seed=seed, progress=lambda _s: bar.advance(task))
     result = showcase.run(ctx, loaded=loaded, progress=not as_json)
     emit(result, as_json, lambda r: showcase.render(r, console, Panel))

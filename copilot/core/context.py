@@ -75,6 +75,10 @@ class AppContext:
             self._follows[name] = (follows, factory)
         return self._cache[name]
 
+    def replace(self, name: str, value: Any) -> None:
+        """Swap the adapter ``name`` for a newer one (callers holding the old one keep using it)."""
+        self._cache[name] = value
+
     def built(self, name: str) -> Any | None:
         """The adapter ``name`` if this context has built it already; never builds one."""
         return self._cache.get(name)

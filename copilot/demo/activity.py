@@ -87,7 +87,7 @@ def _orders(acc: Any, life: lifecycle.Life, cust: np.ndarray, rng: np.random.Gen
     base = 500 * (1.0 + acc.size[owner]) ** 2
     amount = np.round(base * np.where(low, 0.6, 1.0) * np.exp(0.15 * health) * rng.lognormal(0, 0.3, total), 2)
     delay = np.maximum(0, rng.normal(3 - 4 * health, 4) + np.where(low, rng.normal(20, 8, total), 0)).astype(int)
-    n = np.arange(1, total + 1)
+    n = acc.serial.take("ord-", total)
     recent = ago < 10
     odate = clock.date_ago(ago)
     return {
@@ -149,7 +149,7 @@ def _tickets(acc: Any, life: lifecycle.Life, contacts: dict, cust: np.ndarray, r
              clock: Any) -> Frame:
     owner, ago_h, low = _ticket_times(acc, life, cust, rng)
     total = len(owner)
-    n = np.arange(1, total + 1)
+    n = acc.serial.take("tkt-", total)
     sentiment = np.clip(np.where(low, rng.normal(-0.55, 0.25, total),
                                  rng.normal(0.2 + 0.2 * acc.health[owner], 0.35)), -1, 1)
     open_ = (ago_h < 24 * 10) & (rng.random(total) < 0.6)
@@ -192,9 +192,10 @@ def _surveys(acc: Any, life: lifecycle.Life, cust: np.ndarray, rng: np.random.Ge
     csat = np.clip(np.round(rng.normal(4.1 + 0.5 * health - 1.2 * low, 0.6)), 1, 5).astype(int)
     at = clock.ago_days(at_ago.round())
     both = np.repeat(np.arange(len(owner)), 2)
+    number = acc.serial.take("srv-", len(owner))[both]
     kind = np.tile(np.array(["nps", "csat"], dtype=object), len(owner))
     return {
-        "id": np.array([f"srv-{i + 1:06d}-{c[0]}" for i, c in zip(both.tolist(), kind, strict=True)], dtype=object),
+        "id": np.array([f"srv-{i:06d}-{c[0]}" for i, c in zip(number.tolist(), kind, strict=True)], dtype=object),
         "account_id": acc.ids[owner[both]],
         "contact_id": None,
         "kind": kind,
@@ -207,7 +208,7 @@ def _surveys(acc: Any, life: lifecycle.Life, cust: np.ndarray, rng: np.random.Ge
 def _activities(acc: Any, rng: np.random.Generator, clock: Any) -> Frame:
     counts = rng.poisson(1.5 + acc.size, len(acc.ids))
     owner = np.repeat(np.arange(len(acc.ids)), counts)
-    n = np.arange(1, len(owner) + 1)
+    n = acc.serial.take("act-", len(owner))
     notes = n % len(vocab.ACTIVITY_NOTES)
     return {
         "id": Ids("act-", n, 7),

@@ -48,6 +48,20 @@ class Ids:
         return [fmt % k for k in self.numbers[a:b].tolist()]
 
 
+class Serial:
+    """Row numbers per id prefix across the blocks of one generation, so a large store generated
+    block by block gets the ids one generation in a single piece would give (1, 2, 3, ...)."""
+
+    def __init__(self) -> None:
+        self._used: dict[str, int] = {}
+
+    def take(self, prefix: str, count: int) -> np.ndarray:
+        """The next ``count`` numbers of ``prefix``, from 1 in the first block."""
+        start = self._used.get(prefix, 0)
+        self._used[prefix] = start + count
+        return np.arange(start + 1, start + count + 1)
+
+
 def ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
     """Ids as an object array, for ids that several tables share (accounts, contacts)."""
     fmt = f"{prefix}%0{width}d"

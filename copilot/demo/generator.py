@@ -23,10 +23,14 @@ from copilot.core.store import models as m
 from copilot.core.store.db import Database
 from copilot.core.store.repo import admin
 from copilot.demo import activity, lifecycle, marketing, vocab
-from copilot.demo.bulk import BulkWriter, Frame, ids
+from copilot.demo.bulk import BulkWriter, Frame, Serial, ids
 from copilot.demo.content import load_modules
 
 US_PER_DAY = 86_400_000_000
+BLOCK = 50_000
+"""Accounts generated and written at a time: a store of any size needs the memory of one block
+(~0.5 GB), not of every row (1,000,000 accounts are ~80 M rows). A store of at most this many
+accounts is one block, so it is exactly what it was before blocks existed."""
 Rows = Iterator[tuple[Any, Frame | list[dict[str, Any]]]]
 
 
@@ -49,6 +53,8 @@ class _Accounts:
     churned: np.ndarray  # bool, only customers
     start: np.ndarray  # customership start, days before now (see lifecycle.Life.since)
     names: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    serial: Serial = field(default_factory=Serial)
+    """Row numbers of every table, continuing from the previous block."""
 
 
 @dataclass
@@ -76,37 +82,60 @@ class Clock:
 
 
 def generate(
-    db: Database, *, accounts: int = 500, seed: int = 7, now: datetime | None = None, progress: Any = None
+    db: Database,
+    *,
+    accounts: int = 500,
+    seed: int = 7,
+    now: datetime | None = None,
+    progress: Any = None,
+    block: int = BLOCK,
 ) -> GenerationSummary:
-    """Fill an empty store with demo data; everything in one transaction."""
+    """Fill an empty store with demo data; everything in one transaction.
+
+    Accounts come in blocks of ``block``: each block is generated from its own random stream and
+    written before the next is drawn, with ids continuing across blocks. ``progress`` is called
+    once per step of every block (see :func:`step_count`)."""
     if accounts < 1:
         raise ValueError("accounts must be at least 1")
+    if block < 1:
+        raise ValueError("block must be at least 1")
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     if now.tzinfo is not None:
         now = now.astimezone(UTC)
-    rng = np.random.default_rng(seed)
     summary = GenerationSummary(seed=seed, accounts=accounts)
-    steps = [_content, _accounts_and_people, activity.commerce, activity.service, marketing.marketing]
     restore: Callable[[], None] | None = None
     try:
         with db.session() as session:
             admin.require_empty(session)
             writer = BulkWriter(session.connection(), tz_suffix="+00:00" if now.tzinfo else "")
             restore = writer.speed_up()
-            state: dict[str, Any] = {"now": now, "clock": Clock.at(now), "rng": rng, "seed": seed}
-            for step in steps:
-                for table, rows in step(state, accounts):
-                    name = table.__tablename__
-                    summary.rows[name] = summary.rows.get(name, 0) + writer.write(table, rows)
-                if progress:
-                    progress(step.__name__.strip("_"))
+            state: dict[str, Any] = {"now": now, "clock": Clock.at(now), "seed": seed, "accounts": accounts,
+                                     "serial": Serial()}
+            for k, first in enumerate(range(0, accounts, block)):
+                # Block 0 draws from the streams a one-piece generation always used.
+                state["rng"] = np.random.default_rng(seed if k == 0 else [seed, 2, k])
+                state["life_seed"] = [seed, 1] if k == 0 else [seed, 1, k]
+                steps = _BLOCK_STEPS if k else [_content, *_BLOCK_STEPS]
+                for step in steps:
+                    for table, rows in step(state, min(block, accounts - first)):
+                        name = table.__tablename__
+                        summary.rows[name] = summary.rows.get(name, 0) + writer.write(table, rows)
+                    if progress:
+                        progress(step.__name__.strip("_"))
+                for key in ("acc", "life", "contacts"):  # free the block before drawing the next
+                    state.pop(key, None)
     finally:
         if restore is not None:
             restore()
     return summary
 
 
-def _content(state: dict[str, Any], _n: int) -> Rows:
+def step_count(accounts: int, block: int = BLOCK) -> int:
+    """How many times :func:`generate` calls ``progress`` for this many accounts."""
+    return 1 + len(_BLOCK_STEPS) * -(-accounts // block)
+
+
+def _content(state: dict[str, Any], _n: int) -> Rows:  # once per store
     yield m.ContentModule, [mod.row() for mod in load_modules()]
     yield (
         m.Rep,
@@ -130,7 +159,7 @@ def _accounts_and_people(state: dict[str, Any], n: int) -> Rows:
     health = rng.normal(0, 1, n)
     churned = customer & (rng.random(n) < 1 / (1 + np.exp(1.2 + 1.6 * health)))
     acc = _Accounts(
-        ids=ids("acc-", np.arange(1, n + 1), 5),
+        ids=ids("acc-", state["serial"].take("acc-", n), 5),
         industry=rng.integers(0, len(vocab.INDUSTRIES), n),
         size=size,
         employees=(np.array([40, 250, 1200])[size] * rng.lognormal(0, 0.5, n)).astype(int) + 5,
@@ -139,10 +168,11 @@ def _accounts_and_people(state: dict[str, Any], n: int) -> Rows:
         health=health,
         churned=churned,
         start=rng.integers(120, 3 * 365, n),
+        serial=state["serial"],
     )
     state["acc"] = acc
     # the relationships draw from their own stream: names, contacts and consents stay as they were
-    state["life"] = life = lifecycle.plan(acc, np.random.default_rng([state["seed"], 1]))
+    state["life"] = life = lifecycle.plan(acc, np.random.default_rng(state["life_seed"]))
     acc.start = np.where(acc.customer, life.since, acc.start).astype(int)
     yield m.Account, _account_rows(acc, rng, state["clock"])
     contacts = _contact_table(acc, rng)
@@ -186,9 +216,11 @@ def _contact_table(acc: _Accounts, rng: np.random.Generator) -> dict[str, np.nda
     per = rng.integers(2, 7, len(acc.ids)) + acc.size  # bigger accounts have bigger buying groups
     account = np.repeat(np.arange(len(acc.ids)), per)
     total = len(account)
+    numbers = acc.serial.take("con-", total)
     return {
         "account": account,
-        "ids": ids("con-", np.arange(1, total + 1), 6),
+        "numbers": numbers,
+        "ids": ids("con-", numbers, 6),
         "first": rng.integers(0, len(vocab.FIRST_NAMES), total),
         "last": rng.integers(0, len(vocab.LAST_NAMES), total),
         "persona": rng.choice(len(vocab.PERSONAS), total, p=[0.3, 0.3, 0.15, 0.15, 0.1]),
@@ -221,7 +253,7 @@ def _contact_rows(acc: _Accounts, c: dict[str, np.ndarray]) -> Frame:
         "first_name": first[c["first"]],
         "last_name": last[c["last"]],
         "email": np.array(emails, dtype=object),
-        "phone": np.array([f"+35840{k:07d}" for k in ((np.arange(len(a)) * 7919) % 10_000_000).tolist()], dtype=object),
+        "phone": np.array([f"+35840{k:07d}" for k in ((c["numbers"] - 1) * 7919 % 10_000_000).tolist()], dtype=object),
         "title": titles[c["persona"], english.astype(int)],
         "persona": personas[c["persona"]],
         "language": np.where(english, "en", "fi").astype(object),
@@ -270,7 +302,8 @@ def _consent_rows(acc: _Accounts, c: dict[str, np.ndarray], draws: np.ndarray, c
     current = {
         **common,
         "id": np.array(
-            [f"cns-{jj + 1:06d}-{p}" for jj, p in zip(j.tolist(), common["purpose"].tolist(), strict=True)],
+            [f"cns-{cid[4:]}-{p}"  # the contact's number: unique across blocks
+             for cid, p in zip(common["contact_id"].tolist(), common["purpose"].tolist(), strict=True)],
             dtype=object,
         ),
         "status": status,
@@ -288,3 +321,7 @@ def _consent_rows(acc: _Accounts, c: dict[str, np.ndarray], draws: np.ndarray, c
         "actor": "import",
     }
     return current, history
+
+
+_BLOCK_STEPS = [_accounts_and_people, activity.commerce, activity.service, marketing.marketing]
+"""The steps that run once per block of accounts (content and reps come once, before them)."""

@@ -122,7 +122,7 @@ def contracts(acc: Any, life: Life, cust: np.ndarray, clock: Any) -> Frame:
     status = np.where(last, np.where(acc.churned[owner], "cancelled", "active"), "renewed").astype(object)
     value = annual_value(life, owner)
     return {
-        "id": Ids("ctr-", np.arange(1, len(owner) + 1), 6),
+        "id": Ids("ctr-", acc.serial.take("ctr-", len(owner)), 6),
         "account_id": acc.ids[owner],
         "product": vocab.PRODUCTS[0][0],
         "start_date": clock.date_ago((end_ago + TERM_DAYS).astype(int)),

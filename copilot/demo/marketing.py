@@ -45,8 +45,10 @@ TOUCHED_BUYERS = 0.5
 def marketing(state: dict[str, Any], n: int) -> Rows:
     acc, rng, clock, life = state["acc"], state["rng"], state["clock"], state["life"]
     contacts = state["contacts"]
-    campaigns = _campaigns(rng, clock.now.date(), scale=max(n, 50) / 500)
-    yield m.Campaign, campaigns
+    campaigns = state.get("campaigns")
+    if campaigns is None:  # the first block draws the campaigns of the whole store; later blocks reuse them
+        campaigns = state["campaigns"] = _campaigns(rng, clock.now.date(), scale=max(state["accounts"], 50) / 500)
+        yield m.Campaign, campaigns
     leads, opps, links, touches, bursts = _leads_and_deals(acc, life, contacts, campaigns, rng, clock)
     yield m.Touch, touches
     yield m.Event, _events(acc, contacts, campaigns, bursts, rng, clock)
@@ -151,7 +153,7 @@ def _leads_and_deals(acc: Any, life: lifecycle.Life, c: dict, campaigns: list[di
     amount = np.where(origin_deal, first_value,
                       np.where(upsell, 1_500 * (1.0 + acc.size[a[o]]) ** 1.5,
                                9_000 * (1.0 + acc.size[a[o]]) ** 1.6) * rng.lognormal(0, 0.3, len(o)))
-    opp_ids = Ids("opp-", np.arange(1, len(o) + 1), 6)
+    opp_ids = Ids("opp-", acc.serial.take("opp-", len(o)), 6)
     names = [f"{vocab.PRODUCTS[0 if not up else 1 + k % 3][0]} – {x}"
              for k, (up, x) in enumerate(zip(upsell.tolist(), acc.names[a[o]].tolist(), strict=True))]
     opps = {
@@ -189,7 +191,7 @@ def _leads_and_deals(acc: Any, life: lifecycle.Life, c: dict, campaigns: list[di
     feedback = np.full(total, None, dtype=object)
     feedback[o] = np.where(won, "deal", "no_deal")
     order = np.argsort(-created, kind="stable")  # ids in the order the leads came in
-    n = np.arange(1, total + 1)
+    n = acc.serial.take("led-", total)
     leads = {
         "id": Ids("led-", n, 6),
         "contact_id": c["ids"][contact][order],
@@ -227,7 +229,7 @@ def _touch_rows(acc: Any, c: dict, life: lifecycle.Life, campaigns: list[dict], 
     contact = np.r_[t_contact, reach]
     camp = np.r_[t_camp, camp].astype(int)
     ago = np.r_[t_ago, ago]
-    n = np.arange(1, len(contact) + 1)
+    n = acc.serial.take("tch-", len(contact))
     return {
         "id": Ids("tch-", n, 7),
         "campaign_id": _pick([x["id"] for x in campaigns], camp),
@@ -268,7 +270,7 @@ def _events(acc: Any, c: dict, campaigns: list[dict], bursts: dict[str, np.ndarr
     etype = np.searchsorted([0.7, 0.8, 0.92], rng.random(total), side="right")
     order = np.argsort(-ago, kind="stable")  # ids in time order
     contact, page, etype, ago = contact[order], page[order], etype[order], ago[order]
-    n = np.arange(1, total + 1)
+    n = acc.serial.take("evt-", total)
     view = etype == 0
     camp_ids = [cmp["id"] for cmp in campaigns]
     return {

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from copilot.core.store.models.base import Base, id_column
+from copilot.core.store.models.base import Base, id_column, utcnow
 
 
 class ContentModule(Base):
@@ -33,3 +33,15 @@ class ContentModule(Base):
     """For a reference or an ROI example: the company sizes its story fits."""
     email: Mapped[dict] = mapped_column(default=dict)
     """E-mail-ready material: ``hook``, ``value`` and ``proof``, one sentence each, in the module's language."""
+
+
+class IndexVersion(Base):
+    """The generation of a shared search index (the Chroma collection), moved by every ingest that
+    changes it: API processes compare it with the generation their in-memory copy was loaded at and
+    reload when it moved (``retrieval.service``)."""
+
+    __tablename__ = "index_versions"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    generation: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -90,7 +90,8 @@ class OpportunityContact(Base):
     __tablename__ = "opportunity_contacts"
 
     opportunity_id: Mapped[str] = mapped_column(ForeignKey("opportunities.id"), primary_key=True)
-    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"), primary_key=True)
+    # The key leads with the deal: a person's deals need their own index.
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"), primary_key=True, index=True)
     role: Mapped[str] = mapped_column(String(40), default="influencer")
 
 
@@ -102,7 +103,9 @@ class Activity(Base):
 
     id: Mapped[str] = id_column()
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
-    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
+    # Indexed like every column that references a contact: a person's access request and erasure
+    # read (and PostgreSQL's foreign-key check on deleting the contact scans) these by contact_id.
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
@@ -115,7 +118,7 @@ class Task(Base):
 
     id: Mapped[str] = id_column()
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
-    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     owner: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(String(200))
     due_at: Mapped[datetime]

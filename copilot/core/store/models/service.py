@@ -16,7 +16,7 @@ class Ticket(Base):
 
     id: Mapped[str] = id_column()
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
-    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="open")
@@ -35,7 +35,7 @@ class SurveyResponse(Base):
 
     id: Mapped[str] = id_column()
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
-    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
     """``nps`` (0-10) or ``csat`` (1-5)."""
     score: Mapped[int] = mapped_column(Integer)

