@@ -37,9 +37,14 @@ def _letters(text: str) -> str:
     # Acronyms are matched case-sensitively: "SSO" is neutral, the Finnish word "ON" is not.
     stripped = _NEUTRAL.sub(" ", re.sub(r"\b[A-Z]{2,}[a-z]?\b", " ", text))
     # A misspelt product name ("insigth") is no more a sign of language than the right one.
-    kept = [w for w in stripped.split() if not any(SequenceMatcher(None, w.lower(), p).ratio() >= 0.8
-                                                   for p in _PRODUCTS)]
+    kept = [w for w in stripped.split() if not any(_like(w.lower(), p) for p in _PRODUCTS)]
     return " ".join(kept).strip()
+
+
+def _like(word: str, name: str) -> bool:
+    # The cheap upper bounds first: most words are nowhere near a product name's length or letters.
+    m = SequenceMatcher(None, word, name)
+    return m.real_quick_ratio() >= 0.8 and m.quick_ratio() >= 0.8 and m.ratio() >= 0.8
 
 
 def detect(text: str) -> tuple[str | None, float]:

@@ -129,10 +129,18 @@ PREFIX = 6
 of the text (an inflection or a compound: "alennusta" in "volyymialennukset")."""
 
 
+@cleared_on_erasure  # vocabularies of tickets and questions may hold a name
+@lru_cache(maxsize=65536)
+def _fuzzy(stem: str, stems: frozenset[str]) -> bool:
+    # The same passages are read for question after question: a word's fuzzy match against one passage's
+    # stems is worked out once (the frozenset keeps its hash).
+    return any(same(stem, v) for v in stems)
+
+
 def found(word: Word | str, vocab: Vocabulary | Iterable[str]) -> bool:
     if isinstance(vocab, Vocabulary):
         stem = word.stem if isinstance(word, Word) else word
-        if stem in vocab.stems or any(same(stem, v) for v in vocab.stems):
+        if stem in vocab.stems or _fuzzy(stem, vocab.stems):
             return True
         raw = word.raw if isinstance(word, Word) else word
         return len(raw) > PREFIX and any(raw[:PREFIX] in v for v in vocab.raws)
