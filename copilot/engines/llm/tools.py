@@ -45,6 +45,8 @@ def build_tools(
         if not tc.decision.may_use("internal_content"):
             filters = filters.model_copy(update={"public": True})
         hits = search(query, k, filters)
+        if tc.decision.audience != "staff":  # customer-facing text never draws on a document with instructions
+            hits = [h for h in hits if not h.meta.get("instructions")]
         start = len(tc.passages)
         # Tool results are retrieved text like the context: instruction-shaped sentences are dropped.
         lines = [
