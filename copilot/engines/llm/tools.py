@@ -61,11 +61,20 @@ def build_tools(
             return "no account facts may be used for this task"
         return masker.mask("\n".join(f"{f.key}: {f.value}" for f in tc.facts))
 
-    tools = [StructuredTool.from_function(search_content, args_schema=SearchArgs, name="search_content")]
+    tools = [StructuredTool.from_function(search_content, args_schema=SearchArgs, name="search_content",
+                                          handle_validation_error=_invalid)]
     if tc.facts:
-        tools.append(StructuredTool.from_function(account_facts, args_schema=NoArgs, name="account_facts"))
+        tools.append(StructuredTool.from_function(account_facts, args_schema=NoArgs, name="account_facts",
+                                                  handle_validation_error=_invalid))
     # Registry tools read the store as the asker: what they return is masked like everything else.
     return tools + [_masked(t, masker) for t in confirmation_gate(list(extra or []))]
+
+
+def _invalid(exc: Any) -> str:
+    """A tool call out of its schema: which fields, never the values (an error that quoted them would hand
+    a model's injected argument back to it as if a tool had said it)."""
+    fields = sorted({".".join(str(p) for p in e.get("loc", ())) for e in getattr(exc, "errors", lambda: [])()})
+    return f"invalid arguments: {', '.join(fields) or 'see the schema'}"
 
 
 def _masked(tool: Any, masker: Masker) -> Any:
