@@ -266,7 +266,7 @@ def references(tc: TaskContext, question: str, r: Reading) -> ComposedAnswer:
         who = "visitor" if tc.decision.audience == "visitor" else "customer"
         return ComposedAnswer(text=f"{text} {t['handoff_offer'][who]}",
                               citations=[c.passage for c in stories.values()][:2], known=False, handoff=True,
-                              used_categories=["public_content"] if stories else [])
+                              used_categories=_used(tc) if stories else [])
     best = fitting[0]
     if wanted is None and not named and len(fitting) > 1:
         form = "references" if intents.yes_no(question) else "references_open"
@@ -279,7 +279,13 @@ def references(tc: TaskContext, question: str, r: Reading) -> ComposedAnswer:
                      and pointer(c.text)), None)
         if link and WHERE.search(question):  # "where can I read it?": the link is the answer
             text = f"{_sentence(link)} {_sentence(_story(best.passage.title))}"
-    return ComposedAnswer(text=text, citations=cited, known=True, handoff=False, used_categories=["public_content"])
+    return ComposedAnswer(text=text, citations=cited, known=True, handoff=False, used_categories=_used(tc))
+
+
+def _used(tc: TaskContext) -> list[str]:
+    """What a content answer drew on: staff may be shown internal material (retrieval gave them what
+    their decision allows), everyone else public content only."""
+    return ["public_content"] + (["internal_content"] if tc.decision.may_use("internal_content") else [])
 
 
 def _story(title: str) -> str:
@@ -303,8 +309,8 @@ def extractive(tc: TaskContext, question: str) -> ComposedAnswer:
               and _plain(c.text) not in _plain(best.text) and _plain(best.text) not in _plain(c.text)]
     chosen += follow[:MAX_FOLLOW]  # the next best of the same passage, best first
     text = " ".join(_sentence(_unprefixed(c.text, best.text) if c is not best else c.text) for c in chosen)
-    used = ["public_content"] + (["internal_content"] if tc.decision.may_use("internal_content") else [])
-    return ComposedAnswer(text=text, citations=[best.passage], known=True, handoff=False, used_categories=used)
+    return ComposedAnswer(text=text, citations=[best.passage], known=True, handoff=False,
+                          used_categories=_used(tc))
 
 
 def _unprefixed(text: str, first: str) -> str:
