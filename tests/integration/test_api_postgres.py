@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from sqlalchemy import select
 
-from copilot.core.context import AppContext
-from copilot.core.settings import Settings
 from copilot.core.store import models as m
-from copilot.demo.generator import generate
-from retrieval import service as retrieval
-from tests.conftest import NOW
 from tests.support.api import client, customers, derived_ctx, staff, token, widget
+from tests.support.pg_store import demo_store
 
 pytestmark = pytest.mark.postgres
 
@@ -22,14 +16,7 @@ pytestmark = pytest.mark.postgres
 def pg_api(pg_db, demo_ctx, tmp_path):  # type: ignore[no-untyped-def]
     """A demo store on PostgreSQL; the index and embedding cache are copied from the SQLite demo (same
     content modules), so nothing is embedded again."""
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copytree(demo_ctx.settings.chroma_dir, data / "chroma")
-    shutil.copytree(demo_ctx.settings.cache_dir, data / "cache")
-    url = pg_db.engine.url.render_as_string(hide_password=False)
-    base = AppContext.create(Settings(database_url=url, data_dir=data, _env_file=None))  # type: ignore[call-arg]
-    generate(base.db, accounts=80, seed=5, now=NOW)
-    retrieval.ingest_store_modules(base)
+    base, _ = demo_store(pg_db, demo_ctx, tmp_path / "data", accounts=80)
     ctx = derived_ctx(base, tmp_path)
     return ctx, client(ctx)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,11 +18,7 @@ import httpx
 import pytest
 import redis
 
-from copilot.core.context import AppContext
-from copilot.core.settings import Settings
-from copilot.demo.generator import generate
-from retrieval import service as retrieval
-from tests.conftest import NOW
+from tests.support.pg_store import demo_store
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/4"
@@ -84,13 +79,8 @@ def redis4() -> Iterator[redis.Redis]:
 def two_workers(pg_db, demo_ctx, tmp_path, redis4) -> Iterator[tuple[str, subprocess.Popen[str]]]:  # type: ignore[no-untyped-def]
     """`polku serve --workers 2` on a PostgreSQL demo store and Redis, on a loopback port."""
     data = tmp_path / "data"
-    data.mkdir()
-    shutil.copytree(demo_ctx.settings.chroma_dir, data / "chroma")
-    shutil.copytree(demo_ctx.settings.cache_dir, data / "cache")
+    demo_store(pg_db, demo_ctx, data, accounts=60)
     url = pg_db.engine.url.render_as_string(hide_password=False)
-    base = AppContext.create(Settings(database_url=url, data_dir=data, _env_file=None))  # type: ignore[call-arg]
-    generate(base.db, accounts=60, seed=5, now=NOW)
-    retrieval.ingest_store_modules(base)
     port = _free_port()
     env = polku_env(data, POLKU_DATABASE_URL=url, POLKU_REDIS_URL=REDIS_URL, POLKU_ENVIRONMENT="development",
                     POLKU_API_DEV_KEYS="true", POLKU_ALLOWED_ORIGINS=json.dumps([ORIGIN]),
