@@ -44,6 +44,12 @@ def test_paljonko_asks_for_an_amount_not_a_yes_or_no() -> None:
 def test_product_and_plan_names_are_found_inflected() -> None:
     assert intent.names("Mitä Enterprise-tuki maksaa HR Coren kanssa?") == intent.names("Enterprise, HR Core")
     assert intent.names("Kaarna validates payroll data") == frozenset()
+    assert intent.names("flow pricing?") == {"Flow"}  # a visitor need not capitalise
+
+
+def test_in_the_content_a_product_is_named_only_as_written() -> None:
+    assert intent.names("Ask them to complete multi-factor authentication.", cased=True) == frozenset()
+    assert intent.names("Kaarna Complete costs less than the three.", cased=True) == {"Complete"}
 
 
 def test_a_list_is_also_one_unit_under_its_heading() -> None:

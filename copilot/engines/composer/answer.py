@@ -205,7 +205,7 @@ def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fi
         score -= 0.3 if topic else 1.0
     if not topic and fits and not listed and unit.count("; ") >= 2:
         score += 2.0  # "what does it cost?" asks for the overview: the whole price table, not one row
-    if named and (other := intents.names(unit)) and not other & named:
+    if named and (other := intents.names(unit, cased=True)) and not other & named:
         score -= 0.6  # about a sibling product or plan, not the one asked about
     if pointer(unit):  # "Read the full story: <link>" answers "where?", nothing else
         score += 0.5 if asks_where else -0.8

@@ -107,15 +107,17 @@ def industry(question: str, lang: str) -> str | None:
     return best
 
 
-@lru_cache(maxsize=1)
-def _names() -> tuple[re.Pattern[str], ...]:
+@lru_cache(maxsize=2)
+def _names(cased: bool) -> tuple[tuple[str, re.Pattern[str]], ...]:
     raw = yaml.safe_load(LEXICON.read_text(encoding="utf-8")).get("names", [])
-    return tuple(re.compile(rf"\b{re.escape(n)}", re.IGNORECASE) for n in raw)
+    # The content writes a product as it is named ("Kaarna Complete"); a visitor may not ("flow pricing?").
+    return tuple((n, re.compile(rf"\b{re.escape(n)}", 0 if cased else re.IGNORECASE)) for n in raw)
 
 
-def names(text: str) -> frozenset[str]:
-    """The product and plan names a text mentions (as patterns, so inflections count: "HR Coren")."""
-    return frozenset(p.pattern for p in _names() if p.search(text))
+def names(text: str, *, cased: bool = False) -> frozenset[str]:
+    """The product and plan names a text mentions; inflections count ("HR Coren"). With ``cased``
+    (for the content) only as written there, so "complete the sign-in" names no product."""
+    return frozenset(name for name, p in _names(cased) if p.search(text))
 
 
 def preferred(name: str | None) -> tuple[str, ...]:
