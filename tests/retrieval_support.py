@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from collections.abc import Sequence
 from functools import lru_cache
@@ -35,6 +36,28 @@ class CountingEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.inner.embed_query(text)
+
+
+class HashEmbedder:
+    """Deterministic vectors from a text hash, for tests about where data goes, not meaning; counts
+    the queries that reached it."""
+
+    dim = 16
+
+    def __init__(self, model_id: str) -> None:
+        self.model_id = model_id
+        self.queries = 0
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        raw = np.array([np.frombuffer(hashlib.sha256(t.encode()).digest()[: self.dim], np.uint8) for t in texts])
+        vecs = raw.astype(np.float32) + 1
+        return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.queries += 1
+        return self.embed_passages([text])[0]
 
 
 @lru_cache(maxsize=1)

@@ -3,17 +3,15 @@ snapshots, and the embedding cache, through public functions (the trust layer's 
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from copilot.core.context import AppContext
 from copilot.core.settings import Settings
 from retrieval import service, subjects
 from retrieval.embeddings import CachedEmbedder
+from tests.retrieval_support import HashEmbedder
 
 NAME = "Zebulon Quaxworth"
 
@@ -22,30 +20,9 @@ def mentions(text: str) -> bool:
     return NAME.lower() in text.lower()
 
 
-class HashEmbedder:
-    """Vectors from a text hash, and a count of queries that reached the model."""
-
-    model_id = "fake/subjects-test"
-    dim = 16
-
-    def __init__(self) -> None:
-        self.queries = 0
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), np.float32)
-        raw = np.array([np.frombuffer(hashlib.sha256(t.encode()).digest()[: self.dim], np.uint8) for t in texts])
-        vecs = raw.astype(np.float32) + 1
-        return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        self.queries += 1
-        return self.embed_passages([text])[0]
-
-
 def _context(root: Path) -> tuple[AppContext, HashEmbedder]:
     ctx = AppContext.create(Settings(data_dir=root / "data", _env_file=None))  # type: ignore[call-arg]
-    inner = HashEmbedder()
+    inner = HashEmbedder("fake/subjects-test")
     ctx.adapter(service.EMBEDDER, lambda c: CachedEmbedder(inner, c.settings.cache_dir))
     return ctx, inner
 

@@ -7,14 +7,11 @@ the tests run in order on it: export, send-time re-check, logs, audit, erase, re
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -36,6 +33,7 @@ from integrations import crm_files
 from retrieval import service, subjects
 from retrieval.embeddings import CachedEmbedder
 from tests.conftest import NOW
+from tests.retrieval_support import HashEmbedder
 
 REP = Actor(id="rep-anna", role=Role.sales)
 DESK = Actor(id="sup-eero", role=Role.support)
@@ -44,23 +42,6 @@ ACC = "acc-00001"
 P = Identifiers(contact_id="con-zq0001", email="Zebulon.Quaxworth@zq-mail.example", first_name="Zebulon",
                 last_name="Quaxworth", phone="+358 40 765 4321")
 NEEDLES = [P.contact_id, P.email.lower(), P.full_name.lower(), "quaxworth", "7654321"]
-
-
-class FakeEmbedder:
-    """Deterministic vectors from a text hash: these tests are about where data goes, not meaning."""
-
-    model_id = "fake/trust-test"
-    dim = 16
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), np.float32)
-        raw = np.array([np.frombuffer(hashlib.sha256(t.encode()).digest()[: self.dim], np.uint8) for t in texts])
-        vecs = raw.astype(np.float32) + 1
-        return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_passages([text])[0]
 
 
 def _add_person(ctx: AppContext) -> None:
@@ -118,7 +99,7 @@ def _add_person(ctx: AppContext) -> None:
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("trust-world")
     ctx = AppContext.create(Settings(data_dir=root / "data", _env_file=None))  # type: ignore[call-arg]
-    ctx.adapter("retrieval.embedder", lambda c: CachedEmbedder(FakeEmbedder(), c.settings.cache_dir))
+    ctx.adapter("retrieval.embedder", lambda c: CachedEmbedder(HashEmbedder("fake/trust-test"), c.settings.cache_dir))
     generate(ctx.db, accounts=6, seed=11, now=NOW)
     _add_person(ctx)
     docs = root / "docs"
