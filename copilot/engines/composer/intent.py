@@ -11,6 +11,7 @@ from typing import NamedTuple
 import yaml
 
 from copilot.engines.composer.terms import key_terms, same, terms
+from copilot.guards.memo import cleared_on_erasure
 
 LEXICON = Path(__file__).with_name("intents.yaml")
 
@@ -65,8 +66,11 @@ _WHO_USES = re.compile(rf"\b{_SOMEONE}\b.*\b(käyttä\w*|uses?|using|used)\b|\b(
 _HOW_MUCH = re.compile(r"\bhow much (?:is|are|does|do|would|will|for)\b", re.IGNORECASE)
 
 
+@cleared_on_erasure  # a question may name a person
+@lru_cache(maxsize=4096)
 def topic_intent(question: str, lang: str) -> str | None:
-    """The topic intent with the most matching words (None when no word marks one)."""
+    """The topic intent with the most matching words (None when no word marks one). Memoised: the ask
+    path reads it to retrieve for the intent, and the composer again to read the passages."""
     q = terms(_SUPPORT_VERB.sub(" ", question) if lang == "en" else question, lang)
     who_uses = bool(_WHO_USES.search(question))
     how_much = bool(_HOW_MUCH.search(question))
