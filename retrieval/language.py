@@ -9,6 +9,7 @@ detecting, and a text that still gives no clear answer gets the caller's default
 from __future__ import annotations
 
 import re
+from collections import Counter
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -22,6 +23,9 @@ _NEUTRAL = re.compile(
 )
 MIN_CONFIDENCE = 0.7
 """Below this share the text is too short or mixed to tell; the caller's default decides."""
+MAJORITY_WORDS = 40
+"""Up to this many words (a question, a ticket's subject) every word also votes; a longer text's
+whole-text reading is reliable, and a vote per word would cost a detection each."""
 
 
 @lru_cache(maxsize=1)
@@ -64,10 +68,24 @@ def detect(text: str) -> tuple[str | None, float]:
     return top, values[top] / (fi + en) if fi + en else 0.0
 
 
+def majority(text: str) -> str | None:
+    """The language most of a text's words are in, when more than half are in one: a question written
+    in English around one Finnish word ("how long is the käyttöönotto") is English, though its
+    Scandinavian letters weigh more in the text as a whole."""
+    kept = _letters(text).split()
+    if not 3 <= len(kept) <= MAJORITY_WORDS:
+        return None
+    found = (_detector().detect_language_of(w) for w in kept)
+    votes = Counter(_CODES[lang] if lang else None for lang in found)
+    code, n = votes.most_common(1)[0]
+    return code if code and 2 * n > len(kept) else None
+
+
 def language_of(text: str, default: str = "fi") -> str:
     """``fi`` or ``en`` for a text a person wrote: ``default`` when unclear. A Swedish (or other)
     text is answered in English, the language of the two that more visitors read."""
     code, confidence = detect(text)
     if code is None or confidence < MIN_CONFIDENCE:
         return default
+    code = majority(text) or code
     return code if code in ("fi", "en") else "en"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from copilot.engines.composer import intent
+from copilot.engines.composer import intent, sizes
+from copilot.engines.composer.answer import context_words
 from copilot.engines.composer.terms import generic
 from retrieval.units import answer_units, list_units
 
@@ -26,6 +27,8 @@ def test_the_industry_a_question_names(question: str, lang: str, expected: str |
     ("When is your support open?", "en", "support"),
     ("How much is the Insight add-on?", "en", "price"),
     ("Does any municipality use Kaarna?", "en", "references"),
+    ("Are invoices sent every quarter?", "en", "billing"),  # how the bill comes, not what it says
+    ("Missä ajassa Insight maksaa itsensä takaisin?", "fi", "roi"),  # payback, though "maksaa" is a price word
 ])
 def test_the_intent_of_a_question(question: str, lang: str, expected: str | None) -> None:
     assert intent.topic_intent(question, lang) == expected
@@ -64,3 +67,45 @@ def test_comments_in_the_generic_word_list_are_not_words() -> None:
     # The file explains itself in comments; a word of the explanation ("topic", "verb") is not generic.
     assert "supported" in generic()
     assert "topic" not in generic() and "verb" not in generic()
+
+
+@pytest.mark.parametrize(("question", "told", "asked"), [
+    ("Olemme 80 hengen hotelliketju. Miten vuorolistat julkaistaan?", "hotelliketju", "vuorolist"),
+    ("We run twelve warehouses, how are shifts published?", "warehous", "shift"),
+])
+def test_the_situation_told_before_the_question_is_context(question: str, told: str, asked: str) -> None:
+    stems = {w.stem for w in context_words(question, "fi" if "Miten" in question else "en")}
+    assert any(s.startswith(told) for s in stems)
+    assert not any(s.startswith(asked) for s in stems)
+
+
+def test_a_question_that_asks_twice_has_no_context() -> None:
+    assert context_words("Milloin Flow tulee? Onko päivää tiedossa?", "fi") == frozenset()
+
+
+def test_a_short_name_before_the_question_is_what_is_asked_about() -> None:
+    assert context_words("Insight, mitä se maksaa?", "fi") == frozenset()
+
+
+def test_how_long_asks_for_a_duration_whatever_the_intent() -> None:
+    assert intent.wanted_shape("How quickly would Flow pay for itself?", "roi") == "duration"
+    assert intent.wanted_shape("Paljonko Flow maksaa?", "price") == "money"
+    assert intent.wanted_shape("Onko Flow kallis?", "price") is None  # yes or no
+
+
+@pytest.mark.parametrize(("size", "unit", "expected"), [
+    (1500, "Organisations of more than 1,000 people usually need 12–16 weeks.", sizes.IN_RANGE),
+    (700, "Yli 1 000 hengen organisaatioissa kokonaisuus vie 12–16 viikkoa.", sizes.OUT_OF_RANGE),
+    (700, "500–999 käyttäjää: −10 %", sizes.IN_RANGE),
+    (250, "Implementation for up to 300 users: €4,900", sizes.IN_RANGE),
+    (30, "The minimum billing is 50 users.", 0.0),  # a bare count may be a floor: it never rules out
+    (None, "500–999 users: −10%", 0.0),
+])
+def test_a_units_organisation_size_fits_the_askers(size: int | None, unit: str, expected: float) -> None:
+    assert sizes.fit(size, unit) == expected
+
+
+def test_the_askers_headcount_is_read_with_thousands_separators() -> None:
+    assert sizes.headcount("Meillä on 2 400 työntekijää ja kolme toimipistettä") == 2400
+    assert sizes.headcount("We are a 1,200-employee group") == 1200
+    assert sizes.headcount("How much is HR Core for 12 months?") is None

@@ -100,3 +100,16 @@ def test_server_notices_before_a_scraped_page_are_neither_content_nor_title(tmp_
     quoted = tmp_path / "quoted.txt"  # a notice quoted inside the text is the text's own business
     quoted.write_text(page + notice, encoding="utf-8")
     assert load_file(quoted).text.endswith(notice) and load_file(quoted).offset == 0
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("paljonko kaarna maksaa", "fi"),
+    ("what does the onboarding cost", "en"),
+    ("how long does the perehdytys take for new staff", "en"),  # one Finnish word in an English question
+    ("Onko teillä SSO support?", "fi"),  # one English word in a Finnish question
+    ("GDPR?", "en"),  # nothing to go on: the caller's default
+])
+def test_a_question_is_in_the_language_most_of_its_words_are(text: str, expected: str) -> None:
+    from retrieval.language import language_of
+
+    assert language_of(text, default="en") == expected

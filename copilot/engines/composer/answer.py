@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from copilot.assembly import TaskContext
 from copilot.core import locale
 from copilot.engines.composer import intent as intents
+from copilot.engines.composer import sizes
 from copilot.engines.composer.terms import Vocabulary, Word, found, key_terms, same, vocabulary
 from copilot.results import Citation
 from prompts import templates
@@ -44,6 +45,12 @@ SURE_SIMILARITY = 0.86
 """A passage this close to the question answers it even when one of its words differs (a paraphrase)."""
 CLOSE_PARAPHRASE = 0.88
 """Closeness at which a sentence answers a question although several of the question's words differ."""
+CONTEXT_WEIGHT = 0.4
+"""How much a word of the question's context counts beside the words of what it asks."""
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+ON_INTENT = 0.2
+"""Per word of the intent's own vocabulary a unit has (at most two), when it has none of the question's:
+support hours are in the sentence that says "support", not in the one about maintenance evenings."""
 ABOUT_US = re.compile(r"\b(teidän|teillä|teiltä|teitä|teil|teijän|your|yours|you|kaarnan?|kaarnalla|kaarnassa)\b",
                       re.IGNORECASE)
 LINK = re.compile(r"https?://\S+")
@@ -109,15 +116,38 @@ def _day(tc: TaskContext, iso: str | None) -> str:
     return locale.day(date.fromisoformat(iso), tc.language) if iso else ""
 
 
-def _weights(words: tuple[Word, ...], vocabulary: list[Vocabulary]) -> dict[Word, float]:
+def _weights(words: tuple[Word, ...], vocabulary: list[Vocabulary], context: frozenset[Word]) -> dict[Word, float]:
     """Inverse document frequency of each question word over the candidate passages: a word no
-    passage has weighs most (the question is about something they do not cover)."""
+    passage has weighs most (the question is about something they do not cover). A word only of the
+    question's context ("Meillä on 30 työntekijää.") weighs less than the words of what it asks."""
     n = max(len(vocabulary), 1)
     out = {}
     for word in words:
         df = sum(1 for v in vocabulary if _has(word, v))
-        out[word] = math.log(1 + n / (df + 0.5)) + (0.5 if len(word.stem) >= 6 else 0.0)
+        weight = math.log(1 + n / (df + 0.5)) + (0.5 if len(word.stem) >= 6 else 0.0)
+        out[word] = weight * (CONTEXT_WEIGHT if word in context else 1.0)
     return out
+
+
+def context_words(question: str, lang: str) -> frozenset[Word]:
+    """The words of the statements before what is asked ("We have 300 staff. How fast would it pay
+    back?", "Meillä on 120 työntekijää, paljonko HR Core maksaisi?"), unless the asking part repeats
+    them: they tell the situation, not what is asked."""
+    told: list[str] = []
+    asked: list[str] = []
+    for sentence in SENTENCE_END.split(question.strip()):
+        if not sentence.rstrip().endswith("?"):
+            told.append(sentence)
+            continue
+        # Within a question, the clauses before the one that asks ("…, paljonko…") are context too.
+        clauses = sentence.split(", ")
+        asks = next((i for i, c in enumerate(clauses) if intents.interrogative(c)), 0)
+        told += clauses[:asks]
+        asked += clauses[asks:]
+    if not asked:
+        return frozenset()  # nothing asked in so many words ("Kerro hinnoista."): every word is the topic
+    kept = {w for part in asked for w in key_terms(part, lang)}
+    return frozenset(w for part in told for w in key_terms(part, lang) if w not in kept)
 
 
 def _has(word: Word, vocab: Vocabulary) -> bool:
@@ -150,7 +180,7 @@ def read(tc: TaskContext, question: str) -> Reading:
     """Every unit of the top passages scored as an answer to the question, best first."""
     lang = tc.language
     topic_intent = intents.topic_intent(question, lang)
-    wanted = None if intents.yes_no(question) else intents.shape(topic_intent)
+    wanted = intents.wanted_shape(question, topic_intent)
     prefer = intents.preferred(topic_intent)
     intent_words = intents.intent_terms(topic_intent)
     words = key_terms(question, lang)
@@ -159,11 +189,14 @@ def read(tc: TaskContext, question: str) -> Reading:
     asks_where = bool(WHERE.search(question))
     named = intents.names(question)
     about_us = bool(ABOUT_US.search(question))
+    size = sizes.headcount(question)
+    explicit = intents.wanted_shape(question, None) is not None  # "how long…" asks for its shape in so many words
     passages = tc.passages[:PASSAGES]
     heads = [p.heading for p in passages]
     vocab = [vocabulary(f"{p.title} {h} {p.body}", lang) for p, h in zip(passages, heads, strict=True)]
-    weights = _weights(words, vocab)
-    missing = tuple(w for w in topic if len(w.raw) > 2 and not any(_has(w, v) for v in vocab))
+    context = context_words(question, lang)
+    weights = _weights(words, vocab, context)
+    missing = tuple(w for w in topic if len(w.raw) > 2 and w not in context and not any(_has(w, v) for v in vocab))
     out = []
     for rank, (p, head, pv) in enumerate(zip(passages, heads, vocab, strict=True)):
         head_vocab = vocabulary(head, lang)
@@ -171,8 +204,9 @@ def read(tc: TaskContext, question: str) -> Reading:
         head_hit = _share(weights, words, head_vocab)
         closeness = max((p.similarity or 0.0) - 0.8, 0.0)
         kind = 0.4 if p.kind in prefer else (-0.4 if prefer and p.kind in ("roi_example", "reference") else 0.0)
-        if about_us and p.kind == "reference" and topic_intent != "references":
-            kind -= 0.8  # "your onboarding", "Kaarnan Insight": a customer's story is not the answer about us
+        if (about_us or named) and p.kind == "reference" and topic_intent != "references":
+            # "your onboarding", "how does Insight measure…": a customer's story is not the answer about us
+            kind -= 0.8 if about_us else 0.5
         if not topic and wanted and prefer and p.kind == prefer[0]:
             kind += 0.6  # "hinta?": the intent is the whole question, and its own kind of content answers it
         meaning = p.unit_similarities
@@ -180,14 +214,18 @@ def read(tc: TaskContext, question: str) -> Reading:
         for order, unit in enumerate(answer_units(p.body, head)):
             unit_vocab = vocabulary(unit, lang)
             near = meaning[order] if order < len(meaning) and meaning[order] is not None else None
-            own = _share(weights, words, unit_vocab)
             fits = bool(wanted and SHAPES[wanted].search(unit))
-            score = (1.5 * own + 0.8 * head_hit + 0.5 * covered + (0.7 if fits else 0.0) + kind
-                     + 3.0 * closeness + UNIT_WEIGHT * max((near or 0.0) - 0.82, 0.0)
+            own = _share(weights, words, unit_vocab)
+            # A unit that shares no word with the question may still be on its subject ("Essential-tuki
+            # palvelee…" for "milloin asiakastuki on auki?"): the intent's own words say so.
+            on_intent = 0 if own else sum(1 for s in intent_words if s in unit_vocab.stems)
+            score = (ON_INTENT * min(on_intent, 2) + 1.5 * own + 0.8 * head_hit + 0.5 * covered
+                     + (0.7 if fits else 0.0) + kind + 3.0 * closeness + UNIT_WEIGHT * max((near or 0.0) - 0.82, 0.0)
                      + 0.1 / (rank + 1) - 0.02 * order
                      + (0.3 if order == 0 and head_hit >= 0.5 else 0.0))
             score += _fit(unit, r_intent=topic_intent, topic=bool(topic), wanted=wanted, fits=fits, named=named,
-                          asks_where=asks_where, listed=unit in grouped)
+                          asks_where=asks_where, listed=unit in grouped, explicit=explicit)
+            score += sizes.fit(size, unit)
             out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered, near=near))
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
@@ -195,11 +233,11 @@ def read(tc: TaskContext, question: str) -> Reading:
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
-         asks_where: bool, listed: bool) -> float:
+         asks_where: bool, listed: bool, explicit: bool) -> float:
     """What the unit's form says about whether it answers: an amount for "how much", the whole list for a
     question that is nothing but its intent, the product asked about, a link only for "where"."""
     score = 0.0
-    if wanted and not fits and (not topic or r_intent in ("price", "implementation")):
+    if wanted and not fits and (not topic or explicit or r_intent in ("price", "implementation")):
         # "how much" wants an amount; a sentence without one is not the answer, least of all when the
         # question is nothing but the intent ("hinta?")
         score -= 0.3 if topic else 1.0

@@ -168,6 +168,32 @@ YES_NO = re.compile(r"^\s*(?:(?!paljonko\b|montako\b|pljonko\b)\w+(?:ko|kö|kos|
                     r"(?:is|are|do|does|did|can|could|will|would|should|has|have|may)\b)", re.IGNORECASE)
 
 
+# The words that open what is asked: a question word, or a verb made a question by -ko/-kö.
+_ASKS = re.compile(r"^\s*(?:paljonko|montako|mikä|mitä|mitkä|miten|millainen|millaisia|kuinka|milloin|missä|mistä|"
+                   r"mihin|kuka|ketkä|voiko|onko|\w+(?:ko|kö)|what|how|when|where|which|who|why|is|are|do|does|"
+                   r"can|could|will|would)\b", re.IGNORECASE)
+
+
+def interrogative(clause: str) -> bool:
+    """Whether a clause asks ("paljonko HR Core maksaisi") rather than tells ("meillä on 120 työntekijää"):
+    a question word or a question verb opens it. A clause of a word or two ("HR Core, paljonko…") names
+    what is asked about, so it asks too."""
+    return bool(_ASKS.match(clause)) or len(clause.split()) < 3
+
+
+# "Kuinka nopeasti…", "how soon…": a duration, whatever the topic (a payback time, an onboarding).
+_HOW_LONG = re.compile(r"\b(?:kuinka|miten|how)\s+(?:kauan|pitkään|nopeasti|pian|long|fast|quickly|soon)\b|"
+                       r"\bmissä ajassa\b", re.IGNORECASE)
+
+
+def wanted_shape(question: str, name: str | None) -> str | None:
+    """The form the answer should have: what the question's own words ask for ("how long" a duration),
+    else the intent's; none for a yes/no question."""
+    if _HOW_LONG.search(question):
+        return "duration"
+    return None if yes_no(question) else shape(name)
+
+
 def yes_no(question: str) -> bool:
     """A question answered by yes or no ("Sisältyykö tuki hintaan?", "Is there a free trial?"): its
     answer need not have the intent's shape (a yes/no about price has no amount to give)."""

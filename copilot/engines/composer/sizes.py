@@ -1,0 +1,68 @@
+"""Organisation sizes in questions and content: "we have 1 500 employees" is answered by the sentence
+about organisations "over 1,000 people", not the one about a typical onboarding. Pure functions."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import NamedTuple
+
+_NUMBER = r"(\d{1,3}(?:[ \u00a0\u202f,]\d{3})+|\d+)"
+_PEOPLE = (r"(?:hengen|henkeä|henkilö\w*|työntekijä\w*|käyttäjä\w*|employees?|users?|people|staff|workers?|"
+           r"persons?|seats?)")
+_HEADCOUNT = re.compile(rf"{_NUMBER}\s*(?:-\s*)?{_PEOPLE}", re.IGNORECASE)
+_RANGE = re.compile(rf"{_NUMBER}\s*[–-]\s*{_NUMBER}\s*{_PEOPLE}", re.IGNORECASE)
+_ABOVE = re.compile(rf"(?:yli|over|more than|vähintään|at least|from)\s+{_NUMBER}\s*{_PEOPLE}|"
+                    rf"{_NUMBER}\s*{_PEOPLE}\s+(?:or more|tai enemmän|tai yli)", re.IGNORECASE)
+_BELOW = re.compile(rf"(?:enintään|alle|up to|under|less than|fewer than)\s+{_NUMBER}\s*{_PEOPLE}", re.IGNORECASE)
+IN_RANGE = 0.6
+"""Score for a unit whose size range holds the asker's headcount."""
+OUT_OF_RANGE = -0.3
+"""Score for a unit about organisations of another size."""
+
+
+def _int(text: str) -> int:
+    return int(re.sub(r"[ \u00a0\u202f,]", "", text))
+
+
+def headcount(question: str) -> int | None:
+    """The size the asker gives ("meillä on 1 500 työntekijää", "we are 30 people"), if any."""
+    m = _HEADCOUNT.search(question)
+    return _int(m.group(1)) if m else None
+
+
+class Size(NamedTuple):
+    low: float
+    high: float
+    bounded: bool
+    """Said as a range ("over 1,000", "500–999"); a bare count ("50 users") may be a floor or an
+    example, so it can only fit, never rule a unit out."""
+
+
+def ranges(unit: str) -> list[Size]:
+    """The organisation sizes a unit speaks of: "over 1,000 people" is (1000, ∞), "500–999 users"
+    (500, 999), "a 300-employee company" 300 give or take a third."""
+    out: list[Size] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, make in (
+        (_RANGE, lambda m: Size(_int(m.group(1)), _int(m.group(2)), True)),
+        (_ABOVE, lambda m: Size(_int(m.group(1) or m.group(2)), math.inf, True)),
+        (_BELOW, lambda m: Size(0, _int(m.group(1)), True)),
+        (_HEADCOUNT, lambda m: Size(0.7 * _int(m.group(1)), 1.4 * _int(m.group(1)), False)),
+    ):
+        for m in pattern.finditer(unit):
+            if any(a <= m.start() < b for a, b in taken):
+                continue  # "500–999 users" is one range, not also "999 users"
+            taken.append(m.span())
+            out.append(make(m))
+    return out
+
+
+def fit(size: int | None, unit: str) -> float:
+    """How a unit's sizes fit the asker's: in range, out of range, or nothing said (0)."""
+    if size is None:
+        return 0.0
+    found = ranges(unit)
+    if any(s.low <= size <= s.high for s in found):
+        return IN_RANGE
+    return OUT_OF_RANGE if any(s.bounded for s in found) else 0.0
