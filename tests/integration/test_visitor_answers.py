@@ -67,3 +67,26 @@ def test_a_question_about_one_plan_is_answered_about_that_plan(demo_ctx, questio
                                                                others: tuple[str, ...]) -> None:
     first = _first(_ask(demo_ctx, question).text)
     assert first.startswith(plan) and not any(o in first for o in others)
+
+
+@pytest.mark.parametrize("question", ["Onko teillä valmis liittymä Visma Netvisoriin?",
+                                      "Do you have a ready-made Zoom integration?",
+                                      # close to the connector passage, but the one name it asks about is not there
+                                      "Onko Kaarnasta valmis liittymä Microsoft Outlookiin?"])
+def test_a_product_the_content_never_names_gets_an_honest_dont_know(demo_ctx, question: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, question)
+    assert not r.known and r.handoff and not r.citations
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Olemme 2 000 hengen konserni. Kuinka kauan käyttöönotto kestää?", "12–16"),  # the over-1,000 sentence
+    ("We are about 600 people, what volume discount do we get?", "10"),  # the 500–999 tier
+])
+def test_the_askers_size_picks_the_sentence_for_that_size(demo_ctx, question: str, answer: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, question)
+    assert r.known and answer in _first(r.text)
+
+
+def test_a_payback_question_is_answered_with_the_payback_time(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Meillä on 300 työntekijää. Kuinka nopeasti HR Core ja Flow maksavat itsensä takaisin?")
+    assert r.known and "9,4" in _first(r.text)

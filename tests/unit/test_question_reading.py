@@ -109,3 +109,19 @@ def test_the_askers_headcount_is_read_with_thousands_separators() -> None:
     assert sizes.headcount("Meillä on 2 400 työntekijää ja kolme toimipistettä") == 2400
     assert sizes.headcount("We are a 1,200-employee group") == 1200
     assert sizes.headcount("How much is HR Core for 12 months?") is None
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Onko teillä valmis liittymä Visma Netvisoriin?", {"visma", "netvisoriin"}),
+    ("Is Kaarna hosted on GCP?", {"kaarna", "gcp"}),
+    ("Miten HR Core toimii? Entä Flow?", {"hr", "core", "flow"}),
+    ("Do you have a mobile app?", set()),  # the first word of a sentence is not a name
+])
+def test_words_written_as_names(question: str, expected: set[str]) -> None:
+    from copilot.engines.composer.answer import proper_names
+
+    assert proper_names(question) == expected
+
+
+def test_how_many_asks_for_a_number() -> None:
+    assert intent.wanted_shape("Montako liittymää teillä on valmiina?", "integration") == "count"

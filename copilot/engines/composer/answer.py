@@ -24,7 +24,7 @@ from copilot.assembly import TaskContext
 from copilot.core import locale
 from copilot.engines.composer import intent as intents
 from copilot.engines.composer import sizes
-from copilot.engines.composer.terms import Vocabulary, Word, found, key_terms, same, vocabulary
+from copilot.engines.composer.terms import Vocabulary, Word, fold, found, key_terms, same, vocabulary
 from copilot.results import Citation
 from prompts import templates
 from retrieval.units import answer_units, list_units
@@ -32,6 +32,8 @@ from retrieval.units import answer_units, list_units
 SHAPES = {
     "money": re.compile(r"\d[\d\s\u00a0.,]*\s?(€|euroa?|eur\b)|€\s?\d", re.IGNORECASE),
     "duration": re.compile(r"\b\d+(?:\s?[–-]\s?\d+)?\s?(viik|päiv|kuukau|tunti|week|day|month|hour)", re.IGNORECASE),
+    "count": re.compile(r"\d|\b(yksi|kaksi|kolme|neljä|viisi|kuusi|seitsemän|kahdeksan|yhdeksän|kymmenen|one|two|"
+                        r"three|four|five|six|seven|eight|nine|ten|twelve|dozens?|hundreds?)\b", re.IGNORECASE),
     "hours": re.compile(r"\b\d{1,2}(?:[.:]\d{2})?\s?[–-]\s?\d{1,2}(?:[.:]\d{2})?\b|24/7|ympäri vuorokauden|"
                         r"around the clock", re.IGNORECASE),
 }
@@ -174,6 +176,8 @@ class Reading:
     candidates: list[Candidate]
     about_us: bool = False
     """The question asks about the vendor itself ("your CEO", "teidän toimitusjohtaja")."""
+    names: frozenset[str] = frozenset()
+    """The words the question writes as names (capitalised inside a sentence, acronyms), folded."""
 
 
 def read(tc: TaskContext, question: str) -> Reading:
@@ -229,7 +233,7 @@ def read(tc: TaskContext, question: str) -> Reading:
             out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered, near=near))
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
-                   about_us=about_us)
+                   about_us=about_us, names=proper_names(question))
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
@@ -255,6 +259,15 @@ def pointer(unit: str) -> bool:
     return bool(LINK.search(unit)) and len(LINK.sub("", unit).split()) <= 4
 
 
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-ZÄÖÅ][\w-]+)|\b([A-Z]{2,}\w*)\b")
+
+
+def proper_names(question: str) -> frozenset[str]:
+    """Words written as names: capitalised inside a sentence ("a Slack integration", "Teamsiin") or
+    acronyms ("AWS"), folded like the question's terms."""
+    return frozenset(fold(m.group(1) or m.group(2)) for m in _NAME.finditer(question.strip()))
+
+
 def answers(r: Reading) -> bool:
     """Whether the best candidate answers the question, rather than sharing a word with it.
 
@@ -274,6 +287,8 @@ def answers(r: Reading) -> bool:
         return False
     if not r.missing:
         return True
+    if any(w.raw in r.names for w in r.missing):
+        return False  # a name no source has ("Teams", "Tripletex", "GraphQL"): about something we do not cover
     closest = max(best.near or 0.0, best.passage.similarity or 0.0)
     if len(r.missing) == 1:
         return closest >= SURE_SIMILARITY

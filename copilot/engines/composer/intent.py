@@ -186,11 +186,17 @@ _HOW_LONG = re.compile(r"\b(?:kuinka|miten|how)\s+(?:kauan|pitkään|nopeasti|pi
                        r"\bmissä ajassa\b", re.IGNORECASE)
 
 
+# "Montako…", "how many…": a number.
+_HOW_MANY = re.compile(r"\b(?:montako|kuinka monta|kuinka moni|how many)\b", re.IGNORECASE)
+
+
 def wanted_shape(question: str, name: str | None) -> str | None:
-    """The form the answer should have: what the question's own words ask for ("how long" a duration),
-    else the intent's; none for a yes/no question."""
+    """The form the answer should have: what the question's own words ask for ("how long" a duration,
+    "how many" a number), else the intent's; none for a yes/no question."""
     if _HOW_LONG.search(question):
         return "duration"
+    if _HOW_MANY.search(question):
+        return "count"
     return None if yes_no(question) else shape(name)
 
 
