@@ -30,7 +30,8 @@ from prompts import templates
 from retrieval.units import answer_units, list_units
 
 SHAPES = {
-    "money": re.compile(r"\d[\d\s\u00a0.,]*\s?(€|euroa?|eur\b)|€\s?\d", re.IGNORECASE),
+    # A discount is an amount too ("500–999 users: −10 %").
+    "money": re.compile(r"\d[\d\s\u00a0.,]*\s?(€|euroa?|eur\b|%)|€\s?\d", re.IGNORECASE),
     "duration": re.compile(r"\b\d+(?:\s?[–-]\s?\d+)?\s?(viik|päiv|kuukau|tunti|week|day|month|hour)", re.IGNORECASE),
     "count": re.compile(r"\d|\b(yksi|kaksi|kolme|neljä|viisi|kuusi|seitsemän|kahdeksan|yhdeksän|kymmenen|one|two|"
                         r"three|four|five|six|seven|eight|nine|ten|twelve|dozens?|hundreds?)\b", re.IGNORECASE),
