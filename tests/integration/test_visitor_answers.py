@@ -90,3 +90,8 @@ def test_the_askers_size_picks_the_sentence_for_that_size(demo_ctx, question: st
 def test_a_payback_question_is_answered_with_the_payback_time(demo_ctx) -> None:  # type: ignore[no-untyped-def]
     r = _ask(demo_ctx, "Meillä on 300 työntekijää. Kuinka nopeasti HR Core ja Flow maksavat itsensä takaisin?")
     assert r.known and "9,4" in _first(r.text)
+
+
+def test_how_do_i_is_answered_with_the_sentence_that_says_where_to_do_it(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "miten saan chatin tallentamat tietoni poistettua")
+    assert r.known and "https://kaarna.example/tietosuoja/omat-tiedot" in _first(r.text)

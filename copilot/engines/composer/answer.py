@@ -57,6 +57,8 @@ support hours are in the sentence that says "support", not in the one about main
 ABOUT_US = re.compile(r"\b(teidän|teillä|teiltä|teitä|teil|teijän|your|yours|you|kaarnan?|kaarnalla|kaarnassa)\b",
                       re.IGNORECASE)
 LINK = re.compile(r"https?://\S+")
+HOW_TO = re.compile(r"\b(?:miten|kuinka)\s+(?:saan|saamme|voin|voimme|pääsen|pääsemme|teen|teemme)\b|"
+                    r"\bhow\s+(?:do|can|could)\s+(?:i|we)\b", re.IGNORECASE)
 WHERE = re.compile(r"\b(where|link|url|address|page|site|documentation|docs|missä|mistä|linkki|osoite|sivu\w*|"
                    r"dokumentaatio\w*|ohje\w*)", re.IGNORECASE)
 
@@ -192,6 +194,7 @@ def read(tc: TaskContext, question: str) -> Reading:
     # The topic: words that are neither the intent's own nor numbers ("30 työntekijää" is context).
     topic = tuple(w for w in words if not w.raw.isdigit() and not any(same(w.stem, s) for s in intent_words))
     asks_where = bool(WHERE.search(question))
+    how_to = bool(HOW_TO.search(question))
     named = intents.names(question)
     about_us = bool(ABOUT_US.search(question))
     size = sizes.headcount(question)
@@ -229,7 +232,7 @@ def read(tc: TaskContext, question: str) -> Reading:
                      + 0.1 / (rank + 1) - 0.02 * order
                      + (0.3 if order == 0 and head_hit >= 0.5 else 0.0))
             score += _fit(unit, r_intent=topic_intent, topic=bool(topic), wanted=wanted, fits=fits, named=named,
-                          asks_where=asks_where, listed=unit in grouped, explicit=explicit)
+                          asks_where=asks_where, listed=unit in grouped, explicit=explicit, how_to=how_to)
             score += sizes.fit(size, unit)
             out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered, near=near))
     out.sort(key=lambda c: -c.score)
@@ -238,7 +241,7 @@ def read(tc: TaskContext, question: str) -> Reading:
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
-         asks_where: bool, listed: bool, explicit: bool) -> float:
+         asks_where: bool, listed: bool, explicit: bool, how_to: bool) -> float:
     """What the unit's form says about whether it answers: an amount for "how much", the whole list for a
     question that is nothing but its intent, the product asked about, a link only for "where"."""
     score = 0.0
@@ -252,6 +255,8 @@ def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fi
         score -= 0.6  # about a sibling product or plan, not the one asked about
     if pointer(unit):  # "Read the full story: <link>" answers "where?", nothing else
         score += 0.5 if asks_where else -0.8
+    elif how_to and LINK.search(unit):
+        score += 0.3  # "how do I get my data erased?": the sentence that says where to do it
     return score
 
 
