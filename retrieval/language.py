@@ -47,6 +47,9 @@ def _letters(text: str) -> str:
 
 def _like(word: str, name: str) -> bool:
     # The cheap upper bounds first: most words are nowhere near a product name's length or letters.
+    # The length bound is real_quick_ratio's, without building a matcher for every word of a passage.
+    if 2 * min(len(word), len(name)) < 0.8 * (len(word) + len(name)):
+        return False
     m = SequenceMatcher(None, word, name)
     return m.real_quick_ratio() >= 0.8 and m.quick_ratio() >= 0.8 and m.ratio() >= 0.8
 

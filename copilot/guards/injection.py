@@ -10,8 +10,11 @@ import binascii
 import codecs
 import re
 
+from functools import lru_cache
+
 from copilot.assembly import TaskContext
 from copilot.core.instructions import looks_injected, strip_instructions
+from copilot.guards.memo import cleared_on_erasure
 from copilot.results import Citation
 
 
@@ -20,6 +23,13 @@ def _any_injected(*fields: str) -> bool:
     # the joined text (a line break keeps word boundaries and starts of line as they were), so a clean
     # joined text means every field is clean; only a hit pays for the field-by-field stripping.
     return looks_injected("\n".join(fields))
+
+
+@cleared_on_erasure  # an ingested document may name a person
+@lru_cache(maxsize=2048)
+def _passage_injected(title: str, text: str, snippet: str) -> bool:
+    # The same library passages come back question after question: each is scanned once.
+    return _any_injected(title, text, snippet)
 
 
 def quarantine(tc: TaskContext) -> tuple[TaskContext, list[str]]:
@@ -35,10 +45,11 @@ def quarantine(tc: TaskContext) -> tuple[TaskContext, list[str]]:
     whole = tc.decision.audience != "staff"
     for p in tc.passages:
         text, snippet, title = p.text, p.snippet, p.title
-        if whole and (p.instructions or _any_injected(title, text, snippet)):
+        injected = _passage_injected(title, text, snippet)
+        if whole and (p.instructions or injected):
             removed.append(text or snippet)
             continue
-        if _any_injected(title, text, snippet):
+        if injected:
             text, dropped = strip_instructions(text)
             snippet, dropped_snippet = strip_instructions(snippet)
             title, dropped_title = strip_instructions(title)

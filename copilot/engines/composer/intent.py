@@ -156,8 +156,11 @@ def _synonyms() -> dict[str, tuple[str, ...]]:
     return out
 
 
+@cleared_on_erasure  # a question's word may be a name
+@lru_cache(maxsize=16384)
 def alternatives(term: str) -> tuple[str, ...]:
-    """The term and the words the content may use for it instead ("sso" → "kertakirjautumin"...)."""
+    """The term and the words the content may use for it instead ("sso" → "kertakirjautumin"...).
+    Memoised: every question word is looked up against every passage."""
     table = _synonyms()
     found = next((v for k, v in table.items() if same(term, k)), ())
     return (term, *found)
