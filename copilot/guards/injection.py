@@ -9,7 +9,6 @@ import base64
 import binascii
 import codecs
 import re
-
 from functools import lru_cache
 
 from copilot.assembly import TaskContext
