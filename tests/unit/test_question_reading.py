@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from copilot.engines.composer import intent, sizes
-from copilot.engines.composer.answer import context_words
 from copilot.engines.composer.terms import generic
 from retrieval.units import answer_units, list_units
 
@@ -74,17 +73,17 @@ def test_comments_in_the_generic_word_list_are_not_words() -> None:
     ("We run twelve warehouses, how are shifts published?", "warehous", "shift"),
 ])
 def test_the_situation_told_before_the_question_is_context(question: str, told: str, asked: str) -> None:
-    stems = {w.stem for w in context_words(question, "fi" if "Miten" in question else "en")}
+    stems = {w.stem for w in intent.context_words(question, "fi" if "Miten" in question else "en")}
     assert any(s.startswith(told) for s in stems)
     assert not any(s.startswith(asked) for s in stems)
 
 
 def test_a_question_that_asks_twice_has_no_context() -> None:
-    assert context_words("Milloin Flow tulee? Onko päivää tiedossa?", "fi") == frozenset()
+    assert intent.context_words("Milloin Flow tulee? Onko päivää tiedossa?", "fi") == frozenset()
 
 
 def test_a_short_name_before_the_question_is_what_is_asked_about() -> None:
-    assert context_words("Insight, mitä se maksaa?", "fi") == frozenset()
+    assert intent.context_words("Insight, mitä se maksaa?", "fi") == frozenset()
 
 
 def test_how_long_asks_for_a_duration_whatever_the_intent() -> None:
@@ -118,9 +117,7 @@ def test_the_askers_headcount_is_read_with_thousands_separators() -> None:
     ("Do you have a mobile app?", set()),  # the first word of a sentence is not a name
 ])
 def test_words_written_as_names(question: str, expected: set[str]) -> None:
-    from copilot.engines.composer.answer import proper_names
-
-    assert proper_names(question) == expected
+    assert intent.proper_names(question) == expected
 
 
 def test_how_many_asks_for_a_number() -> None:

@@ -4,11 +4,13 @@
 For a question about the customer's own account (order status, agreement, open requests) the answer
 is built from the allowed account facts. Otherwise every sentence, list item and table row of the
 retrieved passages is scored for how well it answers: the question's topic words it covers (typos
-and inflections forgiven), whether the heading above it asks the same question, whether it has the
-shape the question wants (an amount for a price, a duration for "how long", times for support
-hours) and how close its passage is to the question. The best one opens the answer; one or two
-sentences of the same passage may follow. When the best candidate leaves the question's topic
-uncovered, the answer says so instead of quoting something loosely related.
+and inflections forgiven; the situation told before the question counts less), whether the heading
+above it asks the same question, whether it has the shape the question wants (an amount for a
+price, a duration for "how long", times for support hours), whether it speaks of organisations of
+the asker's size, and how close its passage is to the question. The best one opens the answer;
+one or two sentences of the same passage may follow. When the best candidate leaves the
+question's topic uncovered, or the question names something no source has, the answer says so
+instead of quoting something loosely related.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from copilot.assembly import TaskContext
 from copilot.core import locale
 from copilot.engines.composer import intent as intents
 from copilot.engines.composer import sizes
-from copilot.engines.composer.terms import Vocabulary, Word, fold, found, key_terms, same, vocabulary
+from copilot.engines.composer.terms import Vocabulary, Word, found, key_terms, same, vocabulary
 from copilot.results import Citation
 from prompts import templates
 from retrieval.units import answer_units, list_units
@@ -50,7 +52,6 @@ CLOSE_PARAPHRASE = 0.88
 """Closeness at which a sentence answers a question although several of the question's words differ."""
 CONTEXT_WEIGHT = 0.4
 """How much a word of the question's context counts beside the words of what it asks."""
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 ON_INTENT = 0.2
 """Per word of the intent's own vocabulary a unit has (at most two), when it has none of the question's:
 support hours are in the sentence that says "support", not in the one about maintenance evenings."""
@@ -134,27 +135,6 @@ def _weights(words: tuple[Word, ...], vocabulary: list[Vocabulary], context: fro
     return out
 
 
-def context_words(question: str, lang: str) -> frozenset[Word]:
-    """The words of the statements before what is asked ("We have 300 staff. How fast would it pay
-    back?", "Meillä on 120 työntekijää, paljonko HR Core maksaisi?"), unless the asking part repeats
-    them: they tell the situation, not what is asked."""
-    told: list[str] = []
-    asked: list[str] = []
-    for sentence in SENTENCE_END.split(question.strip()):
-        if not sentence.rstrip().endswith("?"):
-            told.append(sentence)
-            continue
-        # Within a question, the clauses before the one that asks ("…, paljonko…") are context too.
-        clauses = sentence.split(", ")
-        asks = next((i for i, c in enumerate(clauses) if intents.interrogative(c)), 0)
-        told += clauses[:asks]
-        asked += clauses[asks:]
-    if not asked:
-        return frozenset()  # nothing asked in so many words ("Kerro hinnoista."): every word is the topic
-    kept = {w for part in asked for w in key_terms(part, lang)}
-    return frozenset(w for part in told for w in key_terms(part, lang) if w not in kept)
-
-
 def _has(word: Word, vocab: Vocabulary) -> bool:
     return found(word, vocab) or any(found(alt, vocab) for alt in intents.alternatives(word.stem))
 
@@ -202,7 +182,7 @@ def read(tc: TaskContext, question: str) -> Reading:
     passages = tc.passages[:PASSAGES]
     heads = [p.heading for p in passages]
     vocab = [vocabulary(f"{p.title} {h} {p.body}", lang) for p, h in zip(passages, heads, strict=True)]
-    context = context_words(question, lang)
+    context = intents.context_words(question, lang)
     weights = _weights(words, vocab, context)
     missing = tuple(w for w in topic if len(w.raw) > 2 and w not in context and not any(_has(w, v) for v in vocab))
     out = []
@@ -237,7 +217,7 @@ def read(tc: TaskContext, question: str) -> Reading:
             out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered, near=near))
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
-                   about_us=about_us, names=proper_names(question))
+                   about_us=about_us, names=intents.proper_names(question))
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
@@ -263,15 +243,6 @@ def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fi
 def pointer(unit: str) -> bool:
     """A unit that only points elsewhere: a link and a few words around it."""
     return bool(LINK.search(unit)) and len(LINK.sub("", unit).split()) <= 4
-
-
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-ZÄÖÅ][\w-]+)|\b([A-Z]{2,}\w*)\b")
-
-
-def proper_names(question: str) -> frozenset[str]:
-    """Words written as names: capitalised inside a sentence ("a Slack integration", "Teamsiin") or
-    acronyms ("AWS"), folded like the question's terms."""
-    return frozenset(fold(m.group(1) or m.group(2)) for m in _NAME.finditer(question.strip()))
 
 
 def answers(r: Reading) -> bool:

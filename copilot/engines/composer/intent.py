@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import yaml
 
-from copilot.engines.composer.terms import key_terms, same, terms
+from copilot.engines.composer.terms import Word, fold, key_terms, same, terms
 from copilot.guards.memo import cleared_on_erasure
 
 LEXICON = Path(__file__).with_name("intents.yaml")
@@ -226,3 +226,36 @@ def _synonym_words() -> dict[str, tuple[str, ...]]:
             for key in terms(str(word), lang):
                 out[key] = tuple(dict.fromkeys(out.get(key, ()) + tuple(others)))
     return out
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def context_words(question: str, lang: str) -> frozenset[Word]:
+    """The words of the statements before what is asked ("We have 300 staff. How fast would it pay
+    back?", "Meillä on 120 työntekijää, paljonko HR Core maksaisi?"), unless the asking part repeats
+    them: they tell the situation, not what is asked."""
+    told: list[str] = []
+    asked: list[str] = []
+    for sentence in SENTENCE_END.split(question.strip()):
+        if not sentence.rstrip().endswith("?"):
+            told.append(sentence)
+            continue
+        # Within a question, the clauses before the one that asks ("…, paljonko…") are context too.
+        clauses = sentence.split(", ")
+        asks = next((i for i, c in enumerate(clauses) if interrogative(c)), 0)
+        told += clauses[:asks]
+        asked += clauses[asks:]
+    if not asked:
+        return frozenset()  # nothing asked in so many words ("Kerro hinnoista."): every word is the topic
+    kept = {w for part in asked for w in key_terms(part, lang)}
+    return frozenset(w for part in told for w in key_terms(part, lang) if w not in kept)
+
+
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-ZÄÖÅ][\w-]+)|\b([A-Z]{2,}\w*)\b")
+
+
+def proper_names(question: str) -> frozenset[str]:
+    """Words written as names: capitalised inside a sentence ("a Slack integration", "Teamsiin") or
+    acronyms ("AWS"), folded like the question's terms."""
+    return frozenset(fold(m.group(1) or m.group(2)) for m in _NAME.finditer(question.strip()))
