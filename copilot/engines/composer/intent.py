@@ -1,5 +1,6 @@
 """What a question asks for: a topic intent (price, implementation, support...), an account question,
-a hand-off or a greeting. Pure functions over the question's words (typos forgiven)."""
+a hand-off or a greeting; the form its answer should have; the situation it tells before asking and
+the names it writes. Pure functions over the question's words (typos forgiven)."""
 
 from __future__ import annotations
 
