@@ -78,6 +78,11 @@ def test_the_situation_told_before_the_question_is_context(question: str, told: 
     assert not any(s.startswith(asked) for s in stems)
 
 
+def test_the_circumstances_after_the_question_are_context_too() -> None:
+    stems = {w.stem for w in intent.context_words("Kuka omistaa raportit, kun työsuhde päättyy?", "fi")}
+    assert any(s.startswith("tyosuh") for s in stems) and not any(s.startswith("raport") for s in stems)
+
+
 def test_a_question_that_asks_twice_has_no_context() -> None:
     assert intent.context_words("Milloin Flow tulee? Onko päivää tiedossa?", "fi") == frozenset()
 

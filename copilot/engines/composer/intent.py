@@ -230,6 +230,7 @@ def _synonym_words() -> dict[str, tuple[str, ...]]:
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_CIRCUMSTANCE = re.compile(r"^\s*(?:kun|jos|koska|vaikka|when|if|because|since|while|although)\b", re.IGNORECASE)
 
 
 def context_words(question: str, lang: str) -> frozenset[Word]:
@@ -242,11 +243,12 @@ def context_words(question: str, lang: str) -> frozenset[Word]:
         if not sentence.rstrip().endswith("?"):
             told.append(sentence)
             continue
-        # Within a question, the clauses before the one that asks ("…, paljonko…") are context too.
+        # Within a question, the clauses before the one that asks ("…, paljonko…") are context too, and
+        # so are the circumstances after it ("…, kun käsittelette työntekijöidemme tietoja?").
         clauses = sentence.split(", ")
         asks = next((i for i, c in enumerate(clauses) if interrogative(c)), 0)
-        told += clauses[:asks]
-        asked += clauses[asks:]
+        told += clauses[:asks] + [c for c in clauses[asks + 1 :] if _CIRCUMSTANCE.match(c)]
+        asked += [clauses[asks]] + [c for c in clauses[asks + 1 :] if not _CIRCUMSTANCE.match(c)]
     if not asked:
         return frozenset()  # nothing asked in so many words ("Kerro hinnoista."): every word is the topic
     kept = {w for part in asked for w in key_terms(part, lang)}
