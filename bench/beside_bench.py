@@ -1,0 +1,212 @@
+"""Chat latency while a campaign runs beside it: the website's answers must not wait for batch work.
+
+Builds a demo store on the machine's PostgreSQL (``--accounts``; about 4.5 contacts an account), starts
+`polku serve --workers 1` on it (Redis shared state) and measures widget chat at a steady arrival rate
+(open loop: request i is due at i / ``--rate`` s, its latency counted from then) with nothing else
+running: the idle baseline. Then two `polku worker --queues batch` processes take a campaign of
+``--contacts`` and, once the first chunks are stored, the same chat schedule runs again beside it.
+Two worker settings alternate in every repeat: the default (a batch worker lowers its own CPU
+priority, ``--nice`` 10) and ``--nice 0`` (batch work at the API's priority), so the report shows what
+the priority does. Medians and spreads over the repeats; writes bench/REPORT-beside.md.
+
+    nice -n 5 .venv/bin/python bench/beside_bench.py --accounts 22500 --contacts 100000 --repeats 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from tempfile import mkdtemp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from api_load import ORIGIN, Phase, _free_port, _scheduled, chat_requests, machine  # noqa: E402
+from jobs_bench import MARKETER, NOW, _drop, _store, _warm  # noqa: E402
+
+from copilot.core.context import AppContext  # noqa: E402
+from copilot.core.settings import JobsBackend  # noqa: E402
+from copilot.jobs import service  # noqa: E402
+from copilot.jobs.models import CampaignJobIn  # noqa: E402
+from tests.support.workers import wait_for, worker_env  # noqa: E402
+
+REDIS = "redis://127.0.0.1:6379/5"
+BROKER = "redis://127.0.0.1:6379/6"
+SETTINGS = {"default (batch --nice 10)": None, "--nice 0": 0}
+
+
+def serve(env: dict[str, str], port: int) -> subprocess.Popen[str]:
+    """One API worker, ready once it has warmed up."""
+    proc = subprocess.Popen([sys.executable, "-m", "copilot", "serve", "--port", str(port), "--workers", "1",
+                             "--log-level", "info"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    log: list[str] = []
+    threading.Thread(target=lambda: log.extend(iter(proc.stderr.readline, "")) if proc.stderr else None,
+                     daemon=True).start()
+    wait_for(lambda: proc.poll() is not None or any("Application startup complete" in x for x in log),
+             "polku serve to start", deadline_s=600)
+    if proc.poll() is not None:
+        raise SystemExit("polku serve exited: " + "".join(log)[-2000:])
+    return proc
+
+
+class Workers:
+    """Two batch workers at the given priority (None: the default)."""
+
+    def __init__(self, env: dict[str, str], nice: int | None, logs: Path) -> None:
+        extra = [] if nice is None else ["--nice", str(nice)]
+        self.logs = [logs / f"w{i}-{time.monotonic_ns()}.log" for i in range(2)]
+        self.procs = [subprocess.Popen([sys.executable, "-m", "copilot", "worker", "--queues", "batch",
+                                        "--loglevel", "info", *extra], env=env, cwd=logs,
+                                       stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+                      for log in self.logs]
+        for log in self.logs:
+            wait_for(lambda log=log: b"ready" in log.read_bytes(), "a worker to start", deadline_s=180)
+
+    def stop(self) -> None:
+        import signal
+
+        for p in self.procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)  # the campaign is not needed to the end
+            p.wait()
+
+
+def chat(port: int, n: int, rate: float) -> Phase:
+    return asyncio.run(_scheduled(port, chat_requests(n), rate, Phase("chat")))
+
+
+def one_round(ctx: AppContext, wenv: dict[str, str], port: int, args: argparse.Namespace, nice: int | None,
+              logs: Path) -> dict[str, float]:
+    idle = chat(port, args.chat, args.rate)
+    workers = Workers(wenv, nice, logs)
+    try:
+        _warm(ctx, 2)
+        job = service.submit_campaign(ctx, CampaignJobIn(segment="all", limit=args.contacts), actor=MARKETER, now=NOW)
+        wait_for(lambda: service.get_job(ctx, job.id, actor=MARKETER).done > 0, "the campaign to start",
+                 deadline_s=600, poll_s=0.1)
+        beside = chat(port, args.chat, args.rate)
+        view = service.get_job(ctx, job.id, actor=MARKETER)
+        if view.finished:
+            raise SystemExit("the campaign finished before the chat phase did: raise --contacts")
+    finally:
+        workers.stop()
+        import redis
+
+        redis.Redis.from_url(BROKER).flushdb()  # the rest of this campaign's chunks: not for the next round
+    return {"idle_p50": idle.pct(0.5), "idle_p95": idle.pct(0.95), "beside_p50": beside.pct(0.5),
+            "beside_p95": beside.pct(0.95), "errors": idle.errors + beside.errors,
+            "campaign_done": view.done, "campaign_total": view.total}
+
+
+def report(args: argparse.Namespace, rows: dict[str, list[dict[str, float]]], setup_s: float,
+           load: tuple[float, float]) -> str:
+    def med(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in rows[name])
+
+    def spread(name: str, key: str) -> str:
+        xs = [r[key] for r in rows[name]]
+        return f"{min(xs):.1f}–{max(xs):.1f}"
+
+    lines = []
+    verdicts = []
+    for name in rows:
+        ratios = [r["beside_p95"] / r["idle_p95"] for r in rows[name]]
+        ratio = statistics.median(ratios)
+        lines.append(f"| {name} | {med(name, 'idle_p50'):.1f} | {med(name, 'idle_p95'):.1f} ({spread(name, 'idle_p95')}) "
+                     f"| {med(name, 'beside_p50'):.1f} | {med(name, 'beside_p95'):.1f} ({spread(name, 'beside_p95')}) "
+                     f"| {', '.join(f'{x:.2f}' for x in ratios)} | **{ratio:.2f}×** "
+                     f"| {sum(r['errors'] for r in rows[name]):.0f} |")
+        verdicts.append(f"- {name}: chat p95 beside the campaign {ratio:.2f}× idle (goal ≤ 1.20×: "
+                        f"**{'met' if ratio <= 1.2 else 'NOT met'}**)")
+    hw = "\n".join(f"- {x}" for x in machine())
+    return f"""# Chat beside a campaign: widget answers while batch workers draft
+
+Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `python bench/beside_bench.py {' '.join(sys.argv[1:])}`.
+
+## Machine
+{hw}
+- API worker, 2 batch workers, PostgreSQL, Redis and the load generator share the 2 cores (loopback only)
+- load average (1 min) before the run {load[0]:.2f}, after {load[1]:.2f}
+
+## Setup
+- demo store of {args.accounts} accounts on PostgreSQL, built in {setup_s:.0f} s; `polku serve --workers 1`
+  with Redis shared state, composer engine
+- chat: {args.chat} POST /v1/widget/ask at {args.rate:g}/s (open loop: latency from each request's due time,
+  so queueing counts), first idle, then beside a campaign of {args.contacts:,} contacts on two
+  `polku worker --queues batch` processes (each chunk {args.chunk} contacts), measured once the campaign's
+  first results are stored and checked to be still running when the chat phase ends
+- the two worker settings alternate within every repeat; medians over {args.repeats} repeats, spreads in brackets
+
+## Results (ms)
+
+| batch workers | idle p50 | idle p95 | beside p50 | beside p95 | p95 ratio per repeat | median ratio | errors |
+|---|---|---|---|---|---|---|---|
+{chr(10).join(lines)}
+
+Goal (issue 14): chat p95 while a 100,000-contact campaign runs beside it within 20 % of idle.
+{chr(10).join(verdicts)}
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--accounts", type=int, default=1500)
+    parser.add_argument("--contacts", type=int, default=5000)
+    parser.add_argument("--chat", type=int, default=600)
+    parser.add_argument("--rate", type=float, default=10.0)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--chunk", type=int, default=500)
+    parser.add_argument("--report", type=Path, default=ROOT / "bench" / "REPORT-beside.md")
+    args = parser.parse_args()
+
+    import redis
+
+    for url in (REDIS, BROKER):
+        redis.Redis.from_url(url).flushdb()
+    work = Path(mkdtemp(prefix="polku-beside-bench-"))
+    load_before = os.getloadavg()[0]
+    url, base, setup_s = _store(args.accounts, work / "data")
+    print(f"store of {args.accounts} accounts in {setup_s:.0f} s", flush=True)
+    api = None
+    try:
+        ctx = AppContext(settings=base.settings.model_copy(update={
+            "jobs_backend": JobsBackend.celery, "worker_broker_url": BROKER, "jobs_chunk_size": args.chunk}))
+        wenv = worker_env(data_dir=work / "data", database_url=url, broker=BROKER, POLKU_JOBS_CHUNK_SIZE=str(args.chunk))
+        aenv = {k: v for k, v in os.environ.items() if not k.startswith("POLKU_")}
+        aenv.update({"POLKU_DATA_DIR": str(work / "data"), "POLKU_DATABASE_URL": url, "POLKU_REDIS_URL": REDIS,
+                     "POLKU_ENVIRONMENT": "development", "POLKU_ENGINE": "composer", "POLKU_API_DEV_KEYS": "true",
+                     "POLKU_ALLOWED_ORIGINS": json.dumps([ORIGIN]), "POLKU_WIDGET_RATE_PER_S": "1000000",
+                     "POLKU_WIDGET_RATE_BURST": "1000000"})
+        port = _free_port()
+        api = serve(aenv, port)
+        chat(port, 50, args.rate)  # warm-up: the index, the caches, the connections
+        rows: dict[str, list[dict[str, float]]] = {name: [] for name in SETTINGS}
+        for i in range(args.repeats):
+            order = list(SETTINGS) if i % 2 == 0 else list(reversed(SETTINGS))
+            for name in order:
+                row = one_round(ctx, wenv, port, args, SETTINGS[name], work)
+                rows[name].append(row)
+                print(f"repeat {i + 1}, {name}: {json.dumps({k: round(v, 1) for k, v in row.items()})}", flush=True)
+    finally:
+        if api is not None:
+            api.terminate()
+            api.wait()
+        _drop(url)
+    text = report(args, rows, setup_s, (load_before, os.getloadavg()[0]))
+    args.report.write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
