@@ -17,8 +17,6 @@ jobs_app = typer.Typer(help="Batch jobs: start them, follow their progress, down
                        no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
 CLI_ACTOR = Actor(id="cli", role=Role.admin)
-BATCH_NICE = 10
-"""How much lower a worker without the interactive queue runs (the scheduler's niceness)."""
 
 
 def progress_bar(label: str, *, disable: bool) -> Progress:
@@ -45,19 +43,12 @@ def worker_cmd(
     beat: Annotated[bool, typer.Option("--beat", help="Also run the schedule (the nightly purge); one per site")]
     = False,
     loglevel: Annotated[str, typer.Option("--loglevel", help="debug, info, warning or error")] = "info",
-    nice: Annotated[int | None, typer.Option("--nice", min=0, max=19, help="Lower this worker's CPU priority by N "
-                                             "(default: 10 without the interactive queue, else 0)")] = None,
 ) -> None:
     """Start a Celery worker on ``POLKU_WORKER_BROKER_URL`` serving the given queues until stopped."""
-    import os
-
     from copilot.jobs import backend
     from copilot.worker import make_app
 
     names = _queues(queues)
-    # On a host shared with API workers, a campaign or an ingest must not take the CPU a visitor's answer
-    # is waiting for: batch workers yield to everything at normal priority.
-    os.nice(nice if nice is not None else (0 if "interactive" in names else BATCH_NICE))
     ctx = context()
     backend.check_broker(ctx)
     _ = ctx.db  # migrations run before the worker takes any chunk
