@@ -83,15 +83,22 @@ def visitor(ctx: AppContext, case: dict[str, Any]) -> CaseResult:
     got: dict[str, bool] = {"language": r.language == case["lang"] and checks.in_language(r.text, case["lang"]),
                             "public_only": "internal_content" not in r.provenance.categories
                             and not staff_terms(r.text)}
+    why = ""
     if case["kind"] == "smalltalk_handoff":
         got["handoff"] = r.handoff
+        why = "" if r.handoff else "no person offered"
     elif not case["answerable"]:
         got["honest_dont_know"] = not r.known and r.handoff
+        why = "" if got["honest_dont_know"] else "answered what the content does not say"
     else:
         got["answered"] = r.known
         got["key_fact_first"] = r.known and checks.key_facts_early(r.text, case["key_facts"])
+        lacking = " / ".join(g[0] for g in case["key_facts"] if not checks.key_facts_early(r.text, [g]))
+        why = "said it does not know" if not r.known else (f"first two sentences lack {lacking!r}" if lacking else "")
+    if not got["language"]:
+        why = f"answered in {r.language}, asked in {case['lang']}" + (f"; {why}" if why else "")
     return CaseResult(id=case["id"], task="visitor", split=case["split"], language=case["lang"], checks=got,
-                      note=_short(r.text))
+                      note=f"{why} – {_short(r.text)}" if why else _short(r.text))
 
 
 def _account_facts(ctx: AppContext, contact: m.Contact, lang: str) -> tuple[list[str], list[str]]:

@@ -95,3 +95,15 @@ def test_a_payback_question_is_answered_with_the_payback_time(demo_ctx) -> None:
 def test_how_do_i_is_answered_with_the_sentence_that_says_where_to_do_it(demo_ctx) -> None:  # type: ignore[no-untyped-def]
     r = _ask(demo_ctx, "miten saan chatin tallentamat tietoni poistettua")
     assert r.known and "https://kaarna.example/tietosuoja/omat-tiedot" in _first(r.text)
+
+
+@pytest.mark.parametrize("question", ["Onko teillä oma matkahallintajärjestelmä?",
+                                      "Do you have your own recruitment software?"])
+def test_whether_a_thing_exists_is_not_answered_by_a_sentence_about_its_kind(demo_ctx, question: str) -> None:  # type: ignore[no-untyped-def]
+    # "järjestelmiin" in a sentence about integrations does not say there is a travel-management system
+    r = _ask(demo_ctx, question)
+    assert not r.known and r.handoff
+
+
+def test_a_thing_the_content_names_exists(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    assert _ask(demo_ctx, "Onko teillä mobiilisovellus?").known

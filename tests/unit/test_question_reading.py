@@ -127,3 +127,21 @@ def test_words_written_as_names(question: str, expected: set[str]) -> None:
 
 def test_how_many_asks_for_a_number() -> None:
     assert intent.wanted_shape("Montako liittymää teillä on valmiina?", "integration") == "count"
+
+
+def test_a_part_of_a_compound_does_not_name_the_whole() -> None:
+    from copilot.engines.composer.terms import named_in, vocabulary, words
+
+    asked = words("rekrytointijärjestelmä", "fi")[0]
+    assert not named_in(asked, vocabulary("Muihin järjestelmiin yhdistetään REST-rajapinnalla.", "fi"))
+    assert named_in(asked, vocabulary("Rekrytointijärjestelmämme julkaisee ilmoitukset.", "fi"))
+    assert named_in(words("integraatio", "fi")[0], vocabulary("Palkkaintegraatio siirtää tiedot.", "fi"))
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Onko teillä oma rekrytointijärjestelmä?", True),
+    ("Do you offer on-site training?", True),
+    ("Onko Flow kallis?", False),
+])
+def test_a_question_whether_a_thing_exists(question: str, expected: bool) -> None:
+    assert intent.asks_exists(question) is expected

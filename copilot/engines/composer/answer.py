@@ -26,7 +26,7 @@ from copilot.assembly import TaskContext
 from copilot.core import locale
 from copilot.engines.composer import intent as intents
 from copilot.engines.composer import sizes
-from copilot.engines.composer.terms import Vocabulary, Word, found, key_terms, same, vocabulary
+from copilot.engines.composer.terms import Vocabulary, Word, found, key_terms, named_in, same, vocabulary
 from copilot.results import Citation
 from prompts import templates
 from retrieval.units import answer_units, list_units
@@ -161,6 +161,9 @@ class Reading:
     """The question asks about the vendor itself ("your CEO", "teidän toimitusjohtaja")."""
     names: frozenset[str] = frozenset()
     """The words the question writes as names (capitalised inside a sentence, acronyms), folded."""
+    exists: bool = False
+    """The question asks whether a thing exists ("Onko teillä oma rekrytointijärjestelmä?")."""
+    lang: str = "fi"
 
 
 def read(tc: TaskContext, question: str) -> Reading:
@@ -217,7 +220,8 @@ def read(tc: TaskContext, question: str) -> Reading:
             out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered, near=near))
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
-                   about_us=about_us, names=intents.proper_names(question))
+                   about_us=about_us, names=intents.proper_names(question), exists=intents.asks_exists(question),
+                   lang=lang)
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
@@ -262,6 +266,8 @@ def answers(r: Reading) -> bool:
         return r.intent is not None and (wanted is None or bool(SHAPES[wanted].search(best.text)))
     if len(r.missing) == len(r.topic):
         return False
+    if r.exists and not _names_the_thing(r, best):
+        return False  # "oma rekrytointijärjestelmä?" is not answered by a sentence about "järjestelmiin"
     if not r.missing:
         return True
     if any(w.raw in r.names for w in r.missing):
@@ -272,6 +278,15 @@ def answers(r: Reading) -> bool:
     # Several words of the question's own ("enforce", "logins") are not in the sources, but fewer than half
     # of them, and the best sentence is very close to the question as a whole: the same question reworded.
     return 2 * len(r.missing) < len(r.topic) and closest >= CLOSE_PARAPHRASE
+
+
+def _names_the_thing(r: Reading, best: Candidate) -> bool:
+    """Whether the best unit (or its heading) names what an existence question asks about: the
+    longest word of its topic, itself or a word the content uses for it."""
+    thing = max(r.topic, key=lambda w: len(w.raw))
+    vocab = vocabulary(f"{best.passage.heading} {best.text}", r.lang)
+    ways = intents.alternatives(thing.stem)
+    return any(named_in(thing if alt == thing.stem else Word(alt, alt), vocab) for alt in ways)
 
 
 def references(tc: TaskContext, question: str, r: Reading) -> ComposedAnswer:

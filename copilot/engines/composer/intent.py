@@ -262,3 +262,13 @@ def proper_names(question: str) -> frozenset[str]:
     """Words written as names: capitalised inside a sentence ("a Slack integration", "Teamsiin") or
     acronyms ("AWS"), folded like the question's terms."""
     return frozenset(fold(m.group(1) or m.group(2)) for m in _NAME.finditer(question.strip()))
+
+
+# "Onko teillä oma X?", "Do you offer X?": whether a thing exists; only a sentence that names it answers.
+_EXISTS = re.compile(r"^\s*(?:onko (?:teillä|teil|kaarnassa|kaarnalla)|löytyykö|tarjoatteko|myyttekö|do you (?:have|"
+                     r"offer|sell|provide)|is there|are there|does kaarna (?:have|offer))\b", re.IGNORECASE)
+
+
+def asks_exists(question: str) -> bool:
+    """Whether the question asks if a thing exists ("Onko teillä oma rekrytointijärjestelmä?")."""
+    return bool(_EXISTS.match(question))

@@ -146,3 +146,15 @@ def found(word: Word | str, vocab: Vocabulary | Iterable[str]) -> bool:
         return len(raw) > PREFIX and any(raw[:PREFIX] in v for v in vocab.raws)
     target = word.stem if isinstance(word, Word) else word
     return any(same(target, v) for v in vocab)
+
+
+def named_in(word: Word, vocab: Vocabulary) -> bool:
+    """Whether the text names the thing itself, not only the kind of thing: as :func:`found`, except
+    that a part of the word does not count ("järjestelmiin" does not name a "rekrytointijärjestelmä",
+    though "palkkaintegraatio" names an "integraatio")."""
+    if word.stem in vocab.stems:
+        return True
+    if any(same(word.stem, v) and not (v in word.stem and len(word.stem) - len(v) > 3) for v in vocab.stems):
+        return True
+    whole = word.raw[: max(PREFIX, len(word.raw) - 3)]
+    return len(word.raw) > PREFIX and any(whole in v for v in vocab.raws)
