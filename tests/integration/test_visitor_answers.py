@@ -107,3 +107,14 @@ def test_whether_a_thing_exists_is_not_answered_by_a_sentence_about_its_kind(dem
 
 def test_a_thing_the_content_names_exists(demo_ctx) -> None:  # type: ignore[no-untyped-def]
     assert _ask(demo_ctx, "Onko teillä mobiilisovellus?").known
+
+
+@pytest.mark.parametrize(("question", "row"), [("mitä flow maksaa", "4,00"), ("How much is Insight per user?", "3.00")])
+def test_a_price_question_about_one_product_opens_with_its_row(demo_ctx, question: str, row: str) -> None:  # type: ignore[no-untyped-def]
+    first = _first(_ask(demo_ctx, question).text)
+    assert row in first and "6,50" not in first and "6.50" not in first
+
+
+def test_an_acronym_no_source_has_is_not_glossed_over(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    # "training" alone would match the onboarding sentence; "AI" is what is asked about
+    assert not _ask(demo_ctx, "Is my data used for AI training?").known

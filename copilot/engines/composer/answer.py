@@ -187,7 +187,10 @@ def read(tc: TaskContext, question: str) -> Reading:
     vocab = [vocabulary(f"{p.title} {h} {p.body}", lang) for p, h in zip(passages, heads, strict=True)]
     context = intents.context_words(question, lang)
     weights = _weights(words, vocab, context)
-    missing = tuple(w for w in topic if len(w.raw) > 2 and w not in context and not any(_has(w, v) for v in vocab))
+    names = intents.proper_names(question)
+    # Short words are too often noise to miss, but not an acronym the visitor wrote ("AI", "BI").
+    missing = tuple(w for w in topic if (len(w.raw) > 2 or w.raw in names) and w not in context
+                    and not any(_has(w, v) for v in vocab))
     out = []
     for rank, (p, head, pv) in enumerate(zip(passages, heads, vocab, strict=True)):
         head_vocab = vocabulary(head, lang)
@@ -220,7 +223,7 @@ def read(tc: TaskContext, question: str) -> Reading:
             out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered, near=near))
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
-                   about_us=about_us, names=intents.proper_names(question), exists=intents.asks_exists(question),
+                   about_us=about_us, names=names, exists=intents.asks_exists(question),
                    lang=lang)
 
 
@@ -237,6 +240,8 @@ def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fi
         score += 2.0  # "what does it cost?" asks for the overview: the whole price table, not one row
     if named and (other := intents.names(unit, cased=True)) and not other & named:
         score -= 0.6  # about a sibling product or plan, not the one asked about
+    elif named and len(other - named) >= 2:
+        score -= 0.4  # the whole price list, when the question asks about one product in it
     if pointer(unit):  # "Read the full story: <link>" answers "where?", nothing else
         score += 0.5 if asks_where else -0.8
     elif how_to and LINK.search(unit):
