@@ -235,8 +235,9 @@ _CIRCUMSTANCE = re.compile(r"^\s*(?:kun|jos|koska|vaikka|when|if|because|since|w
 
 def context_words(question: str, lang: str) -> frozenset[Word]:
     """The words of the statements before what is asked ("We have 300 staff. How fast would it pay
-    back?", "Meillä on 120 työntekijää, paljonko HR Core maksaisi?"), unless the asking part repeats
-    them: they tell the situation, not what is asked."""
+    back?", "Meillä on 120 työntekijää, paljonko HR Core maksaisi?") and of the circumstances after it
+    ("…, kun käsittelette tietoja?"), unless the asking part repeats them: they tell the situation, not
+    what is asked."""
     told: list[str] = []
     asked: list[str] = []
     for sentence in SENTENCE_END.split(question.strip()):
