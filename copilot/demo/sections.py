@@ -6,6 +6,7 @@ from copilot.core.context import AppContext
 from copilot.core.identity import Actor, Role
 from copilot.demo.showcase import SECTIONS, Examples, Section
 from copilot.results import Blocked
+from copilot.writing import offers
 
 STAFF = Actor(id="demo", role=Role.admin)
 
@@ -19,6 +20,27 @@ def brief_section(ctx: AppContext, ex: Examples) -> Section:
     return Section(title=f"Account brief – {ex.account_id}", text=b.text, data=b.model_dump(mode="json"))
 
 
+WHY_NOW = {
+    "renewal": "their agreement comes up for renewal",
+    "renewal_usage_down": "renewal near and use falling",
+    "welcome": "a new customer",
+    "new_product": "a product just ordered",
+    "recent_order": "a recent order",
+    "pricing_visit": "they read the pricing page",
+    "reference_visit": "they read customer stories",
+    "tenure": "years as a customer",
+    "former_customer": "a former customer",
+    "last_order": "a while since the last order",
+    "quiet": "no contact for a while",
+    "webinar": "a webinar on their topic",
+    "stage_awareness": "their buying stage",
+    "stage_consideration": "their buying stage",
+    "stage_decision": "their buying stage",
+    "company": "their company and industry",
+}
+"""What the plan's trigger means, in the rep's words (the demo prints it beside the draft)."""
+
+
 def draft_section(ctx: AppContext, ex: Examples) -> Section:
     from copilot.tasks.email import EmailRequest, draft_email
 
@@ -28,8 +50,10 @@ def draft_section(ctx: AppContext, ex: Examples) -> Section:
     if isinstance(d, Blocked):
         return Section(title="E-mail draft", text=d.reason, data=d.model_dump(mode="json"))
     sources = "\n".join(f"- {c.title}" for c in d.modules)
+    why = WHY_NOW.get(d.trigger or "", "a fit with their situation")
+    offer = offers.name(d.offer, "en") if d.offer else "nothing new"
     text = (f"Subject: {d.subject}\n\n{d.body}\n\n{d.transparency}\n\n"
-            f"For the rep: why now = {d.trigger}, offer = {d.offer or 'none'}, send {d.send_time}; sources:\n{sources}")
+            f"For the rep: why now: {why}; it offers {offer}; best sent {d.send_time}. Sources:\n{sources}")
     return Section(title=f"Personalised upsell e-mail – {ex.contact_id}", text=text, data=d.model_dump(mode="json"))
 
 

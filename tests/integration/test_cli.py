@@ -50,6 +50,9 @@ def test_demo_on_an_empty_data_dir(tmp_path: Path) -> None:
     body = json.loads(result.stdout)
     assert body["loaded"]["accounts"] == 60
     assert body["examples"]["contact_id"]
+    # the rep's line beside the draft is in words, not the plan's codes ("why now = company, offer = flow")
+    draft = next(s["text"] for s in body["sections"] if s["title"].startswith("Personalised"))
+    assert "For the rep: why now: " in draft and " = " not in draft
     again = json.loads(polku("demo", "--json", data_dir=tmp_path).stdout)
     assert again["loaded"] is None and again["store"]["accounts"] == 60
 
