@@ -90,5 +90,6 @@ def language_of(text: str, default: str = "fi") -> str:
     code, confidence = detect(text)
     if code is None or confidence < MIN_CONFIDENCE:
         return default
-    code = majority(text) or code
+    voted = majority(text)
+    code = voted if voted in ("fi", "en") else code  # a Swedish-looking vote does not overrule fi or en
     return code if code in ("fi", "en") else "en"

@@ -37,6 +37,9 @@ WHY_NOW = {
     "stage_consideration": "their buying stage",
     "stage_decision": "their buying stage",
     "company": "their company and industry",
+    "renewal_generic": "their agreement comes up for renewal",
+    "onboarding_generic": "their first weeks as a customer",
+    "generic": "a fit with their situation",
 }
 """What the plan's trigger means, in the rep's words (the demo prints it beside the draft)."""
 

@@ -120,6 +120,8 @@ def test_the_askers_headcount_is_read_with_thousands_separators() -> None:
     ("Is Kaarna hosted on GCP?", {"kaarna", "gcp"}),
     ("Miten HR Core toimii? Entä Flow?", {"hr", "core", "flow"}),
     ("Do you have a mobile app?", set()),  # the first word of a sentence is not a name
+    ("DO YOU HAVE AN API?", set()),  # written in capitals throughout: case says nothing
+    ("Onko teillä Visma-integraatio?", {"visma"}),
 ])
 def test_words_written_as_names(question: str, expected: set[str]) -> None:
     assert intent.proper_names(question) == expected
@@ -140,6 +142,7 @@ def test_a_part_of_a_compound_does_not_name_the_whole() -> None:
 
 @pytest.mark.parametrize(("question", "expected"), [
     ("Onko teillä oma rekrytointijärjestelmä?", True),
+    ("Hei! Onko teillä oma rekrytointijärjestelmä?", True),
     ("Do you offer on-site training?", True),
     ("Onko Flow kallis?", False),
 ])

@@ -32,8 +32,8 @@ from prompts import templates
 from retrieval.units import answer_units, list_units
 
 SHAPES = {
-    # A discount is an amount too ("500–999 users: −10 %").
-    "money": re.compile(r"\d[\d\s\u00a0.,]*\s?(€|euroa?|eur\b|%)|€\s?\d", re.IGNORECASE),
+    # A discount is an amount too ("500–999 users: −10 %"); a share such as "99,9 %" is not.
+    "money": re.compile(r"\d[\d\s\u00a0.,]*\s?(€|euroa?|eur\b)|€\s?\d|[−-]\s?\d+(?:[.,]\d+)?\s?%", re.IGNORECASE),
     "duration": re.compile(r"\b\d+(?:\s?[–-]\s?\d+)?\s?(viik|päiv|kuukau|tunti|week|day|month|hour)", re.IGNORECASE),
     "count": re.compile(r"\d|\b(yksi|kaksi|kolme|neljä|viisi|kuusi|seitsemän|kahdeksan|yhdeksän|kymmenen|one|two|"
                         r"three|four|five|six|seven|eight|nine|ten|twelve|dozens?|hundreds?)\b", re.IGNORECASE),
@@ -164,6 +164,8 @@ class Reading:
     exists: bool = False
     """The question asks whether a thing exists ("Onko teillä oma rekrytointijärjestelmä?")."""
     lang: str = "fi"
+    context: frozenset[Word] = frozenset()
+    """The words of the situation the question tells before (or after) what it asks."""
 
 
 def read(tc: TaskContext, question: str) -> Reading:
@@ -189,7 +191,8 @@ def read(tc: TaskContext, question: str) -> Reading:
     weights = _weights(words, vocab, context)
     names = intents.proper_names(question)
     # Short words are too often noise to miss, but not an acronym the visitor wrote ("AI", "BI").
-    missing = tuple(w for w in topic if (len(w.raw) > 2 or w.raw in names) and w not in context
+    # A name told in the context ("We use Workday. Do you integrate with it?") is still what is asked about.
+    missing = tuple(w for w in topic if (len(w.raw) > 2 or w.raw in names) and (w not in context or w.raw in names)
                     and not any(_has(w, v) for v in vocab))
     out = []
     for rank, (p, head, pv) in enumerate(zip(passages, heads, vocab, strict=True)):
@@ -224,7 +227,7 @@ def read(tc: TaskContext, question: str) -> Reading:
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
                    about_us=about_us, names=names, exists=intents.asks_exists(question),
-                   lang=lang)
+                   lang=lang, context=context)
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
@@ -288,7 +291,8 @@ def answers(r: Reading) -> bool:
 def _names_the_thing(r: Reading, best: Candidate) -> bool:
     """Whether the best unit (or its heading) names what an existence question asks about: the
     longest word of its topic, itself or a word the content uses for it."""
-    thing = max(r.topic, key=lambda w: len(w.raw))
+    asked = [w for w in r.topic if w not in r.context] or list(r.topic)
+    thing = max(asked, key=lambda w: len(w.raw))
     vocab = vocabulary(f"{best.passage.heading} {best.text}", r.lang)
     ways = intents.alternatives(thing.stem)
     return any(named_in(thing if alt == thing.stem else Word(alt, alt), vocab) for alt in ways)

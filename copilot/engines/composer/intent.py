@@ -256,13 +256,24 @@ def context_words(question: str, lang: str) -> frozenset[Word]:
     return frozenset(w for part in told for w in key_terms(part, lang) if w not in kept)
 
 
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-ZÄÖÅ][\w-]+)|\b([A-Z]{2,}\w*)\b")
+_TOKEN = re.compile(r"[^\W_]+")
 
 
 def proper_names(question: str) -> frozenset[str]:
     """Words written as names: capitalised inside a sentence ("a Slack integration", "Teamsiin") or
-    acronyms ("AWS"), folded like the question's terms."""
-    return frozenset(fold(m.group(1) or m.group(2)) for m in _NAME.finditer(question.strip()))
+    acronyms ("AWS"), folded like the question's terms. A question in capitals throughout names nothing
+    by its case."""
+    letters = [c for c in question if c.isalpha()]
+    if letters and all(c.isupper() for c in letters):
+        return frozenset()
+    out = set()
+    for sentence in SENTENCE_END.split(question.strip()):
+        tokens = _TOKEN.findall(sentence)
+        for i, token in enumerate(tokens):
+            acronym = len(token) >= 2 and sum(c.isupper() for c in token) >= 2
+            if acronym or (i > 0 and token[0].isupper()):  # a sentence's first word is capitalised anyway
+                out.add(fold(token))
+    return frozenset(out)
 
 
 # "Onko teillä oma X?", "Do you offer X?": whether a thing exists; only a sentence that names it answers.
@@ -271,5 +282,5 @@ _EXISTS = re.compile(r"^\s*(?:onko (?:teillä|teil|kaarnassa|kaarnalla)|löytyyk
 
 
 def asks_exists(question: str) -> bool:
-    """Whether the question asks if a thing exists ("Onko teillä oma rekrytointijärjestelmä?")."""
-    return bool(_EXISTS.match(question))
+    """Whether the question asks if a thing exists ("Hei! Onko teillä oma rekrytointijärjestelmä?")."""
+    return any(_EXISTS.match(sentence) for sentence in SENTENCE_END.split(question.strip()))

@@ -7,14 +7,14 @@ import math
 import re
 from typing import NamedTuple
 
-_NUMBER = r"(\d{1,3}(?:[ \u00a0\u202f,]\d{3})+|\d+)"
+_NUMBER = r"\b(\d{1,3}(?:[ \u00a0\u202f,]\d{3})+|\d+)\b"
 _PEOPLE = (r"(?:hengen|henkeä|henkilö\w*|työntekijä\w*|käyttäjä\w*|employees?|users?|people|staff|workers?|"
            r"persons?|seats?)")
 _HEADCOUNT = re.compile(rf"{_NUMBER}\s*(?:-\s*)?{_PEOPLE}", re.IGNORECASE)
 _RANGE = re.compile(rf"{_NUMBER}\s*[–-]\s*{_NUMBER}\s*{_PEOPLE}", re.IGNORECASE)
-_ABOVE = re.compile(rf"(?:yli|over|more than|vähintään|at least|from)\s+{_NUMBER}\s*{_PEOPLE}|"
+_ABOVE = re.compile(rf"\b(?:yli|over|more than|vähintään|at least|from)\s+{_NUMBER}\s*{_PEOPLE}|"
                     rf"{_NUMBER}\s*{_PEOPLE}\s+(?:or more|tai enemmän|tai yli)", re.IGNORECASE)
-_BELOW = re.compile(rf"(?:enintään|alle|up to|under|less than|fewer than)\s+{_NUMBER}\s*{_PEOPLE}", re.IGNORECASE)
+_BELOW = re.compile(rf"\b(?:enintään|alle|up to|under|less than|fewer than)\s+{_NUMBER}\s*{_PEOPLE}", re.IGNORECASE)
 IN_RANGE = 0.6
 """Score for a unit whose size range holds the asker's headcount."""
 OUT_OF_RANGE = -0.3
@@ -25,9 +25,13 @@ def _int(text: str) -> int:
     return int(re.sub(r"[ \u00a0\u202f,]", "", text))
 
 
+LONGEST = 600
+"""Characters of a question or sentence read for sizes: the patterns need not scan a pasted page."""
+
+
 def headcount(question: str) -> int | None:
     """The size the asker gives ("meillä on 1 500 työntekijää", "we are 30 people"), if any."""
-    m = _HEADCOUNT.search(question)
+    m = _HEADCOUNT.search(question[:LONGEST])
     return _int(m.group(1)) if m else None
 
 
@@ -41,7 +45,7 @@ class Size(NamedTuple):
 
 def ranges(unit: str) -> list[Size]:
     """The organisation sizes a unit speaks of: "over 1,000 people" is (1000, ∞), "500–999 users"
-    (500, 999), "a 300-employee company" 300 give or take a third."""
+    (500, 999), "a 300-employee company" 300 from −30 % to +40 %."""
     out: list[Size] = []
     taken: list[tuple[int, int]] = []
     for pattern, make in (
@@ -50,7 +54,7 @@ def ranges(unit: str) -> list[Size]:
         (_BELOW, lambda m: Size(0, _int(m.group(1)), True)),
         (_HEADCOUNT, lambda m: Size(0.7 * _int(m.group(1)), 1.4 * _int(m.group(1)), False)),
     ):
-        for m in pattern.finditer(unit):
+        for m in pattern.finditer(unit[:LONGEST]):
             if any(a <= m.start() < b for a, b in taken):
                 continue  # "500–999 users" is one range, not also "999 users"
             taken.append(m.span())
