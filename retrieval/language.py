@@ -57,7 +57,10 @@ def _like(word: str, name: str) -> bool:
 def detect(text: str) -> tuple[str | None, float]:
     """The language code (``fi``, ``en``, ``sv``) and its confidence, or ``(None, 0.0)`` for text
     with nothing to go on (only names, numbers or acronyms)."""
-    letters = _letters(text)
+    return _detect(_letters(text))
+
+
+def _detect(letters: str) -> tuple[str | None, float]:
     if not re.search(r"[^\W\d_]{2,}", letters):
         return None, 0.0
     values = {_CODES[v.language]: v.value for v in _detector().compute_language_confidence_values(letters)}
@@ -71,11 +74,11 @@ def detect(text: str) -> tuple[str | None, float]:
     return top, values[top] / (fi + en) if fi + en else 0.0
 
 
-def majority(text: str) -> str | None:
+def _majority(letters: str) -> str | None:
     """The language most of a text's words are in, when more than half are in one: a question written
     in English around one Finnish word ("how long is the käyttöönotto") is English, though its
     Scandinavian letters weigh more in the text as a whole."""
-    kept = _letters(text).split()
+    kept = letters.split()
     if not 3 <= len(kept) <= MAJORITY_WORDS:
         return None
     found = (_detector().detect_language_of(w) for w in kept)
@@ -87,9 +90,10 @@ def majority(text: str) -> str | None:
 def language_of(text: str, default: str = "fi") -> str:
     """``fi`` or ``en`` for a text a person wrote: ``default`` when unclear. A Swedish (or other)
     text is answered in English, the language of the two that more visitors read."""
-    code, confidence = detect(text)
+    letters = _letters(text)  # once: it fuzzes every word against the product names
+    code, confidence = _detect(letters)
     if code is None or confidence < MIN_CONFIDENCE:
         return default
-    voted = majority(text)
+    voted = _majority(letters)
     code = voted if voted in ("fi", "en") else code  # a Swedish-looking vote does not overrule fi or en
     return code if code in ("fi", "en") else "en"

@@ -183,16 +183,16 @@ def read(tc: TaskContext, question: str) -> Reading:
     named = intents.names(question)
     about_us = bool(ABOUT_US.search(question))
     size = sizes.headcount(question)
-    explicit = intents.wanted_shape(question, None) is not None  # "how long…" asks for its shape in so many words
+    explicit = intents.asked_shape(question) is not None  # "how long…" asks for its shape in so many words
     passages = tc.passages[:PASSAGES]
     heads = [p.heading for p in passages]
     vocab = [vocabulary(f"{p.title} {h} {p.body}", lang) for p, h in zip(passages, heads, strict=True)]
     context = intents.context_words(question, lang)
     weights = _weights(words, vocab, context)
-    names = intents.proper_names(question)
+    proper = intents.proper_names(question)
     # Short words are too often noise to miss, but not an acronym the visitor wrote ("AI", "BI").
     # A name told in the context ("We use Workday. Do you integrate with it?") is still what is asked about.
-    missing = tuple(w for w in topic if (len(w.raw) > 2 or w.raw in names) and (w not in context or w.raw in names)
+    missing = tuple(w for w in topic if (len(w.raw) > 2 or w.raw in proper) and (w not in context or w.raw in proper)
                     and not any(_has(w, v) for v in vocab))
     out = []
     for rank, (p, head, pv) in enumerate(zip(passages, heads, vocab, strict=True)):
@@ -226,7 +226,7 @@ def read(tc: TaskContext, question: str) -> Reading:
             out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered, near=near))
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
-                   about_us=about_us, names=names, exists=intents.asks_exists(question),
+                   about_us=about_us, names=proper, exists=intents.asks_exists(question),
                    lang=lang, context=context)
 
 

@@ -194,14 +194,17 @@ _HOW_LONG = re.compile(r"\b(?:kuinka|miten|how)\s+(?:kauan|pitkään|nopeasti|pi
 _HOW_MANY = re.compile(r"\b(?:montako|kuinka monta|kuinka moni|how many)\b", re.IGNORECASE)
 
 
-def wanted_shape(question: str, name: str | None) -> str | None:
-    """The form the answer should have: what the question's own words ask for ("how long" a duration,
-    "how many" a number), else the intent's; none for a yes/no question."""
+def asked_shape(question: str) -> str | None:
+    """The form the question's own words ask for: "how long" a duration, "how many" a number."""
     if _HOW_LONG.search(question):
         return "duration"
-    if _HOW_MANY.search(question):
-        return "count"
-    return None if yes_no(question) else shape(name)
+    return "count" if _HOW_MANY.search(question) else None
+
+
+def wanted_shape(question: str, name: str | None) -> str | None:
+    """The form the answer should have: what the question's own words ask for, else the intent's;
+    none for a yes/no question."""
+    return asked_shape(question) or (None if yes_no(question) else shape(name))
 
 
 def yes_no(question: str) -> bool:
