@@ -130,9 +130,13 @@ def prepare(data_dir: Path, accounts: int) -> None:
 
 
 def start(data_dir: Path, port: int, config: Config, burst: int) -> subprocess.Popen[str]:
+    return serve(env(data_dir, config, burst), port, config.workers)
+
+
+def serve(environment: dict[str, str], port: int, workers: int) -> subprocess.Popen[str]:
     """`polku serve` once every worker has warmed up (each logs its start-up)."""
     proc = subprocess.Popen([sys.executable, "-m", "copilot", "serve", "--port", str(port), "--workers",
-                             str(config.workers), "--log-level", "info"], env=env(data_dir, config, burst),
+                             str(workers), "--log-level", "info"], env=environment,
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     log: list[str] = []
     threading.Thread(target=lambda: log.extend(iter(proc.stderr.readline, "")) if proc.stderr else None,
@@ -141,7 +145,7 @@ def start(data_dir: Path, port: int, config: Config, burst: int) -> subprocess.P
     while time.time() < deadline:
         if proc.poll() is not None:
             raise SystemExit("polku serve exited: " + "".join(log)[-2000:])
-        if sum("Application startup complete" in line for line in log) >= config.workers:
+        if sum("Application startup complete" in line for line in log) >= workers:
             return proc
         time.sleep(0.2)
     proc.kill()

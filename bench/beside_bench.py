@@ -21,10 +21,7 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
-import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import mkdtemp
@@ -34,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from api_load import ORIGIN, Phase, _free_port, _scheduled, chat_requests, machine  # noqa: E402
-from jobs_bench import MARKETER, NOW, _drop, _store, _warm  # noqa: E402
+from api_scale_bench import serve  # noqa: E402
+from jobs_bench import MARKETER, NOW, Pool, _drop, _store, _warm  # noqa: E402
 
 from copilot.core.context import AppContext  # noqa: E402
 from copilot.core.settings import JobsBackend  # noqa: E402
@@ -48,42 +46,6 @@ POOL = 8
 SETTINGS = {"1 batch worker": 1, "2 batch workers": 2}
 
 
-def serve(env: dict[str, str], port: int) -> subprocess.Popen[str]:
-    """One API worker, ready once it has warmed up."""
-    proc = subprocess.Popen([sys.executable, "-m", "copilot", "serve", "--port", str(port), "--workers", "1",
-                             "--log-level", "info"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    log: list[str] = []
-    threading.Thread(target=lambda: log.extend(iter(proc.stderr.readline, "")) if proc.stderr else None,
-                     daemon=True).start()
-    wait_for(lambda: proc.poll() is not None or any("Application startup complete" in x for x in log),
-             "polku serve to start", deadline_s=600)
-    if proc.poll() is not None:
-        raise SystemExit("polku serve exited: " + "".join(log)[-2000:])
-    return proc
-
-
-class Workers:
-    """``n`` batch workers."""
-
-    def __init__(self, env: dict[str, str], n: int, logs: Path) -> None:
-        self.logs = [logs / f"w{i}-{time.monotonic_ns()}.log" for i in range(n)]
-        self.procs = [subprocess.Popen([sys.executable, "-m", "copilot", "worker", "--queues", "batch",
-                                        "--loglevel", "info"], env=env, cwd=logs,
-                                       stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
-                      for log in self.logs]
-        for log in self.logs:
-            wait_for(lambda log=log: b"ready" in log.read_bytes(), "a worker to start", deadline_s=180)
-
-    def stop(self) -> None:
-        import signal
-
-        for p in self.procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)  # the campaign is not needed to the end
-            p.wait()
-
-
 def chat(port: int, n: int, rate: float) -> Phase:
     # A few connections, each reused well within uvicorn's 5 s keep-alive (at 10/s each sees a request
     # every 0.8 s); a request that finds them all busy waits, and the wait counts in its latency.
@@ -93,7 +55,7 @@ def chat(port: int, n: int, rate: float) -> Phase:
 def one_round(ctx: AppContext, wenv: dict[str, str], port: int, args: argparse.Namespace, n: int,
               logs: Path) -> dict[str, float]:
     idle = chat(port, args.chat, args.rate)
-    workers = Workers(wenv, n, logs)
+    workers = Pool(wenv, n, logs)
     try:
         _warm(ctx, n)
         job = service.submit_campaign(ctx, CampaignJobIn(segment="all", limit=args.contacts), actor=MARKETER, now=NOW)
@@ -104,7 +66,8 @@ def one_round(ctx: AppContext, wenv: dict[str, str], port: int, args: argparse.N
         if view.finished:
             raise SystemExit("the campaign finished before the chat phase did: raise --contacts")
     finally:
-        workers.stop()
+        for w in workers.workers:
+            w.kill()  # the campaign is not needed to the end
         import redis
 
         redis.Redis.from_url(BROKER).flushdb()  # the rest of this campaign's chunks: not for the next round
@@ -194,7 +157,7 @@ def main() -> None:
                      "POLKU_ALLOWED_ORIGINS": json.dumps([ORIGIN]), "POLKU_WIDGET_RATE_PER_S": "1000000",
                      "POLKU_WIDGET_RATE_BURST": "1000000"})
         port = _free_port()
-        api = serve(aenv, port)
+        api = serve(aenv, port, 1)
         chat(port, 50, args.rate)  # warm-up: the index, the caches, the connections
         rows: dict[str, list[dict[str, float]]] = {name: [] for name in SETTINGS}
         for i in range(args.repeats):
