@@ -30,7 +30,7 @@ from retrieval.embeddings import CachedEmbedder, build_embedder
 from retrieval.history import rank_history
 from retrieval.index import HybridIndex
 from retrieval.ingest import ModuleSource, ingest_modules, ingest_paths
-from retrieval.models import Chunk, HistoryItem, IngestSummary, SearchFilters, SearchResult
+from retrieval.models import HistoryItem, IngestSummary, SearchFilters, SearchResult
 from retrieval.search import FusionConfig, Mode, search_index
 from retrieval.store import ChromaStore, chroma_client
 from retrieval.units import answer_units, embed_text
@@ -174,20 +174,6 @@ def _changed(ctx: AppContext, summary: IngestSummary) -> None:
     """Tell every other process to reopen its index when this ingest changed it."""
     if summary.chunks_added or summary.chunks_removed or summary.added or summary.updated or summary.removed:
         ctx.bump(CONTENT)
-
-
-def store_chunks(ctx: AppContext, chunks: Sequence[Chunk]) -> int:
-    """Embed ``chunks`` (only text the embedding cache has not seen) and upsert them into the shared
-    collection; returns how many were sent to the model. One slice of a large ingest, for a worker:
-    slices may run in many processes at once, each recording the generation its write left."""
-    if not chunks:
-        return 0
-    idx, emb = index(ctx), embedder(ctx)
-    before, misses = idx.generation, emb.misses
-    idx.upsert(list(chunks), emb.embed_passages([c.embed_text() for c in chunks]))
-    _record(ctx, idx, before)
-    ctx.bump(CONTENT)
-    return emb.misses - misses
 
 
 def ingest_store_modules(ctx: AppContext) -> IngestSummary:

@@ -46,7 +46,9 @@ def tasks(
     data_dir: Annotated[Path, typer.Option(help="Where the eval store is built (reused when present)")] = Path(
         ".polku-eval"
     ),
-    split: Annotated[str | None, typer.Option(help="Run only the dev or the test cases")] = None,
+    split: Annotated[str | None, typer.Option(help="Run only the cases of this split (dev, test, ...)")] = None,
+    cases: Annotated[Path | None, typer.Option(
+        help="Run the case files of this folder instead (a sealed set; files it lacks are skipped)")] = None,
     report: Annotated[Path | None, typer.Option(help="Write the Markdown report here")] = None,
     gate: Annotated[float, typer.Option(help="Fail (exit 1) when the test split passes below this share")] = 0.95,
     as_json: JsonOpt = False,
@@ -58,33 +60,37 @@ def tasks(
 
     from copilot.core.errors import PolkuError
     from evals.tasks.report import markdown, summarise
-    from evals.tasks.runner import eval_context, load_cases, run
+    from evals.tasks.runner import HERE, eval_context, load_cases, run
 
-    if split not in (None, "dev", "test"):
-        raise PolkuError("invalid", "split must be dev or test")
+    folder = cases or HERE
+    if not folder.is_dir():
+        raise PolkuError("invalid", f"{folder} is not a folder of case files")
+    total = sum(1 for group in load_cases(folder).values() for c in group if split in (None, c["split"]))
+    if not total:
+        raise PolkuError("invalid", f"no cases{f' of split {split}' if split else ''} in {folder}")
     ctx = eval_context(data_dir)
-    total = sum(1 for cases in load_cases().values() for c in cases if split in (None, c["split"]))
     with Progress(console=console, transient=True, disable=as_json) as bar:
         job = bar.add_task("running the task evals", total=total)
-        results = run(ctx, split=split, progress=lambda: bar.advance(job))
+        results = run(ctx, split=split, folder=folder, progress=lambda: bar.advance(job))
     summary = summarise(results)
     if report:
         report.write_text(markdown(summary, when=datetime.now(UTC)), encoding="utf-8")
 
     def render(s) -> None:
-        table = Table(title=f"task evals: {s.passed}/{s.cases} pass (test {s.test_pass_rate:.0%}, "
-                            f"dev {s.dev_pass_rate:.0%})")
-        for col in ("check", "dev", "test"):
+        rates = ", ".join(f"{k} {v:.0%}" for k, v in s.split_rates.items())
+        table = Table(title=f"task evals: {s.passed}/{s.cases} pass ({rates})")
+        table.add_column("check")
+        for col in s.split_rates:
             table.add_column(col)
         for name, cells in s.by_check.items():
-            table.add_row(name, str(cells.get("dev", "–")), str(cells.get("test", "–")))
+            table.add_row(name, *(str(cells.get(k, "–")) for k in s.split_rates))
         console.print(table)
         for r in s.failures:
             console.print(f"[red]{r.id}[/red] {r.task}/{r.language}: "
                           f"{', '.join(k for k, ok in r.checks.items() if not ok)} – {r.note}")
 
     emit(summary, as_json, render)
-    if split != "dev" and summary.test_pass_rate < gate:
+    if "test" in summary.split_rates and summary.test_pass_rate < gate:
         raise PolkuError("invalid", f"task evals pass {summary.test_pass_rate:.0%} of the test split, "
                                     f"below the gate {gate:.0%}")
 

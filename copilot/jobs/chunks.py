@@ -7,7 +7,6 @@ rows (a campaign's audit entries), so a kill loses at most the slice in flight a
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,8 +20,6 @@ from copilot.core.store.repo import audit as audit_repo
 from copilot.core.store.repo import jobs as repo
 from copilot.core.store.repo import people
 from copilot.tasks import campaign as campaign_task
-
-log = logging.getLogger("polku.jobs")
 
 SLICE = 100
 """Items per transaction inside a chunk."""
@@ -62,8 +59,6 @@ def run(ctx: AppContext, job_id: str, keys: Sequence[str]) -> int:
         added += RUNNERS[job.kind](ctx, job, todo[start : start + SLICE])
     with ctx.db.session() as session:  # its own transaction: sees every chunk committed before it
         repo.finish_if_complete(session, job_id=job.id, now=datetime.now(UTC))
-    if added and job.kind == "ingest":
-        data_changed(ctx, job)
     return added
 
 
@@ -143,16 +138,6 @@ def purge(ctx: AppContext, job: JobRef, keys: list[str]) -> int:
 RUNNERS: dict[str, Callable[[AppContext, JobRef, list[str]], int]] = {
     "campaign": campaign, "score": score, "ingest": ingest, "purge": purge,
 }
-
-
-def data_changed(ctx: AppContext, job: JobRef) -> None:
-    """The content index changed in this process: the call site of the cross-process signal.
-
-    Issue 14 item 3 records an index version in the database that API processes watch to reload
-    their in-memory index; that code is not on main yet, so this names the event in the log only.
-    This process's own index is already current (the ingest just updated and saved it).
-    """
-    log.info("job %s (%s) changed the content index", job.id, job.kind)
 
 
 def fail_job(ctx: AppContext, job_id: str, error: str) -> None:

@@ -9,12 +9,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+
+from sqlalchemy.orm import Session
 
 from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError, not_found
@@ -49,6 +53,8 @@ def _create(ctx: AppContext, *, kind: str, params: dict[str, Any], actor: Actor,
     if celery:
         backend.check_broker(ctx)  # before the job row exists: a dead broker leaves nothing behind
     parts = backend.chunked(keys, chunk_size or ctx.settings.jobs_chunk_size)
+    if not celery:
+        params = {**params, "runner": _runner()}  # who runs it: see _interrupted
     job_id = _new_id()
     with ctx.db.session() as session:
         repo.create(session, job_id=job_id, kind=kind, params=params, actor=actor.id, actor_role=actor.role.value,
@@ -125,13 +131,45 @@ def submit_purge(ctx: AppContext, *, actor: Actor, days: int | None = None, dry_
                    wait_for_it=wait, progress=None)
 
 
+def _runner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _interrupted(job: Job, done: int) -> bool:
+    """An unfinished inline job whose process on this host has stopped: nobody will finish it (a
+    stopped server or a CLI run cut short). A job run on another host cannot be checked from here."""
+    if job.backend != "inline" or job.status not in ("queued", "running") or (job.total and done >= job.total):
+        return False
+    host, _, pid = str(job.params.get("runner", "")).rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it exists, under another user
+        return False
+    return False
+
+
+def _settle(session: Session, job: Job, counts: dict[str, int]) -> None:
+    """Mark an interrupted job failed, once, saying what was kept: a job never reads "running" forever."""
+    done = sum(counts.values())
+    if _interrupted(job, done):
+        repo.mark(session, job_id=job.id, status="failed", finished=datetime.now(UTC),
+                  error=f"interrupted: the process running it stopped after {done} of {job.total} items; "
+                        "their results are kept, start the job again for the rest")
+        session.refresh(job)
+
+
 def _view(job: Job, counts: dict[str, int], reasons: dict[str, dict[str, int]]) -> JobView:
     done = sum(counts.values())
     status = job.status
     if status != "failed" and job.total and done >= job.total:
         status = "done"  # derived from the stored results, whoever has marked it yet
     return JobView(id=job.id, kind=job.kind, status=status, backend=job.backend,  # type: ignore[arg-type]
-                   params={k: v for k, v in job.params.items() if k != "paths"}, actor=job.actor, total=job.total,
+                   params={k: v for k, v in job.params.items() if k not in ("paths", "runner")}, actor=job.actor,
+                   total=job.total,
                    done=done, failed=counts.get("failed", 0), counts=counts, reasons=reasons, chunks=job.chunks,
                    error=job.error, created_at=_utc(job.created_at),
                    finished_at=_utc(job.finished_at) if job.finished_at else None)
@@ -156,7 +194,9 @@ def get_job(ctx: AppContext, job_id: str, *, actor: Actor) -> JobView:
         if job is None:
             raise not_found("job", job_id)
         _allowed(actor, job)
-        return _view(job, repo.counts(session, job_id=job_id), repo.reasons(session, job_id=job_id))
+        counts = repo.counts(session, job_id=job_id)
+        _settle(session, job, counts)
+        return _view(job, counts, repo.reasons(session, job_id=job_id))
 
 
 def list_jobs(ctx: AppContext, *, actor: Actor, limit: int = 20) -> JobList:
@@ -168,6 +208,8 @@ def list_jobs(ctx: AppContext, *, actor: Actor, limit: int = 20) -> JobList:
     with ctx.db.session() as session:
         found = repo.recent(session, kinds=kinds, limit=limit)
         counts = repo.counts_of_many(session, job_ids=[j.id for j in found])
+        for job in found:
+            _settle(session, job, counts[job.id])
         return JobList(jobs=[_view(j, counts[j.id], {}) for j in found])
 
 

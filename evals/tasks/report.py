@@ -27,10 +27,12 @@ class EvalSummary(BaseModel):
     passed: int
     test_pass_rate: float
     dev_pass_rate: float
+    split_rates: dict[str, float]
+    """Pass rate of every split the cases have (dev, test, or a sealed set's own)."""
     by_check: dict[str, dict[str, Rate]]
     """``task.check`` → split (and ``split/lang``) → rate."""
     failures: list[CaseResult]
-    """Failing cases of the test split."""
+    """Failing cases of every split but dev (the ones that judge)."""
 
 
 def summarise(results: list[CaseResult]) -> EvalSummary:
@@ -48,9 +50,10 @@ def summarise(results: list[CaseResult]) -> EvalSummary:
         mine = [r for r in results if r.split == split]
         return round(sum(r.passed for r in mine) / len(mine), 3) if mine else 1.0
 
+    splits = sorted({r.split for r in results})
     return EvalSummary(cases=len(results), passed=sum(r.passed for r in results), test_pass_rate=rate("test"),
-                       dev_pass_rate=rate("dev"), by_check=by_check,
-                       failures=[r for r in results if r.split == "test" and not r.passed])
+                       dev_pass_rate=rate("dev"), split_rates={k: rate(k) for k in splits}, by_check=by_check,
+                       failures=[r for r in results if r.split != "dev" and not r.passed])
 
 
 def markdown(s: EvalSummary, *, when: datetime) -> str:

@@ -118,3 +118,28 @@ def test_an_ingest_job_over_files_inline(ctx: AppContext, tmp_path) -> None:  # 
     assert job.counts == {"ok": 3, "failed": 1} and list(job.reasons["failed"].values()) == [1]
     with pytest.raises(Exception, match="no file or folder"):
         service.submit_ingest(ctx, [tmp_path / "nowhere"], actor=admin)
+
+
+def test_a_job_whose_process_stopped_reads_failed_with_what_was_kept(ctx: AppContext) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process that ran the job and is no longer there (a stopped server, a killed CLI)
+    here = socket.gethostname()
+    runners = {"stopped": f"{here}:{gone.pid}", "alive": f"{here}:{os.getpid()}", "elsewhere": f"other-host:{gone.pid}"}
+    with ctx.db.session() as s:
+        for name, runner in runners.items():
+            repo.create(s, job_id=f"job-{name}", kind="score", params={"now": "2026-11-24T09:00:00+00:00",
+                        "runner": runner}, actor="rep", actor_role="admin", backend="inline", total=10, chunks=1)
+            repo.mark_running(s, job_id=f"job-{name}")
+            repo.add_results(s, job_id=f"job-{name}", rows=[{"item_key": f"a{i}", "status": "ok"} for i in range(3)])
+    admin = Actor(id="adm", role=Role.admin)
+    stopped = service.get_job(ctx, "job-stopped", actor=admin)
+    assert stopped.status == "failed" and stopped.finished_at is not None and "runner" not in stopped.params
+    assert stopped.error is not None and "stopped after 3 of 10 items" in stopped.error and stopped.done == 3
+    # nobody else is judged from here: a live process, or one on a host this one cannot see
+    listed = {j.id: j.status for j in service.list_jobs(ctx, actor=admin, limit=50).jobs}
+    assert (listed["job-alive"], listed["job-elsewhere"], listed["job-stopped"]) == ("running", "running", "failed")

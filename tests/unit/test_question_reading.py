@@ -148,3 +148,34 @@ def test_a_part_of_a_compound_does_not_name_the_whole() -> None:
 ])
 def test_a_question_whether_a_thing_exists(question: str, expected: bool) -> None:
     assert intent.asks_exists(question) is expected
+
+
+def test_a_compound_is_found_by_its_head_not_by_a_part_in_its_middle() -> None:
+    from copilot.engines.composer.terms import found, vocabulary, words
+
+    chat = vocabulary("Keskustelut säilytetään 12 kuukautta.", "fi")
+    assert not found(words("perehdytyskeskusteluohjelma", "fi")[0], chat)  # "keskustelu" only in its middle
+    assert found(words("palkkaintegraatio", "fi")[0], vocabulary("Integraatio siirtää tiedot.", "fi"))
+
+
+@pytest.mark.parametrize(("word", "lang", "expected"), [
+    ("jotain", "fi", True), ("ollenkaan", "fi", True), ("actually", "en", True),
+    ("allekirjoituspyyntöä", "fi", False), ("sftp", "en", False), ("2023", "fi", False),
+])
+def test_everyday_words_of_each_language(word: str, lang: str, expected: bool) -> None:
+    from copilot.engines.composer.terms import everyday
+
+    assert everyday(word, lang) is expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Voisiko joku soittaa mulle huomenna?", "handoff"),
+    ("Pyydän soittopyyntöä myyjältä", "handoff"),
+    ("Could you ring me back after lunch?", "handoff"),
+    ("Could a sales rep give me a call about pricing?", "handoff"),
+    ("Can your sales team get in touch with us?", "handoff"),
+    ("Can customers call the support desk?", None),  # nobody is asked to reach the asker
+])
+def test_asking_to_be_called_is_a_handoff(question: str, expected: str | None) -> None:
+    lang = "fi" if question.startswith(("Voisiko", "Pyydän")) else "en"
+    assert intent.classify(question, lang) == expected

@@ -135,8 +135,11 @@ def _weights(words: tuple[Word, ...], vocabulary: list[Vocabulary], context: fro
     return out
 
 
-def _has(word: Word, vocab: Vocabulary) -> bool:
-    return found(word, vocab) or any(found(alt, vocab) for alt in intents.alternatives(word.stem))
+def _has(word: Word, vocab: Vocabulary, *, strict: bool = False) -> bool:
+    others = intents.alternatives(word.stem)[1:]
+    if strict:  # a name: "Henkilöstö360" is not found in "henkilöstön" (but "SSO" is, as "kertakirjautuminen")
+        return any(same(word.stem, v) for v in vocab.stems) or any(found(alt, vocab) for alt in others)
+    return found(word, vocab) or any(found(alt, vocab) for alt in others)
 
 
 def _share(weights: dict[Word, float], words: tuple[Word, ...], vocab: Vocabulary) -> float:
@@ -192,8 +195,16 @@ def read(tc: TaskContext, question: str) -> Reading:
     proper = intents.proper_names(question)
     # Short words are too often noise to miss, but not an acronym the visitor wrote ("AI", "BI").
     # A name told in the context ("We use Workday. Do you integrate with it?") is still what is asked about.
-    missing = tuple(w for w in topic if (len(w.raw) > 2 or w.raw in proper) and (w not in context or w.raw in proper)
-                    and not any(_has(w, v) for v in vocab))
+    # An everyday word ("jotain", "realistic") in a question with an intent is how people talk, not a topic
+    # the content lacks ("saako isommasta määrästä jotain alennusta?" asks for the volume discount), as
+    # long as the question says what it is about: a word of the intent's own ("alennusta") or a subject
+    # the content has. A bare question word names no subject: "paljonko liikevaihto on?" is about the
+    # revenue. A name must be found as written, not as the start of a longer word.
+    lacking = tuple(w for w in topic if (len(w.raw) > 2 or w.raw in proper) and (w not in context or w.raw in proper)
+                    and not any(_has(w, v, strict=w.raw in proper) for v in vocab))
+    said = any(any(same(w.stem, s) for s in intent_words) for w in words) or any(
+        w.raw not in proper and w not in lacking for w in topic)
+    missing = tuple(w for w in lacking if not (topic_intent and said and w.common and w.raw not in proper))
     out = []
     for rank, (p, head, pv) in enumerate(zip(passages, heads, vocab, strict=True)):
         head_vocab = vocabulary(head, lang)

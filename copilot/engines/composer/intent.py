@@ -26,6 +26,12 @@ ACCOUNT_TOPICS = {
 }
 WANTS = re.compile(r"\b(haluan|haluaisin|voinko|voisinko|saisinko|pääsenkö|can i|could i|i want|i'd like|i would "
                    r"like|please|connect me|put me through|speak|talk|puhua|jutella)\b", re.IGNORECASE)
+# "Voisiko joku soittaa minulle?", "could someone call me back": a person asked for, in so many words.
+CALL_ME = re.compile(r"\bgive (?:me|us) a (?:call|ring)\b|"
+                     r"\b(?:soit\w*|call|ring|phone|contact|reach|email|e-mail)\s+(?:\w+\s+)?(?:minulle|mulle|meille|me|us)\b|"
+                     r"\b(?:minulle|mulle|meille)\s+(?:\w+\s+)?soit\w*|\bsoittopyyn\w*|\bcall ?back\b|"
+                     r"\b(?:ottaa|ottaisi|ottakaa|ota)\s+(?:\w+\s+)?(?:minuun|muhun|meihin)\s+yhteyttä|"
+                     r"\bget in touch with (?:me|us)\b", re.IGNORECASE)
 GREETING = re.compile(r"^\s*(hei|moi|moikka|terve|huomenta|päivää|hello|hi|hey|good (morning|afternoon)|kiitos|"
                       r"thanks|thank you)[\s!.,?]*$", re.IGNORECASE)
 
@@ -136,7 +142,7 @@ def classify(question: str, lang: str) -> str | None:
     # Whole words only: "personalised" does not ask for a person.
     stems = lexicon()["handoff"].stems
     asks_person = any(t in stems for t in terms(question, lang))
-    if asks_person and WANTS.search(question):
+    if (asks_person and WANTS.search(question)) or CALL_ME.search(question):
         return "handoff"
     if ACCOUNT_WORDS.search(question):
         for name, pattern in ACCOUNT_TOPICS.items():

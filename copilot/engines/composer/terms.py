@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import Stemmer
+from wordfreq import zipf_frequency
 
 from copilot.guards.memo import cleared_on_erasure
 from retrieval.textproc import STOPWORDS
@@ -52,6 +53,21 @@ class Word(NamedTuple):
     raw: str
     """The word as written, folded: Snowball's Finnish stems differ between inflections of one word
     ("alennusta" → "alenu", "alennukset" → "alennuks"), its first letters do not."""
+    common: bool = False
+    """An everyday word of its language ("jotain", "realistic", "ollenkaan"), see :func:`everyday`."""
+
+
+COMMON_ZIPF = 4.0
+"""Words at least this frequent (Zipf scale: 4.5 ≈ 30 per million words of general text) are everyday
+words: a question may use them without the content having to."""
+
+
+@lru_cache(maxsize=65536)
+def everyday(word: str, lang: str) -> bool:
+    """Whether a word, as written, is an everyday word of its language (by wordfreq's general corpora,
+    which ship in its wheel). The content not having "ollenkaan" or "realistic" says nothing about
+    whether it answers; not having "SOC" or "Netvisor" does. Names are never everyday here."""
+    return not word.isdigit() and zipf_frequency(word, lang) >= COMMON_ZIPF
 
 
 class Vocabulary(NamedTuple):
@@ -64,7 +80,8 @@ class Vocabulary(NamedTuple):
 def words(text: str, lang: str) -> tuple[Word, ...]:
     raw = [w.lower() for w in _WORD.findall(text)]
     raw = [w for w in raw if w not in STOPWORDS[lang] and (len(w) > 1 or w.isdigit())]
-    return tuple(Word(fold(st), fold(w)) for st, w in zip(_stemmer(lang).stemWords(raw), raw, strict=True))
+    return tuple(Word(fold(st), fold(w), everyday(w, lang))
+                 for st, w in zip(_stemmer(lang).stemWords(raw), raw, strict=True))
 
 
 @cleared_on_erasure  # questions and tickets may name a person
@@ -119,9 +136,18 @@ def same(a: str, b: str) -> bool:
     longer = max(len(a), len(b))
     if _common_prefix(a, b) >= max(4, short - 1) and (short >= 6 or longer - short <= 3):
         return True  # inflected: "kertakirjautum"/"kertakirjautumin"; not "kayt"/"kayttoonoto"
-    if short >= 6 and (a in b or b in a):  # a compound's part: "integraatio" in "palkkaintegraatio"
+    if short >= 6 and _head_of(*sorted((a, b), key=len)):  # a compound's head: "integraatio" in "palkkaintegraatio"
         return True
     return short >= 5 and _distance_at_most_one(a, b)
+
+
+def _head_of(part: str, whole: str) -> bool:
+    """Whether ``part`` ends the compound ``whole`` (an inflection's few letters may follow): a compound
+    names a kind of its last part ("palkkaintegraatio" is an "integraatio"), while a part in the middle
+    says little ("kehityskeskustelutyökalu" is no "keskustelu"). A part that starts it is an inflection
+    or prefix match, see :func:`same`."""
+    at = whole.rfind(part)
+    return at >= 0 and len(whole) - at - len(part) <= 3
 
 
 PREFIX = 6
