@@ -57,6 +57,11 @@ ON_INTENT = 0.2
 support hours are in the sentence that says "support", not in the one about maintenance evenings."""
 ABOUT_US = re.compile(r"\b(teidän|teillä|teiltä|teitä|teil|teijän|your|yours|you|kaarnan?|kaarnalla|kaarnassa)\b",
                       re.IGNORECASE)
+PLACE = re.compile(r"\b(?:menu\w*|valiko\w*|valikko\w*|välilehd\w*|välilehti|tab|button|painike\w*|corner|kulma\w*|"
+                   r"sidebar|sivupalk\w*|settings|asetuks\w*|asetukset|top right|top left|bottom)\b", re.IGNORECASE)
+"""Where on the screen a thing is: what "where's the export?" asks about a screen."""
+STORIES = ("use_case", "reference", "roi_example")
+"""Content that tells about a situation or a customer, not about what is sold."""
 LINK = re.compile(r"https?://\S+")
 HOW_TO = re.compile(r"\b(?:miten|kuinka)\s+(?:saan|saamme|voin|voimme|pääsen|pääsemme|teen|teemme)\b|"
                     r"\bhow\s+(?:do|can|could)\s+(?:i|we)\b", re.IGNORECASE)
@@ -169,6 +174,8 @@ class Reading:
     lang: str = "fi"
     context: frozenset[Word] = frozenset()
     """The words of the situation the question tells before (or after) what it asks."""
+    counted: tuple[Word, ...] = ()
+    """What a "how many" question counts: the answer's sentence must speak of it."""
 
 
 def read(tc: TaskContext, question: str) -> Reading:
@@ -205,13 +212,20 @@ def read(tc: TaskContext, question: str) -> Reading:
     said = any(any(same(w.stem, s) for s in intent_words) for w in words) or any(
         w.raw not in proper and w not in lacking for w in topic)
     missing = tuple(w for w in lacking if not (topic_intent and said and w.common and w.raw not in proper))
+    # The words of what is asked that no passage of the intent's own kind has: a customer's name, say.
+    own_words = [w for w in topic if w not in context and w not in lacking
+                 and not any(_has(w, v) for p, v in zip(passages, vocab, strict=True) if p.kind in prefer)]
     out = []
     for rank, (p, head, pv) in enumerate(zip(passages, heads, vocab, strict=True)):
         head_vocab = vocabulary(head, lang)
         covered = _share(weights, topic, pv) if topic else 1.0
         head_hit = _share(weights, words, head_vocab)
         closeness = max((p.similarity or 0.0) - 0.8, 0.0)
-        kind = 0.4 if p.kind in prefer else (-0.4 if prefer and p.kind in ("roi_example", "reference") else 0.0)
+        # A story is not what an intent's question asks for, unless the question names something only
+        # stories have ("kauanko Koskelan käyttöönotto kesti?" is asked of the Koskela story, not the FAQ).
+        kind = 0.4 if p.kind in prefer else (
+            -0.4 if prefer and p.kind in ("roi_example", "reference") and not any(_has(w, pv) for w in own_words)
+            else 0.0)
         if (about_us or named) and p.kind == "reference" and topic_intent != "references":
             # "your onboarding", "how does Insight measure…": a customer's story is not the answer about us
             kind -= 0.8 if about_us else 0.5
@@ -238,7 +252,7 @@ def read(tc: TaskContext, question: str) -> Reading:
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
                    about_us=about_us, names=proper, exists=intents.asks_exists(question),
-                   lang=lang, context=context)
+                   lang=lang, context=context, counted=intents.counted(question, lang))
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
@@ -260,6 +274,8 @@ def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fi
         score += 0.5 if asks_where else -0.8
     elif how_to and LINK.search(unit):
         score += 0.3  # "how do I get my data erased?": the sentence that says where to do it
+    if asks_where and PLACE.search(unit):
+        score += 0.4  # "where's the Excel export?": the sentence that says where on the screen
     return score
 
 
@@ -287,6 +303,10 @@ def answers(r: Reading) -> bool:
         return False
     if r.exists and not _names_the_thing(r, best):
         return False  # "oma rekrytointijärjestelmä?" is not answered by a sentence about "järjestelmiin"
+    if r.counted and not any(_has(w, vocabulary(f"{best.passage.heading} {best.text}", r.lang)) for w in r.counted):
+        return False  # "how many customers do you have?" is not answered by a number of something else
+    if r.exists and best.passage.kind in STORIES:
+        return False  # "can Kaarna do shift planning?": an article that mentions shift planning sells none
     if not r.missing:
         return True
     if any(w.raw in r.names for w in r.missing):
@@ -362,7 +382,8 @@ def _story(title: str) -> str:
 def extractive(tc: TaskContext, question: str) -> ComposedAnswer:
     t = templates("answer", tc.language)
     r = read(tc, question)
-    if r.intent == "references" and any(c.passage.kind == "reference" for c in r.candidates):
+    # "Do you have customers in retail?" lists stories; "how many customers?" asks for a number instead
+    if r.intent == "references" and r.shape != "count" and any(c.passage.kind == "reference" for c in r.candidates):
         return references(tc, question, r)
     if not answers(r):
         off_topic = not r.candidates or (r.intent is None and len(r.missing) == len(r.topic))

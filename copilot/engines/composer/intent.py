@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import yaml
 
-from copilot.engines.composer.terms import Word, fold, key_terms, same, terms
+from copilot.engines.composer.terms import Word, fold, key_terms, same, terms, words
 from copilot.guards.memo import cleared_on_erasure
 
 LEXICON = Path(__file__).with_name("intents.yaml")
@@ -38,6 +38,9 @@ GREETING = re.compile(r"^\s*(hei|moi|moikka|terve|huomenta|päivää|hello|hi|he
 
 class Intent(NamedTuple):
     stems: frozenset[str]
+    heads: frozenset[str]
+    """The intent's words as written (folded, four letters or more): a Finnish compound that ends in one
+    is of the intent ("asiakastuki" is a "tuki")."""
     shape: str | None
     """The form the answer's first sentence should have (``money``, ``duration``, ``hours``)."""
     prefer: tuple[str, ...]
@@ -52,8 +55,9 @@ def lexicon() -> dict[str, Intent]:
     raw.pop("names", None)
     out = {}
     for name, spec in raw.items():
-        words = " ".join(spec["words"])
-        out[name] = Intent(frozenset(terms(words, "fi")) | frozenset(terms(words, "en")), spec.get("shape"),
+        listed = " ".join(spec["words"])
+        heads = frozenset(fold(w) for w in spec["words"] if len(w) >= 4)
+        out[name] = Intent(frozenset(terms(listed, "fi")) | frozenset(terms(listed, "en")), heads, spec.get("shape"),
                            tuple(spec.get("prefer", ())))
     return out
 
@@ -78,14 +82,20 @@ _HOW_MUCH = re.compile(r"\bhow much (?:is|are|does|do|would|will|for)\b", re.IGN
 def topic_intent(question: str, lang: str) -> str | None:
     """The topic intent with the most matching words (None when no word marks one). Memoised: the ask
     path reads it to retrieve for the intent, and the composer again to read the passages."""
-    q = terms(_SUPPORT_VERB.sub(" ", question) if lang == "en" else question, lang)
+    text = _SUPPORT_VERB.sub(" ", question) if lang == "en" else question
+    change = bool(_HOW_MUCH_OF.search(question) and _CHANGE.search(question))
+    if change:  # "paljonko allekirjoitus nopeutui?" asks how big a change was, not a price
+        text = _HOW_MUCH_OF.sub(" ", text)
+    q = words(text, lang)
     who_uses = bool(_WHO_USES.search(question))
-    how_much = bool(_HOW_MUCH.search(question))
+    how_much = bool(_HOW_MUCH.search(question)) and not change
     best, hits = None, 0
-    for name, (stems, _shape, _prefer) in lexicon().items():
+    for name, (stems, heads, _shape, _prefer) in lexicon().items():
         if name == "handoff":
             continue
-        n = sum(1 for t in q if any(same(t, s) for s in stems))
+        # Finnish writes compounds as one word: "asiakastuki" is a "tuki" (English writes "customer support")
+        n = sum(1 for w in q if any(same(w.stem, s) for s in stems)
+                or (lang == "fi" and any(len(w.raw) - len(h) >= 3 and w.raw.endswith(h) for h in heads)))
         n += (who_uses and name == "references") + (how_much and name == "price")
         if n > hits:
             best, hits = name, n
@@ -200,11 +210,40 @@ _HOW_LONG = re.compile(r"\b(?:kuinka|miten|how)\s+(?:kauan|pitkään|nopeasti|pi
 _HOW_MANY = re.compile(r"\b(?:montako|kuinka monta|kuinka moni|how many)\b", re.IGNORECASE)
 
 
+# "Mihin aikaan…", "what time…", "aukioloajat": the times of day something is open.
+_WHAT_TIME = re.compile(r"\b(?:mihin aikaan|mihin asti|mistä mihin|mikä aika|monelta|what time|what hours|until when|"
+                        r"opening hours|office hours|aukiolo\w*|palveluaika\w*)\b", re.IGNORECASE)
+
+
+# "Paljonko allekirjoitus nopeutui?", "how much did turnover drop?": the size of a change, not a price.
+_CHANGE = re.compile(r"\b(?:nopeutu\w*|hidastu\w*|vähen\w*|väheni|laski|laskivat|kasvo\w*|kasvoi|lisääntyi|parani|"
+                     r"säästi\w*|lyheni|putosi|speed\w* up|sped up|faster|slower|drop\w*|fell|fall|decreas\w*|"
+                     r"increas\w*|reduc\w*|improv\w*|sav(?:e|ed|ing))\b", re.IGNORECASE)
+
+
+# "What's the payback time?", "maksaako se itsensä takaisin?": a time too.
+_PAYBACK = re.compile(r"\b(?:payback|pays? (?:for )?itself|takaisinmaksu\w*|maksa\w* itsensä takaisin)", re.IGNORECASE)
+
+
 def asked_shape(question: str) -> str | None:
-    """The form the question's own words ask for: "how long" a duration, "how many" a number."""
-    if _HOW_LONG.search(question):
+    """The form the question's own words ask for: "how long" or a payback a duration, "how many" or "how
+    much did it drop" a number, "what time" the hours."""
+    if _HOW_LONG.search(question) or _PAYBACK.search(question):
         return "duration"
-    return "count" if _HOW_MANY.search(question) else None
+    if _WHAT_TIME.search(question):
+        return "hours"
+    if _HOW_MANY.search(question) or (_HOW_MUCH_OF.search(question) and _CHANGE.search(question)):
+        return "count"
+    return None
+
+
+def counted(question: str, lang: str) -> tuple[Word, ...]:
+    """What a "how many" question counts ("how many customers…" → customers): the words right after it."""
+    m = _HOW_MANY.search(question)
+    return key_terms(" ".join(question[m.end():].split()[:2]), lang) if m else ()
+
+
+_HOW_MUCH_OF = re.compile(r"\b(?:paljonko|kuinka paljon|miten paljon|how much|by how much)\b", re.IGNORECASE)
 
 
 def wanted_shape(question: str, name: str | None) -> str | None:
@@ -286,8 +325,11 @@ def proper_names(question: str) -> frozenset[str]:
 
 
 # "Onko teillä oma X?", "Do you offer X?": whether a thing exists; only a sentence that names it answers.
-_EXISTS = re.compile(r"^\s*(?:onko (?:teillä|teil|kaarnassa|kaarnalla)|löytyykö|tarjoatteko|myyttekö|do you (?:have|"
-                     r"offer|sell|provide)|is there|are there|does kaarna (?:have|offer))\b", re.IGNORECASE)
+_EXISTS = re.compile(r"^\s*(?:(?:onko|onks|onkos) (?:teillä|teil|kaarnassa|kaarnalla)|löytyykö|löytyyks|tarjoatteko|"
+                     r"myyttekö|pystyykö|hoituuko|tukeeko|tuetaanko|onnistuuko (?:kaarnalla|kaarnassa|teillä)|"
+                     r"do you (?:have|offer|sell|provide|do|handle|support)|is there|are there|"
+                     r"(?:does|can) (?:kaarna|it|the system|your system|your software|you) (?:have|offer|do|handle|"
+                     r"support|manage|run|include))\b", re.IGNORECASE)
 
 
 def asks_exists(question: str) -> bool:
