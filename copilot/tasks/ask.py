@@ -16,6 +16,7 @@ from copilot.core.permissions import Perm, require
 from copilot.core.store.repo import conversations
 from copilot.engines.base import last_question
 from copilot.engines.composer.intent import focus_query, preferred, topic_intent
+from copilot.engines.composer.spoken import standard
 from copilot.engines.registry import get_engine
 from copilot.results import Answer, Blocked
 from prompts import templates
@@ -82,9 +83,10 @@ def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None 
 def _answer(ctx: AppContext, req: AskRequest, actor: Actor, tc: TaskContext, language: str) -> Answer:
     thread_id, turns = _thread(ctx, req, actor)
     earlier = last_question(req.question, turns)
-    query = f"{earlier} {req.question}" if earlier else req.question
+    asked = standard(req.question, language)  # "onks teillä…" read as "onko teillä…"
+    query = f"{earlier} {asked}" if earlier else asked
     tc = retrieve(ctx, tc, query, k=PASSAGES, lang=language, history=tc.decision.audience == "staff",
-                  also=focus_query(req.question, language), kinds=preferred(topic_intent(req.question, language)))
+                  also=focus_query(asked, language), kinds=preferred(topic_intent(asked, language)))
     tc = with_unit_similarities(ctx, tc, query)
     composed, run = get_engine(ctx, req.engine).answer(tc, question=req.question, history=turns)
     customer_facing = tc.decision.audience != "staff"

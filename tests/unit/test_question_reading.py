@@ -179,3 +179,35 @@ def test_everyday_words_of_each_language(word: str, lang: str, expected: bool) -
 def test_asking_to_be_called_is_a_handoff(question: str, expected: str | None) -> None:
     lang = "fi" if question.startswith(("Voisiko", "Pyydän")) else "en"
     assert intent.classify(question, lang) == expected
+
+
+@pytest.mark.parametrize(("spoken", "written"), [
+    ("onks teillä joku tarkistuslista", "onko teillä joku tarkistuslista"),
+    ("toimiiks se, löytyyks teiltä webhooks", "toimiiko se, löytyykö teiltä webhooks"),  # "webhooks" opens nothing
+    ("kuinka nopeesti maksaa ittensä takas", "kuinka nopeasti maksaa itsensä takaisin"),
+    ("sitoudutaan kolmeks vuodeks", "sitoudutaan kolmeksi vuodeksi"),
+    ("montako tarvittais", "montako tarvittaisiin"),
+    ("valmis ja kallis", "valmis ja kallis"),
+])
+def test_spoken_finnish_is_read_as_written(spoken: str, written: str) -> None:
+    from copilot.engines.composer.spoken import standard
+
+    assert standard(spoken, "fi") == written
+    assert standard("thanks, onks", "en") == "thanks, onks"  # only Finnish is rewritten
+
+
+@pytest.mark.parametrize(("question", "shape"), [
+    ("Mihin aikaan asiakastuki vastaa?", "hours"),
+    ("What's the payback time in your example?", "duration"),
+    ("Paljonko allekirjoitus nopeutui Kielossa?", "count"),
+    ("Paljonko Insight maksaa?", None),  # a price: the intent's shape, not the question's own
+])
+def test_the_shape_a_question_asks_in_its_own_words(question: str, shape: str | None) -> None:
+    assert intent.asked_shape(question) == shape
+
+
+def test_a_finnish_compound_of_an_intent_word_marks_the_intent() -> None:
+    assert intent.topic_intent("mihin aikaan asiakastuki vastaa?", "fi") == "support"
+    assert intent.topic_intent("saadaanko lisäalennusta?", "fi") == "price"
+    assert intent.topic_intent("Paljonko allekirjoitus nopeutui?", "fi") is None  # a change, not a price
+    assert [w.raw for w in intent.counted("How many customers do you have?", "en")] == ["customers"]

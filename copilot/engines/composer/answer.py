@@ -26,7 +26,18 @@ from copilot.assembly import TaskContext
 from copilot.core import locale
 from copilot.engines.composer import intent as intents
 from copilot.engines.composer import sizes
-from copilot.engines.composer.terms import Vocabulary, Word, found, key_terms, named_in, same, vocabulary
+from copilot.engines.composer.spoken import standard
+from copilot.engines.composer.terms import (
+    FUNCTION_ZIPF,
+    Vocabulary,
+    Word,
+    everyday,
+    found,
+    key_terms,
+    named_in,
+    same,
+    vocabulary,
+)
 from copilot.results import Citation
 from prompts import templates
 from retrieval.units import answer_units, list_units
@@ -60,8 +71,8 @@ ABOUT_US = re.compile(r"\b(teidän|teillä|teiltä|teitä|teil|teijän|your|your
 PLACE = re.compile(r"\b(?:menu\w*|valiko\w*|valikko\w*|välilehd\w*|välilehti|tab|button|painike\w*|corner|kulma\w*|"
                    r"sidebar|sivupalk\w*|settings|asetuks\w*|asetukset|top right|top left|bottom)\b", re.IGNORECASE)
 """Where on the screen a thing is: what "where's the export?" asks about a screen."""
-STORIES = ("use_case", "reference", "roi_example")
-"""Content that tells about a situation or a customer, not about what is sold."""
+STORIES = ("reference", "roi_example")
+"""Content that tells about a customer or an example company, not about what is sold."""
 LINK = re.compile(r"https?://\S+")
 HOW_TO = re.compile(r"\b(?:miten|kuinka)\s+(?:saan|saamme|voin|voimme|pääsen|pääsemme|teen|teemme)\b|"
                     r"\bhow\s+(?:do|can|could)\s+(?:i|we)\b", re.IGNORECASE)
@@ -186,8 +197,10 @@ def read(tc: TaskContext, question: str) -> Reading:
     prefer = intents.preferred(topic_intent)
     intent_words = intents.intent_terms(topic_intent)
     words = key_terms(question, lang)
-    # The topic: words that are neither the intent's own nor numbers ("30 työntekijää" is context).
-    topic = tuple(w for w in words if not w.raw.isdigit() and not any(same(w.stem, s) for s in intent_words))
+    # The topic: words that are neither the intent's own nor numbers ("30 työntekijää" is context), nor
+    # the change a "how much did it…" question asks the size of ("nopeutui").
+    topic = tuple(w for w in words if not w.raw.isdigit() and not any(same(w.stem, s) for s in intent_words)
+                  and not (wanted == "count" and intents.CHANGED.fullmatch(w.raw)))
     asks_where = bool(WHERE.search(question))
     how_to = bool(HOW_TO.search(question))
     named = intents.names(question)
@@ -198,8 +211,10 @@ def read(tc: TaskContext, question: str) -> Reading:
     heads = [p.heading for p in passages]
     vocab = [vocabulary(f"{p.title} {h} {p.body}", lang) for p, h in zip(passages, heads, strict=True)]
     context = intents.context_words(question, lang)
+    counted = intents.counted(question, lang)
     weights = _weights(words, vocab, context)
-    proper = intents.proper_names(question)
+    # An acronym that is an everyday word ("OK", "LOL") names nothing
+    proper = frozenset(n for n in intents.proper_names(question) if not everyday(n, lang))
     # Short words are too often noise to miss, but not an acronym the visitor wrote ("AI", "BI").
     # A name told in the context ("We use Workday. Do you integrate with it?") is still what is asked about.
     # An everyday word ("jotain", "realistic") in a question with an intent is how people talk, not a topic
@@ -211,7 +226,11 @@ def read(tc: TaskContext, question: str) -> Reading:
                     and not any(_has(w, v, strict=w.raw in proper) for v in vocab))
     said = any(any(same(w.stem, s) for s in intent_words) for w in words) or any(
         w.raw not in proper and w not in lacking for w in topic)
-    missing = tuple(w for w in lacking if not (topic_intent and said and w.common and w.raw not in proper))
+    # A question that asks for a figure in so many words ("paljonko … nopeutui?", "how many…") says what it
+    # wants as clearly as an intent does.
+    asks = topic_intent is not None or explicit
+    missing = tuple(w for w in lacking if not (
+        (asks and said and w.common and w.raw not in proper) or everyday(w.raw, lang, FUNCTION_ZIPF)))
     # The words of what is asked that no passage of the intent's own kind has: a customer's name, say.
     own_words = [w for w in topic if w not in context and w not in lacking
                  and not any(_has(w, v) for p, v in zip(passages, vocab, strict=True) if p.kind in prefer)]
@@ -248,11 +267,14 @@ def read(tc: TaskContext, question: str) -> Reading:
             score += _fit(unit, r_intent=topic_intent, topic=bool(topic), wanted=wanted, fits=fits, named=named,
                           asks_where=asks_where, listed=unit in grouped, explicit=explicit, how_to=how_to)
             score += sizes.fit(size, unit)
+            if counted and any(_has(w, unit_vocab) for w in counted):
+                score += 0.5  # "montako lähtijää…": the sentence with a number of leavers
+
             out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered, near=near))
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
                    about_us=about_us, names=proper, exists=intents.asks_exists(question),
-                   lang=lang, context=context, counted=intents.counted(question, lang))
+                   lang=lang, context=context, counted=counted)
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
@@ -305,8 +327,10 @@ def answers(r: Reading) -> bool:
         return False  # "oma rekrytointijärjestelmä?" is not answered by a sentence about "järjestelmiin"
     if r.counted and not any(_has(w, vocabulary(f"{best.passage.heading} {best.text}", r.lang)) for w in r.counted):
         return False  # "how many customers do you have?" is not answered by a number of something else
-    if r.exists and best.passage.kind in STORIES:
-        return False  # "can Kaarna do shift planning?": an article that mentions shift planning sells none
+    if r.exists and (best.passage.kind in STORIES or (best.passage.kind == "use_case" and not LINK.search(best.text))):
+        # "can Kaarna do shift planning?": a story or an article that mentions shift planning sells none,
+        # though an article's link to a guide is something offered ("tarkistuslista, jossa on 12 kohtaa: <url>")
+        return False
     if not r.missing:
         return True
     if any(w.raw in r.names for w in r.missing):
@@ -423,6 +447,7 @@ def unknown(tc: TaskContext, t: dict, *, off_topic: bool = False) -> ComposedAns
 
 def compose(tc: TaskContext, question: str, *, follow_up_of: str | None = None) -> ComposedAnswer:
     t = templates("answer", tc.language)
+    question = standard(question, tc.language)  # spoken Finnish read as written ("onks" → "onko")
     kind = intents.classify(question, tc.language)
     who = "visitor" if tc.decision.audience == "visitor" else "customer"
     if kind == "greeting":

@@ -83,7 +83,7 @@ def topic_intent(question: str, lang: str) -> str | None:
     """The topic intent with the most matching words (None when no word marks one). Memoised: the ask
     path reads it to retrieve for the intent, and the composer again to read the passages."""
     text = _SUPPORT_VERB.sub(" ", question) if lang == "en" else question
-    change = bool(_HOW_MUCH_OF.search(question) and _CHANGE.search(question))
+    change = bool(_HOW_MUCH_OF.search(question) and CHANGE.search(question))
     if change:  # "paljonko allekirjoitus nopeutui?" asks how big a change was, not a price
         text = _HOW_MUCH_OF.sub(" ", text)
     q = words(text, lang)
@@ -95,11 +95,17 @@ def topic_intent(question: str, lang: str) -> str | None:
             continue
         # Finnish writes compounds as one word: "asiakastuki" is a "tuki" (English writes "customer support")
         n = sum(1 for w in q if any(same(w.stem, s) for s in stems)
-                or (lang == "fi" and any(len(w.raw) - len(h) >= 3 and w.raw.endswith(h) for h in heads)))
+                or (lang == "fi" and any(_ends_compound(w.raw, h) for h in heads)))
         n += (who_uses and name == "references") + (how_much and name == "price")
         if n > hits:
             best, hits = name, n
     return best
+
+
+def _ends_compound(word: str, head: str) -> bool:
+    """Whether ``word`` is a compound whose last part is ``head``, perhaps inflected ("lisäalennusta")."""
+    at = word.find(head, 3)
+    return at >= 3 and len(word) - at - len(head) <= 3
 
 
 def intent_terms(name: str | None) -> frozenset[str]:
@@ -216,9 +222,11 @@ _WHAT_TIME = re.compile(r"\b(?:mihin aikaan|mihin asti|mistä mihin|mikä aika|m
 
 
 # "Paljonko allekirjoitus nopeutui?", "how much did turnover drop?": the size of a change, not a price.
-_CHANGE = re.compile(r"\b(?:nopeutu\w*|hidastu\w*|vähen\w*|väheni|laski|laskivat|kasvo\w*|kasvoi|lisääntyi|parani|"
+CHANGE = re.compile(r"\b(?:nopeutu\w*|hidastu\w*|vähen\w*|väheni|laski|laskivat|kasvo\w*|kasvoi|lisääntyi|parani|"
                      r"säästi\w*|lyheni|putosi|speed\w* up|sped up|faster|slower|drop\w*|fell|fall|decreas\w*|"
                      r"increas\w*|reduc\w*|improv\w*|sav(?:e|ed|ing))\b", re.IGNORECASE)
+CHANGED = re.compile(fold(CHANGE.pattern), re.IGNORECASE)
+"""The same words as the question's terms write them (folded: "vähenivät" → "vahenivat")."""
 
 
 # "What's the payback time?", "maksaako se itsensä takaisin?": a time too.
@@ -232,7 +240,7 @@ def asked_shape(question: str) -> str | None:
         return "duration"
     if _WHAT_TIME.search(question):
         return "hours"
-    if _HOW_MANY.search(question) or (_HOW_MUCH_OF.search(question) and _CHANGE.search(question)):
+    if _HOW_MANY.search(question) or (_HOW_MUCH_OF.search(question) and CHANGE.search(question)):
         return "count"
     return None
 

@@ -62,12 +62,16 @@ COMMON_ZIPF = 4.0
 words: a question may use them without the content having to."""
 
 
+FUNCTION_ZIPF = 5.3
+"""Words this frequent are pronouns, particles and auxiliaries ("siihen", "saanut"), whatever is asked."""
+
+
 @lru_cache(maxsize=65536)
-def everyday(word: str, lang: str) -> bool:
+def everyday(word: str, lang: str, at_least: float = COMMON_ZIPF) -> bool:
     """Whether a word, as written, is an everyday word of its language (by wordfreq's general corpora,
     which ship in its wheel). The content not having "ollenkaan" or "realistic" says nothing about
-    whether it answers; not having "SOC" or "Netvisor" does. Names are never everyday here."""
-    return not word.isdigit() and zipf_frequency(word, lang) >= COMMON_ZIPF
+    whether it answers; not having "SOC" or "Netvisor" does."""
+    return not word.isdigit() and zipf_frequency(word, lang) >= at_least
 
 
 class Vocabulary(NamedTuple):

@@ -1,0 +1,65 @@
+"""Spoken Finnish as written in a chat, read as the standard language the content is in.
+
+Visitors type as they speak: "onks teillä", "kuinka nopeesti", "maksaa ittensä takas", "tarvittais".
+The stemmer and the word lists know the standard forms, so a question is read with its spoken forms
+replaced by them (the question as asked is what is stored and shown). Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from copilot.guards.memo import cleared_on_erasure
+
+# Whole words whose standard form is not a regular change of the ending.
+WORDS = {
+    "takas": "takaisin", "ittensä": "itsensä", "ittesä": "itsensä", "itteensä": "itseensä", "itteään": "itseään",
+    "eka": "ensimmäinen", "ekana": "ensimmäisenä", "ekalla": "ensimmäisellä", "ekaa": "ensimmäistä",
+    "mä": "minä", "sä": "sinä", "mun": "minun", "sun": "sinun", "mulle": "minulle", "sulle": "sinulle",
+    "mulla": "minulla", "meiän": "meidän", "teiän": "teidän", "ois": "olisi", "oisko": "olisiko",
+    "oo": "ole", "ollu": "ollut", "tää": "tämä", "toi": "tuo", "noi": "nuo", "niinku": "niin kuin",
+    "joo": "kyllä", "nää": "nämä", "semmonen": "sellainen", "tommonen": "tuollainen", "kauanko": "kuinka kauan",
+    "miks": "miksi", "kaks": "kaksi",
+}
+_ASKING = re.compile(r"^(\w{2,})ks$")
+"""The spoken -ks of a question verb ("onks", "toimiiks", "löytyyks"): -ko/-kö, by vowel harmony."""
+
+# Regular changes of a word's end: "nopeesti" → "nopeasti", "onks" → "onko", "tarvittais" → "tarvittaisiin".
+ENDINGS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(\w{2,}[^aeiouyäö])eesti$"), r"\1easti"),
+    (re.compile(r"^(\w{3,})eks$"), r"\1eksi"),  # the translative: "vuodeks" → "vuodeksi"
+    (re.compile(r"^(\w{3,}tt)ais$"), r"\1aisiin"),
+    (re.compile(r"^(\w{3,}tt)äis$"), r"\1äisiin"),
+    (re.compile(r"^(\w{3,}[aeiouyäö])is$"), r"\1isi"),
+)
+_TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
+_BACK_VOWELS = set("aou")
+
+
+def _word(token: str, opens: bool) -> str:
+    low = token.lower()
+    if low in WORDS:
+        return WORDS[low]
+    if opens and (m := _ASKING.match(low)):  # only where a question verb stands: "webhooks" stays
+        return m.group(1) + ("ko" if _BACK_VOWELS & set(m.group(1)) else "kö")
+    for pattern, repl in ENDINGS:
+        m = pattern.match(low)
+        if m:
+            return m.expand(repl)
+    return token
+
+
+@cleared_on_erasure  # a question may name a person
+@lru_cache(maxsize=4096)
+def standard(text: str, lang: str) -> str:
+    """``text`` with its spoken Finnish forms written as the standard language; other languages as is."""
+    if lang != "fi":
+        return text
+    return _TOKEN.sub(lambda m: _word(m.group(0), _opens(text, m.start())), text)
+
+
+def _opens(text: str, at: int) -> bool:
+    """Whether the word at ``at`` opens a clause: the text's start or after a mark that ends one."""
+    before = text[:at].rstrip()
+    return not before or before[-1] in ".,;:!?–-\"("
