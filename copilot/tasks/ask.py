@@ -16,7 +16,7 @@ from copilot.core.permissions import Perm, require
 from copilot.core.store.repo import conversations
 from copilot.engines.base import last_question
 from copilot.engines.composer.intent import focus_query, preferred, topic_intent
-from copilot.engines.composer.spoken import standard
+from copilot.engines.composer.spoken import calm, standard
 from copilot.engines.registry import get_engine
 from copilot.results import Answer, Blocked
 from prompts import templates
@@ -83,7 +83,7 @@ def ask(ctx: AppContext, req: AskRequest, *, actor: Actor, now: datetime | None 
 def _answer(ctx: AppContext, req: AskRequest, actor: Actor, tc: TaskContext, language: str) -> Answer:
     thread_id, turns = _thread(ctx, req, actor)
     earlier = last_question(req.question, turns)
-    asked = standard(req.question, language)  # "onks teillä…" read as "onko teillä…"
+    asked = standard(calm(req.question), language)  # "onks teillä…" read as "onko teillä…", capitals as case
     query = f"{earlier} {asked}" if earlier else asked
     tc = retrieve(ctx, tc, query, k=PASSAGES, lang=language, history=tc.decision.audience == "staff",
                   also=focus_query(asked, language), kinds=preferred(topic_intent(asked, language)))

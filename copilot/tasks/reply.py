@@ -24,6 +24,7 @@ from copilot.core.instructions import looks_injected
 from copilot.core.permissions import Perm, require
 from copilot.core.store.models import Ticket
 from copilot.core.store.repo import crm_records, people
+from copilot.engines.composer.spoken import calm
 from copilot.engines.composer.terms import found, key_terms, vocabulary
 from copilot.engines.registry import get_engine
 from copilot.results import Blocked, Citation, GuardReport, Provenance
@@ -96,10 +97,14 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
     Fit is judged in the ticket's own language (its words must be the article's topic, and the
     article must be close in meaning), then the article is taken in the reader's language.
     """
-    text = f"{ticket.subject}. {ticket.body}".strip()
+    subject, body = calm(ticket.subject), calm(ticket.body)
+    text = f"{subject}. {body}".strip()
     written_in = language_of(text, default=language)
     hits = retrieval.search(ctx, text, k=6, filters=SearchFilters(language=written_in, public=True)).hits
-    words = key_terms(ticket.subject, written_in)
+    # The subject's own words, not the everyday ones around them: "POISSAOLORAPORTTI ON TAAS PIELESSÄ" is
+    # about the absence report, "Webhooks not arriving" about webhooks (an article may say "arrive").
+    said = key_terms(subject, written_in)
+    words = [w for w in said if not w.common] or list(said)
     for hit in hits:
         if hit.meta.get("type") not in HELP_TYPES or hit.meta.get("instructions") or (hit.similarity or 0.0) < FITS:
             continue

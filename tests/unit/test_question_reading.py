@@ -211,3 +211,16 @@ def test_a_finnish_compound_of_an_intent_word_marks_the_intent() -> None:
     assert intent.topic_intent("saadaanko lisäalennusta?", "fi") == "price"
     assert intent.topic_intent("Paljonko allekirjoitus nopeutui?", "fi") is None  # a change, not a price
     assert [w.raw for w in intent.counted("How many customers do you have?", "en")] == ["customers"]
+
+
+def test_shouted_sentences_are_read_in_ordinary_case() -> None:
+    from copilot.engines.composer.spoken import calm
+
+    assert calm("EXPORT BUTTON GONE!! The HR Core export is missing.") == (
+        "Export button gone!! The HR Core export is missing.")  # the acronym in an ordinary sentence stays
+    assert calm("POISSAOLORAPORTTI ON TAAS PIELESSÄ") == "Poissaoloraportti on taas pielessä"
+
+
+def test_an_everyday_word_is_not_read_as_a_typo_of_another() -> None:
+    assert intent.topic_intent("how do I move her access when the team lead is changing?", "en") != "price"
+    assert intent.topic_intent("insigth hinta", "fi") == "price"  # a real typo is still forgiven

@@ -26,7 +26,7 @@ from copilot.assembly import TaskContext
 from copilot.core import locale
 from copilot.engines.composer import intent as intents
 from copilot.engines.composer import sizes
-from copilot.engines.composer.spoken import standard
+from copilot.engines.composer.spoken import calm, standard
 from copilot.engines.composer.terms import (
     FUNCTION_ZIPF,
     Vocabulary,
@@ -231,9 +231,9 @@ def read(tc: TaskContext, question: str) -> Reading:
     asks = topic_intent is not None or explicit
     missing = tuple(w for w in lacking if not (
         (asks and said and w.common and w.raw not in proper) or everyday(w.raw, lang, FUNCTION_ZIPF)))
-    # The words of what is asked that no passage of the intent's own kind has: a customer's name, say.
+    # The words of what is asked that only stories have: a customer's name, say ("Koskelan kaupunki").
     own_words = [w for w in topic if w not in context and w not in lacking
-                 and not any(_has(w, v) for p, v in zip(passages, vocab, strict=True) if p.kind in prefer)]
+                 and not any(_has(w, v) for p, v in zip(passages, vocab, strict=True) if p.kind not in STORIES)]
     out = []
     for rank, (p, head, pv) in enumerate(zip(passages, heads, vocab, strict=True)):
         head_vocab = vocabulary(head, lang)
@@ -242,10 +242,11 @@ def read(tc: TaskContext, question: str) -> Reading:
         closeness = max((p.similarity or 0.0) - 0.8, 0.0)
         # A story is not what an intent's question asks for, unless the question names something only
         # stories have ("kauanko Koskelan käyttöönotto kesti?" is asked of the Koskela story, not the FAQ).
+        # the story the question names by its title's words: "Kuinka kauan Koskelan kaupungilla kesti…?"
+        asked_of = p.kind in STORIES and any(_has(w, vocabulary(p.title, lang)) for w in own_words)
         kind = 0.4 if p.kind in prefer else (
-            -0.4 if prefer and p.kind in ("roi_example", "reference") and not any(_has(w, pv) for w in own_words)
-            else 0.0)
-        if (about_us or named) and p.kind == "reference" and topic_intent != "references":
+            -0.4 if prefer and p.kind in ("roi_example", "reference") and not asked_of else 0.0)
+        if (about_us or named) and p.kind == "reference" and topic_intent != "references" and not asked_of:
             # "your onboarding", "how does Insight measure…": a customer's story is not the answer about us
             kind -= 0.8 if about_us else 0.5
         if not topic and wanted and prefer and p.kind == prefer[0]:
@@ -447,7 +448,7 @@ def unknown(tc: TaskContext, t: dict, *, off_topic: bool = False) -> ComposedAns
 
 def compose(tc: TaskContext, question: str, *, follow_up_of: str | None = None) -> ComposedAnswer:
     t = templates("answer", tc.language)
-    question = standard(question, tc.language)  # spoken Finnish read as written ("onks" → "onko")
+    question = standard(calm(question), tc.language)  # spoken Finnish read as written ("onks" → "onko")
     kind = intents.classify(question, tc.language)
     who = "visitor" if tc.decision.audience == "visitor" else "customer"
     if kind == "greeting":

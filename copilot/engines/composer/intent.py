@@ -82,6 +82,8 @@ _HOW_MUCH = re.compile(r"\bhow much (?:is|are|does|do|would|will|for)\b", re.IGN
 def topic_intent(question: str, lang: str) -> str | None:
     """The topic intent with the most matching words (None when no word marks one). Memoised: the ask
     path reads it to retrieve for the intent, and the composer again to read the passages."""
+    if _PAYBACK.search(question):
+        return "roi"  # "kauanko kesti, että se maksaa itsensä takaisin?" asks for the payback, not the rollout
     text = _SUPPORT_VERB.sub(" ", question) if lang == "en" else question
     change = bool(_HOW_MUCH_OF.search(question) and CHANGE.search(question))
     if change:  # "paljonko allekirjoitus nopeutui?" asks how big a change was, not a price
@@ -94,7 +96,7 @@ def topic_intent(question: str, lang: str) -> str | None:
         if name == "handoff":
             continue
         # Finnish writes compounds as one word: "asiakastuki" is a "tuki" (English writes "customer support")
-        n = sum(1 for w in q if any(same(w.stem, s) for s in stems)
+        n = sum(1 for w in q if any(same(w.stem, s, not w.common) for s in stems)
                 or (lang == "fi" and any(_ends_compound(w.raw, h) for h in heads)))
         n += (who_uses and name == "references") + (how_much and name == "price")
         if n > hits:

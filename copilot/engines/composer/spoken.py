@@ -1,4 +1,5 @@
-"""Spoken Finnish as written in a chat, read as the standard language the content is in.
+"""Chat writing read as the language the content is in: spoken Finnish as written Finnish, shouting
+as ordinary case.
 
 Visitors type as they speak: "onks teillä", "kuinka nopeesti", "maksaa ittensä takas", "tarvittais".
 The stemmer and the word lists know the standard forms, so a question is read with its spoken forms
@@ -63,3 +64,21 @@ def _opens(text: str, at: int) -> bool:
     """Whether the word at ``at`` opens a clause: the text's start or after a mark that ends one."""
     before = text[:at].rstrip()
     return not before or before[-1] in ".,;:!?–-\"("
+
+
+_SHOUTED = re.compile(r"[^.!?\n]*[.!?\n]*")
+
+
+def calm(text: str) -> str:
+    """Sentences written in capitals throughout ("EXPORT BUTTON GONE!!") in ordinary case: the search model
+    and the word lists read capitals as other words. An acronym inside an ordinary sentence stays."""
+    def one(m: re.Match[str]) -> str:
+        part = m.group(0)
+        letters = [c for c in part if c.isalpha()]
+        if len(letters) < 6 or not all(c.isupper() for c in letters):
+            return part
+        low = part.lower()
+        at = next((i for i, c in enumerate(low) if c.isalpha()), 0)
+        return low[:at] + low[at:at + 1].upper() + low[at + 1:]
+    return _SHOUTED.sub(one, text)
+

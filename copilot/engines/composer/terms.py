@@ -128,8 +128,9 @@ def _common_prefix(a: str, b: str) -> int:
 
 @cleared_on_erasure  # questions and tickets may name a person
 @lru_cache(maxsize=65536)
-def same(a: str, b: str) -> bool:
-    """Whether two folded stems name the same thing (inflection, compound part or a typo)."""
+def same(a: str, b: str, typos: bool = True) -> bool:
+    """Whether two folded stems name the same thing (inflection, compound part or, with ``typos``, a
+    typo). A word the language knows well is no typo: "changing" is not a misspelt "charge"."""
     if a == b:
         return True
     short = min(len(a), len(b))
@@ -142,7 +143,7 @@ def same(a: str, b: str) -> bool:
         return True  # inflected: "kertakirjautum"/"kertakirjautumin"; not "kayt"/"kayttoonoto"
     if short >= 6 and _head_of(*sorted((a, b), key=len)):  # a compound's head: "integraatio" in "palkkaintegraatio"
         return True
-    return short >= 5 and _distance_at_most_one(a, b)
+    return typos and short >= 5 and _distance_at_most_one(a, b)
 
 
 def _head_of(part: str, whole: str) -> bool:
@@ -161,16 +162,17 @@ of the text (an inflection or a compound: "alennusta" in "volyymialennukset").""
 
 @cleared_on_erasure  # vocabularies of tickets and questions may hold a name
 @lru_cache(maxsize=65536)
-def _fuzzy(stem: str, stems: frozenset[str]) -> bool:
+def _fuzzy(stem: str, stems: frozenset[str], typos: bool = True) -> bool:
     # The same passages are read for question after question: a word's fuzzy match against one passage's
     # stems is worked out once (the frozenset keeps its hash).
-    return any(same(stem, v) for v in stems)
+    return any(same(stem, v, typos) for v in stems)
 
 
 def found(word: Word | str, vocab: Vocabulary | Iterable[str]) -> bool:
     if isinstance(vocab, Vocabulary):
         stem = word.stem if isinstance(word, Word) else word
-        if stem in vocab.stems or _fuzzy(stem, vocab.stems):
+        typos = not (isinstance(word, Word) and word.common)
+        if stem in vocab.stems or _fuzzy(stem, vocab.stems, typos):
             return True
         raw = word.raw if isinstance(word, Word) else word
         return len(raw) > PREFIX and any(raw[:PREFIX] in v for v in vocab.raws)
