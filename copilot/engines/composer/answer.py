@@ -57,6 +57,8 @@ PASSAGES = 8
 """Passages the composer reads (retrieval returns more for the llm engine)."""
 MAX_FOLLOW = 2
 """Sentences of the same passage that may follow the answer, when they add to it."""
+CHAT_ZIPF = 5.0
+"""An acronym at least this frequent is a chat word ("OK" 5.1, "LOL" 5.1), not a name ("AI" 4.2)."""
 SURE_SIMILARITY = 0.86
 """A passage this close to the question answers it even when one of its words differs (a paraphrase)."""
 CLOSE_PARAPHRASE = 0.88
@@ -213,8 +215,8 @@ def read(tc: TaskContext, question: str) -> Reading:
     context = intents.context_words(question, lang)
     counted = intents.counted(question, lang)
     weights = _weights(words, vocab, context)
-    # An acronym that is an everyday word ("OK", "LOL") names nothing
-    proper = frozenset(n for n in intents.proper_names(question) if not everyday(n, lang))
+    # An acronym that is a chat word ("OK", "LOL") names nothing; "AI" and "HR" do
+    proper = frozenset(n for n in intents.proper_names(question) if not everyday(n, lang, CHAT_ZIPF))
     # Short words are too often noise to miss, but not an acronym the visitor wrote ("AI", "BI").
     # A name told in the context ("We use Workday. Do you integrate with it?") is still what is asked about.
     # An everyday word ("jotain", "realistic") in a question with an intent is how people talk, not a topic
