@@ -246,8 +246,8 @@ def read(tc: TaskContext, question: str) -> Reading:
         # stories have ("kauanko Koskelan käyttöönotto kesti?" is asked of the Koskela story, not the FAQ).
         # the story the question names by its title's words: "Kuinka kauan Koskelan kaupungilla kesti…?"
         asked_of = p.kind in STORIES and any(_has(w, vocabulary(p.title, lang)) for w in own_words)
-        kind = 0.4 if p.kind in prefer else (
-            -0.4 if prefer and p.kind in ("roi_example", "reference") and not asked_of else 0.0)
+        kind = 0.4 if p.kind in prefer or asked_of else (
+            -0.4 if prefer and p.kind in ("roi_example", "reference") else 0.0)
         if (about_us or named) and p.kind == "reference" and topic_intent != "references" and not asked_of:
             # "your onboarding", "how does Insight measure…": a customer's story is not the answer about us
             kind -= 0.8 if about_us else 0.5

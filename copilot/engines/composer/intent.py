@@ -263,9 +263,11 @@ def wanted_shape(question: str, name: str | None) -> str | None:
 
 
 def yes_no(question: str) -> bool:
-    """A question answered by yes or no ("Sisältyykö tuki hintaan?", "Is there a free trial?"): its
-    answer need not have the intent's shape (a yes/no about price has no amount to give)."""
-    return bool(YES_NO.match(question))
+    """A question answered by yes or no ("Sisältyykö tuki hintaan?", "We hire 40 summer workers. Do we pay
+    for them all year?"): its answer need not have the intent's shape (a yes/no about price has no amount
+    to give). The sentence that asks decides, not the situation told before it."""
+    asking = [s for s in SENTENCE_END.split(question.strip()) if s.rstrip().endswith("?")]
+    return any(YES_NO.match(s) for s in asking or [question])
 
 
 def focus_query(question: str, lang: str) -> str:
