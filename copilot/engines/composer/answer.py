@@ -73,6 +73,9 @@ ABOUT_US = re.compile(r"\b(teidän|teillä|teiltä|teitä|teil|teijän|your|your
 PLACE = re.compile(r"\b(?:menu\w*|valiko\w*|valikko\w*|välilehd\w*|välilehti|tab|button|painike\w*|corner|kulma\w*|"
                    r"sidebar|sivupalk\w*|settings|asetuks\w*|asetukset|top right|top left|bottom)\b", re.IGNORECASE)
 """Where on the screen a thing is: what "where's the export?" asks about a screen."""
+FALLBACK = re.compile(r"^\s*(?:if|jos)\b.{0,80}\b(?:still|yet|again|vieläkään|edelleen|uudelleen|enää)\b",
+                      re.IGNORECASE)
+"""What to do when the steps did not help ("If the new supervisor still cannot see…"): not the steps."""
 STORIES = ("reference", "roi_example")
 """Content that tells about a customer or an example company, not about what is sold."""
 LINK = re.compile(r"https?://\S+")
@@ -297,6 +300,8 @@ def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fi
         score -= 0.4  # the whole price list, when the question asks about one product in it
     if pointer(unit):  # "Read the full story: <link>" answers "where?", nothing else
         score += 0.5 if asks_where else -0.8
+    elif how_to and FALLBACK.match(unit):
+        score -= 0.3  # "how do I move the rights?" is not answered by "if it still fails, open a request"
     elif how_to and LINK.search(unit):
         score += 0.3  # "how do I get my data erased?": the sentence that says where to do it
     if asks_where and PLACE.search(unit):
