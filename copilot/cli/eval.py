@@ -73,8 +73,13 @@ def tasks(
         job = bar.add_task("running the task evals", total=total)
         results = run(ctx, split=split, folder=folder, progress=lambda: bar.advance(job))
     summary = summarise(results)
+    sealed = cases is not None  # another folder's cases are read by their rates (see the README)
+    if sealed:  # which cases failed may be known, not what was answered
+        summary = summary.model_copy(update={"failures": [r.model_copy(update={"note": ""}) for r in summary.failures]})
     if report:
-        report.write_text(markdown(summary, when=datetime.now(UTC)), encoding="utf-8")
+        command = f"polku eval tasks{f' --cases {cases}' if cases else ''} --report {report}"
+        report.write_text(markdown(summary, when=datetime.now(UTC), command=command, sealed=sealed),
+                          encoding="utf-8")
 
     def render(s) -> None:
         rates = ", ".join(f"{k} {v:.0%}" for k, v in s.split_rates.items())
@@ -85,6 +90,9 @@ def tasks(
         for name, cells in s.by_check.items():
             table.add_row(name, *(str(cells.get(k, "–")) for k in s.split_rates))
         console.print(table)
+        if sealed:
+            console.print(f"{len(s.failures)} cases fail; not listed: a sealed set is read by its rates")
+            return
         for r in s.failures:
             console.print(f"[red]{r.id}[/red] {r.task}/{r.language}: "
                           f"{', '.join(k for k, ok in r.checks.items() if not ok)} – {r.note}")

@@ -25,3 +25,15 @@ def test_a_sealed_folder_may_hold_only_some_case_files(tmp_path: Path) -> None:
     assert load_cases(tmp_path) == {"visitor": [{"id": "h1", "lang": "en", "question": "hi?", "kind": "x",
                                                  "answerable": False, "key_facts": [], "split": "holdout"}]}
     assert set(load_cases()) >= {"visitor", "emails", "replies", "briefs", "next_actions"}
+
+
+def test_a_sealed_report_counts_its_failures_without_listing_them() -> None:
+    from datetime import UTC, datetime
+
+    from evals.tasks.report import markdown
+
+    s = summarise([_result("h1", "sealed", False), _result("h2", "sealed", True, "en")])
+    sealed = markdown(s, when=datetime(2026, 12, 3, tzinfo=UTC), command="polku eval tasks --cases x", sealed=True)
+    assert "sealed split 50.0%" in sealed and "1 cases fail; not listed" in sealed and "h1" not in sealed
+    assert "| visitor.answered | 1/2 (50%) | 0/1 (0%) | 1/1 (100%) |" in sealed
+    assert "**h1**" in markdown(s, when=datetime(2026, 12, 3, tzinfo=UTC))  # the in-repo report lists them
