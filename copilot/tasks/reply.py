@@ -25,9 +25,10 @@ from copilot.core.permissions import Perm, require
 from copilot.core.store.models import Ticket
 from copilot.core.store.repo import crm_records, people
 from copilot.engines.composer.spoken import calm
-from copilot.engines.composer.terms import found, key_terms, vocabulary
+from copilot.engines.composer.terms import Word, everyday, found, key_terms, vocabulary
 from copilot.engines.registry import get_engine
 from copilot.results import Blocked, Citation, GuardReport, Provenance
+from copilot.writing import tone
 from copilot.writing.library import Card, library
 from prompts import templates
 from retrieval import service as retrieval
@@ -103,19 +104,31 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
     hits = retrieval.search(ctx, text, k=6, filters=SearchFilters(language=written_in, public=True)).hits
     # The subject's own words, not the everyday ones around them: "POISSAOLORAPORTTI ON TAAS PIELESSÄ" is
     # about the absence report, "Webhooks not arriving" about webhooks (an article may say "arrive").
-    said = key_terms(subject, written_in)
-    words = [w for w in said if not w.common] or list(said)
+    weights = {w: _weight(w, written_in) for w in key_terms(subject, written_in)}
+    total = sum(weights.values())
     for hit in hits:
         if hit.meta.get("type") not in HELP_TYPES or hit.meta.get("instructions") or (hit.similarity or 0.0) < FITS:
             continue
         about = vocabulary(f"{hit.title} {hit.location} {hit.text}", written_in)
-        if words and sum(found(w, about) for w in words) / len(words) < TOPIC_SHARE:
+        if total and sum(v for w, v in weights.items() if found(w, about)) / total < TOPIC_SHARE:
             continue
         cards = library(ctx)
         mine = next((c for c in cards if c.id == hit.meta.get("module_id")), None)
         twin = next((c for c in cards if mine and c.pair_id == mine.pair_id and c.language == language), None)
         return twin or (mine if mine and mine.language == language else None)
     return None
+
+
+PLAIN_ZIPF = 5.0
+"""Subject words this frequent say how any problem is reported ("gone", "missing", "issue", "taas"), not which."""
+
+
+def _weight(word: Word, lang: str) -> float:
+    """How much a subject's word says what the ticket is about: its own words fully, everyday words
+    half ("export", "button"), the words of any complaint not at all."""
+    if everyday(word.raw, lang, PLAIN_ZIPF):
+        return 0.0
+    return 0.5 if word.common else 1.0
 
 
 def _help_body(ctx: AppContext, ticket: Ticket, card: Card) -> str:
@@ -154,7 +167,8 @@ def suggest_reply(ctx: AppContext, ticket_id: str, *, actor: Actor, surface: str
                 and not looks_injected(ticket.subject))
     composed, run = get_engine(ctx, engine).compose_reply(
         tc, title=card.title if card else None, body=_help_body(ctx, ticket, card) if card else "",
-        subject=ticket.subject if quotable else "", unhappy=(ticket.sentiment or 0.0) <= NEGATIVE_SENTIMENT,
+        subject=ticket.subject if quotable else "",
+        unhappy=(ticket.sentiment or 0.0) <= NEGATIVE_SENTIMENT or tone.upset(f"{ticket.subject}\n{ticket.body}"),
         agent=agent, variant=zlib.crc32(ticket.id.encode()))
     text, report = pipeline.guard(ctx, composed.text, tc, customer_facing=True,
                                   extra_context=f"{agent}\n{ticket.subject}")

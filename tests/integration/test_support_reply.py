@@ -100,3 +100,20 @@ def test_the_reply_passes_the_output_guard(store) -> None:  # type: ignore[no-un
                            actor=AGENT, now=NOW)
     assert not isinstance(result, Blocked)
     assert result.guard.grounded and not result.guard.flags
+
+
+def test_a_shouted_angry_ticket_gets_the_help_steps_and_an_apology(store) -> None:  # type: ignore[no-untyped-def]
+    contact = _customer(store, "fi")
+    angry = _reply(store, _file(store, contact, "POISSAOLORAPORTTI ON TAAS PIELESSÄ",
+                                "Kolmas kerta tällä viikolla. Sairauslomat ei näy raportissa. Korjatkaa heti!!"))
+    assert angry.article is not None and angry.article.location == "content_modules/help-absence-report.fi"
+    assert "Pahoittelen" in angry.text  # the frustration acknowledged before the steps
+    calm = _reply(store, _file(store, contact, "Poissaoloraportti", "Miten raportin saa päivittymään?"))
+    assert "Pahoittelen" not in calm.text and calm.article is not None
+
+
+def test_a_subjects_everyday_words_do_not_make_a_help_article_fit(store) -> None:  # type: ignore[no-untyped-def]
+    contact = _customer(store, "en")
+    reply = _reply(store, _file(store, contact, "Webhooks not arriving",
+                                "Our endpoint has received no webhook events since last week."))
+    assert reply.escalate and reply.article is None  # "arrive" is in a help article; webhooks are in none
