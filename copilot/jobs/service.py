@@ -131,8 +131,18 @@ def submit_purge(ctx: AppContext, *, actor: Actor, days: int | None = None, dry_
                    wait_for_it=wait, progress=None)
 
 
-def _runner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+def _runner(pid: int | None = None) -> str:
+    """This host, a process and when it started: a restarted container reuses its pids."""
+    pid = pid or os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_started(pid)}"
+
+
+def _started(pid: int) -> str:
+    """When the process started (clock ticks since boot; Linux), or "" where that cannot be read."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
 
 
 def _interrupted(job: Job, done: int) -> bool:
@@ -140,7 +150,7 @@ def _interrupted(job: Job, done: int) -> bool:
     stopped server or a CLI run cut short). A job run on another host cannot be checked from here."""
     if job.backend != "inline" or job.status not in ("queued", "running") or (job.total and done >= job.total):
         return False
-    host, _, pid = str(job.params.get("runner", "")).rpartition(":")
+    host, pid, started = ([*str(job.params.get("runner", "")).split(":"), "", ""])[:3]
     if host != socket.gethostname() or not pid.isdigit():
         return False
     try:
@@ -148,8 +158,8 @@ def _interrupted(job: Job, done: int) -> bool:
     except ProcessLookupError:
         return True
     except PermissionError:  # it exists, under another user
-        return False
-    return False
+        pass
+    return bool(started) and _started(int(pid)) not in ("", started)  # the pid now belongs to another process
 
 
 def _settle(session: Session, job: Job, counts: dict[str, int]) -> None:

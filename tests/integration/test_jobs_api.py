@@ -129,7 +129,8 @@ def test_a_job_whose_process_stopped_reads_failed_with_what_was_kept(ctx: AppCon
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # a process that ran the job and is no longer there (a stopped server, a killed CLI)
     here = socket.gethostname()
-    runners = {"stopped": f"{here}:{gone.pid}", "alive": f"{here}:{os.getpid()}", "elsewhere": f"other-host:{gone.pid}"}
+    runners = {"stopped": f"{here}:{gone.pid}:1", "alive": service._runner(), "elsewhere": f"other-host:{gone.pid}:1",
+               "pid-reused": f"{here}:{os.getpid()}:1"}  # this pid, but a process that started at another time
     with ctx.db.session() as s:
         for name, runner in runners.items():
             repo.create(s, job_id=f"job-{name}", kind="score", params={"now": "2026-11-24T09:00:00+00:00",
@@ -143,3 +144,4 @@ def test_a_job_whose_process_stopped_reads_failed_with_what_was_kept(ctx: AppCon
     # nobody else is judged from here: a live process, or one on a host this one cannot see
     listed = {j.id: j.status for j in service.list_jobs(ctx, actor=admin, limit=50).jobs}
     assert (listed["job-alive"], listed["job-elsewhere"], listed["job-stopped"]) == ("running", "running", "failed")
+    assert listed["job-pid-reused"] == "failed"

@@ -245,9 +245,9 @@ def read(tc: TaskContext, question: str) -> Reading:
         covered = _share(weights, topic, pv) if topic else 1.0
         head_hit = _share(weights, words, head_vocab)
         closeness = max((p.similarity or 0.0) - 0.8, 0.0)
-        # A story is not what an intent's question asks for, unless the question names something only
-        # stories have ("kauanko Koskelan käyttöönotto kesti?" is asked of the Koskela story, not the FAQ).
-        # the story the question names by its title's words: "Kuinka kauan Koskelan kaupungilla kesti…?"
+        # A story is not what an intent's question asks for, unless the question names it by the words of
+        # its title that no other content has ("Kuinka kauan Koskelan kaupungilla kesti…?" asks the Koskela
+        # story, not the implementation FAQ).
         asked_of = p.kind in STORIES and any(_has(w, vocabulary(p.title, lang)) for w in own_words)
         kind = 0.4 if p.kind in prefer or asked_of else (
             -0.4 if prefer and p.kind in ("roi_example", "reference") else 0.0)
@@ -275,7 +275,6 @@ def read(tc: TaskContext, question: str) -> Reading:
             score += sizes.fit(size, unit)
             if counted and any(_has(w, unit_vocab) for w in counted):
                 score += 0.5  # "montako lähtijää…": the sentence with a number of leavers
-
             out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered, near=near))
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,

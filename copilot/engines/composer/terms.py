@@ -58,7 +58,7 @@ class Word(NamedTuple):
 
 
 COMMON_ZIPF = 4.0
-"""Words at least this frequent (Zipf scale: 4.5 ≈ 30 per million words of general text) are everyday
+"""Words at least this frequent (Zipf scale: 4.0 ≈ 10 per million words of general text) are everyday
 words: a question may use them without the content having to."""
 
 
