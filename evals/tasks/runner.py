@@ -112,6 +112,8 @@ def _account_facts(ctx: AppContext, contact: m.Contact, lang: str) -> tuple[list
         facts += [locale.day(sit.contract_end, lang), sit.contract_product or ""]
     if sit.contract_start:
         facts.append(str(sit.contract_start.year))
+    if sit.former_end:  # a former customer: when their agreement ended
+        facts.append(locale.day(sit.former_end, lang))
     if sit.last_order:
         facts += [sit.last_order[0], locale.day(sit.last_order[1], lang)]
     owned = [n for k in sit.owned for n in offers.names(k, lang)]
