@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import yaml
 
-from copilot.engines.composer.terms import Word, fold, key_terms, same, terms, words
+from copilot.engines.composer.terms import Word, fold, head_of, key_terms, same, terms, words
 from copilot.guards.memo import cleared_on_erasure
 
 LEXICON = Path(__file__).with_name("intents.yaml")
@@ -85,7 +85,7 @@ def topic_intent(question: str, lang: str) -> str | None:
     if _PAYBACK.search(question):
         return "roi"  # "kauanko kesti, että se maksaa itsensä takaisin?" asks for the payback, not the rollout
     text = _SUPPORT_VERB.sub(" ", question) if lang == "en" else question
-    change = bool(_HOW_MUCH_OF.search(question) and CHANGE.search(question))
+    change = asks_change(question)
     if change:  # "paljonko allekirjoitus nopeutui?" asks how big a change was, not a price
         text = _HOW_MUCH_OF.sub(" ", text)
     q = words(text, lang)
@@ -97,17 +97,11 @@ def topic_intent(question: str, lang: str) -> str | None:
             continue
         # Finnish writes compounds as one word: "asiakastuki" is a "tuki" (English writes "customer support")
         n = sum(1 for w in q if any(same(w.stem, s, not w.common) for s in stems)
-                or (lang == "fi" and any(_ends_compound(w.raw, h) for h in heads)))
+                or (lang == "fi" and any(head_of(h, w.raw, after=3) for h in heads)))
         n += (who_uses and name == "references") + (how_much and name == "price")
         if n > hits:
             best, hits = name, n
     return best
-
-
-def _ends_compound(word: str, head: str) -> bool:
-    """Whether ``word`` is a compound whose last part is ``head``, perhaps inflected ("lisäalennusta")."""
-    at = word.find(head, 3)
-    return at >= 3 and len(word) - at - len(head) <= 3
 
 
 def intent_terms(name: str | None) -> frozenset[str]:
@@ -242,7 +236,7 @@ def asked_shape(question: str) -> str | None:
         return "duration"
     if _WHAT_TIME.search(question):
         return "hours"
-    if _HOW_MANY.search(question) or (_HOW_MUCH_OF.search(question) and CHANGE.search(question)):
+    if _HOW_MANY.search(question) or asks_change(question):
         return "count"
     return None
 
@@ -254,6 +248,11 @@ def counted(question: str, lang: str) -> tuple[Word, ...]:
 
 
 _HOW_MUCH_OF = re.compile(r"\b(?:paljonko|kuinka paljon|miten paljon|how much|by how much)\b", re.IGNORECASE)
+
+
+def asks_change(question: str) -> bool:
+    """Whether the question asks how big a change was ("paljonko allekirjoitus nopeutui?")."""
+    return bool(_HOW_MUCH_OF.search(question) and CHANGE.search(question))
 
 
 def wanted_shape(question: str, name: str | None) -> str | None:

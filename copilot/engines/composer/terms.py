@@ -141,18 +141,19 @@ def same(a: str, b: str, typos: bool = True) -> bool:
     longer = max(len(a), len(b))
     if _common_prefix(a, b) >= max(4, short - 1) and (short >= 6 or longer - short <= 3):
         return True  # inflected: "kertakirjautum"/"kertakirjautumin"; not "kayt"/"kayttoonoto"
-    if short >= 6 and _head_of(*sorted((a, b), key=len)):  # a compound's head: "integraatio" in "palkkaintegraatio"
+    if short >= 6 and head_of(*sorted((a, b), key=len)):  # a compound's head: "integraatio" in "palkkaintegraatio"
         return True
     return typos and short >= 5 and _distance_at_most_one(a, b)
 
 
-def _head_of(part: str, whole: str) -> bool:
-    """Whether ``part`` ends the compound ``whole`` (an inflection's few letters may follow): a compound
-    names a kind of its last part ("palkkaintegraatio" is an "integraatio"), while a part in the middle
+def head_of(part: str, whole: str, *, after: int = 0) -> bool:
+    """Whether ``part`` ends the compound ``whole`` (an inflection's few letters may follow), with at
+    least ``after`` letters of other parts before it: a compound names a kind of its last part
+    ("palkkaintegraatio" is an "integraatio", "lisäalennusta" an "alennus"), while a part in the middle
     says little ("kehityskeskustelutyökalu" is no "keskustelu"). A part that starts it is an inflection
     or prefix match, see :func:`same`."""
     at = whole.rfind(part)
-    return at >= 0 and len(whole) - at - len(part) <= 3
+    return at >= after and len(whole) - at - len(part) <= 3
 
 
 PREFIX = 6
