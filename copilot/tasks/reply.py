@@ -42,6 +42,10 @@ FITS = 0.82
 """A help passage at least this close to the ticket may be about its problem (cosine of e5 vectors)..."""
 TOPIC_SHARE = 0.5
 """...when it also has at least this share of the ticket subject's words."""
+BODY_SHARE = 0.3
+"""...or of the body's words, when the subject names nothing."""
+VAGUE = 0.5
+"""A subject whose words weigh less than one everyday word of a topic ("quick question") names nothing."""
 NEGATIVE_SENTIMENT = -0.3
 """Below this a ticket reads as unhappy (sentiment runs from -1 angry to +1 happy)."""
 
@@ -102,21 +106,46 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
     text = f"{subject}. {body}".strip()
     written_in = language_of(text, default=language)
     hits = retrieval.search(ctx, text, k=6, filters=SearchFilters(language=written_in, public=True)).hits
+    cards = {c.id: c for c in library(ctx)}
     # The subject's own words, not the everyday ones around them: "POISSAOLORAPORTTI ON TAAS PIELESSÄ" is
-    # about the absence report, "Webhooks not arriving" about webhooks (an article may say "arrive").
-    weights = {w: _weight(w, written_in) for w in key_terms(subject, written_in)}
+    # about the absence report, "Webhooks not arriving" about webhooks (an article may say "arrive"). A
+    # subject of everyday words only ("quick question", "help") leaves it to the body's words, of which a
+    # smaller share will do: a body tells more than its problem.
+    weights = _weights(subject, written_in)
+    if sum(weights.values()) < VAGUE:
+        mine = _closest(hits, cards, _weights(body, written_in), BODY_SHARE, written_in)
+    else:
+        mine = _closest(hits, cards, weights, TOPIC_SHARE, written_in)
+    if mine is None:
+        return None
+    twin = next((c for c in cards.values() if c.pair_id == mine.pair_id and c.language == language), None)
+    return twin or (mine if mine.language == language else None)
+
+
+def _weights(text: str, lang: str) -> dict[Word, float]:
+    return {w: _weight(w, lang) for w in key_terms(text, lang)}
+
+
+def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], needed: float, lang: str) -> Card | None:
+    """Of the help hits close in meaning, the one that has most of the weighted words (at least
+    ``needed`` of them): "contract stuck" is the guide to stuck signatures, not the onboarding form that
+    also speaks of contracts. Of two that have as many, the closer."""
     total = sum(weights.values())
-    for hit in hits:
-        if hit.meta.get("type") not in HELP_TYPES or hit.meta.get("instructions") or (hit.similarity or 0.0) < FITS:
+    if not total:
+        return None
+    fitting: list[tuple[float, int, Card]] = []
+    for rank, hit in enumerate(hits):
+        card = cards.get(str(hit.meta.get("module_id")))
+        if card is None or hit.meta.get("type") not in HELP_TYPES or hit.meta.get("instructions") \
+                or (hit.similarity or 0.0) < FITS:
             continue
-        about = vocabulary(f"{hit.title} {hit.location} {hit.text}", written_in)
-        if total and sum(v for w, v in weights.items() if found(w, about)) / total < TOPIC_SHARE:
-            continue
-        cards = library(ctx)
-        mine = next((c for c in cards if c.id == hit.meta.get("module_id")), None)
-        twin = next((c for c in cards if mine and c.pair_id == mine.pair_id and c.language == language), None)
-        return twin or (mine if mine and mine.language == language else None)
-    return None
+        # The words of the whole article (an FAQ: the passage that answers), not of the chunk that came up
+        whole = card.body if card.type == "help_article" else f"{hit.location} {hit.text}"
+        about = vocabulary(f"{card.title} {whole}", lang)
+        share = sum(v for w, v in weights.items() if found(w, about)) / total
+        if share >= needed:
+            fitting.append((-share, rank, card))
+    return min(fitting, key=lambda f: f[:2])[2] if fitting else None
 
 
 PLAIN_ZIPF = 5.0

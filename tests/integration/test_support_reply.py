@@ -117,3 +117,21 @@ def test_a_subjects_everyday_words_do_not_make_a_help_article_fit(store) -> None
     reply = _reply(store, _file(store, contact, "Webhooks not arriving",
                                 "Our endpoint has received no webhook events since last week."))
     assert reply.escalate and reply.article is None  # "arrive" is in a help article; webhooks are in none
+
+
+def test_of_two_fitting_articles_the_one_about_the_subjects_problem_is_chosen(store) -> None:  # type: ignore[no-untyped-def]
+    # Both the onboarding form and the e-signature guides speak of signatures; only one is about a stuck one
+    contact = _customer(store, "en")
+    reply = _reply(store, _file(store, contact, "Signature stuck",
+                                "Our new cook starts next week and says the employment contract never reached her. "
+                                "It still shows as waiting."))
+    assert reply.article is not None and reply.article.location == "content_modules/help-esignature.en"
+
+
+def test_a_subject_that_names_nothing_leaves_the_fit_to_the_body(store) -> None:  # type: ignore[no-untyped-def]
+    contact = _customer(store, "fi")
+    reply = _reply(store, _file(store, contact, "kysymys",
+                                "Tilintarkastaja kysyy, miksi laskulla on 30 käyttäjää enemmän kuin meillä on "
+                                "henkilöstöä. Syksyllä lähti muutama ihminen. Miten käyttäjät lasketaan?"))
+    # the invoice guide or the pricing FAQ's answer on who counts as a user: either says how users are counted
+    assert reply.article is not None and not reply.escalate and "käyttäj" in reply.text

@@ -118,3 +118,21 @@ def test_a_price_question_about_one_product_opens_with_its_row(demo_ctx, questio
 def test_an_acronym_no_source_has_is_not_glossed_over(demo_ctx) -> None:  # type: ignore[no-untyped-def]
     # "training" alone would match the onboarding sentence; "AI" is what is asked about
     assert not _ask(demo_ctx, "Is my data used for AI training?").known
+
+
+def test_alternatives_are_answered_by_the_one_the_content_has(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    # The content says "OpenID Connect"; "OIDC" is the same, and "SAML" alone would answer too
+    r = _ask(demo_ctx, "Can we sign in with SAML or OIDC?")
+    assert r.known and "SAML" in _first(r.text)
+
+
+def test_a_sentence_that_shares_no_word_with_the_question_does_not_answer_it(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    # The privacy notice is close in meaning ("own", "data") but says nothing about running Kaarna in-house
+    r = _ask(demo_ctx, "Can we host Kaarna on-premise in our own data centre rather than your cloud?")
+    assert not r.known and r.handoff
+
+
+def test_a_story_named_by_its_customer_is_told_with_its_results_first(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Mitä tuloksia Hoivapalvelu Kielo sai Kaarnalla?")  # "Kaarnalla" is not "your CEO"
+    assert r.known and [c.source_id for c in r.citations][:1] == ["module:ref-hoivapalvelu-kielo.fi"]
+    assert "0,8" in _first(r.text)  # results are what changed, in figures

@@ -122,6 +122,7 @@ def test_the_askers_headcount_is_read_with_thousands_separators() -> None:
     ("Do you have a mobile app?", set()),  # the first word of a sentence is not a name
     ("DO YOU HAVE AN API?", set()),  # written in capitals throughout: case says nothing
     ("Onko teillä Visma-integraatio?", {"visma"}),
+    ("She starts Monday. Can Flow send the contract before that?", {"flow"}),  # days are capitalised anyway
 ])
 def test_words_written_as_names(question: str, expected: set[str]) -> None:
     assert intent.proper_names(question) == expected
@@ -201,6 +202,7 @@ def test_spoken_finnish_is_read_as_written(spoken: str, written: str) -> None:
     ("What's the payback time in your example?", "duration"),
     ("Paljonko allekirjoitus nopeutui Kielossa?", "count"),
     ("Paljonko Insight maksaa?", None),  # a price: the intent's shape, not the question's own
+    ("What results did the care home get?", "change"),
 ])
 def test_the_shape_a_question_asks_in_its_own_words(question: str, shape: str | None) -> None:
     assert intent.asked_shape(question) == shape
@@ -224,3 +226,9 @@ def test_shouted_sentences_are_read_in_ordinary_case() -> None:
 def test_an_everyday_word_is_not_read_as_a_typo_of_another() -> None:
     assert intent.topic_intent("how do I move her access when the team lead is changing?", "en") != "price"
     assert intent.topic_intent("insigth hinta", "fi") == "price"  # a real typo is still forgiven
+
+
+def test_alternatives_are_read_both_ways_round() -> None:
+    assert intent.either("Do you support SAML or OIDC?") == {("saml", "oidc"), ("oidc", "saml")}
+    assert intent.either("Tukeeko Kaarna Sisua vai Tripletexiä?") >= {("tripletexia", "sisua")}
+    assert intent.either("Can I export to Excel?") == frozenset()

@@ -48,6 +48,10 @@ SHAPES = {
     "duration": re.compile(r"\b\d+(?:\s?[–-]\s?\d+)?\s?(viik|päiv|kuukau|tunti|week|day|month|hour)", re.IGNORECASE),
     "count": re.compile(r"\d|\b(yksi|kaksi|kolme|neljä|viisi|kuusi|seitsemän|kahdeksan|yhdeksän|kymmenen|one|two|"
                         r"three|four|five|six|seven|eight|nine|ten|twelve|dozens?|hundreds?)\b", re.IGNORECASE),
+    # A result is a change: a figure before and after, a share, or a verb of change ("fell to 9 %").
+    "change": re.compile(r"\d(?:[.,]\d+)?\s?(?:%|prosent|percent)|\b(?:aiemmin|previously|from \S+ to|"
+                         r"puolittui|halved|doubled|kaksinkertaistui|" + intents.CHANGE_WORDS + r")\b",
+                         re.IGNORECASE),
     "hours": re.compile(r"\b\d{1,2}(?:[.:]\d{2})?\s?[–-]\s?\d{1,2}(?:[.:]\d{2})?\b|24/7|ympäri vuorokauden|"
                         r"around the clock", re.IGNORECASE),
 }
@@ -59,6 +63,8 @@ MAX_FOLLOW = 2
 """Sentences of the same passage that may follow the answer, when they add to it."""
 CHAT_ZIPF = 5.0
 """An acronym at least this frequent is a chat word ("OK" 5.1, "LOL" 5.1), not a name ("AI" 4.2)."""
+LITTLE_ZIPF = 5.5
+"""Words this frequent ("own" 5.7, "year" 6.0) are in any text; "data" (5.3) and "check" still say something."""
 SURE_SIMILARITY = 0.86
 """A passage this close to the question answers it even when one of its words differs (a paraphrase)."""
 CLOSE_PARAPHRASE = 0.88
@@ -159,8 +165,15 @@ def _weights(words: tuple[Word, ...], vocabulary: list[Vocabulary], context: fro
 def _has(word: Word, vocab: Vocabulary, *, strict: bool = False) -> bool:
     others = intents.alternatives(word.stem)[1:]
     if strict:  # a name: "Henkilöstö360" is not found in "henkilöstön" (but "SSO" is, as "kertakirjautuminen")
-        return any(same(word.stem, v) for v in vocab.stems) or any(found(alt, vocab) for alt in others)
+        return _written(word, vocab) or any(found(alt, vocab) for alt in others)
     return found(word, vocab) or any(found(alt, vocab) for alt in others)
+
+
+def _written(name: Word, vocab: Vocabulary) -> bool:
+    """Whether the text has the name as written, inflected or not ("Sisuun" and "Sisu"), not a word that
+    only stems alike ("Koskelan" is not "koskevat")."""
+    return name.stem in vocab.stems or any(
+        w.startswith(name.raw) or (name.raw.startswith(w) and len(w) >= 4) for w in vocab.raws)
 
 
 def _share(weights: dict[Word, float], words: tuple[Word, ...], vocab: Vocabulary) -> float:
@@ -192,6 +205,8 @@ class Reading:
     """The words of the situation the question tells before (or after) what it asks."""
     counted: tuple[Word, ...] = ()
     """What a "how many" question counts: the answer's sentence must speak of it."""
+    stories: frozenset[str] = frozenset()
+    """Titles of the stories the question names ("Mitä tuloksia Hoivapalvelu Kielo sai?")."""
 
 
 def read(tc: TaskContext, question: str) -> Reading:
@@ -234,12 +249,18 @@ def read(tc: TaskContext, question: str) -> Reading:
     # A question that asks for a figure in so many words ("paljonko … nopeutui?", "how many…") says what it
     # wants as clearly as an intent does.
     asks = topic_intent is not None or explicit
+    # "SAML or OIDC?": content that has one of the alternatives answers the question.
+    offered = intents.either(question)
+    present = {w.raw for w in topic if w not in lacking}
     missing = tuple(w for w in lacking if not (
-        (asks and said and w.common and w.raw not in proper) or everyday(w.raw, lang, FUNCTION_ZIPF)))
+        (asks and said and w.common and w.raw not in proper) or everyday(w.raw, lang, FUNCTION_ZIPF)
+        or any(a == w.raw and b in present for a, b in offered)))
     # The words of what is asked that only stories have: a customer's name, say ("Koskelan kaupunki").
     own_words = [w for w in topic if w not in context and w not in lacking
-                 and not any(_has(w, v) for p, v in zip(passages, vocab, strict=True) if p.kind not in STORIES)]
+                 and not any(_has(w, v, strict=w.raw in proper)
+                             for p, v in zip(passages, vocab, strict=True) if p.kind not in STORIES)]
     out = []
+    told = set()
     for rank, (p, head, pv) in enumerate(zip(passages, heads, vocab, strict=True)):
         head_vocab = vocabulary(head, lang)
         covered = _share(weights, topic, pv) if topic else 1.0
@@ -249,6 +270,8 @@ def read(tc: TaskContext, question: str) -> Reading:
         # its title that no other content has ("Kuinka kauan Koskelan kaupungilla kesti…?" asks the Koskela
         # story, not the implementation FAQ).
         asked_of = p.kind in STORIES and any(_has(w, vocabulary(p.title, lang)) for w in own_words)
+        if asked_of and any(_has(w, vocabulary(p.title, lang)) for w in own_words if w.raw in proper):
+            told.add(p.title)  # named as a name ("Hoivapalvelu Kielo"), not by a word ("kaupungissa")
         kind = 0.4 if p.kind in prefer or asked_of else (
             -0.4 if prefer and p.kind in ("roi_example", "reference") else 0.0)
         if (about_us or named) and p.kind == "reference" and topic_intent != "references" and not asked_of:
@@ -279,7 +302,7 @@ def read(tc: TaskContext, question: str) -> Reading:
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
                    about_us=about_us, names=proper, exists=intents.asks_exists(question),
-                   lang=lang, context=context, counted=counted)
+                   lang=lang, context=context, counted=counted, stories=frozenset(told))
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
@@ -323,13 +346,16 @@ def answers(r: Reading) -> bool:
     if not r.candidates:
         return False
     best = r.candidates[0]
-    if r.about_us and best.passage.kind == "reference" and r.intent != "references":
+    if r.about_us and best.passage.kind == "reference" and r.intent != "references" \
+            and best.passage.title not in r.stories:
         return False  # a customer's story tells about the customer: its CEO is not ours
     if not r.topic:  # "paljonko maksaa?": the intent is the whole question
         wanted = r.shape
         return r.intent is not None and (wanted is None or bool(SHAPES[wanted].search(best.text)))
     if len(r.missing) == len(r.topic):
         return False
+    if not _on_topic(r, best):
+        return False  # "discounts for non-profits?" is not answered by "archived records cost nothing"
     if r.exists and not _names_the_thing(r, best):
         return False  # "oma rekrytointijärjestelmä?" is not answered by a sentence about "järjestelmiin"
     if r.counted and not any(_has(w, vocabulary(f"{best.passage.heading} {best.text}", r.lang)) for w in r.counted):
@@ -350,14 +376,30 @@ def answers(r: Reading) -> bool:
     return 2 * len(r.missing) < len(r.topic) and closest >= CLOSE_PARAPHRASE
 
 
+def _on_topic(r: Reading, best: Candidate) -> bool:
+    """Whether the best unit (or the FAQ question it answers) shares a word with the question (its
+    topic, the situation it tells or its intent), other than the little words any text has ("own"), or
+    has the form asked for. A sentence that shares none answers another question: "Can we host it on
+    our own servers?" is not answered by "site tracking has a separate consent of its own"."""
+    if r.shape is not None and r.shape != "count" and SHAPES[r.shape].search(best.text):
+        return True  # any digit is a count: a "how many" question's counted words decide instead
+    # The sentence itself, and the question it answers (an FAQ's heading); a heading that names a section
+    # speaks of all of it ("What we use data for" of every line).
+    heading = best.passage.heading if best.passage.heading.rstrip().endswith("?") else ""
+    vocab = vocabulary(f"{heading} {best.text}", r.lang)
+    words = [w for w in r.words if not everyday(w.raw, r.lang, LITTLE_ZIPF)]
+    return any(_has(w, vocab) for w in words) or bool(intents.intent_terms(r.intent) & vocab.stems)
+
+
 def _names_the_thing(r: Reading, best: Candidate) -> bool:
-    """Whether the best unit (or its heading) names what an existence question asks about: the
-    longest word of its topic, itself or a word the content uses for it."""
+    """Whether the best unit (or its heading) names what an existence question asks about: a name the
+    question writes ("Do you support SAML or OIDC?": one of them is enough), else the longest word of its
+    topic; itself or a word the content uses for it."""
     asked = [w for w in r.topic if w not in r.context] or list(r.topic)
-    thing = max(asked, key=lambda w: len(w.raw))
+    things = [w for w in asked if w.raw in r.names] or [max(asked, key=lambda w: len(w.raw))]
     vocab = vocabulary(f"{best.passage.heading} {best.text}", r.lang)
-    ways = intents.alternatives(thing.stem)
-    return any(named_in(thing if alt == thing.stem else Word(alt, alt), vocab) for alt in ways)
+    return any(named_in(thing if alt == thing.stem else Word(alt, alt), vocab)
+               for thing in things for alt in intents.alternatives(thing.stem))
 
 
 def references(tc: TaskContext, question: str, r: Reading) -> ComposedAnswer:

@@ -218,9 +218,10 @@ _WHAT_TIME = re.compile(r"\b(?:mihin aikaan|mihin asti|mistä mihin|mikä aika|m
 
 
 # "Paljonko allekirjoitus nopeutui?", "how much did turnover drop?": the size of a change, not a price.
-CHANGE = re.compile(r"\b(?:nopeutu\w*|hidastu\w*|vähen\w*|väheni|laski|laskivat|kasvo\w*|kasvoi|lisääntyi|parani|"
-                     r"säästi\w*|lyheni|putosi|speed\w* up|sped up|faster|slower|drop\w*|fell|fall|decreas\w*|"
-                     r"increas\w*|reduc\w*|improv\w*|sav(?:e|ed|ing))\b", re.IGNORECASE)
+CHANGE_WORDS = (r"nopeutu\w*|hidastu\w*|vähen\w*|väheni|laski|laskivat|kasvo\w*|kasvoi|lisääntyi|parani|säästi\w*|"
+                r"lyheni|putosi|speed\w* up|sped up|faster|slower|drop\w*|fell|fall|decreas\w*|increas\w*|reduc\w*|"
+                r"improv\w*|sav(?:e|ed|ing)")
+CHANGE = re.compile(rf"\b(?:{CHANGE_WORDS})\b", re.IGNORECASE)
 CHANGED = re.compile(fold(CHANGE.pattern), re.IGNORECASE)
 """The same words as the question's terms write them (folded: "vähenivät" → "vahenivat")."""
 
@@ -229,16 +230,33 @@ CHANGED = re.compile(fold(CHANGE.pattern), re.IGNORECASE)
 _PAYBACK = re.compile(r"\b(?:payback|pays? (?:for )?itself|takaisinmaksu\w*|maksa\w* itsensä takaisin)", re.IGNORECASE)
 
 
+# "Mitä tuloksia Kielo sai?", "what results did they get?": what changed, in figures.
+_RESULTS = re.compile(r"\b(?:tulok\w*|tulos|hyöty\w*|hyödy\w*|results?|outcomes?|benefits?|achiev\w*|gain(?:s|ed)?|"
+                      r"impact)\b", re.IGNORECASE)
+
+
 def asked_shape(question: str) -> str | None:
     """The form the question's own words ask for: "how long" or a payback a duration, "how many" or "how
-    much did it drop" a number, "what time" the hours."""
+    much did it drop" a number, "what time" the hours, "what results" a change."""
     if _HOW_LONG.search(question) or _PAYBACK.search(question):
         return "duration"
     if _WHAT_TIME.search(question):
         return "hours"
     if _HOW_MANY.search(question) or asks_change(question):
         return "count"
+    if _RESULTS.search(question):
+        return "change"
     return None
+
+
+_EITHER = re.compile(r"([^\W_][\w-]*)\s+(?:or|tai|vai)\s+([^\W_][\w-]*)", re.IGNORECASE)
+
+
+def either(question: str) -> frozenset[tuple[str, str]]:
+    """Words offered as alternatives ("SAML or OIDC", "Sisu tai Tripletex"), folded, both ways round:
+    content that has one of them answers the question."""
+    pairs = {(fold(a.lower()), fold(b.lower())) for a, b in _EITHER.findall(question)}
+    return frozenset(pairs | {(b, a) for a, b in pairs})
 
 
 def counted(question: str, lang: str) -> tuple[Word, ...]:
@@ -316,6 +334,10 @@ def context_words(question: str, lang: str) -> frozenset[Word]:
 
 
 _TOKEN = re.compile(r"[^\W_]+")
+CALENDAR = frozenset(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+                      "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                      "november", "december"))
+"""English capitalises days and months: "she starts Monday" names no product or system."""
 
 
 def proper_names(question: str) -> frozenset[str]:
@@ -330,8 +352,8 @@ def proper_names(question: str) -> frozenset[str]:
         tokens = _TOKEN.findall(sentence)
         for i, token in enumerate(tokens):
             acronym = len(token) >= 2 and sum(c.isupper() for c in token) >= 2
-            if acronym or (i > 0 and token[0].isupper()):  # a sentence's first word is capitalised anyway
-                out.add(fold(token))
+            if (acronym or (i > 0 and token[0].isupper())) and token.lower() not in CALENDAR:
+                out.add(fold(token))  # a sentence's first word is capitalised anyway
     return frozenset(out)
 
 
