@@ -136,3 +136,21 @@ def test_a_story_named_by_its_customer_is_told_with_its_results_first(demo_ctx) 
     r = _ask(demo_ctx, "Mitä tuloksia Hoivapalvelu Kielo sai Kaarnalla?")  # "Kaarnalla" is not "your CEO"
     assert r.known and [c.source_id for c in r.citations][:1] == ["module:ref-hoivapalvelu-kielo.fi"]
     assert "0,8" in _first(r.text)  # results are what changed, in figures
+
+
+def test_a_name_in_the_story_around_the_question_is_not_what_is_asked(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    # "Midsummer" and "CFO" are told, not asked: the question is how seasonal staff are counted
+    r = _ask(demo_ctx, "I'm the CFO of a chain of garden centres and we hire 60 extra people for Midsummer. "
+                       "How are seasonal employees counted in the licence fee?")
+    assert r.known and "month" in _first(r.text)
+
+
+def test_a_misspelt_little_word_does_not_make_a_question_unanswerable(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "is ther any free test period")
+    assert r.known and "30" in _first(r.text)
+
+
+def test_what_to_do_is_answered_with_a_step_not_with_where_to_complain(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Tulokas ei ole saanut allekirjoituspyyntöä sähköpostiin, mitä teen?")
+    assert r.known and [c.source_id for c in r.citations][:1] == ["module:help-esignature.fi"]
+    assert "tukipyyntö" not in _first(r.text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from copilot.engines.composer import intent, sizes
+from copilot.engines.composer import intent, sizes, terms
 from copilot.engines.composer.terms import generic
 from retrieval.units import answer_units, list_units
 
@@ -203,6 +203,7 @@ def test_spoken_finnish_is_read_as_written(spoken: str, written: str) -> None:
     ("Paljonko allekirjoitus nopeutui Kielossa?", "count"),
     ("Paljonko Insight maksaa?", None),  # a price: the intent's shape, not the question's own
     ("What results did the care home get?", "change"),
+    ("Tulokas ei saanut allekirjoituspyyntöä, mitä teen?", None),  # a newcomer, not results
 ])
 def test_the_shape_a_question_asks_in_its_own_words(question: str, shape: str | None) -> None:
     assert intent.asked_shape(question) == shape
@@ -232,3 +233,13 @@ def test_alternatives_are_read_both_ways_round() -> None:
     assert intent.either("Do you support SAML or OIDC?") == {("saml", "oidc"), ("oidc", "saml")}
     assert intent.either("Tukeeko Kaarna Sisua vai Tripletexiä?") >= {("tripletexia", "sisua")}
     assert intent.either("Can I export to Excel?") == frozenset()
+
+
+@pytest.mark.parametrize(("word", "lang", "expected"), [
+    ("ther", "en", True), ("kanss", "fi", True), ("mitn", "fi", True),
+    ("aws", "en", False),  # three letters: one off "was", but a name as often as a slip
+    ("scim", "en", False), ("saml", "en", False), ("netvisor", "fi", False),
+    ("there", "en", False),  # a word of its own
+])
+def test_a_misspelt_little_word_is_known_as_one(word: str, lang: str, expected: bool) -> None:
+    assert terms.little_typo(word, lang) is expected

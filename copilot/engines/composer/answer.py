@@ -34,6 +34,7 @@ from copilot.engines.composer.terms import (
     everyday,
     found,
     key_terms,
+    little_typo,
     named_in,
     same,
     vocabulary,
@@ -79,14 +80,18 @@ ABOUT_US = re.compile(r"\b(teidän|teillä|teiltä|teitä|teil|teijän|your|your
 PLACE = re.compile(r"\b(?:menu\w*|valiko\w*|valikko\w*|välilehd\w*|välilehti|tab|button|painike\w*|corner|kulma\w*|"
                    r"sidebar|sivupalk\w*|settings|asetuks\w*|asetukset|top right|top left|bottom)\b", re.IGNORECASE)
 """Where on the screen a thing is: what "where's the export?" asks about a screen."""
-FALLBACK = re.compile(r"^\s*(?:if|jos)\b.{0,80}\b(?:still|yet|again|vieläkään|edelleen|uudelleen|enää)\b",
-                      re.IGNORECASE)
-"""What to do when the steps did not help ("If the new supervisor still cannot see…"): not the steps."""
+FALLBACK = re.compile(r"^\s*(?:if|jos)\b.{0,80}\b(?:still|yet|again|although|even though|vieläkään|edelleen|uudelleen|"
+                      r"enää|vaikka|jälkeenkään)\b|"
+                      r".*\b(?:open a (?:support )?request|tee tukipyyntö|contact (?:our )?support)\b", re.IGNORECASE)
+"""What to do when the steps did not help ("If the new supervisor still cannot see…", "open a request in
+the customer portal"): not the steps."""
 STORIES = ("reference", "roi_example")
 """Content that tells about a customer or an example company, not about what is sold."""
 LINK = re.compile(r"https?://\S+")
 HOW_TO = re.compile(r"\b(?:miten|kuinka)\s+(?:saan|saamme|voin|voimme|pääsen|pääsemme|teen|teemme)\b|"
-                    r"\bhow\s+(?:do|can|could)\s+(?:i|we)\b", re.IGNORECASE)
+                    r"\bmitä\s+(?:teen|teemme|pitää tehdä|kannattaa tarkistaa|tarkistan|tarkistamme)\b|"
+                    r"\bhow\s+(?:do|can|could|should)\s+(?:i|we)\b|\bhow to\b|"
+                    r"\bwhat\s+(?:should|do|can)\s+(?:i|we)\s+(?:do|check|try)\b", re.IGNORECASE)
 WHERE = re.compile(r"\b(where|link|url|address|page|site|documentation|docs|missä|mistä|linkki|osoite|sivu\w*|"
                    r"dokumentaatio\w*|ohje\w*)", re.IGNORECASE)
 
@@ -242,7 +247,11 @@ def read(tc: TaskContext, question: str) -> Reading:
     # long as the question says what it is about: a word of the intent's own ("alennusta") or a subject
     # the content has. A bare question word names no subject: "paljonko liikevaihto on?" is about the
     # revenue. A name must be found as written, not as the start of a longer word.
-    lacking = tuple(w for w in topic if (len(w.raw) > 2 or w.raw in proper) and (w not in context or w.raw in proper)
+    # But when what is asked names a subject of its own that the content has ("How do you count seasonal
+    # workers?"), a name in the story around it ("our Christmas temps", "I'm CFO") is only the story.
+    subject = any(w not in context and not w.raw.isdigit() and any(_has(w, v) for v in vocab) for w in topic)
+    lacking = tuple(w for w in topic if (len(w.raw) > 2 or w.raw in proper)
+                    and (w not in context or (w.raw in proper and not subject))
                     and not any(_has(w, v, strict=w.raw in proper) for v in vocab))
     said = any(any(same(w.stem, s) for s in intent_words) for w in words) or any(
         w.raw not in proper and w not in lacking for w in topic)
@@ -254,7 +263,7 @@ def read(tc: TaskContext, question: str) -> Reading:
     present = {w.raw for w in topic if w not in lacking}
     missing = tuple(w for w in lacking if not (
         (asks and said and w.common and w.raw not in proper) or everyday(w.raw, lang, FUNCTION_ZIPF)
-        or any(a == w.raw and b in present for a, b in offered)))
+        or any(a == w.raw and b in present for a, b in offered) or (little_typo(w.raw, lang) and w.raw not in proper)))
     # The words of what is asked that only stories have: a customer's name, say ("Koskelan kaupunki").
     own_words = [w for w in topic if w not in context and w not in lacking
                  and not any(_has(w, v, strict=w.raw in proper)
@@ -313,7 +322,7 @@ def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fi
     if wanted and not fits and (not topic or explicit or r_intent in ("price", "implementation")):
         # "how much" wants an amount; a sentence without one is not the answer, least of all when the
         # question is nothing but the intent ("hinta?")
-        score -= 0.3 if topic else 1.0
+        score -= (0.6 if explicit else 0.3) if topic else 1.0
     if not topic and fits and not listed and unit.count("; ") >= 2:
         score += 2.0  # "what does it cost?" asks for the overview: the whole price table, not one row
     if named and (other := intents.names(unit, cased=True)) and not other & named:

@@ -231,8 +231,8 @@ _PAYBACK = re.compile(r"\b(?:payback|pays? (?:for )?itself|takaisinmaksu\w*|maks
 
 
 # "Mitä tuloksia Kielo sai?", "what results did they get?": what changed, in figures.
-_RESULTS = re.compile(r"\b(?:tulok\w*|tulos|hyöty\w*|hyödy\w*|results?|outcomes?|benefits?|achiev\w*|gain(?:s|ed)?|"
-                      r"impact)\b", re.IGNORECASE)
+_RESULTS = re.compile(r"\b(?:tulos|tulokse\w*|tuloksi\w*|tuloksia|hyöty\w*|hyödy\w*|results?|outcomes?|benefits?|"
+                      r"achiev\w*|gain(?:s|ed)?|impact)\b", re.IGNORECASE)
 
 
 def asked_shape(question: str) -> str | None:

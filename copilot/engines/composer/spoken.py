@@ -21,7 +21,8 @@ WORDS = {
     "mulla": "minulla", "meiän": "meidän", "teiän": "teidän", "ois": "olisi", "oisko": "olisiko",
     "oo": "ole", "ollu": "ollut", "tää": "tämä", "toi": "tuo", "noi": "nuo", "niinku": "niin kuin",
     "joo": "kyllä", "nää": "nämä", "semmonen": "sellainen", "tommonen": "tuollainen", "kauanko": "kuinka kauan",
-    "miks": "miksi", "kaks": "kaksi",
+    "miks": "miksi", "kaks": "kaksi", "ilmaseks": "ilmaiseksi", "ennenku": "ennen kuin", "sillonku": "silloin kun",
+    "ku": "kun",
 }
 _ASKING = re.compile(r"^(\w{2,})ks$")
 """The spoken -ks of a question verb ("onks", "toimiiks", "löytyyks"): -ko/-kö, by vowel harmony."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import Stemmer
-from wordfreq import zipf_frequency
+from wordfreq import top_n_list, zipf_frequency
 
 from copilot.guards.memo import cleared_on_erasure
 from retrieval.textproc import STOPWORDS
@@ -64,6 +64,22 @@ words: a question may use them without the content having to."""
 
 FUNCTION_ZIPF = 5.3
 """Words this frequent are pronouns, particles and auxiliaries ("siihen", "saanut"), whatever is asked."""
+
+
+LITTLE_WORDS = 100
+"""The commonest words of a language ("the", "their", "miten", "kanssa"): the ones people misspell in a hurry."""
+
+
+@lru_cache(maxsize=4)
+def _little(lang: str) -> frozenset[str]:
+    return frozenset(fold(w) for w in top_n_list(lang, LITTLE_WORDS) if len(w) >= 3)
+
+
+def little_typo(word: str, lang: str) -> bool:
+    """Whether a folded word is a misspelt little word ("ther", "mitn", "kanss"): one letter off one of the
+    commonest words of its language and not a word of its own. Three-letter words are left alone: "aws"
+    is one letter off "was"."""
+    return len(word) >= 4 and not everyday(word, lang) and any(_distance_at_most_one(word, w) for w in _little(lang))
 
 
 @lru_cache(maxsize=65536)
