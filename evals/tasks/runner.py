@@ -167,7 +167,11 @@ def reply(ctx: AppContext, case: dict[str, Any]) -> CaseResult:
         contact = people.contacts_where(s, language=lang, customer=True, today=NOW.date(), limit=1)[0]
         ticket = tickets.open_ticket(s, account_id=contact.account_id, contact_id=contact.id,
                                      subject=case["subject"], body=case["body"], channel="email", at=NOW)
-    r = suggest_reply(ctx, ticket, actor=SUPPORT, now=NOW)
+    try:
+        r = suggest_reply(ctx, ticket, actor=SUPPORT, now=NOW)
+    finally:  # the account's brief must not change with every run of the evals
+        with ctx.db.session() as s:
+            tickets.withdraw(s, ticket)
     if not isinstance(r, SuggestedReply):
         return CaseResult(id=case["id"], task="reply", split=case["split"], language=lang, checks={"written": False},
                           note=r.reason)

@@ -26,6 +26,7 @@ def test_the_industry_a_question_names(question: str, lang: str, expected: str |
     ("When is your support open?", "en", "support"),
     ("How much is the Insight add-on?", "en", "price"),
     ("Does any municipality use Kaarna?", "en", "references"),
+    ("Has any Finnish city implemented Kaarna?", "en", "references"),  # implemented is a use too
     ("Are invoices sent every quarter?", "en", "billing"),  # how the bill comes, not what it says
     ("Missä ajassa Insight maksaa itsensä takaisin?", "fi", "roi"),  # payback, though "maksaa" is a price word
 ])

@@ -69,8 +69,8 @@ _SUPPORT_VERB = re.compile(r"\b(?:(?:do|does|did|you|we|they|it|can|to|kaarna)\s
 
 # "Käyttääkö joku kunta Kaarnaa?", "Does any hospital use it?": asks for customers, like "references".
 _SOMEONE = r"(joku|jokin|kukaan|mikään|yksikään|ketkä|kuka|mikä|mitkä|any|anyone|someone|who|which)"
-_WHO_USES = re.compile(rf"\b{_SOMEONE}\b.*\b(käyttä\w*|uses?|using|used)\b|\b(käyttä\w*|uses?|using)\b.*\b{_SOMEONE}\b",
-                       re.IGNORECASE)
+_USE = r"(käyttä\w*|käyttöön|uses?|using|used|implemented|adopted|deployed|rolled out|chose|chosen|switched)"
+_WHO_USES = re.compile(rf"\b{_SOMEONE}\b.*\b{_USE}\b|\b{_USE}\b.*\b{_SOMEONE}\b", re.IGNORECASE)
 
 
 # "How much is Kaarna?": a price, though neither word is one ("how much data" is not).
