@@ -70,6 +70,7 @@ _SUPPORT_VERB = re.compile(r"\b(?:(?:do|does|did|you|we|they|it|can|to|kaarna)\s
 # "Käyttääkö joku kunta Kaarnaa?", "Does any hospital use it?": asks for customers, like "references".
 _SOMEONE = r"(joku|jokin|kukaan|mikään|yksikään|ketkä|kuka|mikä|mitkä|any|anyone|someone|who|which)"
 _USE = r"(käyttä\w*|käyttöön|uses?|using|used|implemented|adopted|deployed|rolled out|chose|chosen|switched)"
+_USED = re.compile(rf"\b{_USE}\b", re.IGNORECASE)
 _WHO_USES = re.compile(rf"\b{_SOMEONE}\b.*\b{_USE}\b|\b{_USE}\b.*\b{_SOMEONE}\b", re.IGNORECASE)
 
 
@@ -88,8 +89,10 @@ def topic_intent(question: str, lang: str) -> str | None:
     change = asks_change(question)
     if change:  # "paljonko allekirjoitus nopeutui?" asks how big a change was, not a price
         text = _HOW_MUCH_OF.sub(" ", text)
-    q = words(text, lang)
     who_uses = bool(_WHO_USES.search(question))
+    if who_uses:  # "has any city implemented Kaarna?" asks who did, not how an implementation goes
+        text = _USED.sub(" ", text)
+    q = words(text, lang)
     how_much = bool(_HOW_MUCH.search(question)) and not change
     best, hits = None, 0
     for name, (stems, heads, _shape, _prefer) in lexicon().items():
