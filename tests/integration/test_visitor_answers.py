@@ -154,3 +154,9 @@ def test_what_to_do_is_answered_with_a_step_not_with_where_to_complain(demo_ctx)
     r = _ask(demo_ctx, "Tulokas ei ole saanut allekirjoituspyyntöä sähköpostiin, mitä teen?")
     assert r.known and [c.source_id for c in r.citations][:1] == ["module:help-esignature.fi"]
     assert "tukipyyntö" not in _first(r.text)
+
+
+def test_an_answer_does_not_open_with_a_sentence_that_points_back(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Milloin sopimus pitää viimeistään irtisanoa, jos ei haluta jatkaa?")
+    assert r.known and not r.text.startswith("Sen jälkeen")
+    assert "kolme kuukautta" in " ".join(re.split(r"(?<=[.!?])\s+", r.text)[:2])

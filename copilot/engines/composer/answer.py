@@ -85,6 +85,9 @@ FALLBACK = re.compile(r"^\s*(?:if|jos)\b.{0,80}\b(?:still|yet|again|although|eve
                       r".*\b(?:open a (?:support )?request|tee tukipyyntö|contact (?:our )?support)\b", re.IGNORECASE)
 """What to do when the steps did not help ("If the new supervisor still cannot see…", "open a request in
 the customer portal"): not the steps."""
+LEANS_BACK = re.compile(r"^\s*(?:sen jälkeen|tämän jälkeen|sitten|siksi|tämän vuoksi|näin ollen|then|after that|"
+                        r"we then|you then|therefore|this means|that is why)\b", re.IGNORECASE)
+"""A sentence that opens by pointing at the one before it: it cannot open an answer alone."""
 STORIES = ("reference", "roi_example")
 """Content that tells about a customer or an example company, not about what is sold."""
 LINK = re.compile(r"https?://\S+")
@@ -471,12 +474,15 @@ def extractive(tc: TaskContext, question: str) -> ComposedAnswer:
         off_topic = not r.candidates or (r.intent is None and len(r.missing) == len(r.topic))
         return unknown(tc, t, off_topic=off_topic)
     best = r.candidates[0]
-    chosen = [best]
-    follow = [c for c in r.candidates[1:] if c.passage.ref == best.passage.ref
+    # "Sen jälkeen sopimus jatkuu…", "We then delete it…" lean on the sentence before: it goes first.
+    before = next((c for c in r.candidates if c.passage.ref == best.passage.ref and c.order == best.order - 1),
+                  None) if LEANS_BACK.match(best.text) else None
+    chosen = [before, best] if before else [best]
+    follow = [c for c in r.candidates[1:] if c.passage.ref == best.passage.ref and c is not before
               and abs(c.order - best.order) <= 3 and c.score > 0.6 * best.score
               and _plain(c.text) not in _plain(best.text) and _plain(best.text) not in _plain(c.text)]
     chosen += follow[:MAX_FOLLOW]  # the next best of the same passage, best first
-    text = " ".join(_sentence(_unprefixed(c.text, best.text) if c is not best else c.text) for c in chosen)
+    text = " ".join(_sentence(_unprefixed(c.text, chosen[0].text) if c is not chosen[0] else c.text) for c in chosen)
     return ComposedAnswer(text=text, citations=[best.passage], known=True, handoff=False,
                           used_categories=_used(tc))
 
