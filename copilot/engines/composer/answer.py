@@ -272,7 +272,7 @@ def read(tc: TaskContext, question: str) -> Reading:
                  and not any(_has(w, v, strict=w.raw in proper)
                              for p, v in zip(passages, vocab, strict=True) if p.kind not in STORIES)]
     out = []
-    told = set()
+    named_stories = set()
     for rank, (p, head, pv) in enumerate(zip(passages, heads, vocab, strict=True)):
         head_vocab = vocabulary(head, lang)
         covered = _share(weights, topic, pv) if topic else 1.0
@@ -283,7 +283,7 @@ def read(tc: TaskContext, question: str) -> Reading:
         # story, not the implementation FAQ).
         asked_of = p.kind in STORIES and any(_has(w, vocabulary(p.title, lang)) for w in own_words)
         if asked_of and any(_has(w, vocabulary(p.title, lang)) for w in own_words if w.raw in proper):
-            told.add(p.title)  # named as a name ("Hoivapalvelu Kielo"), not by a word ("kaupungissa")
+            named_stories.add(p.title)  # named as a name ("Hoivapalvelu Kielo"), not by a word ("kaupungissa")
         kind = 0.4 if p.kind in prefer or asked_of else (
             -0.4 if prefer and p.kind in ("roi_example", "reference") else 0.0)
         if (about_us or named) and p.kind == "reference" and topic_intent != "references" and not asked_of:
@@ -314,7 +314,7 @@ def read(tc: TaskContext, question: str) -> Reading:
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
                    about_us=about_us, names=proper, exists=intents.asks_exists(question),
-                   lang=lang, context=context, counted=counted, stories=frozenset(told))
+                   lang=lang, context=context, counted=counted, stories=frozenset(named_stories))
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
@@ -367,7 +367,7 @@ def answers(r: Reading) -> bool:
     if len(r.missing) == len(r.topic):
         return False
     if not _on_topic(r, best):
-        return False  # "discounts for non-profits?" is not answered by "archived records cost nothing"
+        return False  # "can we host it on-premise?" is not answered by "site tracking has a separate consent"
     if r.exists and not _names_the_thing(r, best):
         return False  # "oma rekrytointijärjestelmä?" is not answered by a sentence about "järjestelmiin"
     if r.counted and not any(_has(w, vocabulary(f"{best.passage.heading} {best.text}", r.lang)) for w in r.counted):
