@@ -160,3 +160,9 @@ def test_an_answer_does_not_open_with_a_sentence_that_points_back(demo_ctx) -> N
     r = _ask(demo_ctx, "Milloin sopimus pitää viimeistään irtisanoa, jos ei haluta jatkaa?")
     assert r.known and not r.text.startswith("Sen jälkeen")
     assert "kolme kuukautta" in " ".join(re.split(r"(?<=[.!?])\s+", r.text)[:2])
+
+
+def test_a_name_is_not_found_inside_a_longer_word(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    # "Salesforce" is not "sales", and a name the question points back to is what it asks about
+    assert not _ask(demo_ctx, "Do you have a Salesforce connector?").known
+    assert not _ask(demo_ctx, "Meillä on Netvisor. Siirtyvätkö palkkatiedot sinne automaattisesti?").known

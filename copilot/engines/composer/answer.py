@@ -49,10 +49,10 @@ SHAPES = {
     "duration": re.compile(r"\b\d+(?:\s?[–-]\s?\d+)?\s?(viik|päiv|kuukau|tunti|week|day|month|hour)", re.IGNORECASE),
     "count": re.compile(r"\d|\b(yksi|kaksi|kolme|neljä|viisi|kuusi|seitsemän|kahdeksan|yhdeksän|kymmenen|one|two|"
                         r"three|four|five|six|seven|eight|nine|ten|twelve|dozens?|hundreds?)\b", re.IGNORECASE),
-    # A result is a change: a figure before and after, a share, or a verb of change ("fell to 9 %").
-    "change": re.compile(r"\d(?:[.,]\d+)?\s?(?:%|prosent|percent)|\b(?:aiemmin|previously|from \S+ to|"
-                         r"puolittui|halved|doubled|kaksinkertaistui|" + intents.CHANGE_WORDS + r")\b",
-                         re.IGNORECASE),
+    # A result is a change in figures: a share, or a figure with a verb of change ("fell to 9 %", "0,8
+    # päivää, kun aiemmin 6"); "click Save" or "from Monday to Friday" is none.
+    "change": re.compile(r"\d(?:[.,]\d+)?\s?(?:%|prosent|percent)|^(?=.*\d).*\b(?:aiemmin|previously|puolittui|"
+                         r"halved|doubled|kaksinkertaistui|" + intents.CHANGE_WORDS + r")\b", re.IGNORECASE),
     "hours": re.compile(r"\b\d{1,2}(?:[.:]\d{2})?\s?[–-]\s?\d{1,2}(?:[.:]\d{2})?\b|24/7|ympäri vuorokauden|"
                         r"around the clock", re.IGNORECASE),
 }
@@ -85,8 +85,8 @@ FALLBACK = re.compile(r"^\s*(?:if|jos)\b.{0,80}\b(?:still|yet|again|although|eve
                       r".*\b(?:open a (?:support )?request|tee tukipyyntö|contact (?:our )?support)\b", re.IGNORECASE)
 """What to do when the steps did not help ("If the new supervisor still cannot see…", "open a request in
 the customer portal"): not the steps."""
-LEANS_BACK = re.compile(r"^\s*(?:sen jälkeen|tämän jälkeen|sitten|siksi|tämän vuoksi|näin ollen|then|after that|"
-                        r"we then|you then|therefore|this means|that is why)\b", re.IGNORECASE)
+LEANS_BACK = re.compile(r"^\s*(?:(?:sen|tämän) jälkeen(?!,?\s*(?:kun|kuin))|sitten|siksi|tämän vuoksi|näin ollen|"
+                        r"then|after that|we then|you then|therefore|this means|that is why)\b", re.IGNORECASE)
 """A sentence that opens by pointing at the one before it: it cannot open an answer alone."""
 STORIES = ("reference", "roi_example")
 """Content that tells about a customer or an example company, not about what is sold."""
@@ -179,9 +179,12 @@ def _has(word: Word, vocab: Vocabulary, *, strict: bool = False) -> bool:
 
 def _written(name: Word, vocab: Vocabulary) -> bool:
     """Whether the text has the name as written, inflected or not ("Sisuun" and "Sisu"), not a word that
-    only stems alike ("Koskelan" is not "koskevat")."""
-    return name.stem in vocab.stems or any(
-        w.startswith(name.raw) or (name.raw.startswith(w) and len(w) >= 4) for w in vocab.raws)
+    only stems alike ("Koskelan" is not "koskevat") nor a longer or shorter word ("AI" is not "aikaa",
+    "Salesforce" not "sales")."""
+    raw = name.raw
+    return name.stem in vocab.stems or raw in vocab.raws or (len(raw) >= 3 and any(
+        (w.startswith(raw) and len(w) - len(raw) <= 4) or (raw.startswith(w) and len(w) >= max(4, len(raw) - 3))
+        for w in vocab.raws))
 
 
 def _share(weights: dict[Word, float], words: tuple[Word, ...], vocab: Vocabulary) -> float:
@@ -215,6 +218,8 @@ class Reading:
     """What a "how many" question counts: the answer's sentence must speak of it."""
     stories: frozenset[str] = frozenset()
     """Titles of the stories the question names ("Mitä tuloksia Hoivapalvelu Kielo sai?")."""
+    offered: frozenset[tuple[str, str]] = frozenset()
+    """Words the question offers as alternatives ("SAML or OIDC"), see :func:`intent.either`."""
 
 
 def read(tc: TaskContext, question: str) -> Reading:
@@ -251,8 +256,10 @@ def read(tc: TaskContext, question: str) -> Reading:
     # the content has. A bare question word names no subject: "paljonko liikevaihto on?" is about the
     # revenue. A name must be found as written, not as the start of a longer word.
     # But when what is asked names a subject of its own that the content has ("How do you count seasonal
-    # workers?"), a name in the story around it ("our Christmas temps", "I'm CFO") is only the story.
-    subject = any(w not in context and not w.raw.isdigit() and any(_has(w, v) for v in vocab) for w in topic)
+    # workers?") and does not point back at the story ("…sinne", "…with it"), a name in the story around
+    # it ("our Christmas temps", "I'm CFO") is only the story.
+    subject = not intents.points_back(question) and any(
+        w not in context and any(_has(w, v) for v in vocab) for w in topic)
     lacking = tuple(w for w in topic if (len(w.raw) > 2 or w.raw in proper)
                     and (w not in context or (w.raw in proper and not subject))
                     and not any(_has(w, v, strict=w.raw in proper) for v in vocab))
@@ -314,7 +321,7 @@ def read(tc: TaskContext, question: str) -> Reading:
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
                    about_us=about_us, names=proper, exists=intents.asks_exists(question),
-                   lang=lang, context=context, counted=counted, stories=frozenset(named_stories))
+                   lang=lang, context=context, counted=counted, stories=frozenset(named_stories), offered=offered)
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
@@ -404,14 +411,16 @@ def _on_topic(r: Reading, best: Candidate) -> bool:
 
 
 def _names_the_thing(r: Reading, best: Candidate) -> bool:
-    """Whether the best unit (or its heading) names what an existence question asks about: a name the
-    question writes ("Do you support SAML or OIDC?": one of them is enough), else the longest word of its
-    topic; itself or a word the content uses for it."""
+    """Whether the best unit (or its heading) names what an existence question asks about: every name the
+    question writes, but one of two alternatives is enough ("Do you support SAML or OIDC?"; "Microsoft
+    Teams" needs "Teams"), else the longest word of its topic; itself or a word the content uses for it."""
     asked = [w for w in r.topic if w not in r.context] or list(r.topic)
     things = [w for w in asked if w.raw in r.names] or [max(asked, key=lambda w: len(w.raw))]
     vocab = vocabulary(f"{best.passage.heading} {best.text}", r.lang)
-    return any(named_in(thing if alt == thing.stem else Word(alt, alt), vocab)
-               for thing in things for alt in intents.alternatives(thing.stem))
+    named = {t.raw for t in things if any(named_in(t if alt == t.stem else Word(alt, alt), vocab)
+                                          for alt in intents.alternatives(t.stem))}
+    return bool(named) and all(t.raw in named or any(a == t.raw and b in named for a, b in r.offered)
+                               for t in things)
 
 
 def references(tc: TaskContext, question: str, r: Reading) -> ComposedAnswer:

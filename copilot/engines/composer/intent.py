@@ -69,9 +69,14 @@ _SUPPORT_VERB = re.compile(r"\b(?:(?:do|does|did|you|we|they|it|can|to|kaarna)\s
 
 # "Käyttääkö joku kunta Kaarnaa?", "Does any hospital use it?": asks for customers, like "references".
 _SOMEONE = r"(joku|jokin|kukaan|mikään|yksikään|ketkä|kuka|mikä|mitkä|any|anyone|someone|who|which)"
-_USE = r"(käyttä\w*|käyttöön|uses?|using|used|implemented|adopted|deployed|rolled out|chose|chosen|switched)"
-_USED = re.compile(rf"\b{_USE}\b", re.IGNORECASE)
-_WHO_USES = re.compile(rf"\b{_SOMEONE}\b.*\b{_USE}\b|\b{_USE}\b.*\b{_SOMEONE}\b", re.IGNORECASE)
+_USE = r"(käyttä\w*|uses?|using|used)"
+# "Has any city implemented Kaarna?", "Onko joku kunta ottanut Kaarnan käyttöön?": a customer too, but only
+# after "any" ("which modules are deployed first?" asks about the rollout).
+_ANY = r"(joku|jokin|kukaan|mikään|yksikään|any|anyone|someone)"
+_ADOPTED = r"(implemented|adopted|deployed|rolled out|switched to|käyttöön)"
+_USED = re.compile(rf"\b(?:{_USE}|{_ADOPTED})\b", re.IGNORECASE)
+_WHO_USES = re.compile(rf"\b{_SOMEONE}\b.*\b{_USE}\b|\b{_USE}\b.*\b{_SOMEONE}\b|\b{_ANY}\b.*\b{_ADOPTED}\b",
+                       re.IGNORECASE)
 
 
 # "How much is Kaarna?": a price, though neither word is one ("how much data" is not).
@@ -222,8 +227,8 @@ _WHAT_TIME = re.compile(r"\b(?:mihin aikaan|mihin asti|mistä mihin|mikä aika|m
 
 # "Paljonko allekirjoitus nopeutui?", "how much did turnover drop?": the size of a change, not a price.
 CHANGE_WORDS = (r"nopeutu\w*|hidastu\w*|vähen\w*|väheni|laski|laskivat|kasvo\w*|kasvoi|lisääntyi|parani|säästi\w*|"
-                r"lyheni|putosi|speed\w* up|sped up|faster|slower|drop\w*|fell|fall|decreas\w*|increas\w*|reduc\w*|"
-                r"improv\w*|sav(?:e|ed|ing)")
+                r"lyheni|putosi|speed\w* up|sped up|faster|slower|drop(?:s|ped|ping)?|fell|fall|decreas\w*|"
+                r"increas\w*|reduc\w*|improv\w*|sav(?:e|ed|ing)")
 CHANGE = re.compile(rf"\b(?:{CHANGE_WORDS})\b", re.IGNORECASE)
 CHANGED = re.compile(fold(CHANGE.pattern), re.IGNORECASE)
 """The same words as the question's terms write them (folded: "vähenivät" → "vahenivat")."""
@@ -234,8 +239,8 @@ _PAYBACK = re.compile(r"\b(?:payback|pays? (?:for )?itself|takaisinmaksu\w*|maks
 
 
 # "Mitä tuloksia Kielo sai?", "what results did they get?": what changed, in figures.
-_RESULTS = re.compile(r"\b(?:tulos|tulokse\w*|tuloksi\w*|tuloksia|hyöty\w*|hyödy\w*|results?|outcomes?|benefits?|"
-                      r"achiev\w*|gain(?:s|ed)?|impact)\b", re.IGNORECASE)
+_RESULTS = re.compile(r"\b(?:tulos|tulokse\w*|tuloksi\w*|tuloksia|hyöty\w*|results?|outcomes?|achiev\w*|"
+                      r"gain(?:s|ed)?)\b", re.IGNORECASE)
 
 
 def asked_shape(question: str) -> str | None:
@@ -366,6 +371,16 @@ _EXISTS = re.compile(r"^\s*(?:(?:onko|onks|onkos) (?:teillä|teil|kaarnassa|kaar
                      r"do you (?:have|offer|sell|provide|do|handle|support)|is there|are there|"
                      r"(?:does|can) (?:kaarna|it|the system|your system|your software|you) (?:have|offer|do|handle|"
                      r"support|manage|run|include))\b", re.IGNORECASE)
+
+
+_POINTS_BACK = re.compile(r"\b(?:it|them|there|that one|those|sinne|siihen|siitä|siinä|sen|sitä|niihin|niistä|niitä|"
+                          r"niiden|tähän|tuohon)\b", re.IGNORECASE)
+
+
+def points_back(question: str) -> bool:
+    """Whether what is asked refers to something told before it ("We use Netvisor. Does data go there?")."""
+    asking = [s for s in SENTENCE_END.split(question.strip()) if s.rstrip().endswith("?")]
+    return any(_POINTS_BACK.search(s) for s in asking)
 
 
 def asks_exists(question: str) -> bool:

@@ -66,6 +66,8 @@ FUNCTION_ZIPF = 5.3
 """Words this frequent are pronouns, particles and auxiliaries ("siihen", "saanut"), whatever is asked."""
 
 
+TYPO_ZIPF = 3.5
+"""A word rarer than this ("ther" 3.1) may be a slip; "timer" (3.7) is a word."""
 LITTLE_WORDS = 100
 """The commonest words of a language ("the", "their", "miten", "kanssa"): the ones people misspell in a hurry."""
 
@@ -76,10 +78,12 @@ def _little(lang: str) -> frozenset[str]:
 
 
 def little_typo(word: str, lang: str) -> bool:
-    """Whether a folded word is a misspelt little word ("ther", "mitn", "kanss"): one letter off one of the
-    commonest words of its language and not a word of its own. Three-letter words are left alone: "aws"
-    is one letter off "was"."""
-    return len(word) >= 4 and not everyday(word, lang) and any(_distance_at_most_one(word, w) for w in _little(lang))
+    """Whether a word is a misspelt little word of English ("ther", "wich", "shoud"): one letter off one of
+    its commonest words and rare as itself ("timer" and "tile" are words). Three-letter words are left
+    alone ("aws" is one letter off "was"), and so is Finnish, whose words are read folded: "kylma" is
+    "kylmä", not a slip for "kyllä"."""
+    return (lang == "en" and len(word) >= 4 and not everyday(word, lang, TYPO_ZIPF)
+            and any(_distance_at_most_one(word, w) for w in _little(lang)))
 
 
 @lru_cache(maxsize=65536)
