@@ -128,8 +128,8 @@ def _weights(text: str, lang: str) -> dict[Word, float]:
 
 def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], needed: float, lang: str) -> Card | None:
     """Of the help hits close in meaning, the one that has most of the weighted words (at least
-    ``needed`` of them): "contract stuck" is the guide to stuck signatures, not the onboarding form that
-    also speaks of contracts. Of two that have as many, the closer."""
+    ``needed`` of them): "signature stuck" is the guide to stuck signatures, not the onboarding form that
+    also speaks of signatures. Of two that have as many, the closer."""
     total = sum(weights.values())
     if not total:
         return None
