@@ -288,8 +288,9 @@ def read(tc: TaskContext, question: str) -> Reading:
         # A story is not what an intent's question asks for, unless the question names it by the words of
         # its title that no other content has ("Kuinka kauan Koskelan kaupungilla kesti…?" asks the Koskela
         # story, not the implementation FAQ).
-        asked_of = p.kind in STORIES and any(_has(w, vocabulary(p.title, lang)) for w in own_words)
-        if asked_of and any(_has(w, vocabulary(p.title, lang)) for w in own_words if w.raw in proper):
+        in_title = [w for w in own_words if _has(w, vocabulary(p.title, lang))] if p.kind in STORIES else []
+        asked_of = bool(in_title)
+        if any(w.raw in proper for w in in_title):
             named_stories.add(p.title)  # named as a name ("Hoivapalvelu Kielo"), not by a word ("kaupungissa")
         kind = 0.4 if p.kind in prefer or asked_of else (
             -0.4 if prefer and p.kind in ("roi_example", "reference") else 0.0)

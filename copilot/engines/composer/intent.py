@@ -291,8 +291,7 @@ def yes_no(question: str) -> bool:
     """A question answered by yes or no ("Sisältyykö tuki hintaan?", "We hire 40 summer workers. Do we pay
     for them all year?"): its answer need not have the intent's shape (a yes/no about price has no amount
     to give). The sentence that asks decides, not the situation told before it."""
-    asking = [s for s in SENTENCE_END.split(question.strip()) if s.rstrip().endswith("?")]
-    return any(YES_NO.match(s) for s in asking or [question])
+    return any(YES_NO.match(s) for s in asking(question) or [question])
 
 
 def focus_query(question: str, lang: str) -> str:
@@ -315,6 +314,11 @@ def _synonym_words() -> dict[str, tuple[str, ...]]:
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def asking(question: str) -> list[str]:
+    """The sentences of a question that end with a question mark: the ones that ask."""
+    return [s for s in SENTENCE_END.split(question.strip()) if s.rstrip().endswith("?")]
 _CIRCUMSTANCE = re.compile(r"^\s*(?:kun|jos|koska|vaikka|when|if|because|since|while|although)\b", re.IGNORECASE)
 
 
@@ -379,8 +383,7 @@ _POINTS_BACK = re.compile(r"\b(?:it|them|there|that one|those|sinne|siihen|siit�
 
 def points_back(question: str) -> bool:
     """Whether what is asked refers to something told before it ("We use Netvisor. Does data go there?")."""
-    asking = [s for s in SENTENCE_END.split(question.strip()) if s.rstrip().endswith("?")]
-    return any(_POINTS_BACK.search(s) for s in asking)
+    return any(_POINTS_BACK.search(s) for s in asking(question))
 
 
 def asks_exists(question: str) -> bool:
