@@ -166,3 +166,25 @@ def test_a_name_is_not_found_inside_a_longer_word(demo_ctx) -> None:  # type: ig
     # "Salesforce" is not "sales", and a name the question points back to is what it asks about
     assert not _ask(demo_ctx, "Do you have a Salesforce connector?").known
     assert not _ask(demo_ctx, "Meillä on Netvisor. Siirtyvätkö palkkatiedot sinne automaattisesti?").known
+
+
+def test_each_question_of_a_message_is_answered_first(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Where are the servers, and how are backups handled?")
+    first_two = " ".join(re.split(r"(?<=[.!?])\s+", r.text)[:2])
+    assert r.known and "Finland" in first_two and "30 days" in first_two
+
+
+def test_a_part_the_sources_do_not_answer_is_said_to_be_open(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Is the data encrypted, and do you offer a Slack app?")
+    assert r.known and r.handoff and "AES-256" in _first(r.text) and "Slack" not in r.text
+
+
+def test_a_document_asked_for_is_passed_to_a_person(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Could you send us your ISO certificate?")
+    assert not r.known and r.handoff and "27001" not in r.text
+
+
+def test_the_thing_asked_about_is_not_the_system_named_in_the_situation(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    # "Power BI" tells what the API is for; the API is what is asked about
+    r = _ask(demo_ctx, "Do you have an API? We want to feed our Power BI reports.")
+    assert r.known and "API" in _first(r.text)

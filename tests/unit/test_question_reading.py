@@ -247,3 +247,59 @@ def test_alternatives_are_read_both_ways_round() -> None:
 ])
 def test_a_misspelt_little_word_is_known_as_one(word: str, lang: str, expected: bool) -> None:
     assert terms.little_typo(word, lang) is expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("We'd like to see a demo for our board next month.", "handoff"),
+    ("Voisinko varata esittelyn ensi viikolle?", "handoff"),
+    ("Who should we contact about a reseller deal?", "handoff"),
+    ("Could you send me your security whitepaper?", "send"),
+    ("Voitteko toimittaa meille ISO-sertifikaatin?", "send"),
+    ("Does the demo environment cost anything?", None),  # asks about the trial, books nothing
+])
+def test_a_meeting_or_a_document_asked_for_goes_to_a_person(question: str, expected: str | None) -> None:
+    lang = "fi" if question.startswith(("Voisinko", "Voitteko")) else "en"
+    assert intent.classify(question, lang) == expected
+
+
+@pytest.mark.parametrize(("question", "lang", "expected"), [
+    ("Meillä on paljon osa-aikaisia, miten heidän lomansa kirjataan?", "fi", None),  # "a lot", not "how much"
+    ("Paljon se Flow maksaa?", "fi", "price"),  # spoken Finnish: "paljon" opening the question
+    ("Our store managers approve shifts. How does leave approval work?", "en", None),  # a shop, not stored data
+    ("Where is our data stored?", "en", "security"),
+])
+def test_a_word_that_only_stems_like_an_intent_word_marks_no_intent(question: str, lang: str,
+                                                                      expected: str | None) -> None:
+    assert intent.topic_intent(question, lang) == expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Is there a free trial, and how long does implementation take?",
+     ["Is there a free trial?", "how long does implementation take?"]),
+    ("We have 80 staff. Mikä on hinta? Entä kuinka kauan käyttöönotto kestää?",
+     ["We have 80 staff. Mikä on hinta?", "We have 80 staff. Entä kuinka kauan käyttöönotto kestää?"]),
+    ("What do Plus and Enterprise cost, and how fast do they respond?",  # "they" leans on the first part
+     ["What do Plus and Enterprise cost, and how fast do they respond?"]),
+    ("Does the price include VAT?", ["Does the price include VAT?"]),
+])
+def test_a_message_with_two_questions_is_read_as_two(question: str, expected: list[str]) -> None:
+    assert intent.parts(question) == expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Is there a discount for schools?", False),  # "there" only says something exists
+    ("We use Sisu. Does data flow there automatically?", True),
+])
+def test_there_points_back_only_at_a_place_told_before(question: str, expected: bool) -> None:
+    assert intent.points_back(question) is expected
+
+
+@pytest.mark.parametrize(("word", "expected"), [
+    ("realistically", True), ("roughly", True), ("easily", True), ("supply", False), ("family", False),
+])
+def test_an_adverb_of_manner_is_how_a_visitor_asks(word: str, expected: bool) -> None:
+    assert terms.manner(word, "en") is expected
+
+
+def test_a_phrase_the_content_may_use_instead_is_found_only_whole() -> None:
+    assert "data process agreement" in intent.alternatives(terms.terms("dpa", "en")[0])

@@ -35,6 +35,7 @@ from copilot.engines.composer.terms import (
     found,
     key_terms,
     little_typo,
+    manner,
     named_in,
     same,
     vocabulary,
@@ -68,7 +69,7 @@ LITTLE_ZIPF = 5.5
 """Words this frequent ("own" 5.7, "year" 6.0) are in any text; "data" (5.3) and "check" still say something."""
 SURE_SIMILARITY = 0.86
 """A passage this close to the question answers it even when one of its words differs (a paraphrase)."""
-CLOSE_PARAPHRASE = 0.88
+CLOSE_PARAPHRASE = 0.87
 """Closeness at which a sentence answers a question although several of the question's words differ."""
 CONTEXT_WEIGHT = 0.4
 """How much a word of the question's context counts beside the words of what it asks."""
@@ -173,8 +174,13 @@ def _weights(words: tuple[Word, ...], vocabulary: list[Vocabulary], context: fro
 def _has(word: Word, vocab: Vocabulary, *, strict: bool = False) -> bool:
     others = intents.alternatives(word.stem)[1:]
     if strict:  # a name: "Henkilöstö360" is not found in "henkilöstön" (but "SSO" is, as "kertakirjautuminen")
-        return _written(word, vocab) or any(found(alt, vocab) for alt in others)
-    return found(word, vocab) or any(found(alt, vocab) for alt in others)
+        return _written(word, vocab) or any(_found_all(alt, vocab) for alt in others)
+    return found(word, vocab) or any(_found_all(alt, vocab) for alt in others)
+
+
+def _found_all(alternative: str, vocab: Vocabulary) -> bool:
+    """Whether the text has every word of an alternative ("data processing agreement" for a "DPA")."""
+    return all(found(part, vocab) for part in alternative.split())
 
 
 def _written(name: Word, vocab: Vocabulary) -> bool:
@@ -232,7 +238,8 @@ def read(tc: TaskContext, question: str) -> Reading:
     words = key_terms(question, lang)
     # The topic: words that are neither the intent's own nor numbers ("30 työntekijää" is context), nor
     # the change a "how much did it…" question asks the size of ("nopeutui").
-    topic = tuple(w for w in words if not w.raw.isdigit() and not any(same(w.stem, s) for s in intent_words)
+    generic = intents.intent_terms(topic_intent, things=False)
+    topic = tuple(w for w in words if not w.raw.isdigit() and not any(same(w.stem, s) for s in generic)
                   and not (wanted == "count" and intents.CHANGED.fullmatch(w.raw)))
     asks_where = bool(WHERE.search(question))
     how_to = bool(HOW_TO.search(question))
@@ -273,7 +280,8 @@ def read(tc: TaskContext, question: str) -> Reading:
     present = {w.raw for w in topic if w not in lacking}
     missing = tuple(w for w in lacking if not (
         (asks and said and w.common and w.raw not in proper) or everyday(w.raw, lang, FUNCTION_ZIPF)
-        or any(a == w.raw and b in present for a, b in offered) or (little_typo(w.raw, lang) and w.raw not in proper)))
+        or any(a == w.raw and b in present for a, b in offered)
+        or ((little_typo(w.raw, lang) or manner(w.raw, lang)) and w.raw not in proper)))
     # The words of what is asked that only stories have: a customer's name, say ("Koskelan kaupunki").
     own_words = [w for w in topic if w not in context and w not in lacking
                  and not any(_has(w, v, strict=w.raw in proper)
@@ -415,10 +423,14 @@ def _names_the_thing(r: Reading, best: Candidate) -> bool:
     """Whether the best unit (or its heading) names what an existence question asks about: every name the
     question writes, but one of two alternatives is enough ("Do you support SAML or OIDC?"; "Microsoft
     Teams" needs "Teams"), else the longest word of its topic; itself or a word the content uses for it."""
-    asked = [w for w in r.topic if w not in r.context] or list(r.topic)
+    # "Do you have an API? We'd like to pull data into Power BI.": what is asked is the intent's own name,
+    # when all the rest is the situation.
+    asked = ([w for w in r.topic if w not in r.context]
+             or [w for w in r.words if w not in r.context and w.raw in r.names] or list(r.topic))
     things = [w for w in asked if w.raw in r.names] or [max(asked, key=lambda w: len(w.raw))]
     vocab = vocabulary(f"{best.passage.heading} {best.text}", r.lang)
-    named = {t.raw for t in things if any(named_in(t if alt == t.stem else Word(alt, alt), vocab)
+    named = {t.raw for t in things if any(named_in(t, vocab) if alt == t.stem else
+                                          all(named_in(Word(part, part), vocab) for part in alt.split())
                                           for alt in intents.alternatives(t.stem))}
     return bool(named) and all(t.raw in named or any(a == t.raw and b in named for a, b in r.offered)
                                for t in things)
@@ -475,8 +487,37 @@ def _story(title: str) -> str:
 
 
 def extractive(tc: TaskContext, question: str) -> ComposedAnswer:
+    asked = intents.parts(question)
+    return _single(tc, question) if len(asked) == 1 else _several(tc, asked)
+
+
+def _several(tc: TaskContext, asked: list[str]) -> ComposedAnswer:
+    """Each question of a message answered in turn, one sentence each, so both answers come first; a part
+    the sources do not answer is said to be open and a person offered."""
+    t = templates("answer", tc.language)
+    found: list[ComposedAnswer] = []
+    for q in asked:  # a later part is not answered again with what an earlier one was
+        a = _single(tc, q, follow=0, said=frozenset(f.text for f in found))
+        if a.known:
+            found.append(a)
+    if not found:
+        return unknown(tc, t)
+    text = " ".join(a.text for a in found)
+    handoff = len(found) < len(asked) or any(a.handoff for a in found)
+    if len(found) < len(asked):
+        who = "visitor" if tc.decision.audience == "visitor" else "customer"
+        text += f" {t['part_unknown']} {t['handoff_offer'][who]}"
+    cited = list({c.ref: c for a in found for c in a.citations}.values())
+    used = sorted({u for a in found for u in a.used_categories})
+    return ComposedAnswer(text=text, citations=cited, known=True, handoff=handoff, used_categories=used)
+
+
+def _single(tc: TaskContext, question: str, *, follow: int = MAX_FOLLOW,
+            said: frozenset[str] = frozenset()) -> ComposedAnswer:
     t = templates("answer", tc.language)
     r = read(tc, question)
+    if said:
+        r.candidates = [c for c in r.candidates if _sentence(c.text) not in said]
     # "Do you have customers in retail?" lists stories; "how many customers?" asks for a number instead
     if r.intent == "references" and r.shape != "count" and any(c.passage.kind == "reference" for c in r.candidates):
         return references(tc, question, r)
@@ -488,10 +529,10 @@ def extractive(tc: TaskContext, question: str) -> ComposedAnswer:
     before = next((c for c in r.candidates if c.passage.ref == best.passage.ref and c.order == best.order - 1),
                   None) if LEANS_BACK.match(best.text) else None
     chosen = [before, best] if before else [best]
-    follow = [c for c in r.candidates[1:] if c.passage.ref == best.passage.ref and c is not before
+    nearby = [c for c in r.candidates[1:] if c.passage.ref == best.passage.ref and c is not before
               and abs(c.order - best.order) <= 3 and c.score > 0.6 * best.score
               and _plain(c.text) not in _plain(best.text) and _plain(best.text) not in _plain(c.text)]
-    chosen += follow[:MAX_FOLLOW]  # the next best of the same passage, best first
+    chosen += nearby[:follow]  # the next best of the same passage, best first
     text = " ".join(_sentence(_unprefixed(c.text, chosen[0].text) if c is not chosen[0] else c.text) for c in chosen)
     return ComposedAnswer(text=text, citations=[best.passage], known=True, handoff=False,
                           used_categories=_used(tc))
@@ -528,6 +569,9 @@ def compose(tc: TaskContext, question: str, *, follow_up_of: str | None = None) 
         return ComposedAnswer(text=t["greeting"], citations=[], known=True, handoff=False, used_categories=[])
     if kind == "handoff":
         return ComposedAnswer(text=t["handoff_ack"][who], citations=[], known=True, handoff=True, used_categories=[])
+    if kind == "send":
+        return ComposedAnswer(text=f"{t['cannot_send']} {t['handoff_offer'][who]}", citations=[], known=False,
+                              handoff=True, used_categories=[])
     if kind is not None and tc.decision.audience != "visitor":
         direct = account_answer(tc, kind)
         if direct is not None:

@@ -32,6 +32,20 @@ CALL_ME = re.compile(r"\bgive (?:me|us) a (?:call|ring)\b|"
                      r"\b(?:minulle|mulle|meille)\s+(?:\w+\s+)?soit\w*|\bsoittopyyn\w*|\bcall ?back\b|"
                      r"\b(?:ottaa|ottaisi|ottakaa|ota)\s+(?:\w+\s+)?(?:minuun|muhun|meihin)\s+yhteyttä|"
                      r"\bget in touch with (?:me|us)\b", re.IGNORECASE)
+# "Can you send us your DPA?", "Voitteko toimittaa meille sertifikaatin?": a document asked for, which only a
+# person can send; the chat says so instead of answering what the document is about.
+SEND_ME = re.compile(r"\b(?:can|could|would|will) you (?:please )?(?:send|e-?mail|mail|forward|share)\b|"
+                     r"\bplease (?:send|e-?mail|forward)\b|"
+                     r"\b(?:voi(?:tte|sitte|t|sit)(?:ko|kö)?|lähettäkää|toimittakaa)\s+(?:\w+\s+)?"
+                     r"(?:lähettää|toimittaa|meille|minulle)\b", re.IGNORECASE)
+# "We'd like a demo for our management team", "Haluaisin varata demon": a meeting only a person can set up;
+# "who should I contact?" asks for one in so many words.
+BOOK = re.compile(r"\b(?:book|schedule|arrange|set up|request|get|like|want|need)\s+(?:\w+\s+){0,3}"
+                  r"(?:demo|demonstration|meeting|presentation)\b|"
+                  r"\b(?:vara\w*|haluai\w*|saa(?:da|isi\w*)|sopia|järjestää)\s+(?:\w+\s+)?(?:demo\w*|esittely\w*|"
+                  r"tapaami\w*|palaveri\w*)|"
+                  r"\bwho (?:should|can|do) (?:i|we) (?:contact|talk to|speak to|call)\b|"
+                  r"\bke(?:hen|neen|nelle) (?:\w+\s+)?(?:ottaa|otan|otamme|soitan|soitamme)\b", re.IGNORECASE)
 GREETING = re.compile(r"^\s*(hei|moi|moikka|terve|huomenta|päivää|hello|hi|hey|good (morning|afternoon)|kiitos|"
                       r"thanks|thank you)[\s!.,?]*$", re.IGNORECASE)
 
@@ -45,6 +59,12 @@ class Intent(NamedTuple):
     """The form the answer's first sentence should have (``money``, ``duration``, ``hours``)."""
     prefer: tuple[str, ...]
     """Content types that answer such questions (a price list, not an ROI example)."""
+    things: frozenset[str] = frozenset()
+    """Stems of the words that name a thing ("backup", "SFTP"): they mark the intent, yet they are also what
+    the question is about, so they stay in its topic."""
+    exact: frozenset[str] = frozenset()
+    """Words that count only as written (folded): their stem is another word's too ("stored" and a
+    "store", "paljonko" and "paljon")."""
 
 
 @lru_cache(maxsize=1)
@@ -55,10 +75,13 @@ def lexicon() -> dict[str, Intent]:
     raw.pop("names", None)
     out = {}
     for name, spec in raw.items():
-        listed = " ".join(spec["words"])
-        heads = frozenset(fold(w) for w in spec["words"] if len(w) >= 4)
+        loose = [w.lstrip("+") for w in spec["words"] if not w.startswith("=")]
+        listed = " ".join(loose)
+        named = " ".join(w[1:] for w in spec["words"] if w.startswith("+"))
+        heads = frozenset(fold(w) for w in loose if len(w) >= 4)
         out[name] = Intent(frozenset(terms(listed, "fi")) | frozenset(terms(listed, "en")), heads, spec.get("shape"),
-                           tuple(spec.get("prefer", ())))
+                           tuple(spec.get("prefer", ())), frozenset(terms(named, "fi")) | frozenset(terms(named, "en")),
+                           frozenset(fold(w[1:]) for w in spec["words"] if w.startswith("=")))
     return out
 
 
@@ -80,7 +103,10 @@ _WHO_USES = re.compile(rf"\b{_SOMEONE}\b.*\b{_USE}\b|\b{_USE}\b.*\b{_SOMEONE}\b|
 
 
 # "How much is Kaarna?": a price, though neither word is one ("how much data" is not).
-_HOW_MUCH = re.compile(r"\bhow much (?:is|are|does|do|would|will|for)\b", re.IGNORECASE)
+# Spoken Finnish asks "paljon se maksaa?" and "kuinka paljon…": "paljon" opening a clause is "how much";
+# inside one it is "a lot" ("meillä paljon ulkomaalaisia").
+_HOW_MUCH = re.compile(r"\bhow much (?:is|are|does|do|would|will|for)\b|\b(?:kuinka|miten) paljon\b|"
+                       r"(?:^|[.!?,:]\s*)(?:no\s+|entä\s+|ja\s+)?paljon\b", re.IGNORECASE)
 
 
 @cleared_on_erasure  # a question may name a person
@@ -100,11 +126,11 @@ def topic_intent(question: str, lang: str) -> str | None:
     q = words(text, lang)
     how_much = bool(_HOW_MUCH.search(question)) and not change
     best, hits = None, 0
-    for name, (stems, heads, _shape, _prefer) in lexicon().items():
+    for name, (stems, heads, _shape, _prefer, _things, exact) in lexicon().items():
         if name == "handoff":
             continue
         # Finnish writes compounds as one word: "asiakastuki" is a "tuki" (English writes "customer support")
-        n = sum(1 for w in q if any(same(w.stem, s, not w.common) for s in stems)
+        n = sum(1 for w in q if w.raw in exact or any(same(w.stem, s, not w.common) for s in stems)
                 or (lang == "fi" and any(head_of(h, w.raw, after=3) for h in heads)))
         n += (who_uses and name == "references") + (how_much and name == "price")
         if n > hits:
@@ -112,8 +138,12 @@ def topic_intent(question: str, lang: str) -> str | None:
     return best
 
 
-def intent_terms(name: str | None) -> frozenset[str]:
-    return lexicon()[name].stems if name in lexicon() else frozenset()
+def intent_terms(name: str | None, *, things: bool = True) -> frozenset[str]:
+    """The intent's word stems; without ``things``, only the ones that name no thing of their own."""
+    if name not in lexicon():
+        return frozenset()
+    found = lexicon()[name]
+    return found.stems if things else found.stems - found.things
 
 
 def shape(name: str | None) -> str | None:
@@ -156,14 +186,17 @@ def preferred(name: str | None) -> tuple[str, ...]:
 
 
 def classify(question: str, lang: str) -> str | None:
-    """``handoff``, ``greeting``, an account question (``order``, ``contract``, ``tickets``), or None."""
+    """``handoff``, ``greeting``, ``send`` (a document asked for), an account question (``order``,
+    ``contract``, ``tickets``), or None."""
     if GREETING.match(question):
         return "greeting"
     # Whole words only: "personalised" does not ask for a person.
     stems = lexicon()["handoff"].stems
     asks_person = any(t in stems for t in terms(question, lang))
-    if (asks_person and WANTS.search(question)) or CALL_ME.search(question):
+    if (asks_person and WANTS.search(question)) or CALL_ME.search(question) or BOOK.search(question):
         return "handoff"
+    if SEND_ME.search(question):
+        return "send"
     if ACCOUNT_WORDS.search(question):
         for name, pattern in ACCOUNT_TOPICS.items():
             if pattern.search(question):
@@ -176,7 +209,8 @@ def _synonyms() -> dict[str, tuple[str, ...]]:
     raw = yaml.safe_load(LEXICON.read_text(encoding="utf-8")).get("synonyms", {})
     out: dict[str, tuple[str, ...]] = {}
     for word, others in raw.items():
-        stems = tuple(dict.fromkeys(t for o in others for lang in ("fi", "en") for t in terms(o, lang)))
+        # A phrase stays whole ("data processing agreement"): all its words must be found, not any one.
+        stems = tuple(dict.fromkeys(" ".join(t) for o in others for lang in ("fi", "en") if (t := terms(o, lang))))
         for lang in ("fi", "en"):
             for key in terms(str(word), lang):
                 out[key] = tuple(dict.fromkeys(out.get(key, ()) + stems))
@@ -186,7 +220,8 @@ def _synonyms() -> dict[str, tuple[str, ...]]:
 @cleared_on_erasure  # a question's word may be a name
 @lru_cache(maxsize=16384)
 def alternatives(term: str) -> tuple[str, ...]:
-    """The term and the words the content may use for it instead ("sso" → "kertakirjautumin"...).
+    """The term and the words the content may use for it instead ("sso" → "kertakirjautumin"...); a
+    phrase is its words' stems joined by spaces ("singl sign").
     Memoised: every question word is looked up against every passage."""
     table = _synonyms()
     found = next((v for k, v in table.items() if same(term, k)), ())
@@ -335,7 +370,8 @@ def context_words(question: str, lang: str) -> frozenset[Word]:
             continue
         # Within a question, the clauses before the one that asks ("…, paljonko…") are context too, and
         # so are the circumstances after it ("…, kun käsittelette työntekijöidemme tietoja?").
-        clauses = sentence.split(", ")
+        # "Our CISO will ask this first: what certification do you hold?": a colon introduces what is asked.
+        clauses = re.split(r", |: ", sentence)
         asks = next((i for i, c in enumerate(clauses) if interrogative(c)), 0)
         told += clauses[:asks] + [c for c in clauses[asks + 1 :] if _CIRCUMSTANCE.match(c)]
         asked += [clauses[asks]] + [c for c in clauses[asks + 1 :] if not _CIRCUMSTANCE.match(c)]
@@ -377,8 +413,31 @@ _EXISTS = re.compile(r"^\s*(?:(?:onko|onks|onkos) (?:teillä|teil|kaarnassa|kaar
                      r"support|manage|run|include))\b", re.IGNORECASE)
 
 
-_POINTS_BACK = re.compile(r"\b(?:it|them|there|that one|those|sinne|siihen|siitä|siinä|sen|sitä|niihin|niistä|niitä|"
+# "Is there a discount?" points nowhere: "there" after "is" or before "is" only says something exists.
+_POINTS_BACK = re.compile(r"\b(?:it|them|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bbe )there(?! (?:is|are|be)\b)|"
+                          r"that one|those|sinne|siihen|siitä|siinä|sen|sitä|niihin|niistä|niitä|"
                           r"niiden|tähän|tuohon)\b", re.IGNORECASE)
+
+
+# "…, and what does it cost?", "…, ja tallentuuko…?": a second question joined to the first.
+_SECOND = re.compile(r",?\s+(?:and|ja|sekä)\s+(?=(?:what|how|when|where|which|who|is|are|do|does|can|will|mitä|"
+                     r"miten|mikä|mitkä|kuka|ketkä|milloin|missä|paljonko|kuinka|onko|[^\W\d_]+(?:ko|kö))\b)",
+                     re.IGNORECASE)
+_EACH = re.compile(r"\b(?:each|both|either|they|their|kumpi\w*|kumma\w*|kussakin|molemm\w*|siellä|heillä|he|niillä)\b",
+                   re.IGNORECASE)
+
+
+def parts(question: str) -> list[str]:
+    """The questions a message asks, each with the situation told around it: "Is there a sandbox, and
+    what does it cost?" asks two things, and each gets its own answer. A part that leans on the other
+    ("How fast do you react in each?", "mitä siellä saatiin aikaan?") keeps the message whole."""
+    sentences = SENTENCE_END.split(question.strip())
+    told = [s for s in sentences if not s.rstrip().endswith("?")]
+    asked = [part.strip() for s in sentences if s.rstrip().endswith("?") for part in _SECOND.split(s, maxsplit=1)]
+    if len(asked) != 2 or any(_EACH.search(a) or _POINTS_BACK.search(a) for a in asked[1:]):
+        return [question]
+    situation = " ".join(told)
+    return [f"{situation} {a.rstrip('?')}?".strip() for a in asked]
 
 
 def points_back(question: str) -> bool:

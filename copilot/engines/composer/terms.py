@@ -86,6 +86,15 @@ def little_typo(word: str, lang: str) -> bool:
             and any(_distance_at_most_one(word, w) for w in _little(lang)))
 
 
+def manner(word: str, lang: str) -> bool:
+    """Whether an English word is an adverb made of an everyday word ("realistically", "roughly",
+    "basically"): how the visitor asks, not what about. "supply" and "family" are no such adverbs."""
+    if lang != "en" or len(word) < 6 or not word.endswith("ly"):
+        return False
+    bases = {word[:-2], word[:-4] if word.endswith("ally") else "", word[:-3] + "y" if word.endswith("ily") else ""}
+    return any(len(b) >= 4 and everyday(b, lang) for b in bases)
+
+
 @lru_cache(maxsize=65536)
 def everyday(word: str, lang: str, at_least: float = COMMON_ZIPF) -> bool:
     """Whether a word, as written, is an everyday word of its language (by wordfreq's general corpora,
