@@ -90,7 +90,8 @@ def _answer(ctx: AppContext, req: AskRequest, actor: Actor, tc: TaskContext, lan
     tc = with_unit_similarities(ctx, tc, query)
     composed, run = get_engine(ctx, req.engine).answer(tc, question=req.question, history=turns)
     customer_facing = tc.decision.audience != "staff"
-    text, report = pipeline.guard(ctx, composed.text, tc, customer_facing=customer_facing)
+    text, report = pipeline.guard(ctx, composed.text, tc, customer_facing=customer_facing,
+                                  extra_context=composed.reckoned)
     t = templates("answer", language)
     if not report.ok or (not text.strip() and composed.known):
         text, known, handoff, cited = t["unknown"], False, True, []

@@ -9,6 +9,7 @@ prerequisites owned, or bought together for a prospect starting from HR Core).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,13 +28,29 @@ class Product(BaseModel):
     requires: list[str] = Field(default_factory=list)
     bundles: list[str] = Field(default_factory=list)
     """For a package: the products it contains."""
+    price: Decimal
+    """List price, euros per user per month, VAT excluded."""
+    licence: bool = True
+    """A licence (volume discounts apply), not a support plan."""
+    asked_as: list[str] = Field(default_factory=list)
 
     def named(self, lang: str) -> str:
         return self.name.get(lang) or self.name["en"]
 
 
+class Discount(BaseModel):
+    users: int
+    percent: Decimal
+
+
+class Terms(BaseModel):
+    minimum_users: int
+    volume_discounts: list[Discount]
+
+
 class Catalogue(BaseModel):
     products: dict[str, Product]
+    terms: Terms
     next_for: dict[str, list[str]]
 
 
@@ -41,7 +58,7 @@ class Catalogue(BaseModel):
 def catalogue() -> Catalogue:
     raw = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
     products = {key: Product(key=key, **spec) for key, spec in raw["products"].items()}
-    return Catalogue(products=products, next_for=raw["next_for"])
+    return Catalogue(products=products, terms=Terms(**raw["terms"]), next_for=raw["next_for"])
 
 
 def product_key(crm_name: str) -> str | None:

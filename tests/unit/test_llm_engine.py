@@ -219,3 +219,14 @@ def test_earlier_turns_reach_the_model_masked() -> None:
     shown = [str(m.content) for m in model.seen[0]]
     assert any("what does Enterprise cost?" in text and "Maria" not in text for text in shown)
     assert any(text == "Enterprise costs 2.40 €." for text in shown)
+
+
+def test_a_price_for_a_number_of_users_reaches_the_model_reckoned() -> None:
+    # The model words the estimate; the sums come from the price tool, as in the composer's answer
+    tc = _tc()
+    tc.passages[0] = tc.passages[0].model_copy(update={"kind": "pricing", "body": "Kaarna HR Core | 6.50"})
+    model = scripted(final({"text": "For 80 users HR Core is €520 a month [1].", "known": True, "citations": [1]}))
+    composed, _ = _engine(model).answer(tc, question="What would HR Core cost for 80 users a month?")
+    shown = " ".join(str(m.content) for m in model.seen[0])
+    assert "€520" in shown and "80 × €6.50" in shown
+    assert "€520" in composed.reckoned

@@ -24,8 +24,8 @@ from pydantic import BaseModel
 
 from copilot.assembly import TaskContext
 from copilot.core import locale
+from copilot.engines.composer import estimate, sizes
 from copilot.engines.composer import intent as intents
-from copilot.engines.composer import sizes
 from copilot.engines.composer.spoken import calm, standard
 from copilot.engines.composer.terms import (
     FUNCTION_ZIPF,
@@ -106,6 +106,9 @@ class ComposedAnswer(BaseModel):
     known: bool
     handoff: bool
     used_categories: list[str]
+    reckoned: str = ""
+    """Figures a tool computed from the sources (a price estimate): the output guard counts them as
+    grounded, as it does the sources themselves."""
 
 
 @dataclass
@@ -560,6 +563,14 @@ def unknown(tc: TaskContext, t: dict, *, off_topic: bool = False) -> ComposedAns
     return ComposedAnswer(text=text, citations=[], known=False, handoff=True, used_categories=[])
 
 
+def reckon(tc: TaskContext, question: str) -> tuple[str, Citation] | None:
+    """A price question with a user count, reckoned by the list prices (see ``estimate``): the text and
+    the price list it agrees with; both engines give these figures."""
+    if intents.topic_intent(question, tc.language) != "price":
+        return None
+    return estimate.answer(question, tc.language, tc.passages, templates("answer", tc.language))
+
+
 def compose(tc: TaskContext, question: str, *, follow_up_of: str | None = None) -> ComposedAnswer:
     t = templates("answer", tc.language)
     question = standard(calm(question), tc.language)  # spoken Finnish read as written ("onks" → "onko")
@@ -585,5 +596,10 @@ def compose(tc: TaskContext, question: str, *, follow_up_of: str | None = None) 
             return general.model_copy(update={"handoff": True})
         return ComposedAnswer(text=f"{t['not_allowed_account']} {t['handoff_offer']['visitor']}", citations=[],
                               known=False, handoff=True, used_categories=[])
+    reckoned = reckon(tc, question)
+    if reckoned:
+        text, source = reckoned
+        return ComposedAnswer(text=text, citations=[source], known=True, handoff=False,
+                              used_categories=["public_content"], reckoned=text)
     # A short follow-up is read together with the question it follows.
     return extractive(tc, f"{follow_up_of} {question}" if follow_up_of else question)

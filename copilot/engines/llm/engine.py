@@ -23,6 +23,7 @@ from copilot.assembly import TaskContext
 from copilot.core.context import AppContext
 from copilot.core.instructions import looks_injected
 from copilot.engines.base import ComposerEngine, EngineRun
+from copilot.engines.composer import answer as composer_answer
 from copilot.engines.composer.answer import ComposedAnswer
 from copilot.engines.composer.email import MAX_WORDS, MIN_WORDS, ComposedEmail, words
 from copilot.engines.composer.reply import ComposedReply
@@ -136,14 +137,20 @@ class LlmEngine:
                 # A question that talks to the model about its rules, persona or output format gets an
                 # extractive answer from the sources instead: the model never reads the attack.
                 raise LlmFailure("the question looked like a prompt injection; answered from the sources only")
-            out, run = self._run("answer", tc, f"Question: {question}", AnswerOut, history=history)
+            # A price for a number of users is reckoned by the price tool, as the composer does: the model
+            # words the figures, it does not do the sums.
+            reckoned = composer_answer.reckon(tc, question)
+            figures = f"\n\nPrice estimate from the price list (use these figures as they are): {reckoned[0]}" \
+                if reckoned else ""
+            out, run = self._run("answer", tc, f"Question: {question}{figures}", AnswerOut, history=history)
         except LlmFailure as exc:
             base, _ = self.fallback.answer(tc, question=question)
             return base, EngineRun(engine="composer", model=self.model_name, fallback=str(exc))
         cited = safe_citations([p for p in tc.passages if p.ref in set(out.citations)], self.link_allowlist)
         used = ["public_content", *sorted({f.category for f in tc.facts})]
         return ComposedAnswer(
-            text=out.text, citations=cited, known=out.known, handoff=not out.known, used_categories=used
+            text=out.text, citations=cited, known=out.known, handoff=not out.known, used_categories=used,
+            reckoned=reckoned[0] if reckoned else "",
         ), run
 
     def _run(self, task: str, tc: TaskContext, request: str, schema: type[Out],

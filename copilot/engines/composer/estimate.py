@@ -1,0 +1,106 @@
+"""A price question with a user count gets the sum, not the price table: "What would 120 users on
+Complete cost a month?" is answered "For 120 users, Kaarna Complete comes to €1,380 a month", with
+how it was reckoned (the minimum billing, a volume discount) in the next sentence.
+
+The figures come from the product catalogue, and only while the retrieved price list says the same
+prices: an estimate never states a price the public content does not.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from copilot.core import locale
+from copilot.engines.composer import sizes
+from copilot.engines.composer.terms import everyday
+from copilot.results import Citation
+from copilot.writing import offers
+from tools.price_estimate import Estimate, Line, estimate
+
+PRICE_KINDS = ("pricing", "service_level")
+"""Content types whose passages state list prices."""
+
+# Not the monthly licence: a one-off fee ("käyttöönotto 200 hengelle"), a connector, a discount on terms.
+_ONE_OFF = re.compile(r"\b(?:käyttöönot\w*|aloitusmaks\w*|kertamaks\w*|liittym\w*|implementation|set-?up|"
+                      r"one-off|onboarding|connector\w*|integration\w*)", re.IGNORECASE)
+_YEARLY = re.compile(r"\b(?:vuodessa|vuosi\w*|vuodelta|vuositasolla|year\w*|annual\w*|per annum)\b", re.IGNORECASE)
+_NUMBER = r"(\d{1,3}(?:[ \u00a0\u202f,]\d{3})+|\d+)"
+# "jos käyttäjiä on 250", "users: 250": the count after the word.
+_COUNT_AFTER = re.compile(r"\b(?:käyttäjiä|käyttäjää|users|employees|henkilöitä|työntekijöitä)\s*(?:on|is|are|:|=)?"
+                          rf"\s*(?:n\.\s*|noin\s+|about\s+|around\s+|roughly\s+)?{_NUMBER}\b", re.IGNORECASE)
+
+
+def users_in(question: str) -> int | None:
+    """The number of users a question prices ("120 users", "40 hengen yritys", "käyttäjiä on 250")."""
+    count = sizes.headcount(question)
+    if count is None and (m := _COUNT_AFTER.search(question)):
+        count = int(re.sub(r"[ \u00a0\u202f,]", "", m.group(1)))
+    return count if count else None
+
+
+def products_in(question: str) -> list[str]:
+    """Catalogue keys of the products a question names, a bundle instead of its parts. A name that is
+    an everyday word ("plus", "flow", "complete") counts only capitalised, as a name."""
+    found = []
+    lowered = question.lower()
+    for key, product in offers.catalogue().products.items():
+        for alias in [*product.aliases, *product.asked_as]:
+            if alias.isalpha() and everyday(alias, "en"):
+                hit = re.search(rf"\b{re.escape(alias.capitalize())}", question)
+            else:
+                hit = re.search(rf"\b{re.escape(alias)}", lowered)
+            if hit:
+                found.append(key)
+                break
+    cat = offers.catalogue().products
+    parts = {part for key in found for part in cat[key].bundles}
+    return [key for key in found if key not in parts]
+
+
+def answer(question: str, lang: str, passages: list[Citation], t: dict) -> tuple[str, Citation] | None:
+    """The estimate and the price list passage it agrees with, or None when the question is not one to
+    reckon (no user count, no product, a one-off fee) or the price list retrieved does not state the
+    catalogue's prices."""
+    users = users_in(question)
+    keys = products_in(question)
+    if not users or not keys or _ONE_OFF.search(question):
+        return None
+    cat = offers.catalogue()
+    lines = [Line(product=k, unit_price=cat.products[k].price, licence=cat.products[k].licence) for k in keys]
+    listed = [p for p in passages if p.kind in PRICE_KINDS]
+    said = " ".join(p.body for p in listed)
+    if not listed or any(_price(line.unit_price, lang) not in said for line in lines):
+        return None
+    terms = cat.terms
+    est = estimate(lines, users, minimum_users=terms.minimum_users,
+                   discounts=[(d.users, d.percent) for d in terms.volume_discounts])
+    names = [offers.name(k, lang) for k in keys]
+    joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {t['and']} {names[-1]}"
+    text = t["estimate"].format(users=locale.number(users, lang), products=joined, monthly=_money(est.monthly, lang))
+    if _YEARLY.search(question):
+        text = text.rstrip(".") + t["estimate_yearly"].format(yearly=_money(est.monthly * 12, lang))
+    source = next((p for p in listed if _price(lines[0].unit_price, lang) in p.body), listed[0])
+    return f"{text} {_how(est, lang, t)} {t['estimate_note']}", source
+
+
+def _how(est: Estimate, lang: str, t: dict) -> str:
+    values = {"billed": locale.number(est.billed_users, lang),
+              "per_user": locale.money(float(est.per_user), lang, decimals=2),  # "4,00 €", as the list writes it
+              "list_total": _money(est.list_total, lang),
+              "percent": locale.percent(float(est.discount_percent) / 100, lang)}
+    if est.discount_percent:
+        return t["estimate_discount"].format(**values)
+    if est.billed_users > est.users:
+        return t["estimate_minimum"].format(**values)
+    return t["estimate_plain"].format(**values)
+
+
+def _price(value: Decimal, lang: str) -> str:
+    """A list price as the price list writes it: "6,50" (fi), "6.50" (en)."""
+    return locale.number(float(value), lang, decimals=2)
+
+
+def _money(value: Decimal, lang: str) -> str:
+    whole = value == value.to_integral_value()
+    return locale.money(float(value), lang, decimals=0 if whole else 2)
