@@ -9,6 +9,7 @@ it says the request went to a specialist and is marked for escalation.
 
 from __future__ import annotations
 
+import re
 import zlib
 from datetime import UTC, datetime
 
@@ -24,8 +25,9 @@ from copilot.core.instructions import looks_injected
 from copilot.core.permissions import Perm, require
 from copilot.core.store.models import Ticket
 from copilot.core.store.repo import crm_records, people
+from copilot.engines.composer import intent as intents
 from copilot.engines.composer.spoken import calm
-from copilot.engines.composer.terms import Word, everyday, found, key_terms, vocabulary
+from copilot.engines.composer.terms import Vocabulary, Word, everyday, found, key_terms, vocabulary
 from copilot.engines.registry import get_engine
 from copilot.results import Blocked, Citation, GuardReport, Provenance
 from copilot.writing import tone
@@ -104,15 +106,18 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
     """
     subject, body = calm(ticket.subject), calm(ticket.body)
     text = f"{subject}. {body}".strip()
+    if INCIDENT.search(text):
+        return None  # a defect, a breach or a demand is a specialist's, however close an article reads
     written_in = language_of(text, default=language)
     hits = retrieval.search(ctx, text, k=6, filters=SearchFilters(language=written_in, public=True)).hits
     cards = {c.id: c for c in library(ctx)}
     # The subject's own words, not the everyday ones around them: "POISSAOLORAPORTTI ON TAAS PIELESSÄ" is
     # about the absence report, "Webhooks not arriving" about webhooks (an article may say "arrive"). A
-    # subject of everyday words only ("quick question", "help") leaves it to the body's words, of which a
-    # smaller share will do: a body tells more than its problem.
+    # subject of everyday words only ("quick question", "help"), or one in another language than the
+    # ticket (copied from an internal ticket), leaves it to the body's words, of which a smaller share
+    # will do: a body tells more than its problem.
     weights = _weights(subject, written_in)
-    if sum(weights.values()) < VAGUE:
+    if sum(weights.values()) < VAGUE or language_of(subject, default=written_in) != written_in:
         mine = _closest(hits, cards, _weights(body, written_in), BODY_SHARE, written_in)
     else:
         mine = _closest(hits, cards, weights, TOPIC_SHARE, written_in)
@@ -120,6 +125,19 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
         return None
     twin = next((c for c in cards.values() if c.pair_id == mine.pair_id and c.language == language), None)
     return twin or (mine if mine.language == language else None)
+
+
+# What no help article fixes, however close one reads: the app crashing, someone seeing data they should
+# not, a demand under the law (erasure, termination), money to be paid back.
+INCIDENT = re.compile(
+    r"\b(?:app|application|sovellus|mobiilisovellus|kaarna)\w*\W+(?:\w+\W+){0,4}(?:kaatu\w*|crash\w*|pysähty\w*)|"
+    r"\b(?:kaatu\w*|crash\w*|pysähty\w*)\W+(?:\w+\W+){0,3}(?:app|application|sovellus|käynnisty\w*|startup|launch)|"
+    r"\b(?:data breach|data leak|tietovuo\w*|tietosuojaloukkau\w*|tietosuojaongelm\w*|privacy breach|"
+    r"nähneensä toisen|saw (?:another|other|someone else)\w*|"
+    r"poistopyyn\w*|erasure request|right to (?:erasure|be forgotten)|oikeus tulla unohdetuksi|"
+    r"refund\w*|charged twice|double[- ]charged|veloitettu (?:kahdesti|kahteen kertaan)|hyvitys\w*|"
+    r"(?:irtisano|päättä)\w*\s+(?:\w+\s+){0,2}sopimu\w*|sopimu\w*\s+(?:\w+\s+){0,2}(?:irtisano|päättä)\w*|"
+    r"terminat\w* (?:the|our) (?:contract|agreement))", re.IGNORECASE)
 
 
 def _weights(text: str, lang: str) -> dict[Word, float]:
@@ -142,10 +160,16 @@ def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], nee
         # The words of the whole article (an FAQ: the passage that answers), not of the chunk that came up
         whole = card.body if card.type == "help_article" else f"{hit.location} {hit.text}"
         about = vocabulary(f"{card.title} {whole}", lang)
-        share = sum(v for w, v in weights.items() if found(w, about)) / total
+        share = sum(v for w, v in weights.items() if _in(w, about)) / total
         if share >= needed:
             fitting.append((-share, rank, card))
     return min(fitting, key=lambda f: f[:2])[2] if fitting else None
+
+
+def _in(word: Word, about: Vocabulary) -> bool:
+    """The word, or a word the content uses for it ("login" for "sign in"), is in the article."""
+    return found(word, about) or any(all(found(part, about) for part in alt.split())
+                                     for alt in intents.alternatives(word.stem)[1:])
 
 
 PLAIN_ZIPF = 5.0
@@ -155,8 +179,8 @@ PLAIN_ZIPF = 5.0
 def _weight(word: Word, lang: str) -> float:
     """How much a subject's word says what the ticket is about: its own words fully, everyday words
     half ("export", "button"), the words of any complaint not at all."""
-    if everyday(word.raw, lang, PLAIN_ZIPF):
-        return 0.0
+    if everyday(word.raw, lang, PLAIN_ZIPF) or any(ch.isdigit() for ch in word.raw):
+        return 0.0  # nor a number, a date or an error code ("Q3", "AADSTS50105"): no article names those
     return 0.5 if word.common else 1.0
 
 

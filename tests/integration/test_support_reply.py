@@ -135,3 +135,31 @@ def test_a_subject_that_names_nothing_leaves_the_fit_to_the_body(store) -> None:
                                 "henkilöstöä. Syksyllä lähti muutama ihminen. Miten käyttäjät lasketaan?"))
     # the invoice guide or the pricing FAQ's answer on who counts as a user: either says how users are counted
     assert reply.article is not None and not reply.escalate and "käyttäj" in reply.text
+
+
+@pytest.mark.parametrize(("subject", "body"), [
+    ("Mobiilisovellus ei aukea", "Päivityksen jälkeen sovellus kaatuu heti, kun sen avaa. Koskee kaikkia Android-puhelimia."),
+    ("Access to absences", "A team lead told us she saw another team's sick-leave certificates in Kaarna last week."),
+    ("Entinen työntekijä", "Entinen työntekijämme vaatii kirjallisesti tietojensa poistamista. Hän viittaa oikeuteen "
+                           "tulla unohdetuksi."),
+])
+def test_a_defect_a_breach_or_a_legal_demand_goes_to_a_specialist(store, subject: str, body: str) -> None:  # type: ignore[no-untyped-def]
+    # an article about the same screen may read close; none of them fixes a crash, a leak or a demand
+    reply = _reply(store, _file(store, _customer(store, "fi" if subject[0] in "ME" else "en"), subject, body))
+    assert reply.escalate and reply.article is None
+
+
+def test_numbers_and_error_codes_in_a_subject_do_not_keep_its_article_from_fitting(store) -> None:  # type: ignore[no-untyped-def]
+    contact = _customer(store, "en")
+    reply = _reply(store, _file(store, contact, "Login error AADSTS700016 for 4 supervisors since 08:10",
+                                "Four supervisors get an error from Microsoft after entering their password. "
+                                "Others sign in fine."))
+    assert reply.article is not None and reply.article.location == "content_modules/help-login.en"
+
+
+def test_a_subject_in_another_language_than_the_ticket_leaves_the_fit_to_the_body(store) -> None:  # type: ignore[no-untyped-def]
+    contact = _customer(store, "en")
+    reply = _reply(store, _file(store, contact, "Poissaoloraportin luvut vanhoja",
+                                "Hi, the absence report in Insight still shows last week's figures, though we have "
+                                "entered several new absences since then."))
+    assert reply.article is not None and reply.article.location == "content_modules/help-absence-report.en"
