@@ -138,7 +138,8 @@ def test_a_subject_that_names_nothing_leaves_the_fit_to_the_body(store) -> None:
 
 
 @pytest.mark.parametrize(("subject", "body"), [
-    ("Mobiilisovellus ei aukea", "Päivityksen jälkeen sovellus kaatuu heti, kun sen avaa. Koskee kaikkia Android-puhelimia."),
+    ("Mobiilisovellus ei aukea", "Päivityksen jälkeen sovellus kaatuu heti, kun sen avaa. Koskee kaikkia "
+                                 "Android-puhelimia."),
     ("Access to absences", "A team lead told us she saw another team's sick-leave certificates in Kaarna last week."),
     ("Entinen työntekijä", "Entinen työntekijämme vaatii kirjallisesti tietojensa poistamista. Hän viittaa oikeuteen "
                            "tulla unohdetuksi."),
