@@ -48,6 +48,9 @@ SHAPES = {
     # A discount is an amount too ("500–999 users: −10 %"); a share such as "99,9 %" is not.
     "money": re.compile(r"\d[\d\s\u00a0.,]*\s?(€|euroa?|eur\b)|€\s?\d|[−-]\s?\d+(?:[.,]\d+)?\s?%", re.IGNORECASE),
     "duration": re.compile(r"\b\d+(?:\s?[–-]\s?\d+)?\s?(viik|päiv|kuukau|tunti|week|day|month|hour)", re.IGNORECASE),
+    # A response time may be minutes, or said in words ("within one hour", "neljän työtunnin kuluessa").
+    "response": re.compile(r"\b(?:\d+(?:\s?[–-]\s?\d+)?|one|two|three|four|yhden|kahden|kolmen|neljän)\s?"
+                           r"(?:business\s)?(?:hour|tunni|tunti|työtun|minut|minuut)", re.IGNORECASE),
     "count": re.compile(r"\d|\b(yksi|kaksi|kolme|neljä|viisi|kuusi|seitsemän|kahdeksan|yhdeksän|kymmenen|one|two|"
                         r"three|four|five|six|seven|eight|nine|ten|twelve|dozens?|hundreds?)\b", re.IGNORECASE),
     # A result is a change in figures: a share, or a figure with a verb of change ("fell to 9 %", "0,8
@@ -491,6 +494,8 @@ def _story(title: str) -> str:
 
 def extractive(tc: TaskContext, question: str) -> ComposedAnswer:
     asked = intents.parts(question)
+    if len(asked) == 1:
+        asked = intents.compared(question) or asked  # "Plus vs Enterprise?": each one's answer in turn
     return _single(tc, question) if len(asked) == 1 else _several(tc, asked)
 
 

@@ -21,9 +21,11 @@ from tools.price_estimate import Estimate, Line, estimate
 PRICE_KINDS = ("pricing", "service_level")
 """Content types whose passages state list prices."""
 
-# Not the monthly licence: a one-off fee ("käyttöönotto 200 hengelle"), a connector, a discount on terms.
+# Not the monthly licence: a one-off fee ("käyttöönotto 200 hengelle"), a connector, or what the product
+# pays back ("jotta HR Core ja Insight kannattavat", "before it pays for itself").
 _ONE_OFF = re.compile(r"\b(?:käyttöönot\w*|aloitusmaks\w*|kertamaks\w*|liittym\w*|implementation|set-?up|"
-                      r"one-off|onboarding|connector\w*|integration\w*)", re.IGNORECASE)
+                      r"one-off|onboarding|connector\w*|integration\w*|kannatta\w*|takaisin\w*|pays? (?:for )?"
+                      r"itself|break[- ]?even|payback|roi|säästä\w*|säästö\w*|saving\w*)", re.IGNORECASE)
 _YEARLY = re.compile(r"\b(?:vuodessa|vuosi\w*|vuodelta|vuositasolla|year\w*|annual\w*|per annum)\b", re.IGNORECASE)
 _NUMBER = r"(\d{1,3}(?:[ \u00a0\u202f,]\d{3})+|\d+)"
 # "jos käyttäjiä on 250", "users: 250": the count after the word.

@@ -181,6 +181,28 @@ def names(text: str, *, cased: bool = False) -> frozenset[str]:
     return frozenset(name for name, p in _names(cased) if p.search(text))
 
 
+_COMPARE = re.compile(r"\b(?:difference|differ\w*|compar\w*|vs|versus|each|both|ero|eroa|erot|eroja|erotus|vertail\w*|"
+                      r"verrattuna|kumpi\w*|kummassa\w*|molemm\w*)\b", re.IGNORECASE)
+
+
+def compared(question: str) -> list[str]:
+    """A question comparing products or plans ("Plus vs Enterprise: how fast do you react in each?") as one
+    question per name, the others left out; empty when it compares nothing."""
+    if not _COMPARE.search(question):
+        return []
+    named = [(name, p) for name, p in _names(False) if p.search(question)]
+    if len(named) < 2:
+        return []
+    out = []
+    for name, _ in named:
+        text = question
+        for other, pattern in named:
+            if other != name:
+                text = pattern.sub("", text)
+        out.append(" ".join(text.split()))
+    return out
+
+
 def preferred(name: str | None) -> tuple[str, ...]:
     return lexicon()[name].prefer if name in lexicon() else ()
 
@@ -278,9 +300,16 @@ _RESULTS = re.compile(r"\b(?:tulos|tulokse\w*|tuloksi\w*|tuloksia|hyöty\w*|resu
                       r"gain(?:s|ed)?)\b", re.IGNORECASE)
 
 
+# "How fast do you react?", "kuinka nopeasti reagoitte?": a response time, which may be in minutes.
+_RESPOND = re.compile(r"\b(?:react\w*|respon\w*|reagoi\w*|vastaat\w*|vastaa|vasteaika\w*|ehdi\w*)\b", re.IGNORECASE)
+
+
 def asked_shape(question: str) -> str | None:
-    """The form the question's own words ask for: "how long" or a payback a duration, "how many" or "how
-    much did it drop" a number, "what time" the hours, "what results" a change."""
+    """The form the question's own words ask for: "how long" or a payback a duration, "how fast do you
+    react" a response time, "how many" or "how much did it drop" a number, "what time" the hours, "what
+    results" a change."""
+    if _HOW_LONG.search(question) and _RESPOND.search(question):
+        return "response"
     if _HOW_LONG.search(question) or _PAYBACK.search(question):
         return "duration"
     if _WHAT_TIME.search(question):
@@ -420,7 +449,7 @@ _POINTS_BACK = re.compile(r"\b(?:it|them|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bb
 
 
 # "…, and what does it cost?", "…, ja tallentuuko…?": a second question joined to the first.
-_SECOND = re.compile(r",?\s+(?:and|ja|sekä)\s+(?=(?:what|how|when|where|which|who|is|are|do|does|can|will|mitä|"
+_SECOND = re.compile(r",\s+(?:and|ja|sekä)\s+(?=(?:what|how|when|where|which|who|is|are|do|does|can|will|mitä|"
                      r"miten|mikä|mitkä|kuka|ketkä|milloin|missä|paljonko|kuinka|onko|[^\W\d_]+(?:ko|kö))\b)",
                      re.IGNORECASE)
 _EACH = re.compile(r"\b(?:each|both|either|they|their|kumpi\w*|kumma\w*|kussakin|molemm\w*|siellä|heillä|he|niillä)\b",
