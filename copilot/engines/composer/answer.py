@@ -92,6 +92,7 @@ the customer portal"): not the steps."""
 LEANS_BACK = re.compile(r"^\s*(?:(?:sen|tämän) jälkeen(?!,?\s*(?:kun|kuin))|sitten|siksi|tämän vuoksi|näin ollen|"
                         r"then|after that|we then|you then|therefore|this means|that is why)\b", re.IGNORECASE)
 """A sentence that opens by pointing at the one before it: it cannot open an answer alone."""
+EXAMPLE = re.compile(r"esimerk\w*|laskelm\w*|\bexample|\bcalculation|\broi\b", re.IGNORECASE)
 STORIES = ("reference", "roi_example")
 """Content that tells about a customer or an example company, not about what is sold."""
 LINK = re.compile(r"https?://\S+")
@@ -232,6 +233,8 @@ class Reading:
     """Titles of the stories the question names ("Mitä tuloksia Hoivapalvelu Kielo sai?")."""
     offered: frozenset[tuple[str, str]] = frozenset()
     """Words the question offers as alternatives ("SAML or OIDC"), see :func:`intent.either`."""
+    of_example: bool = False
+    """The question asks about a worked example ("teidän logistiikkaesimerkissä", "your ROI calculation")."""
 
 
 def read(tc: TaskContext, question: str) -> Reading:
@@ -336,7 +339,8 @@ def read(tc: TaskContext, question: str) -> Reading:
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
                    about_us=about_us, names=proper, exists=intents.asks_exists(question),
-                   lang=lang, context=context, counted=counted, stories=frozenset(named_stories), offered=offered)
+                   lang=lang, context=context, counted=counted, stories=frozenset(named_stories), offered=offered,
+                   of_example=bool(EXAMPLE.search(question)))
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
@@ -380,9 +384,11 @@ def answers(r: Reading) -> bool:
     if not r.candidates:
         return False
     best = r.candidates[0]
-    if r.about_us and best.passage.kind == "reference" and r.intent != "references" \
+    # An example company is not us either, unless the question asks about the example ("your ROI example")
+    example = best.passage.kind == "roi_example" and r.intent != "roi" and not r.of_example
+    if r.about_us and (best.passage.kind == "reference" or example) and r.intent != "references" \
             and best.passage.title not in r.stories:
-        return False  # a customer's story tells about the customer: its CEO is not ours
+        return False  # a customer's story (or an example company) tells about them: its CEO is not ours
     if not r.topic:  # "paljonko maksaa?": the intent is the whole question
         wanted = r.shape
         return r.intent is not None and (wanted is None or bool(SHAPES[wanted].search(best.text)))
@@ -571,7 +577,7 @@ def unknown(tc: TaskContext, t: dict, *, off_topic: bool = False) -> ComposedAns
 def reckon(tc: TaskContext, question: str) -> tuple[str, Citation] | None:
     """A price question with a user count, reckoned by the list prices (see ``estimate``): the text and
     the price list it agrees with; both engines give these figures."""
-    if intents.topic_intent(question, tc.language) != "price":
+    if intents.topic_intent(question, tc.language) != "price" and not estimate.MONTHLY.search(question):
         return None
     return estimate.answer(question, tc.language, tc.passages, templates("answer", tc.language))
 

@@ -26,6 +26,8 @@ PRICE_KINDS = ("pricing", "service_level")
 _ONE_OFF = re.compile(r"\b(?:käyttöönot\w*|aloitusmaks\w*|kertamaks\w*|liittym\w*|implementation|set-?up|"
                       r"one-off|onboarding|connector\w*|integration\w*|kannatta\w*|takaisin\w*|pays? (?:for )?"
                       r"itself|break[- ]?even|payback|roi|säästä\w*|säästö\w*|saving\w*)", re.IGNORECASE)
+# "200 employees, all three products, per month??": a month's price asked without a price word.
+MONTHLY = re.compile(r"\b(?:per month|a month|monthly|kuukaudessa|kuukausihin\w*|per kk)\b|/kk\b", re.IGNORECASE)
 _YEARLY = re.compile(r"\b(?:vuodessa|vuosi\w*|vuodelta|vuositasolla|year\w*|annual\w*|per annum)\b", re.IGNORECASE)
 _NUMBER = r"(\d{1,3}(?:[ \u00a0\u202f,]\d{3})+|\d+)"
 # "jos käyttäjiä on 250", "users: 250": the count after the word.
@@ -43,13 +45,15 @@ def users_in(question: str) -> int | None:
 
 def products_in(question: str) -> list[str]:
     """Catalogue keys of the products a question names, a bundle instead of its parts. A name that is
-    an everyday word ("plus", "flow", "complete") counts only capitalised, as a name."""
+    an everyday word ("plus", "flow", "complete") counts only capitalised, as a name, or joined to
+    another product by "+" or "&" ("hr core + flow")."""
     found = []
     lowered = question.lower()
     for key, product in offers.catalogue().products.items():
         for alias in [*product.aliases, *product.asked_as]:
             if alias.isalpha() and everyday(alias, "en"):
-                hit = re.search(rf"\b{re.escape(alias.capitalize())}", question)
+                hit = re.search(rf"\b{re.escape(alias.capitalize())}", question) or \
+                    re.search(rf"[+&]\s*{re.escape(alias)}\b|\b{re.escape(alias)}\s*[+&]", lowered)
             else:
                 hit = re.search(rf"\b{re.escape(alias)}", lowered)
             if hit:

@@ -22,7 +22,11 @@ WORDS = {
     "oo": "ole", "ollu": "ollut", "tää": "tämä", "toi": "tuo", "noi": "nuo", "niinku": "niin kuin",
     "joo": "kyllä", "nää": "nämä", "semmonen": "sellainen", "tommonen": "tuollainen", "kauanko": "kuinka kauan",
     "miks": "miksi", "kaks": "kaksi", "ilmaseks": "ilmaiseksi", "ennenku": "ennen kuin", "sillonku": "silloin kun",
-    "ku": "kun",
+    "ku": "kun", "meil": "meillä", "teil": "teillä", "niil": "niillä", "mul": "minulla", "sul": "sinulla",
+    "henkee": "henkeä", "tän": "tämän", "ootte": "olette", "oon": "olen", "nään": "näen", "tarvii": "tarvitsee",
+    "jotenki": "jotenkin", "kuussa": "kuukaudessa", "hlö": "henkilöä", "kännykkä": "puhelin",
+    "kännykällä": "puhelimella", "kännykkään": "puhelimeen", "soppari": "sopimus", "sopparin": "sopimuksen",
+    "sopparista": "sopimuksesta", "työsopparin": "työsopimuksen", "firmas": "yrityksessä", "firma": "yritys",
 }
 _ASKING = re.compile(r"^(\w{2,})ks$")
 """The spoken -ks of a question verb ("onks", "toimiiks", "löytyyks"): -ko/-kö, by vowel harmony."""
