@@ -15,6 +15,7 @@ from copilot.core.identity import Actor, Role
 from copilot.core.permissions import Perm, require
 from copilot.core.store.repo import conversations
 from copilot.engines.base import last_question
+from copilot.engines.composer import estimate
 from copilot.engines.composer.intent import focus_query, preferred, topic_intent
 from copilot.engines.composer.spoken import calm, standard
 from copilot.engines.registry import get_engine
@@ -85,8 +86,10 @@ def _answer(ctx: AppContext, req: AskRequest, actor: Actor, tc: TaskContext, lan
     earlier = last_question(req.question, turns)
     asked = standard(calm(req.question), language)  # "onks teillä…" read as "onko teillä…", capitals as case
     query = f"{earlier} {asked}" if earlier else asked
+    # A price for a number of users needs the price list's rows, whatever else the question says.
+    focus = estimate.focus(asked, language) or focus_query(asked, language)
     tc = retrieve(ctx, tc, query, k=PASSAGES, lang=language, history=tc.decision.audience == "staff",
-                  also=focus_query(asked, language), kinds=preferred(topic_intent(asked, language)))
+                  also=focus, kinds=preferred(topic_intent(asked, language)))
     tc = with_unit_similarities(ctx, tc, query)
     composed, run = get_engine(ctx, req.engine).answer(tc, question=req.question, history=turns)
     customer_facing = tc.decision.audience != "staff"

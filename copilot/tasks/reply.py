@@ -136,6 +136,8 @@ INCIDENT = re.compile(
     r"nähneensä toisen|saw (?:another|other|someone else)\w*|"
     r"poistopyyn\w*|erasure request|right to (?:erasure|be forgotten)|oikeus tulla unohdetuksi|"
     r"refund\w*|charged twice|double[- ]charged|veloitettu (?:kahdesti|kahteen kertaan)|hyvitys\w*|"
+    r"(?:maksettu|maksoi\w*|maksoimme|paid)\s+(?:\w+\s+){0,5}(?:kahdesti|kahteen kertaan|twice)|"
+    r"copy of (?:all )?(?:\w+ )?(?:personal )?data|subject access request|tietopyyn\w*|tarkastuspyyn\w*|"
     r"(?:irtisano|päättä)\w*\s+(?:\w+\s+){0,2}sopimu\w*|sopimu\w*\s+(?:\w+\s+){0,2}(?:irtisano|päättä)\w*|"
     r"terminat\w* (?:the|our) (?:contract|agreement))", re.IGNORECASE)
 

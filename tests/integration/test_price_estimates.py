@@ -46,3 +46,10 @@ def test_no_estimate_when_the_price_list_says_another_price(demo_ctx, monkeypatc
     monkeypatch.setattr(offers, "catalogue", lambda: changed)
     r = _ask(demo_ctx, "How much would Flow be for 300 users a month?")
     assert "1,320" not in r.text and "1,200" not in r.text
+
+
+def test_the_price_rows_are_found_however_the_products_are_named(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    # "the basic HR thing plus the analytics dashboards": HR Core and Insight, for 70 people
+    r = _ask(demo_ctx, "We're about 70 staff. The basic HR thing plus the analytics dashboards, "
+                       "what's the monthly cost?")
+    assert "€665" in _first(r.text)

@@ -164,3 +164,12 @@ def test_a_subject_in_another_language_than_the_ticket_leaves_the_fit_to_the_bod
                                 "Hi, the absence report in Insight still shows last week's figures, though we have "
                                 "entered several new absences since then."))
     assert reply.article is not None and reply.article.location == "content_modules/help-absence-report.en"
+
+
+@pytest.mark.parametrize(("subject", "body"), [
+    ("Lasku", "Kirjanpitäjämme maksoi helmikuun laskun vahingossa kahdesti. Miten saamme toisen maksun takaisin?"),
+    ("Data request", "A former employee asked for a copy of all personal data we hold on her, including absences."),
+])
+def test_money_paid_twice_or_a_request_for_someones_data_goes_to_a_specialist(store, subject: str, body: str) -> None:  # type: ignore[no-untyped-def]
+    reply = _reply(store, _file(store, _customer(store, "fi" if subject == "Lasku" else "en"), subject, body))
+    assert reply.escalate and reply.article is None

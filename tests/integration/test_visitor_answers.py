@@ -188,3 +188,21 @@ def test_the_thing_asked_about_is_not_the_system_named_in_the_situation(demo_ctx
     # "Power BI" tells what the API is for; the API is what is asked about
     r = _ask(demo_ctx, "Do you have an API? We want to feed our Power BI reports.")
     assert r.known and "API" in _first(r.text)
+
+
+@pytest.mark.parametrize("question", ["Where is your company located?", "missä päin te sijaitsette"])
+def test_where_we_are_is_answered_with_the_company_and_its_town(demo_ctx, question: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, question)
+    assert r.known and "Tampere" in _first(r.text) and "Oy" in _first(r.text)
+
+
+def test_where_the_servers_are_is_not_where_we_are(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Missä teidän palvelimet sijaitsee?")
+    assert r.known and "Suome" in _first(r.text) and "Tampere" not in r.text
+
+
+def test_an_example_company_is_not_the_vendor(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    # the ROI example's "300 employees" is not how big Kaarna is; the example asked about is answered
+    assert not _ask(demo_ctx, "How big is your company, how many employees do you have?").known
+    r = _ask(demo_ctx, "In your ROI example, what is the payback time?")
+    assert r.known and "payback" in _first(r.text)

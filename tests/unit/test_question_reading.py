@@ -303,3 +303,13 @@ def test_an_adverb_of_manner_is_how_a_visitor_asks(word: str, expected: bool) ->
 
 def test_a_phrase_the_content_may_use_instead_is_found_only_whole() -> None:
     assert "data process agreement" in intent.alternatives(terms.terms("dpa", "en")[0])
+
+
+@pytest.mark.parametrize(("spoken", "written"), [
+    ("meil on 30 henkee", "meillä on 30 henkeä"),
+    ("toimiiks se kännykällä", "toimiiko se puhelimella"),
+])
+def test_spoken_finnish_of_a_hurried_visitor_is_read_as_written(spoken: str, written: str) -> None:
+    from copilot.engines.composer.spoken import standard
+
+    assert standard(spoken, "fi") == written

@@ -498,7 +498,25 @@ def _story(title: str) -> str:
     return (rest if sep else title).strip().rstrip(".")
 
 
+_SEAT = re.compile(r"\b(?:[A-ZÄÖ][\w-]*\s+){1,3}Oy\s*\([A-ZÄÖ][a-zäö]+\)")
+
+
+def _seat(tc: TaskContext, question: str) -> ComposedAnswer | None:
+    """The sentence naming the company and its town, for a question about where (or who) we are."""
+    if not intents.WHERE_US.search(question):
+        return None
+    for p in tc.passages:
+        for unit in answer_units(p.body, p.heading):
+            if _SEAT.search(unit) and not pointer(unit):
+                return ComposedAnswer(text=_sentence(unit), citations=[p], known=True, handoff=False,
+                                      used_categories=_used(tc))
+    return None
+
+
 def extractive(tc: TaskContext, question: str) -> ComposedAnswer:
+    seat = _seat(tc, question)
+    if seat:
+        return seat
     asked = intents.parts(question)
     if len(asked) == 1:
         asked = intents.compared(question) or asked  # "Plus vs Enterprise?": each one's answer in turn

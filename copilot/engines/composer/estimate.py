@@ -64,6 +64,15 @@ def products_in(question: str) -> list[str]:
     return [key for key in found if key not in parts]
 
 
+def focus(question: str, lang: str) -> str | None:
+    """A search for the price list rows of the products a question prices (None when it prices none):
+    the sum needs the rows, which a chatty question's own words may not bring up."""
+    keys = products_in(question)
+    if not keys or not users_in(question) or _ONE_OFF.search(question):
+        return None
+    return " ".join(offers.name(k, lang) for k in keys) + (" €/käyttäjä/kk" if lang == "fi" else " €/user/month")
+
+
 def answer(question: str, lang: str, passages: list[Citation], t: dict) -> tuple[str, Citation] | None:
     """The estimate and the price list passage it agrees with, or None when the question is not one to
     reckon (no user count, no product, a one-off fee) or the price list retrieved does not state the

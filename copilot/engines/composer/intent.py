@@ -358,11 +358,21 @@ def yes_no(question: str) -> bool:
     return any(YES_NO.match(s) for s in asking(question) or [question])
 
 
+# "Where are you based?", "mikä firma tän takana on ja missä päin te ootte": the vendor's seat, which
+# content states the Finnish way, the company and its town ("Kaarna Ohjelmistot Oy (Tampere)").
+WHERE_US = re.compile(r"\bwhere (?:are you|is kaarna)\b|\bwhere is your (?:office|company|firm)\b|"
+                      r"\byou(?: guys)? (?:based|located)\b|headquarter\w*|\bhq\b|legal entity|\bwho is behind\b|"
+                      r"\bmissä (?:päin )?(?:te|kaarna)\b|\bmissä (?:päin )?(?:teidän )?(?:toimisto|konttori)\w*|"
+                      r"\bmissä päin\b|sijaitsette|kotipaik\w*|pääkonttori\w*|\bmikä (?:yritys|firma)\b", re.IGNORECASE)
+
+
 def focus_query(question: str, lang: str) -> str:
     """The question's topic words as written, with the words the content may use for them instead:
     a second, sharper query beside the question itself ("käyttääkö joku kunta…" → "kunta kaupunki…")."""
     kept = key_terms(question, lang)
     extra = [alt for w in kept for alt in _synonym_words().get(w.stem, ())]
+    if WHERE_US.search(question):  # the company is named where its data controller is
+        extra += ["Oy", "rekisterinpitäjä"] if lang == "fi" else ["Oy", "controller"]
     return " ".join(dict.fromkeys([w.raw for w in kept] + extra))
 
 
