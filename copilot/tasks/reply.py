@@ -120,7 +120,12 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
     if sum(weights.values()) < VAGUE or language_of(subject, default=written_in) != written_in:
         mine = _closest(hits, cards, _weights(body, written_in), BODY_SHARE, written_in)
     else:
+        # A subject of everyday words only that no article has ("Locked out - all of us") says how the
+        # customer sees it, not what it is: the body tells. One that names a thing no article covers
+        # ("Webhooks not arriving") is a specialist's.
         mine = _closest(hits, cards, weights, TOPIC_SHARE, written_in)
+        if mine is None and max(weights.values()) < 1.0:
+            mine = _closest(hits, cards, _weights(body, written_in), BODY_SHARE, written_in)
     if mine is None:
         return None
     twin = next((c for c in cards.values() if c.pair_id == mine.pair_id and c.language == language), None)
@@ -134,7 +139,8 @@ INCIDENT = re.compile(
     r"\b(?:kaatu\w*|crash\w*|pysähty\w*)\W+(?:\w+\W+){0,3}(?:app|application|sovellus|käynnisty\w*|startup|launch)|"
     r"\b(?:data breach|data leak|tietovuo\w*|tietosuojaloukkau\w*|tietosuojaongelm\w*|privacy breach|"
     r"nähneensä toisen|saw (?:another|other|someone else)\w*|"
-    r"poistopyyn\w*|erasure request|right to (?:erasure|be forgotten)|oikeus tulla unohdetuksi|"
+    r"poistopyyn\w*|erasure request|right to (?:erasure|be forgotten)|oikeu\w* tulla unohdetuksi|"
+    r"(?:vaati\w*|demand\w*)\s+(?:\w+\s+){0,3}(?:poista\w*|erasure|deletion|deleted)|"
     r"refund\w*|charged twice|double[- ]charged|veloitettu (?:kahdesti|kahteen kertaan)|hyvitys\w*|"
     r"(?:maksettu|maksoi\w*|maksoimme|paid)\s+(?:\w+\s+){0,5}(?:kahdesti|kahteen kertaan|twice)|"
     r"copy of (?:all )?(?:\w+ )?(?:personal )?data|subject access request|tietopyyn\w*|tarkastuspyyn\w*|"
@@ -153,8 +159,8 @@ def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], nee
     total = sum(weights.values())
     if not total:
         return None
-    fitting: list[tuple[float, int, Card]] = []
-    for rank, hit in enumerate(hits):
+    fitting: list[tuple[float, float, Card]] = []
+    for hit in hits:
         card = cards.get(str(hit.meta.get("module_id")))
         if card is None or hit.meta.get("type") not in HELP_TYPES or hit.meta.get("instructions") \
                 or (hit.similarity or 0.0) < FITS:
@@ -164,7 +170,7 @@ def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], nee
         about = vocabulary(f"{card.title} {whole}", lang)
         share = sum(v for w, v in weights.items() if _in(w, about)) / total
         if share >= needed:
-            fitting.append((-share, rank, card))
+            fitting.append((-share, -(hit.similarity or 0.0), card))
     return min(fitting, key=lambda f: f[:2])[2] if fitting else None
 
 

@@ -173,3 +173,19 @@ def test_a_subject_in_another_language_than_the_ticket_leaves_the_fit_to_the_bod
 def test_money_paid_twice_or_a_request_for_someones_data_goes_to_a_specialist(store, subject: str, body: str) -> None:  # type: ignore[no-untyped-def]
     reply = _reply(store, _file(store, _customer(store, "fi" if subject == "Lasku" else "en"), subject, body))
     assert reply.escalate and reply.article is None
+
+
+def test_a_subject_of_everyday_words_no_article_has_leaves_the_fit_to_the_body(store) -> None:  # type: ignore[no-untyped-def]
+    contact = _customer(store, "en")
+    reply = _reply(store, _file(store, contact, "Locked out, everyone",
+                                "Since IT changed the single sign-on certificate last night nobody can sign in to "
+                                "Kaarna. Microsoft shows an error after the password."))
+    assert reply.article is not None and reply.article.location == "content_modules/help-login.en"
+
+
+def test_of_two_articles_that_fit_as_well_the_closer_is_chosen(store) -> None:  # type: ignore[no-untyped-def]
+    # the pricing FAQ also says who is a paid user; the invoice guide is about this very invoice
+    contact = _customer(store, "fi")
+    reply = _reply(store, _file(store, contact, "Lasku",
+                                "Laskulla on 230 käyttäjää, mutta meillä on töissä noin 200. Mistä ero tulee?"))
+    assert reply.article is not None and reply.article.location == "content_modules/help-invoice.fi"

@@ -60,6 +60,9 @@ def products_in(question: str) -> list[str]:
                 found.append(key)
                 break
     cat = offers.catalogue().products
+    for key, product in cat.items():  # all of a bundle's parts asked for are the bundle ("everything")
+        if product.bundles and set(product.bundles) <= set(found) and key not in found:
+            found.append(key)
     parts = {part for key in found for part in cat[key].bundles}
     return [key for key in found if key not in parts]
 

@@ -207,15 +207,32 @@ def preferred(name: str | None) -> tuple[str, ...]:
     return lexicon()[name].prefer if name in lexicon() else ()
 
 
+def _asks_person(question: str, lang: str) -> bool:
+    """Whether the question wants a person: a wish ("can I", "haluaisin") with a person named right after
+    it ("…talk to a human", "…puhua myyjän kanssa"). Whole words in English: "personal records" and a
+    "400-person company" ask for nobody, nor does "before we talk to vendors"."""
+    handoff = lexicon()["handoff"]
+    for m in WANTS.finditer(question):
+        after = question[m.start(): m.end() + PERSON_WITHIN]
+        if lang == "en":
+            raws = {w.raw.removesuffix("s") for w in words(after, lang)}
+            if raws & handoff.heads:
+                return True
+        elif any(w.stem in handoff.stems for w in words(after, lang)):
+            return True
+    return False
+
+
+PERSON_WITHIN = 60
+"""Characters after a wish in which the person wished for is named."""
+
+
 def classify(question: str, lang: str) -> str | None:
     """``handoff``, ``greeting``, ``send`` (a document asked for), an account question (``order``,
     ``contract``, ``tickets``), or None."""
     if GREETING.match(question):
         return "greeting"
-    # Whole words only: "personalised" does not ask for a person.
-    stems = lexicon()["handoff"].stems
-    asks_person = any(t in stems for t in terms(question, lang))
-    if (asks_person and WANTS.search(question)) or CALL_ME.search(question) or BOOK.search(question):
+    if _asks_person(question, lang) or CALL_ME.search(question) or BOOK.search(question):
         return "handoff"
     if SEND_ME.search(question):
         return "send"
