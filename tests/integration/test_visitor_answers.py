@@ -206,3 +206,9 @@ def test_an_example_company_is_not_the_vendor(demo_ctx) -> None:  # type: ignore
     assert not _ask(demo_ctx, "How big is your company, how many employees do you have?").known
     r = _ask(demo_ctx, "In your ROI example, what is the payback time?")
     assert r.known and "payback" in _first(r.text)
+
+
+def test_a_discount_for_a_longer_contract_is_not_answered_with_the_volume_discounts(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    # the content gives discounts by user count only; what a 4-year deal gets it does not say
+    assert not _ask(demo_ctx, "Any extra discount if we commit to a 4-year agreement?").known
+    assert _ask(demo_ctx, "Do you have volume discounts?").known

@@ -92,6 +92,9 @@ the customer portal"): not the steps."""
 LEANS_BACK = re.compile(r"^\s*(?:(?:sen|tämän) jälkeen(?!,?\s*(?:kun|kuin))|sitten|siksi|tämän vuoksi|näin ollen|"
                         r"then|after that|we then|you then|therefore|this means|that is why)\b", re.IGNORECASE)
 """A sentence that opens by pointing at the one before it: it cannot open an answer alone."""
+MULTI_YEAR = re.compile(r"\b(?:[2-9]|two|three|four|five|kahden|kolmen|neljän|viiden)[- ]?(?:years?|vuo(?:den|tinen|tise)\w*)\b|"
+                        r"\bmulti-?year|\bmonivuoti\w*", re.IGNORECASE)
+YEARS = re.compile(r"\b(?:years?|vuo(?:si|den|tta|de|tinen|tise)\w*)\b|multi-?year|monivuoti\w*", re.IGNORECASE)
 EXAMPLE = re.compile(r"esimerk\w*|laskelm\w*|\bexample|\bcalculation|\broi\b", re.IGNORECASE)
 STORIES = ("reference", "roi_example")
 """Content that tells about a customer or an example company, not about what is sold."""
@@ -233,6 +236,8 @@ class Reading:
     """Titles of the stories the question names ("Mitä tuloksia Hoivapalvelu Kielo sai?")."""
     offered: frozenset[tuple[str, str]] = frozenset()
     """Words the question offers as alternatives ("SAML or OIDC"), see :func:`intent.either`."""
+    term: bool = False
+    """The question makes a contract of several years its condition ("kolmen vuoden sopimus", "a 3-year deal")."""
     of_example: bool = False
     """The question asks about a worked example ("teidän logistiikkaesimerkissä", "your ROI calculation")."""
 
@@ -340,7 +345,7 @@ def read(tc: TaskContext, question: str) -> Reading:
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
                    about_us=about_us, names=proper, exists=intents.asks_exists(question),
                    lang=lang, context=context, counted=counted, stories=frozenset(named_stories), offered=offered,
-                   of_example=bool(EXAMPLE.search(question)))
+                   of_example=bool(EXAMPLE.search(question)), term=bool(MULTI_YEAR.search(question)))
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
@@ -398,6 +403,8 @@ def answers(r: Reading) -> bool:
         return False  # "can we host it on-premise?" is not answered by "site tracking has a separate consent"
     if r.exists and not _names_the_thing(r, best):
         return False  # "oma rekrytointijärjestelmä?" is not answered by a sentence about "järjestelmiin"
+    if r.term and not YEARS.search(best.text):
+        return False  # "a discount for a three-year contract?" is not answered by the discounts by user count
     if r.counted and not any(_has(w, vocabulary(f"{best.passage.heading} {best.text}", r.lang)) for w in r.counted):
         return False  # "how many customers do you have?" is not answered by a number of something else
     if r.exists and (best.passage.kind in STORIES or (best.passage.kind == "use_case" and not LINK.search(best.text))):
