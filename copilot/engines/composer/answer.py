@@ -92,8 +92,8 @@ the customer portal"): not the steps."""
 LEANS_BACK = re.compile(r"^\s*(?:(?:sen|tämän) jälkeen(?!,?\s*(?:kun|kuin))|sitten|siksi|tämän vuoksi|näin ollen|"
                         r"then|after that|we then|you then|therefore|this means|that is why)\b", re.IGNORECASE)
 """A sentence that opens by pointing at the one before it: it cannot open an answer alone."""
-MULTI_YEAR = re.compile(r"\b(?:[2-9]|two|three|four|five|kahden|kolmen|neljän|viiden)[- ]?(?:years?|vuo(?:den|tinen|tise)\w*)\b|"
-                        r"\bmulti-?year|\bmonivuoti\w*", re.IGNORECASE)
+MULTI_YEAR = re.compile(r"\b(?:[2-9]|two|three|four|five|kahden|kolmen|neljän|viiden)[- ]?"
+                        r"(?:years?|vuo(?:den|tinen|tise)\w*)\b|\bmulti-?year|\bmonivuoti\w*", re.IGNORECASE)
 YEARS = re.compile(r"\b(?:years?|vuo(?:si|den|tta|de|tinen|tise)\w*)\b|multi-?year|monivuoti\w*", re.IGNORECASE)
 EXAMPLE = re.compile(r"esimerk\w*|laskelm\w*|\bexample|\bcalculation|\broi\b", re.IGNORECASE)
 STORIES = ("reference", "roi_example")
