@@ -389,11 +389,8 @@ def answers(r: Reading) -> bool:
     if not r.candidates:
         return False
     best = r.candidates[0]
-    # An example company is not us either, unless the question asks about the example ("your ROI example")
-    example = best.passage.kind == "roi_example" and r.intent != "roi" and not r.of_example
-    if r.about_us and (best.passage.kind == "reference" or example) and r.intent != "references" \
-            and best.passage.title not in r.stories:
-        return False  # a customer's story (or an example company) tells about them: its CEO is not ours
+    if _about_someone_else(r, best):
+        return False
     if not r.topic:  # "paljonko maksaa?": the intent is the whole question
         wanted = r.shape
         return r.intent is not None and (wanted is None or bool(SHAPES[wanted].search(best.text)))
@@ -407,10 +404,6 @@ def answers(r: Reading) -> bool:
         return False  # "a discount for a three-year contract?" is not answered by the discounts by user count
     if r.counted and not any(_has(w, vocabulary(f"{best.passage.heading} {best.text}", r.lang)) for w in r.counted):
         return False  # "how many customers do you have?" is not answered by a number of something else
-    if r.exists and (best.passage.kind in STORIES or (best.passage.kind == "use_case" and not LINK.search(best.text))):
-        # "can Kaarna do shift planning?": a story or an article that mentions shift planning sells none,
-        # though an article's link to a guide is something offered ("tarkistuslista, jossa on 12 kohtaa: <url>")
-        return False
     if not r.missing:
         return True
     if any(w.raw in r.names for w in r.missing):
@@ -421,6 +414,20 @@ def answers(r: Reading) -> bool:
     # Several words of the question's own ("enforce", "logins") are not in the sources, but fewer than half
     # of them, and the best sentence is very close to the question as a whole: the same question reworded.
     return 2 * len(r.missing) < len(r.topic) and closest >= CLOSE_PARAPHRASE
+
+
+def _about_someone_else(r: Reading, best: Candidate) -> bool:
+    """Whether the best unit tells about someone else than what is asked: a customer's story (or an
+    example company) for a question about us, a story for whether we offer a thing."""
+    # An example company is not us either, unless the question asks about the example ("your ROI example")
+    example = best.passage.kind == "roi_example" and r.intent != "roi" and not r.of_example
+    if r.about_us and (best.passage.kind == "reference" or example) and r.intent != "references" \
+            and best.passage.title not in r.stories:
+        return True  # a customer's story (or an example company) tells about them: its CEO is not ours
+    # "can Kaarna do shift planning?": a story or an article that mentions shift planning sells none,
+    # though an article's link to a guide is something offered ("tarkistuslista, jossa on 12 kohtaa: <url>")
+    return r.exists and bool(r.topic) and (
+        best.passage.kind in STORIES or (best.passage.kind == "use_case" and not LINK.search(best.text)))
 
 
 def _on_topic(r: Reading, best: Candidate) -> bool:
