@@ -64,3 +64,16 @@ def test_the_products_and_the_user_count_a_question_prices(question: str, produc
     # "plus" in lower case is a conjunction, not the Plus support plan
     assert composer_estimate.products_in(question) == products
     assert composer_estimate.users_in(question) == users
+
+
+def test_a_product_that_needs_another_says_so_after_the_sum() -> None:
+    from copilot.engines.composer.estimate import answer
+    from copilot.results import Citation
+    from prompts import templates
+    price_list = Citation(ref=1, source_id="module:pricing.en", title="Prices", location="pricing",
+                          snippet="", kind="pricing", text="Kaarna HR Core | 6.50 Kaarna Insight | 3.00 Plus €1.20")
+    reckoned = answer("What would Plus cost for 100 users a month?", "en", [price_list], templates("answer", "en"))
+    assert reckoned is not None
+    text = reckoned[0]
+    assert text.startswith("For 100 users, the Plus support plan comes to €120 a month")
+    assert "The Plus support plan requires Kaarna HR Core" in text

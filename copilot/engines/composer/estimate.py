@@ -99,7 +99,16 @@ def answer(question: str, lang: str, passages: list[Citation], t: dict) -> tuple
     if _YEARLY.search(question):
         text = text.rstrip(".") + t["estimate_yearly"].format(yearly=_money(est.monthly * 12, lang))
     source = next((p for p in listed if _price(lines[0].unit_price, lang) in p.body), listed[0])
-    return f"{text} {_how(est, lang, t)} {t['estimate_note']}", source
+    # "What would Insight cost?": Insight needs HR Core, which the sum leaves out; say so.
+    needed = [r for k in keys for r in cat.products[k].requires if r not in keys and r not in _parts(keys)]
+    note = t["estimate_requires"].format(product=offers.name(keys[0], lang), base=offers.name(needed[0], lang)) \
+        if needed else t["estimate_note"]
+    return f"{text} {_how(est, lang, t)} {note[:1].upper()}{note[1:]}", source
+
+
+def _parts(keys: list[str]) -> set[str]:
+    cat = offers.catalogue().products
+    return {part for k in keys for part in cat[k].bundles}
 
 
 def _how(est: Estimate, lang: str, t: dict) -> str:

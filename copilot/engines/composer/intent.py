@@ -181,7 +181,8 @@ def names(text: str, *, cased: bool = False) -> frozenset[str]:
     return frozenset(name for name, p in _names(cased) if p.search(text))
 
 
-_COMPARE = re.compile(r"\b(?:difference|differ\w*|compar\w*|vs|versus|each|both|ero|eroa|erot|eroja|erotus|vertail\w*|"
+_COMPARE = re.compile(r"\b(?:difference|differ\w*|compar\w*|vs|versus|each|both|ero|eroa\w*|erot|eroja|erotus|"
+                      r"vertail\w*|"
                       r"verrattuna|kumpi\w*|kummassa\w*|molemm\w*)\b", re.IGNORECASE)
 
 
@@ -377,7 +378,7 @@ def yes_no(question: str) -> bool:
 
 # "Where are you based?", "mikä firma tän takana on ja missä päin te ootte": the vendor's seat, which
 # content states the Finnish way, the company and its town ("Kaarna Ohjelmistot Oy (Tampere)").
-WHERE_US = re.compile(r"\bwhere (?:are you|is kaarna)\b|\bwhere is your (?:office|company|firm)\b|"
+WHERE_US = re.compile(r"\bwhere (?:are you|is kaarna)\b|\bwhere(?:'s| is) your (?:office|company|firm)\b|"
                       r"\byou(?: guys)? (?:based|located)\b|headquarter\w*|\bhq\b|legal entity|\bwho is behind\b|"
                       r"\bmissä (?:päin )?(?:te|kaarna)\b|\bmissä (?:päin )?(?:teidän )?(?:toimisto|konttori)\w*|"
                       r"\bmissä päin\b|sijaitsette|kotipaik\w*|pääkonttori\w*|\bmikä (?:yritys|firma)\b", re.IGNORECASE)
