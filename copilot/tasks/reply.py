@@ -4,7 +4,8 @@ The reply is read by the customer, whoever asks for it: the policy's ``support_r
 help content and the customer's own service data, under the contract), in the contact's language
 whatever language the ticket was written in. It greets the contact, names the problem, gives the
 steps of the help article that fits the ticket and says what happens next; when no help content fits,
-it says the request went to a specialist and is marked for escalation.
+or the ticket reports what no article fixes (a crash, a breach, a legal demand, money to pay back), it
+says the request went to a specialist and is marked for escalation.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
 # What no help article fixes, however close one reads: the app crashing, someone seeing data they should
 # not, a demand under the law (erasure, termination), money to be paid back.
 INCIDENT = re.compile(
-    r"\b(?:app|application|sovellus|mobiilisovellus|kaarna)\w*\W+(?:\w+\W+){0,4}(?:kaatu\w*|crash\w*|pysähty\w*)|"
+    r"\b(?:app|application|sovellus|mobiilisovellus)\w*\W+(?:\w+\W+){0,4}(?:kaatu\w*|crash\w*|pysähty\w*)|"
     r"\b(?:kaatu\w*|crash\w*|pysähty\w*)\W+(?:\w+\W+){0,3}(?:app|application|sovellus|käynnisty\w*|startup|launch)|"
     r"\b(?:data breach|data leak|tietovuo\w*|tietosuojaloukkau\w*|tietosuojaongelm\w*|privacy breach|"
     r"nähneensä toisen|saw (?:another|other|someone else)\w*|"

@@ -137,55 +137,37 @@ def test_a_subject_that_names_nothing_leaves_the_fit_to_the_body(store) -> None:
     assert reply.article is not None and not reply.escalate and "käyttäj" in reply.text
 
 
-@pytest.mark.parametrize(("subject", "body"), [
-    ("Mobiilisovellus ei aukea", "Päivityksen jälkeen sovellus kaatuu heti, kun sen avaa. Koskee kaikkia "
-                                 "Android-puhelimia."),
-    ("Access to absences", "A team lead told us she saw another team's sick-leave certificates in Kaarna last week."),
-    ("Entinen työntekijä", "Entinen työntekijämme vaatii kirjallisesti tietojensa poistamista. Hän viittaa oikeuteen "
-                           "tulla unohdetuksi."),
+@pytest.mark.parametrize(("lang", "subject", "body"), [
+    ("fi", "Mobiilisovellus ei aukea", "Päivityksen jälkeen sovellus kaatuu heti, kun sen avaa. Koskee kaikkia "
+                                       "Android-puhelimia."),
+    ("en", "Access to absences", "A team lead told us she saw another team's sick-leave certificates in Kaarna."),
+    ("fi", "Entinen työntekijä", "Entinen työntekijämme vaatii kirjallisesti tietojensa poistamista. Hän viittaa "
+                                 "oikeuteen tulla unohdetuksi."),
+    ("fi", "Lasku", "Kirjanpitäjämme maksoi helmikuun laskun vahingossa kahdesti. Miten saamme toisen maksun "
+                    "takaisin?"),
+    ("en", "Data request", "A former employee asked for a copy of all personal data we hold on her."),
 ])
-def test_a_defect_a_breach_or_a_legal_demand_goes_to_a_specialist(store, subject: str, body: str) -> None:  # type: ignore[no-untyped-def]
-    # an article about the same screen may read close; none of them fixes a crash, a leak or a demand
-    reply = _reply(store, _file(store, _customer(store, "fi" if subject[0] in "ME" else "en"), subject, body))
+def test_a_defect_a_breach_a_demand_or_a_refund_is_escalated(store, lang: str, subject: str, body: str) -> None:  # type: ignore[no-untyped-def]
+    # an article about the same screen may read close; none of them fixes a crash, a leak, a demand or a refund
+    reply = _reply(store, _file(store, _customer(store, lang), subject, body))
     assert reply.escalate and reply.article is None
 
 
-def test_numbers_and_error_codes_in_a_subject_do_not_keep_its_article_from_fitting(store) -> None:  # type: ignore[no-untyped-def]
-    contact = _customer(store, "en")
-    reply = _reply(store, _file(store, contact, "Login error AADSTS700016 for 4 supervisors since 08:10",
-                                "Four supervisors get an error from Microsoft after entering their password. "
-                                "Others sign in fine."))
-    assert reply.article is not None and reply.article.location == "content_modules/help-login.en"
-
-
-def test_a_subject_in_another_language_than_the_ticket_leaves_the_fit_to_the_body(store) -> None:  # type: ignore[no-untyped-def]
-    contact = _customer(store, "en")
-    reply = _reply(store, _file(store, contact, "Poissaoloraportin luvut vanhoja",
-                                "Hi, the absence report in Insight still shows last week's figures, though we have "
-                                "entered several new absences since then."))
-    assert reply.article is not None and reply.article.location == "content_modules/help-absence-report.en"
-
-
-@pytest.mark.parametrize(("subject", "body"), [
-    ("Lasku", "Kirjanpitäjämme maksoi helmikuun laskun vahingossa kahdesti. Miten saamme toisen maksun takaisin?"),
-    ("Data request", "A former employee asked for a copy of all personal data we hold on her, including absences."),
+@pytest.mark.parametrize(("lang", "subject", "body", "article"), [
+    # numbers and an error code in the subject are in no article; they do not keep the login guide out
+    ("en", "Login error AADSTS700016 for 4 supervisors since 08:10",
+     "Four supervisors get an error from Microsoft after entering their password. Others sign in fine.", "help-login"),
+    # a subject in another language than the ticket (copied from an internal system): the body decides
+    ("en", "Poissaoloraportin luvut vanhoja", "Hi, the absence report in Insight still shows last week's figures, "
+                                              "though we have entered several new absences since then.",
+     "help-absence-report"),
+    # a subject of everyday words that no article has: the body decides
+    ("en", "Locked out, everyone", "Since IT changed the single sign-on certificate last night nobody can sign in "
+                                   "to Kaarna. Microsoft shows an error after the password.", "help-login"),
+    # the pricing FAQ also says who is a paid user; the invoice guide, as close, is about this very invoice
+    ("fi", "Lasku", "Laskulla on 230 käyttäjää, mutta meillä on töissä noin 200. Mistä ero tulee?", "help-invoice"),
 ])
-def test_money_paid_twice_or_a_request_for_someones_data_goes_to_a_specialist(store, subject: str, body: str) -> None:  # type: ignore[no-untyped-def]
-    reply = _reply(store, _file(store, _customer(store, "fi" if subject == "Lasku" else "en"), subject, body))
-    assert reply.escalate and reply.article is None
-
-
-def test_a_subject_of_everyday_words_no_article_has_leaves_the_fit_to_the_body(store) -> None:  # type: ignore[no-untyped-def]
-    contact = _customer(store, "en")
-    reply = _reply(store, _file(store, contact, "Locked out, everyone",
-                                "Since IT changed the single sign-on certificate last night nobody can sign in to "
-                                "Kaarna. Microsoft shows an error after the password."))
-    assert reply.article is not None and reply.article.location == "content_modules/help-login.en"
-
-
-def test_of_two_articles_that_fit_as_well_the_closer_is_chosen(store) -> None:  # type: ignore[no-untyped-def]
-    # the pricing FAQ also says who is a paid user; the invoice guide is about this very invoice
-    contact = _customer(store, "fi")
-    reply = _reply(store, _file(store, contact, "Lasku",
-                                "Laskulla on 230 käyttäjää, mutta meillä on töissä noin 200. Mistä ero tulee?"))
-    assert reply.article is not None and reply.article.location == "content_modules/help-invoice.fi"
+def test_the_article_about_the_tickets_problem_is_found(store, lang: str, subject: str, body: str,  # type: ignore[no-untyped-def]
+                                                        article: str) -> None:
+    reply = _reply(store, _file(store, _customer(store, lang), subject, body))
+    assert reply.article is not None and reply.article.location == f"content_modules/{article}.{lang}"

@@ -182,8 +182,7 @@ def names(text: str, *, cased: bool = False) -> frozenset[str]:
 
 
 _COMPARE = re.compile(r"\b(?:difference|differ\w*|compar\w*|vs|versus|each|both|ero|eroa\w*|erot|eroja|erotus|"
-                      r"vertail\w*|"
-                      r"verrattuna|kumpi\w*|kummassa\w*|molemm\w*)\b", re.IGNORECASE)
+                      r"vertail\w*|verrattuna|kumpi\w*|kummassa\w*|molemm\w*)\b", re.IGNORECASE)
 
 
 def compared(question: str) -> list[str]:
@@ -208,6 +207,10 @@ def preferred(name: str | None) -> tuple[str, ...]:
     return lexicon()[name].prefer if name in lexicon() else ()
 
 
+PERSON_WITHIN = 60
+"""Characters after a wish in which the person wished for is named."""
+
+
 def _asks_person(question: str, lang: str) -> bool:
     """Whether the question wants a person: a wish ("can I", "haluaisin") with a person named right after
     it ("…talk to a human", "…puhua myyjän kanssa"). Whole words in English: "personal records" and a
@@ -222,10 +225,6 @@ def _asks_person(question: str, lang: str) -> bool:
         elif any(w.stem in handoff.stems for w in words(after, lang)):
             return True
     return False
-
-
-PERSON_WITHIN = 60
-"""Characters after a wish in which the person wished for is named."""
 
 
 def classify(question: str, lang: str) -> str | None:
@@ -485,9 +484,10 @@ _EACH = re.compile(r"\b(?:each|both|either|they|their|kumpi\w*|kumma\w*|kussakin
 
 
 def parts(question: str) -> list[str]:
-    """The questions a message asks, each with the situation told around it: "Is there a sandbox, and
-    what does it cost?" asks two things, and each gets its own answer. A part that leans on the other
-    ("How fast do you react in each?", "mitä siellä saatiin aikaan?") keeps the message whole."""
+    """The questions a message asks, each with the situation told around it: "Is the data encrypted, and
+    do you offer a Slack app?" asks two things, and each gets its own answer. A part that leans on the
+    other ("…, and what does it cost?", "How fast do you react in each?", "mitä siellä saatiin aikaan?")
+    keeps the message whole."""
     sentences = SENTENCE_END.split(question.strip())
     told = [s for s in sentences if not s.rstrip().endswith("?")]
     asked = [part.strip() for s in sentences if s.rstrip().endswith("?") for part in _SECOND.split(s, maxsplit=1)]
