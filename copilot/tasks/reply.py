@@ -28,7 +28,7 @@ from copilot.core.store.models import Ticket
 from copilot.core.store.repo import crm_records, people
 from copilot.engines.composer import intent as intents
 from copilot.engines.composer.spoken import calm
-from copilot.engines.composer.terms import Vocabulary, Word, everyday, found, key_terms, vocabulary
+from copilot.engines.composer.terms import Word, everyday, found, key_terms, vocabulary
 from copilot.engines.registry import get_engine
 from copilot.results import Blocked, Citation, GuardReport, Provenance
 from copilot.writing import tone
@@ -169,16 +169,10 @@ def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], nee
         # The words of the whole article (an FAQ: the passage that answers), not of the chunk that came up
         whole = card.body if card.type == "help_article" else f"{hit.location} {hit.text}"
         about = vocabulary(f"{card.title} {whole}", lang)
-        share = sum(v for w, v in weights.items() if _in(w, about)) / total
+        share = sum(v for w, v in weights.items() if found(w, about) or intents.said_otherwise(w.stem, about)) / total
         if share >= needed:
             fitting.append((-share, -(hit.similarity or 0.0), card))
     return min(fitting, key=lambda f: f[:2])[2] if fitting else None
-
-
-def _in(word: Word, about: Vocabulary) -> bool:
-    """The word, or a word the content uses for it ("login" for "sign in"), is in the article."""
-    return found(word, about) or any(all(found(part, about) for part in alt.split())
-                                     for alt in intents.alternatives(word.stem)[1:])
 
 
 PLAIN_ZIPF = 5.0

@@ -182,15 +182,9 @@ def _weights(words: tuple[Word, ...], vocabulary: list[Vocabulary], context: fro
 
 
 def _has(word: Word, vocab: Vocabulary, *, strict: bool = False) -> bool:
-    others = intents.alternatives(word.stem)[1:]
     if strict:  # a name: "Henkilöstö360" is not found in "henkilöstön" (but "SSO" is, as "kertakirjautuminen")
-        return _written(word, vocab) or any(_found_all(alt, vocab) for alt in others)
-    return found(word, vocab) or any(_found_all(alt, vocab) for alt in others)
-
-
-def _found_all(alternative: str, vocab: Vocabulary) -> bool:
-    """Whether the text has every word of an alternative ("data processing agreement" for a "DPA")."""
-    return all(found(part, vocab) for part in alternative.split())
+        return _written(word, vocab) or intents.said_otherwise(word.stem, vocab)
+    return found(word, vocab) or intents.said_otherwise(word.stem, vocab)
 
 
 def _written(name: Word, vocab: Vocabulary) -> bool:

@@ -49,7 +49,8 @@ def products_in(question: str) -> list[str]:
     another product by "+" or "&" ("hr core + flow")."""
     found = []
     lowered = question.lower()
-    for key, product in offers.catalogue().products.items():
+    cat = offers.catalogue().products
+    for key, product in cat.items():
         for alias in [*product.aliases, *product.asked_as]:
             if alias.isalpha() and everyday(alias, "en"):
                 hit = re.search(rf"\b{re.escape(alias.capitalize())}", question) or \
@@ -59,31 +60,36 @@ def products_in(question: str) -> list[str]:
             if hit:
                 found.append(key)
                 break
-    cat = offers.catalogue().products
     for key, product in cat.items():  # all of a bundle's parts asked for are the bundle ("everything")
         if product.bundles and set(product.bundles) <= set(found) and key not in found:
             found.append(key)
-    parts = {part for key in found for part in cat[key].bundles}
-    return [key for key in found if key not in parts]
+    return [key for key in found if key not in _parts(found)]
+
+
+def _priced(question: str) -> tuple[int, list[str]] | None:
+    """The user count and the products a question asks the monthly price of; None when it asks none
+    (no count, no product, or a one-off fee or what the product pays back)."""
+    users, keys = users_in(question), products_in(question)
+    return (users, keys) if users and keys and not _ONE_OFF.search(question) else None
 
 
 def focus(question: str, lang: str) -> str | None:
     """A search for the price list rows of the products a question prices (None when it prices none):
     the sum needs the rows, which a chatty question's own words may not bring up."""
-    keys = products_in(question)
-    if not keys or not users_in(question) or _ONE_OFF.search(question):
+    asked = _priced(question)
+    if asked is None:
         return None
-    return " ".join(offers.name(k, lang) for k in keys) + (" €/käyttäjä/kk" if lang == "fi" else " €/user/month")
+    return " ".join(offers.name(k, lang) for k in asked[1]) + (" €/käyttäjä/kk" if lang == "fi" else " €/user/month")
 
 
 def answer(question: str, lang: str, passages: list[Citation], t: dict) -> tuple[str, Citation] | None:
     """The estimate and the price list passage it agrees with, or None when the question is not one to
     reckon (no user count, no product, a one-off fee) or the price list retrieved does not state the
     catalogue's prices."""
-    users = users_in(question)
-    keys = products_in(question)
-    if not users or not keys or _ONE_OFF.search(question):
+    asked = _priced(question)
+    if asked is None:
         return None
+    users, keys = asked
     cat = offers.catalogue()
     lines = [Line(product=k, unit_price=cat.products[k].price, licence=cat.products[k].licence) for k in keys]
     listed = [p for p in passages if p.kind in PRICE_KINDS]
@@ -100,13 +106,15 @@ def answer(question: str, lang: str, passages: list[Citation], t: dict) -> tuple
         text = text.rstrip(".") + t["estimate_yearly"].format(yearly=_money(est.monthly * 12, lang))
     source = next((p for p in listed if _price(lines[0].unit_price, lang) in p.body), listed[0])
     # "What would Insight cost?": Insight needs HR Core, which the sum leaves out; say so.
-    needed = [r for k in keys for r in cat.products[k].requires if r not in keys and r not in _parts(keys)]
+    covered = set(keys) | _parts(keys)
+    needed = [r for k in keys for r in cat.products[k].requires if r not in covered]
     note = t["estimate_requires"].format(product=offers.name(keys[0], lang), base=offers.name(needed[0], lang)) \
         if needed else t["estimate_note"]
     return f"{text} {_how(est, lang, t)} {note[:1].upper()}{note[1:]}", source
 
 
 def _parts(keys: list[str]) -> set[str]:
+    """The products the bundles among ``keys`` contain."""
     cat = offers.catalogue().products
     return {part for k in keys for part in cat[k].bundles}
 

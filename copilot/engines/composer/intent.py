@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import yaml
 
-from copilot.engines.composer.terms import Word, fold, head_of, key_terms, same, terms, words
+from copilot.engines.composer.terms import Vocabulary, Word, fold, found, head_of, key_terms, same, terms, words
 from copilot.guards.memo import cleared_on_erasure
 
 LEXICON = Path(__file__).with_name("intents.yaml")
@@ -267,6 +267,12 @@ def alternatives(term: str) -> tuple[str, ...]:
     return (term, *found)
 
 
+def said_otherwise(term: str, vocab: Vocabulary) -> bool:
+    """Whether the text has a word the content uses instead of ``term``, every word of it when it is a
+    phrase ("sign in" for "login", "data processing agreement" for a "DPA")."""
+    return any(all(found(part, vocab) for part in alt.split()) for alt in alternatives(term)[1:])
+
+
 # "-ko" makes a yes/no question of a verb ("Sisältyykö…?"), but "paljonko" and "montako" ask for an amount.
 YES_NO = re.compile(r"^\s*(?:(?!paljonko\b|montako\b|pljonko\b)\w+(?:ko|kö|kos|kös)\b|"
                     r"(?:is|are|do|does|did|can|could|will|would|should|has|have|may)\b)", re.IGNORECASE)
@@ -488,9 +494,9 @@ def parts(question: str) -> list[str]:
     do you offer a Slack app?" asks two things, and each gets its own answer. A part that leans on the
     other ("…, and what does it cost?", "How fast do you react in each?", "mitä siellä saatiin aikaan?")
     keeps the message whole."""
-    sentences = SENTENCE_END.split(question.strip())
-    told = [s for s in sentences if not s.rstrip().endswith("?")]
-    asked = [part.strip() for s in sentences if s.rstrip().endswith("?") for part in _SECOND.split(s, maxsplit=1)]
+    questions = asking(question)
+    told = [s for s in SENTENCE_END.split(question.strip()) if s not in questions]
+    asked = [part.strip() for s in questions for part in _SECOND.split(s, maxsplit=1)]
     if len(asked) != 2 or any(_EACH.search(a) or _POINTS_BACK.search(a) for a in asked[1:]):
         return [question]
     situation = " ".join(told)
