@@ -107,7 +107,7 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
     """
     subject, body = calm(ticket.subject), calm(ticket.body)
     text = f"{subject}. {body}".strip()
-    if INCIDENT.search(text):
+    if incident(text):
         return None  # a defect, a breach or a demand is a specialist's, however close an article reads
     written_in = language_of(text, default=language)
     hits = retrieval.search(ctx, text, k=6, filters=SearchFilters(language=written_in, public=True)).hits
@@ -118,15 +118,16 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
     # ticket (copied from an internal ticket), leaves it to the body's words, of which a smaller share
     # will do: a body tells more than its problem.
     weights = _weights(subject, written_in)
+    told = _unnamed(_weights(body, written_in), body, [c for c in cards.values() if c.language == written_in])
     if sum(weights.values()) < VAGUE or language_of(subject, default=written_in) != written_in:
-        mine = _closest(hits, cards, _weights(body, written_in), BODY_SHARE, written_in)
+        mine = _closest(hits, cards, told, BODY_SHARE, written_in)
     else:
         # A subject of everyday words only that no article has ("Locked out - all of us") says how the
         # customer sees it, not what it is: the body tells. One that names a thing no article covers
         # ("Webhooks not arriving") is a specialist's.
         mine = _closest(hits, cards, weights, TOPIC_SHARE, written_in)
         if mine is None and max(weights.values()) < 1.0:
-            mine = _closest(hits, cards, _weights(body, written_in), BODY_SHARE, written_in)
+            mine = _closest(hits, cards, told, BODY_SHARE, written_in)
     if mine is None:
         return None
     twin = next((c for c in cards.values() if c.pair_id == mine.pair_id and c.language == language), None)
@@ -134,23 +135,50 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
 
 
 # What no help article fixes, however close one reads: the app crashing, someone seeing data they should
-# not, a demand under the law (erasure, termination), money to be paid back.
-INCIDENT = re.compile(
-    r"\b(?:app|application|sovellus|mobiilisovellus)\w*\W+(?:\w+\W+){0,4}(?:kaatu\w*|crash\w*|pysähty\w*)|"
-    r"\b(?:kaatu\w*|crash\w*|pysähty\w*)\W+(?:\w+\W+){0,3}(?:app|application|sovellus|käynnisty\w*|startup|launch)|"
-    r"\b(?:data breach|data leak|tietovuo\w*|tietosuojaloukkau\w*|tietosuojaongelm\w*|privacy breach|"
-    r"nähneensä toisen|saw (?:another|other|someone else)\w*|"
-    r"poistopyyn\w*|erasure request|right to (?:erasure|be forgotten)|oikeu\w* tulla unohdetuksi|"
-    r"(?:vaati\w*|demand\w*)\s+(?:\w+\s+){0,3}(?:poista\w*|erasure|deletion|deleted)|"
-    r"refund\w*|charged twice|double[- ]charged|veloitettu (?:kahdesti|kahteen kertaan)|hyvitys\w*|"
-    r"(?:maksettu|maksoi\w*|maksoimme|paid)\s+(?:\w+\s+){0,5}(?:kahdesti|kahteen kertaan|twice)|"
-    r"copy of (?:all )?(?:\w+ )?(?:personal )?data|subject access request|tietopyyn\w*|tarkastuspyyn\w*|"
-    r"(?:irtisano|päättä)\w*\s+(?:\w+\s+){0,2}sopimu\w*|sopimu\w*\s+(?:\w+\s+){0,2}(?:irtisano|päättä)\w*|"
-    r"terminat\w* (?:the|our) (?:contract|agreement))", re.IGNORECASE)
+# not, a demand under the law (erasure, termination), money to be paid back, the service down for all.
+# Each kind is named in the reply (prompts/support_reply: incidents), so the customer sees it understood.
+INCIDENTS = {
+    "crash": re.compile(
+        r"\b(?:app|application|sovellus|mobiilisovellus)\w*\W+(?:\w+\W+){0,4}(?:kaatu\w*|crash\w*|pysähty\w*)|"
+        r"\b(?:kaatu\w*|crash\w*|pysähty\w*)\W+(?:\w+\W+){0,3}(?:app|application|sovellus|käynnisty\w*|startup|launch)",
+        re.IGNORECASE),
+    "breach": re.compile(r"\b(?:data breach|data leak|tietovuo\w*|tietosuojaloukkau\w*|tietosuojaongelm\w*|"
+                         r"privacy breach|nähneensä toisen|saw (?:another|other|someone else)\w*)", re.IGNORECASE),
+    "erasure": re.compile(r"\b(?:poistopyyn\w*|erasure request|right to (?:erasure|be forgotten)|"
+                          r"oikeu\w* tulla unohdetuksi|(?:vaati\w*|demand\w*)\s+(?:\w+\s+){0,3}"
+                          r"(?:poista\w*|erasure|deletion|deleted)|wants? (?:\w+\s+){0,2}deleted)", re.IGNORECASE),
+    "data_copy": re.compile(r"\b(?:copy of (?:all )?(?:\w+ )?(?:personal )?data|subject access request|tietopyyn\w*|"
+                            r"tarkastuspyyn\w*)", re.IGNORECASE),
+    "refund": re.compile(r"\b(?:refund\w*|charged twice|double[- ]charged|veloitettu (?:kahdesti|kahteen kertaan)|"
+                         r"tuplaveloit\w*|hyvitys\w*|(?:maksettu|maksoi\w*|maksoimme|paid)\s+(?:\w+\s+){0,5}"
+                         r"(?:kahdesti|kahteen kertaan|twice))", re.IGNORECASE),
+    "termination": re.compile(r"\b(?:(?:irtisano|päättä)\w*\s+(?:\w+\s+){0,2}sopimu\w*|"
+                              r"sopimu\w*\s+(?:\w+\s+){0,2}(?:irtisano|päättä)\w*|"
+                              r"terminat\w* (?:the|our) (?:contract|agreement))", re.IGNORECASE),
+    # The service itself is down for everyone: a server error or an outage, not one person's sign-in.
+    "outage": re.compile(r"\b(?:bad gateway|outage|käyttökatko\w*|"
+                         r"(?:kaikki|koko palvelu|palvelu) (?:on )?(?:alhaalla|nurin)|"
+                         r"ei aukea kenellekään|(?:is|are|went) down for (?:everyone|all))", re.IGNORECASE),
+}
+
+
+def incident(text: str) -> str | None:
+    """The kind of ticket no help article fixes (a crash, a breach, a data request, money to pay back, a
+    contract ended, an outage), or None."""
+    return next((kind for kind, pattern in INCIDENTS.items() if pattern.search(text)), None)
 
 
 def _weights(text: str, lang: str) -> dict[Word, float]:
     return {w: _weight(w, lang) for w in key_terms(text, lang)}
+
+
+def _unnamed(weights: dict[Word, float], text: str, cards: list[Card]) -> dict[Word, float]:
+    """The body's words without the names no guide has: the people and firms a ticket names ("Mikko
+    Lahtinen", "Lumen Stores") tell whose problem it is, not what it is ("Excel" and "Insight" stay)."""
+    names = intents.proper_names(text)
+    vocabs = [vocabulary(f"{c.title} {c.body}", c.language) for c in cards if c.type in HELP_TYPES]
+    return {w: 0.0 if w.raw in names and not any(found(w, v) for v in vocabs) else weight
+            for w, weight in weights.items()}
 
 
 def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], needed: float, lang: str) -> Card | None:
@@ -218,12 +246,17 @@ def suggest_reply(ctx: AppContext, ticket_id: str, *, actor: Actor, surface: str
                            location=f"content_modules/{card.id}", snippet=card.value or card.title, text=card.body,
                            kind=card.type)
     tc = tc.model_copy(update={"passages": [article] if article else []})
-    # The subject is the customer's own words: quoted back only when plainly a subject line.
+    # The subject is the customer's own words: quoted back only when plainly a subject line that names
+    # something. Else a ticket no article fixes is named by its kind ("palvelun käyttökatko" for "KAIKKI
+    # ALHAALLA", "the refund request concerning your invoice" for "tuplaveloitus" to an English reader).
     quotable = (language_of(ticket.subject, default=tc.language) == tc.language and len(ticket.subject) <= 80
-                and not looks_injected(ticket.subject))
+                and not looks_injected(ticket.subject) and not ticket.subject.isupper()
+                and sum(_weights(calm(ticket.subject), tc.language).values()) >= VAGUE)
+    kind = incident(calm(f"{ticket.subject}. {ticket.body}")) if card is None and not quotable else None
+    named = ticket.subject if quotable else templates("support_reply", tc.language)["incidents"][kind] if kind else ""
     composed, run = get_engine(ctx, engine).compose_reply(
         tc, title=card.title if card else None, body=_help_body(ctx, ticket, card) if card else "",
-        subject=ticket.subject if quotable else "",
+        subject=named,
         unhappy=(ticket.sentiment or 0.0) <= NEGATIVE_SENTIMENT or tone.upset(f"{ticket.subject}\n{ticket.body}"),
         agent=agent, variant=zlib.crc32(ticket.id.encode()))
     text, report = pipeline.guard(ctx, composed.text, tc, customer_facing=True,

@@ -153,6 +153,25 @@ def test_a_defect_a_breach_a_demand_or_a_refund_is_escalated(store, lang: str, s
     assert reply.escalate and reply.article is None
 
 
+@pytest.mark.parametrize(("lang", "subject", "body", "named"), [
+    ("fi", "APUA", "Kaarna ei aukea yhdellekään meistä, selain näyttää 502 Bad Gateway.", "käyttökatko"),
+    # a Finnish subject to an English reader is not quoted back: the kind of request is named instead
+    ("en", "kaksoisveloitus", "Invoice 3381 was charged twice from our account. Please refund the second payment.",
+     "refund"),
+])
+def test_an_escalated_ticket_is_named_by_its_kind_when_its_subject_says_nothing(store, lang: str, subject: str,  # type: ignore[no-untyped-def]
+                                                                             body: str, named: str) -> None:
+    reply = _reply(store, _file(store, _customer(store, lang), subject, body))
+    assert reply.escalate and named in reply.text and subject not in reply.text
+
+
+def test_a_server_error_in_the_payroll_transfer_is_the_payroll_guides_not_an_outage(store) -> None:  # type: ignore[no-untyped-def]
+    reply = _reply(store, _file(store, _customer(store, "en"), "Payroll transfer failed",
+                                "Last night's payroll transfer stopped with 'HTTP 503 from the payroll endpoint'."))
+    assert not reply.escalate and reply.article is not None
+    assert reply.article.location == "content_modules/help-payroll-integration.en"
+
+
 @pytest.mark.parametrize(("lang", "subject", "body", "article"), [
     # numbers and an error code in the subject are in no article; they do not keep the login guide out
     ("en", "Login error AADSTS700016 for 4 supervisors since 08:10",

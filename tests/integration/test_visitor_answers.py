@@ -212,3 +212,15 @@ def test_a_discount_for_a_longer_contract_is_not_answered_with_the_volume_discou
     # the content gives discounts by user count only; what a 4-year deal gets it does not say
     assert not _ask(demo_ctx, "Any extra discount if we commit to a 4-year agreement?").known
     assert _ask(demo_ctx, "Do you have volume discounts?").known
+
+
+def test_a_bundle_compared_with_its_parts_is_answered_with_the_bundles_own_price(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Is the all-in-one bundle really cheaper than the three products bought one by one?")
+    first_two = " ".join(re.split(r"(?<=[.!?])\s+", r.text)[:2])
+    assert r.known and "2.00" in first_two and "11.50" in first_two, r.text
+
+
+def test_a_minimum_asked_about_a_small_firm_is_the_minimum_billing(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    # the assistant's privacy notice also speaks of "company size": it answers no price question
+    r = _ask(demo_ctx, "We're a 12-person dental clinic. Is there some minimum number of users you bill for?")
+    assert r.known and "50" in _first(r.text), r.text

@@ -30,6 +30,10 @@ def test_the_industry_a_question_names(question: str, lang: str, expected: str |
     ("Which modules can be deployed first?", "en", "implementation"),  # the rollout, not who rolled out
     ("Are invoices sent every quarter?", "en", "billing"),  # how the bill comes, not what it says
     ("Missä ajassa Insight maksaa itsensä takaisin?", "fi", "roi"),  # payback, though "maksaa" is a price word
+    # what is asked decides, not the story around it: the plan they will buy is not a price question
+    ("If our logins break at night, when does your support answer? We'd take the cheapest plan.", "en", "support"),
+    ("Saako isosta asiakasmäärästä alennusta?", "fi", "price"),  # "iso" is big, not the ISO standard
+    ("Onko teillä ISO 27001 -sertifikaatti?", "fi", "security"),
 ])
 def test_the_intent_of_a_question(question: str, lang: str, expected: str | None) -> None:
     assert intent.topic_intent(question, lang) == expected
@@ -83,6 +87,14 @@ def test_the_situation_told_before_the_question_is_context(question: str, told: 
 def test_the_circumstances_after_the_question_are_context_too() -> None:
     stems = {w.stem for w in intent.context_words("Kuka omistaa raportit, kun työsuhde päättyy?", "fi")}
     assert any(s.startswith("tyosuh") for s in stems) and not any(s.startswith("raport") for s in stems)
+
+
+def test_a_last_sentence_typed_without_a_mark_asks_when_it_has_a_question_word() -> None:
+    asked = "ja jos se ei toimi ni kuinka ajoissa pitää ilmoittaa"
+    assert intent.asking(f"Kauanko sopimus kestää? {asked}") == ["Kauanko sopimus kestää?", asked]
+    assert intent.asking("Meillä on 40 kesätyöntekijää. Laskutetaanko heistä koko vuodelta.") == []
+    # one sentence without a mark tells no situation apart from what it asks
+    assert intent.asking("uusi työntekijä ei saanut sopimusta, mitä teen") == []
 
 
 def test_a_question_that_asks_twice_has_no_context() -> None:

@@ -309,7 +309,7 @@ def read(tc: TaskContext, question: str) -> Reading:
         if any(w.raw in proper for w in in_title):
             named_stories.add(p.title)  # named as a name ("Hoivapalvelu Kielo"), not by a word ("kaupungissa")
         kind = 0.4 if p.kind in prefer or asked_of else (
-            -0.4 if prefer and p.kind in ("roi_example", "reference") else 0.0)
+            -0.4 if prefer and p.kind in ("roi_example", "reference", "privacy_notice") else 0.0)
         if (about_us or named) and p.kind == "reference" and topic_intent != "references" and not asked_of:
             # "your onboarding", "how does Insight measure…": a customer's story is not the answer about us
             kind -= 0.8 if about_us else 0.5
@@ -569,13 +569,23 @@ def _single(tc: TaskContext, question: str, *, follow: int = MAX_FOLLOW,
     before = next((c for c in r.candidates if c.passage.ref == best.passage.ref and c.order == best.order - 1),
                   None) if LEANS_BACK.match(best.text) else None
     chosen = [before, best] if before else [best]
-    nearby = [c for c in r.candidates[1:] if c.passage.ref == best.passage.ref and c is not before
-              and abs(c.order - best.order) <= 3 and c.score > 0.6 * best.score
-              and _plain(c.text) not in _plain(best.text) and _plain(best.text) not in _plain(c.text)]
+    nearby = sorted((c for c in r.candidates[1:] if c.passage.ref == best.passage.ref and c is not before
+                     and ((abs(c.order - best.order) <= 3 and c.score > 0.6 * best.score) or _same_price(best, c))
+                     and _plain(c.text) not in _plain(best.text) and _plain(best.text) not in _plain(c.text)),
+                    key=lambda c: not _same_price(best, c))
     chosen += nearby[:follow]  # the next best of the same passage, best first
     text = " ".join(_sentence(_unprefixed(c.text, chosen[0].text) if c is not chosen[0] else c.text) for c in chosen)
     return ComposedAnswer(text=text, citations=[best.passage], known=True, handoff=False,
                           used_categories=_used(tc))
+
+
+def _same_price(best: Candidate, other: Candidate) -> bool:
+    """Whether `other` prices what `best` prices ("The Complete bundle costs €2.00 less…" and the price
+    row of Complete): it gives the figure the answer leans on, so it follows first, from anywhere in the
+    passage and however its words match the question."""
+    money = SHAPES["money"]
+    return bool(money.search(best.text) and money.search(other.text) and other.text.count("; ") < 2  # a row
+                and intents.names(best.text, cased=True) & intents.names(other.text, cased=True))
 
 
 def _unprefixed(text: str, first: str) -> str:

@@ -90,6 +90,10 @@ _SUPPORT_VERB = re.compile(r"\b(?:(?:do|does|did|you|we|they|it|can|to|kaarna)\s
                            r"supporting)\b", re.IGNORECASE)
 
 
+# Finnish "iso" is big ("isosta määrästä", "iso firma"); the standard is written "ISO" or named with its number.
+_BIG = re.compile(r"\b[Ii]so\w*\b(?![\s-]*(?:27001|9001|sertifi|standard))")
+
+
 # "Käyttääkö joku kunta Kaarnaa?", "Does any hospital use it?": asks for customers, like "references".
 _SOMEONE = r"(joku|jokin|kukaan|mikään|yksikään|ketkä|kuka|mikä|mitkä|any|anyone|someone|who|which)"
 _USE = r"(käyttä\w*|uses?|using|used)"
@@ -112,11 +116,18 @@ _HOW_MUCH = re.compile(r"\bhow much (?:is|are|does|do|would|will|for)\b|\b(?:kui
 @cleared_on_erasure  # a question may name a person
 @lru_cache(maxsize=4096)
 def topic_intent(question: str, lang: str) -> str | None:
-    """The topic intent with the most matching words (None when no word marks one). Memoised: the ask
-    path reads it to retrieve for the intent, and the composer again to read the passages."""
+    """The topic intent with the most matching words (None when no word marks one), of what is asked
+    when that marks one: "…how quickly do you pick it up? We'd go with the cheapest plan" asks about
+    support, whatever the plan costs. Memoised: the ask path reads it to retrieve for the intent, and
+    the composer again to read the passages."""
+    asked = " ".join(asking(question))
+    return (asked and asked != question.strip() and _intent_of(asked, lang)) or _intent_of(question, lang)
+
+
+def _intent_of(question: str, lang: str) -> str | None:
     if _PAYBACK.search(question):
         return "roi"  # "kauanko kesti, että se maksaa itsensä takaisin?" asks for the payback, not the rollout
-    text = _SUPPORT_VERB.sub(" ", question) if lang == "en" else question
+    text = _SUPPORT_VERB.sub(" ", question) if lang == "en" else _BIG.sub(" ", question)
     change = asks_change(question)
     if change:  # "paljonko allekirjoitus nopeutui?" asks how big a change was, not a price
         text = _HOW_MUCH_OF.sub(" ", text)
@@ -413,9 +424,22 @@ def _synonym_words() -> dict[str, tuple[str, ...]]:
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
+# A question word anywhere in a sentence: "ja jos ei toimi ni kuinka ajoissa pitää ilmottaa" asks.
+_QUESTION_WORD = re.compile(r"\b(?:paljonko|montako|mikä|mitä|mitkä|miten|millainen|kuinka|milloin|missä|mistä|"
+                            r"mihin|kuka|ketkä|voiko|onko|saako|how|what|when|where|which|who|why)\b", re.IGNORECASE)
+
+
 def asking(question: str) -> list[str]:
-    """The sentences of a question that end with a question mark: the ones that ask."""
-    return [s for s in SENTENCE_END.split(question.strip()) if s.rstrip().endswith("?")]
+    """The sentences of a question that ask: those that end with a question mark, and the last of several
+    typed without any mark that has a question word ("Sitoutuminen? ja jos ei toimi ni kuinka ajoissa
+    pitää ilmottaa" asks twice). A message of one sentence without a mark tells no situation apart."""
+    sentences = SENTENCE_END.split(question.strip())
+    return [s for i, s in enumerate(sentences) if _asks_here(s, last=0 < i == len(sentences) - 1)]
+
+
+def _asks_here(sentence: str, *, last: bool) -> bool:
+    end = sentence.rstrip()
+    return end.endswith("?") or (last and end[-1:] not in ".!" and bool(_QUESTION_WORD.search(end)))
 _CIRCUMSTANCE = re.compile(r"^\s*(?:kun|jos|koska|vaikka|when|if|because|since|while|although)\b", re.IGNORECASE)
 
 
@@ -426,8 +450,9 @@ def context_words(question: str, lang: str) -> frozenset[Word]:
     what is asked."""
     told: list[str] = []
     asked: list[str] = []
-    for sentence in SENTENCE_END.split(question.strip()):
-        if not sentence.rstrip().endswith("?"):
+    sentences = SENTENCE_END.split(question.strip())
+    for i, sentence in enumerate(sentences):
+        if not _asks_here(sentence, last=0 < i == len(sentences) - 1):
             told.append(sentence)
             continue
         # Within a question, the clauses before the one that asks ("…, paljonko…") are context too, and

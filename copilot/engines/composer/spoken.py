@@ -27,6 +27,7 @@ WORDS = {
     "jotenki": "jotenkin", "kuussa": "kuukaudessa", "hlö": "henkilöä", "kännykkä": "puhelin",
     "kännykällä": "puhelimella", "kännykkään": "puhelimeen", "soppari": "sopimus", "sopparin": "sopimuksen",
     "sopparista": "sopimuksesta", "työsopparin": "työsopimuksen", "firmas": "yrityksessä", "firma": "yritys",
+    "hajoo": "hajoaa", "hajos": "hajosi",
 }
 _ASKING = re.compile(r"^(\w{2,})ks$")
 """The spoken -ks of a question verb ("onks", "toimiiks", "löytyyks"): -ko/-kö, by vowel harmony."""
