@@ -146,9 +146,12 @@ INCIDENTS = {
                          r"privacy breach|nähneensä toisen|saw (?:another|other|someone else)\w*)", re.IGNORECASE),
     "erasure": re.compile(r"\b(?:poistopyyn\w*|erasure request|right to (?:erasure|be forgotten)|"
                           r"oikeu\w* tulla unohdetuksi|(?:vaati\w*|demand\w*)\s+(?:\w+\s+){0,3}"
-                          r"(?:poista\w*|erasure|deletion|deleted)|wants? (?:\w+\s+){0,2}deleted)", re.IGNORECASE),
+                          r"(?:poista\w*|erasure|deletion|deleted)|wants? (?:\w+\s+){0,2}deleted|"
+                          r"(?:gdpr|tietosuoja-asetuksen)\W+(?:art(?:icle|ikla|\.)?\s*)?(?:15 and )?17)\b",
+                          re.IGNORECASE),
     "data_copy": re.compile(r"\b(?:copy of (?:all )?(?:\w+ )?(?:personal )?data|subject access request|tietopyyn\w*|"
-                            r"tarkastuspyyn\w*)", re.IGNORECASE),
+                            r"tarkastuspyyn\w*|all (?:the )?data (?:we|you) hold|kaikki (?:\w+ )?tiedot, jotka|"
+                            r"(?:gdpr|tietosuoja-asetuksen)\W+(?:art(?:icle|ikla|\.)?\s*)?15)\b", re.IGNORECASE),
     "refund": re.compile(r"\b(?:refund\w*|charged twice|double[- ]charged|veloitettu (?:kahdesti|kahteen kertaan)|"
                          r"tuplaveloit\w*|hyvitys\w*|(?:maksettu|maksoi\w*|maksoimme|paid)\s+(?:\w+\s+){0,5}"
                          r"(?:kahdesti|kahteen kertaan|twice))", re.IGNORECASE),
@@ -203,6 +206,8 @@ def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], nee
     return min(fitting, key=lambda f: f[:2])[2] if fitting else None
 
 
+URGENCY = re.compile(r"(?:kiire\w*|kiiree\w*|pikai\w*|hät\w*|apua|urgent\w*|asap|emergency|critical|kriitti\w*)$")
+"""How pressing the customer finds it ("KIIREELLINEN palkat", "URGENT!!!"), not what it is about."""
 PLAIN_ZIPF = 5.0
 """Subject words this frequent say how any problem is reported ("gone", "missing", "issue", "taas"), not which."""
 
@@ -210,7 +215,7 @@ PLAIN_ZIPF = 5.0
 def _weight(word: Word, lang: str) -> float:
     """How much a subject's word says what the ticket is about: its own words fully, everyday words
     half ("export", "button"), the words of any complaint not at all."""
-    if everyday(word.raw, lang, PLAIN_ZIPF) or any(ch.isdigit() for ch in word.raw):
+    if everyday(word.raw, lang, PLAIN_ZIPF) or any(ch.isdigit() for ch in word.raw) or URGENCY.match(word.raw):
         return 0.0  # nor a number, a date or an error code ("Q3", "AADSTS50105"): no article names those
     return 0.5 if word.common else 1.0
 

@@ -9,6 +9,7 @@ import pytest
 
 from copilot.core import locale
 from copilot.demo.content import load_modules
+from copilot.engines.composer import estimate
 from copilot.writing import offers
 from tests.integration.test_visitor_answers import _ask, _first
 
@@ -25,6 +26,10 @@ def test_the_public_price_list_states_every_catalogue_price(lang: str) -> None:
     ("Paljonko Flow maksaisi meille kuukaudessa? Käyttäjiä on 300.", "1 200", "300 × 4,00"),
     ("We are 30 people. What would HR Core cost us a month?", "€325", "minimum billing is 50"),
     ("How much is Complete for 600 users per month?", "€6,210", "10% volume discount"),
+    # no product named: the base product, named in the answer; "our contracts" is no account question here
+    ("Olemme 20 hengen tilitoimisto. Paljonko tämä tulisi maksamaan kuukaudessa?", "325", "50 × 6,50"),
+    ("Our 700 staff would need core HR, the analytics and the e-signatures. What is the monthly cost of our contract?",
+     "€7,245", "10% volume discount"),
 ])
 def test_the_sum_comes_first_and_how_it_was_reckoned_next(demo_ctx, question: str, first: str, then: str) -> None:  # type: ignore[no-untyped-def]
     r = _ask(demo_ctx, question)
@@ -53,3 +58,18 @@ def test_the_price_rows_are_found_however_the_products_are_named(demo_ctx) -> No
     r = _ask(demo_ctx, "We're about 70 staff. The basic HR thing plus the analytics dashboards, "
                        "what's the monthly cost?")
     assert "€665" in _first(r.text)
+
+
+def test_a_product_named_in_lower_case_in_finnish_is_the_product() -> None:
+    assert estimate.products_in("paljonko flow maksaa 80 hengelle?", "fi") == ["flow"]
+    assert estimate.products_in("is the price complete, plus VAT?", "en") == []
+
+
+@pytest.mark.parametrize("question", [
+    "Paljonko maksaa teidän vuorosuunnittelumoduuli 40 hengelle?",  # a thing of its own, which no price list has
+    "How much would training cost for 20 people?",
+    "We're a charity of 120. Do you have nonprofit pricing?",
+])
+def test_no_base_product_sum_for_a_question_about_something_else(demo_ctx, question: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, question)
+    assert "HR Core" not in _first(r.text), r.text

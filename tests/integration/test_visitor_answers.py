@@ -224,3 +224,13 @@ def test_a_minimum_asked_about_a_small_firm_is_the_minimum_billing(demo_ctx) -> 
     # the assistant's privacy notice also speaks of "company size": it answers no price question
     r = _ask(demo_ctx, "We're a 12-person dental clinic. Is there some minimum number of users you bill for?")
     assert r.known and "50" in _first(r.text), r.text
+
+
+def test_a_weekday_the_asker_names_does_not_make_the_question_unanswerable(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Jos tuntikirjaukset katoavat torstai-iltana, palveleeko tuki vielä perjantaina?")
+    assert r.known and "arkisin" in r.text, r.text
+
+
+def test_a_quotation_cut_after_its_first_sentence_is_closed(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Onko teillä asiakkaita hoiva-alalta?")
+    assert all(s.count('"') % 2 == 0 for s in [r.text]), r.text

@@ -34,6 +34,9 @@ def test_the_industry_a_question_names(question: str, lang: str, expected: str |
     ("If our logins break at night, when does your support answer? We'd take the cheapest plan.", "en", "support"),
     ("Saako isosta asiakasmäärästä alennusta?", "fi", "price"),  # "iso" is big, not the ISO standard
     ("Onko teillä ISO 27001 -sertifikaatti?", "fi", "security"),
+    # the circumstance before what is asked is not what is asked
+    ("Jos palkkasiirto kaatuu perjantaina, saako teiltä apua lauantaina?", "fi", "support"),
+    ("Onko teillä kokemusta logistiikka-alalta?", "fi", "references"),  # experience, not a trial ("kokeilu")
 ])
 def test_the_intent_of_a_question(question: str, lang: str, expected: str | None) -> None:
     assert intent.topic_intent(question, lang) == expected
@@ -95,6 +98,12 @@ def test_a_last_sentence_typed_without_a_mark_asks_when_it_has_a_question_word()
     assert intent.asking("Meillä on 40 kesätyöntekijää. Laskutetaanko heistä koko vuodelta.") == []
     # one sentence without a mark tells no situation apart from what it asks
     assert intent.asking("uusi työntekijä ei saanut sopimusta, mitä teen") == []
+
+
+@pytest.mark.parametrize("question", ["Kuinka paljon aiemmin sopimus pitää irtisanoa?",
+                                      "How much notice do we have to give?"])
+def test_how_much_before_asks_for_a_duration_not_an_amount(question: str) -> None:
+    assert intent.asked_shape(question) == "duration"
 
 
 def test_a_question_that_asks_twice_has_no_context() -> None:

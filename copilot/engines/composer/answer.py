@@ -95,6 +95,10 @@ LEANS_BACK = re.compile(r"^\s*(?:(?:sen|tämän) jälkeen(?!,?\s*(?:kun|kuin))|s
 MULTI_YEAR = re.compile(r"\b(?:[2-9]|two|three|four|five|kahden|kolmen|neljän|viiden)[- ]?"
                         r"(?:years?|vuo(?:den|tinen|tise)\w*)\b|\bmulti-?year|\bmonivuoti\w*", re.IGNORECASE)
 YEARS = re.compile(r"\b(?:years?|vuo(?:si|den|tta|de|tinen|tise)\w*)\b|multi-?year|monivuoti\w*", re.IGNORECASE)
+WEEKDAY = re.compile(r"(?:maanantai|tiistai|keskiviikko|torstai|perjantai|lauantai|sunnuntai|monday|tuesday|"
+                     r"wednesday|thursday|friday|saturday|sunday)\w*$", re.IGNORECASE)
+"""A day of the week says when the asker's trouble comes ("…vai pitääkö odottaa maanantaihin?"); the
+content says "arkisin", not every day's name, and lacking one is no sign it does not answer."""
 EXAMPLE = re.compile(r"esimerk\w*|laskelm\w*|\bexample|\bcalculation|\broi\b", re.IGNORECASE)
 STORIES = ("reference", "roi_example")
 """Content that tells about a customer or an example company, not about what is sold."""
@@ -289,7 +293,7 @@ def read(tc: TaskContext, question: str) -> Reading:
     missing = tuple(w for w in lacking if not (
         (asks and said and w.common and w.raw not in proper) or everyday(w.raw, lang, FUNCTION_ZIPF)
         or any(a == w.raw and b in present for a, b in offered)
-        or ((little_typo(w.raw, lang) or manner(w.raw, lang)) and w.raw not in proper)))
+        or ((little_typo(w.raw, lang) or manner(w.raw, lang)) and w.raw not in proper) or WEEKDAY.match(w.raw)))
     # The words of what is asked that only stories have: a customer's name, say ("Koskelan kaupunki").
     own_words = [w for w in topic if w not in context and w not in lacking
                  and not any(_has(w, v, strict=w.raw in proper)
@@ -600,7 +604,11 @@ def _plain(text: str) -> str:
 
 def _sentence(unit: str) -> str:
     unit = unit.strip()
-    return unit if unit[-1:] in ".!?…" else unit + "."
+    unit = unit if unit[-1:] in ".!?…" else unit + "."
+    # A quotation cut after its first sentence ("Kun yövuoroon… saapuu töihin. Se on iso asia…", hän kertoo)
+    # is closed where it was cut.
+    mark = unit[:1]
+    return unit + mark if mark in "\"”" and unit.count(mark) % 2 == 1 else unit
 
 
 def unknown(tc: TaskContext, t: dict, *, off_topic: bool = False) -> ComposedAnswer:
@@ -630,6 +638,12 @@ def compose(tc: TaskContext, question: str, *, follow_up_of: str | None = None) 
     if kind == "send":
         return ComposedAnswer(text=f"{t['cannot_send']} {t['handoff_offer'][who]}", citations=[], known=False,
                               handoff=True, used_categories=[])
+    # A price for a number of users, whoever asks and whatever else it says ("our contracts", "my team").
+    reckoned = reckon(tc, question)
+    if reckoned:
+        text, source = reckoned
+        return ComposedAnswer(text=text, citations=[source], known=True, handoff=False,
+                              used_categories=["public_content"], reckoned=text)
     if kind is not None and tc.decision.audience != "visitor":
         direct = account_answer(tc, kind)
         if direct is not None:
@@ -643,10 +657,5 @@ def compose(tc: TaskContext, question: str, *, follow_up_of: str | None = None) 
             return general.model_copy(update={"handoff": True})
         return ComposedAnswer(text=f"{t['not_allowed_account']} {t['handoff_offer']['visitor']}", citations=[],
                               known=False, handoff=True, used_categories=[])
-    reckoned = reckon(tc, question)
-    if reckoned:
-        text, source = reckoned
-        return ComposedAnswer(text=text, citations=[source], known=True, handoff=False,
-                              used_categories=["public_content"], reckoned=text)
     # A short follow-up is read together with the question it follows.
     return extractive(tc, f"{follow_up_of} {question}" if follow_up_of else question)

@@ -12,8 +12,9 @@ import re
 from decimal import Decimal
 
 from copilot.core import locale
+from copilot.engines.composer import intent as intents
 from copilot.engines.composer import sizes
-from copilot.engines.composer.terms import everyday
+from copilot.engines.composer.terms import FUNCTION_ZIPF, everyday, key_terms, same
 from copilot.results import Citation
 from copilot.writing import offers
 from tools.price_estimate import Estimate, Line, estimate
@@ -21,11 +22,18 @@ from tools.price_estimate import Estimate, Line, estimate
 PRICE_KINDS = ("pricing", "service_level")
 """Content types whose passages state list prices."""
 
-# Not the monthly licence: a one-off fee ("käyttöönotto 200 hengelle"), a connector, or what the product
-# pays back ("jotta HR Core ja Insight kannattavat", "before it pays for itself").
+# Not the monthly licence: a one-off fee ("käyttöönotto 200 hengelle") or a connector...
 _ONE_OFF = re.compile(r"\b(?:käyttöönot\w*|aloitusmaks\w*|kertamaks\w*|liittym\w*|implementation|set-?up|"
-                      r"one-off|onboarding|connector\w*|integration\w*|kannatta\w*|takaisin\w*|pays? (?:for )?"
-                      r"itself|break[- ]?even|payback|roi|säästä\w*|säästö\w*|saving\w*)", re.IGNORECASE)
+                      r"one-off|onboarding|connector\w*|integration\w*)", re.IGNORECASE)
+# ...nor what the product pays back ("jotta HR Core ja Insight kannattavat", "before it pays for itself"),
+# unless the month's price is asked too ("kannattaako tää meille, paljonko tulis maksamaan kuussa?").
+_PAYBACK = re.compile(r"\b(?:kannatta\w*|takaisin\w*|pays? (?:for )?itself|break[- ]?even|payback|roi|sääst\w*|"
+                      r"saving\w*|save)", re.IGNORECASE)
+# A sum asked for in so many words ("paljonko tulis maksamaan", "what would it cost us"): only then is the
+# base product priced when the question names none; "nonprofit pricing?" or "a discount at 1,200 users?"
+# asks something else.
+_COST = re.compile(r"\b(?:paljonko|maksa\w*|kustan\w*|cost\w*|how much)\b", re.IGNORECASE)
+_DISCOUNT = re.compile(r"\b(?:alennu\w*|alennukse\w*|hyvity\w*|discount\w*|reduction\w*|rebate\w*)", re.IGNORECASE)
 # "200 employees, all three products, per month??": a month's price asked without a price word.
 MONTHLY = re.compile(r"\b(?:per month|a month|monthly|kuukaudessa|kuukausihin\w*|per kk)\b|/kk\b", re.IGNORECASE)
 _YEARLY = re.compile(r"\b(?:vuodessa|vuosi\w*|vuodelta|vuositasolla|year\w*|annual\w*|per annum)\b", re.IGNORECASE)
@@ -43,16 +51,16 @@ def users_in(question: str) -> int | None:
     return count if count else None
 
 
-def products_in(question: str) -> list[str]:
+def products_in(question: str, lang: str = "en") -> list[str]:
     """Catalogue keys of the products a question names, a bundle instead of its parts. A name that is
-    an everyday word ("plus", "flow", "complete") counts only capitalised, as a name, or joined to
-    another product by "+" or "&" ("hr core + flow")."""
+    an everyday word of the question's language ("plus", "complete"; "flow" in English, not in Finnish)
+    counts only capitalised, as a name, or joined to another product by "+" or "&" ("hr core + flow")."""
     found = []
     lowered = question.lower()
     cat = offers.catalogue().products
     for key, product in cat.items():
         for alias in [*product.aliases, *product.asked_as]:
-            if alias.isalpha() and everyday(alias, "en"):
+            if alias.isalpha() and everyday(alias, lang):
                 hit = re.search(rf"\b{re.escape(alias.capitalize())}", question) or \
                     re.search(rf"[+&]\s*{re.escape(alias)}\b|\b{re.escape(alias)}\s*[+&]", lowered)
             else:
@@ -66,17 +74,56 @@ def products_in(question: str) -> list[str]:
     return [key for key in found if key not in _parts(found)]
 
 
-def _priced(question: str) -> tuple[int, list[str]] | None:
-    """The user count and the products a question asks the monthly price of; None when it asks none
-    (no count, no product, or a one-off fee or what the product pays back)."""
-    users, keys = users_in(question), products_in(question)
-    return (users, keys) if users and keys and not _ONE_OFF.search(question) else None
+def _priced(question: str, lang: str) -> tuple[int, list[str]] | None:
+    """The user count and the products a question asks the monthly price of (the base product when it
+    names none); None when it asks none (no count, a one-off fee, what the product pays back)."""
+    users, keys = users_in(question), products_in(question, lang)
+    if not keys and _COST.search(question) and not _DISCOUNT.search(question) and _asks_for_it(question, lang) \
+            and not _named_loosely(question):
+        keys = [_base()]  # "18 of us, what would it cost a month?": the product every other one requires
+    payback = _PAYBACK.search(question) and not MONTHLY.search(question)
+    return (users, keys) if users and keys and not _ONE_OFF.search(question) and not payback else None
+
+
+_IT = ("system", "software", "solution", "product", "service", "tool", "platform", "järjestelm", "ohjelm", "palvelu",
+       "tää", "tämä", "month", "kuukau", "total", "yhteensä", "altogether", "firm", "yrity", "organisaatio",
+       "company", "organi", "business", "heng", "henki", "people", "staff", "employee", "työntekijä", "user",
+       "käyttäj", "tulis", "tulee")
+"""Word beginnings of what "what would it cost us, a firm of 60?" may call the system it prices, or the
+asker and their size."""
+
+
+def _named_loosely(question: str) -> bool:
+    """Whether the question may name a product in lower case ("paljonko flow maksaa?"): then it is not
+    the base product's price that is asked, and the price list's rows answer."""
+    lowered = question.lower()
+    return any(re.search(rf"\b{re.escape(alias.lower())}\b", lowered)
+               for p in offers.catalogue().products.values() for alias in [*p.aliases, *p.asked_as, p.short])
+
+
+def _asks_for_it(question: str, lang: str) -> bool:
+    """Whether what is asked names nothing but everyday words: "paljonko tulis maksamaan kuussa?" prices
+    the system; "paljonko maksaa teidän työvuorosuunnittelu?" asks about a thing of its own."""
+    asked = " ".join(intents.asking(question)) or question
+    price = intents.intent_terms("price") | intents.intent_terms("billing")
+    other = frozenset().union(*(intents.intent_terms(n) for n in intents.lexicon() if n not in ("price", "billing")))
+    words = key_terms(asked, lang)
+    return not any(w.stem in other for w in words) and all(
+        w.raw.isdigit() or any(same(w.stem, p) for p in price) or w.raw.startswith(_IT)
+        or everyday(w.raw, lang, FUNCTION_ZIPF)
+        or (_PAYBACK.fullmatch(w.raw) and MONTHLY.search(question)) for w in words)
+
+
+def _base() -> str:
+    """The catalogue's base product: the one the others require."""
+    products = offers.catalogue().products
+    return next(r for p in products.values() for r in p.requires)
 
 
 def focus(question: str, lang: str) -> str | None:
     """A search for the price list rows of the products a question prices (None when it prices none):
     the sum needs the rows, which a chatty question's own words may not bring up."""
-    asked = _priced(question)
+    asked = _priced(question, lang)
     if asked is None:
         return None
     return " ".join(offers.name(k, lang) for k in asked[1]) + (" €/käyttäjä/kk" if lang == "fi" else " €/user/month")
@@ -86,7 +133,7 @@ def answer(question: str, lang: str, passages: list[Citation], t: dict) -> tuple
     """The estimate and the price list passage it agrees with, or None when the question is not one to
     reckon (no user count, no product, a one-off fee) or the price list retrieved does not state the
     catalogue's prices."""
-    asked = _priced(question)
+    asked = _priced(question, lang)
     if asked is None:
         return None
     users, keys = asked

@@ -109,7 +109,8 @@ _WHO_USES = re.compile(rf"\b{_SOMEONE}\b.*\b{_USE}\b|\b{_USE}\b.*\b{_SOMEONE}\b|
 # "How much is Kaarna?": a price, though neither word is one ("how much data" is not).
 # Spoken Finnish asks "paljon se maksaa?" and "kuinka paljon…": "paljon" opening a clause is "how much";
 # inside one it is "a lot" ("meillä paljon ulkomaalaisia").
-_HOW_MUCH = re.compile(r"\bhow much (?:is|are|does|do|would|will|for)\b|\b(?:kuinka|miten) paljon\b|"
+_HOW_MUCH = re.compile(r"\bhow much (?:is|are|does|do|would|will|for)\b|"
+                       r"\b(?:kuinka|miten) paljon\b(?! (?:aiemmin|ennen|etukäteen))|"
                        r"(?:^|[.!?,:]\s*)(?:no\s+|entä\s+|ja\s+)?paljon\b", re.IGNORECASE)
 
 
@@ -120,7 +121,7 @@ def topic_intent(question: str, lang: str) -> str | None:
     when that marks one: "…how quickly do you pick it up? We'd go with the cheapest plan" asks about
     support, whatever the plan costs. Memoised: the ask path reads it to retrieve for the intent, and
     the composer again to read the passages."""
-    asked = " ".join(asking(question))
+    asked = asked_clauses(question)
     return (asked and asked != question.strip() and _intent_of(asked, lang)) or _intent_of(question, lang)
 
 
@@ -136,12 +137,15 @@ def _intent_of(question: str, lang: str) -> str | None:
         text = _USED.sub(" ", text)
     q = words(text, lang)
     how_much = bool(_HOW_MUCH.search(question)) and not change
-    best, hits = None, 0
+    best, hits = None, 0.0
     for name, (stems, heads, _shape, _prefer, _things, exact) in lexicon().items():
         if name == "handoff":
             continue
         # Finnish writes compounds as one word: "asiakastuki" is a "tuki" (English writes "customer support")
-        n = sum(1 for w in q if w.raw in exact or any(same(w.stem, s, not w.common) for s in stems)
+        # A word written as the intent's own outweighs one that only stems alike ("kokemusta" is experience,
+        # not "kokeilu").
+        n = sum(1.5 if w.raw in exact else 1.0 for w in q if w.raw in exact
+                or any(same(w.stem, s, not w.common) for s in stems)
                 or (lang == "fi" and any(head_of(h, w.raw, after=3) for h in heads)))
         n += (who_uses and name == "references") + (how_much and name == "price")
         if n > hits:
@@ -303,7 +307,9 @@ def interrogative(clause: str) -> bool:
 
 
 # "Kuinka nopeasti…", "how soon…": a duration, whatever the topic (a payback time, an onboarding).
-_HOW_LONG = re.compile(r"\b(?:kuinka|miten|how)\s+(?:kauan|pitkään|nopeasti|pian|long|fast|quickly|soon)\b|"
+_HOW_LONG = re.compile(r"\b(?:kuinka|miten|how)\s+(?:kauan|pitkään|nopeasti|pian|long|fast|quickly|soon|early)\b|"
+                       r"\b(?:kuinka|miten) (?:paljon|monta kuukautta) (?:aiemmin|ennen|etukäteen)\b|"
+                       r"\bhow (?:far|long) in advance\b|\bhow much notice\b|"
                        r"\bmissä ajassa\b", re.IGNORECASE)
 
 
@@ -448,6 +454,21 @@ def context_words(question: str, lang: str) -> frozenset[Word]:
     back?", "Meillä on 120 työntekijää, paljonko HR Core maksaisi?") and of the circumstances after it
     ("…, kun käsittelette tietoja?"), unless the asking part repeats them: they tell the situation, not
     what is asked."""
+    told, asked = _told_and_asked(question)
+    if not asked:
+        return frozenset()  # nothing asked in so many words ("Kerro hinnoista."): every word is the topic
+    kept = {w for part in asked for w in key_terms(part, lang)}
+    return frozenset(w for part in told for w in key_terms(part, lang) if w not in kept)
+
+
+def asked_clauses(question: str) -> str:
+    """What a question asks, without the situation it tells ("Jos siirto kaatuu perjantaina, saako
+    teiltä apua viikonloppuna?" asks "saako teiltä apua viikonloppuna?"); "" when nothing is asked in
+    so many words."""
+    return " ".join(_told_and_asked(question)[1])
+
+
+def _told_and_asked(question: str) -> tuple[list[str], list[str]]:
     told: list[str] = []
     asked: list[str] = []
     sentences = SENTENCE_END.split(question.strip())
@@ -462,10 +483,7 @@ def context_words(question: str, lang: str) -> frozenset[Word]:
         asks = next((i for i, c in enumerate(clauses) if interrogative(c)), 0)
         told += clauses[:asks] + [c for c in clauses[asks + 1 :] if _CIRCUMSTANCE.match(c)]
         asked += [clauses[asks]] + [c for c in clauses[asks + 1 :] if not _CIRCUMSTANCE.match(c)]
-    if not asked:
-        return frozenset()  # nothing asked in so many words ("Kerro hinnoista."): every word is the topic
-    kept = {w for part in asked for w in key_terms(part, lang)}
-    return frozenset(w for part in told for w in key_terms(part, lang) if w not in kept)
+    return told, asked
 
 
 _TOKEN = re.compile(r"[^\W_]+")
