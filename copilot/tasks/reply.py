@@ -197,9 +197,11 @@ def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], nee
         if card is None or hit.meta.get("type") not in HELP_TYPES or hit.meta.get("instructions") \
                 or (hit.similarity or 0.0) < FITS:
             continue
-        # The words of the whole article (an FAQ: the passage that answers), not of the chunk that came up
+        # The words of the whole article (an FAQ: the passage that answers), not of the chunk that came up,
+        # and of the hook its authors wrote for it: the problem as a customer puts it ("työsopimus odottanut
+        # allekirjoitusta", though the steps speak of "asiakirja").
         whole = card.body if card.type == "help_article" else f"{hit.location} {hit.text}"
-        about = vocabulary(f"{card.title} {whole}", lang)
+        about = vocabulary(f"{card.title} {card.hook if card.type == 'help_article' else ''} {whole}", lang)
         share = sum(v for w, v in weights.items() if found(w, about) or intents.said_otherwise(w.stem, about)) / total
         if share >= needed:
             fitting.append((-share, -(hit.similarity or 0.0), card))

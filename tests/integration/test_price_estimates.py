@@ -28,6 +28,9 @@ def test_the_public_price_list_states_every_catalogue_price(lang: str) -> None:
     ("How much is Complete for 600 users per month?", "€6,210", "10% volume discount"),
     # no product named: the base product, named in the answer; "our contracts" is no account question here
     ("Olemme 20 hengen tilitoimisto. Paljonko tämä tulisi maksamaan kuukaudessa?", "325", "50 × 6,50"),
+    # one part of a message of two: the sum answers it
+    ("We run a cafe with 12 staff. Is this meant for a place our size, and what would the monthly bill be?",
+     "€325", "minimum billing is 50"),
     ("Our 700 staff would need core HR, the analytics and the e-signatures. What is the monthly cost of our contract?",
      "€7,245", "10% volume discount"),
 ])

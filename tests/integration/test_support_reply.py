@@ -183,6 +183,9 @@ def test_a_server_error_in_the_payroll_transfer_is_the_payroll_guides_not_an_out
     # a subject of everyday words that no article has: the body decides
     ("en", "Locked out, everyone", "Since IT changed the single sign-on certificate last night nobody can sign in "
                                    "to Kaarna. Microsoft shows an error after the password.", "help-login"),
+    # the steps speak of "asiakirja" and a request; the guide's own hook of the problem names the contract
+    ("fi", "sopimus ei tule perille", "Uudelle myyjälle lähetetty työsopimus ei ole tullut hänelle, vaikka "
+                                      "lähetimme sen jo maanantaina.", "help-esignature"),
     # the pricing FAQ also says who is a paid user; the invoice guide, as close, is about this very invoice
     ("fi", "Lasku", "Laskulla on 230 käyttäjää, mutta meillä on töissä noin 200. Mistä ero tulee?", "help-invoice"),
 ])

@@ -37,6 +37,7 @@ def test_the_industry_a_question_names(question: str, lang: str, expected: str |
     # the circumstance before what is asked is not what is asked
     ("Jos palkkasiirto kaatuu perjantaina, saako teiltä apua lauantaina?", "fi", "support"),
     ("Onko teillä kokemusta logistiikka-alalta?", "fi", "references"),  # experience, not a trial ("kokeilu")
+    ("Can staff see their pay slips on the phone?", "en", None),  # the employees' pay, not Kaarna's price
 ])
 def test_the_intent_of_a_question(question: str, lang: str, expected: str | None) -> None:
     assert intent.topic_intent(question, lang) == expected
@@ -98,6 +99,22 @@ def test_a_last_sentence_typed_without_a_mark_asks_when_it_has_a_question_word()
     assert intent.asking("Meillä on 40 kesätyöntekijää. Laskutetaanko heistä koko vuodelta.") == []
     # one sentence without a mark tells no situation apart from what it asks
     assert intent.asking("uusi työntekijä ei saanut sopimusta, mitä teen") == []
+
+
+@pytest.mark.parametrize(("question", "shape"), [
+    ("Paljonko käyttöönotto vie meidän omaa aikaa viikossa?", "effort"),
+    ("How much of my time would the rollout take?", "effort"),
+    ("Our time tracking is ancient. How long does a rollout take?", "duration"),  # "our time" is no effort
+])
+def test_the_effort_asked_of_the_customers_people(question: str, shape: str) -> None:
+    assert intent.asked_shape(question) == shape
+
+
+def test_the_thing_whose_existence_is_asked_and_the_askers_title() -> None:
+    assert intent.existing_thing("is there some package deal or do we pay each one separately?") == "package"
+    assert intent.asker_titles("I'm the DPO of a logistics firm. Where is our data?") == {"dpo"}
+    assert intent.asker_titles("CFO here. What does it cost?") == {"cfo"}
+    assert intent.asker_titles("We use Workday. Do you integrate with it?") == frozenset()
 
 
 @pytest.mark.parametrize("question", ["Kuinka paljon aiemmin sopimus pitää irtisanoa?",

@@ -32,6 +32,7 @@ from copilot.engines.composer.terms import (
     Vocabulary,
     Word,
     everyday,
+    fold,
     found,
     key_terms,
     little_typo,
@@ -57,6 +58,9 @@ SHAPES = {
     # päivää, kun aiemmin 6"); "click Save" or "from Monday to Friday" is none.
     "change": re.compile(r"\d(?:[.,]\d+)?\s?(?:%|prosent|percent)|^(?=.*\d).*\b(?:aiemmin|previously|puolittui|"
                          r"halved|doubled|kaksinkertaistui|" + intents.CHANGE_WORDS + r")\b", re.IGNORECASE),
+    # The effort asked of the customer's people: "about one day a week", "roughly two days".
+    "effort": re.compile(r"\b(?:päivä\w* viikossa|days? (?:a|per) week|(?:kaksi|kolme|two|three) päivää|"
+                         r"(?:two|three) days)\b", re.IGNORECASE),
     "hours": re.compile(r"\b\d{1,2}(?:[.:]\d{2})?\s?[–-]\s?\d{1,2}(?:[.:]\d{2})?\b|24/7|ympäri vuorokauden|"
                         r"around the clock", re.IGNORECASE),
 }
@@ -236,6 +240,8 @@ class Reading:
     """Words the question offers as alternatives ("SAML or OIDC"), see :func:`intent.either`."""
     term: bool = False
     """The question makes a contract of several years its condition ("kolmen vuoden sopimus", "a 3-year deal")."""
+    thing: str | None = None
+    """The word right after "is there (a|some)…", the thing whose existence is asked."""
     of_example: bool = False
     """The question asks about a worked example ("teidän logistiikkaesimerkissä", "your ROI calculation")."""
 
@@ -266,7 +272,9 @@ def read(tc: TaskContext, question: str) -> Reading:
     counted = intents.counted(question, lang)
     weights = _weights(words, vocab, context)
     # An acronym that is a chat word ("OK", "LOL") names nothing; "AI" and "HR" do
-    proper = frozenset(n for n in intents.proper_names(question) if not everyday(n, lang, CHAT_ZIPF))
+    # "I'm the DPO of…", "olen yrityksen CFO": the asker's title names no thing asked about.
+    proper = frozenset(n for n in intents.proper_names(question) if not everyday(n, lang, CHAT_ZIPF)) \
+        - intents.asker_titles(question)
     # Short words are too often noise to miss, but not an acronym the visitor wrote ("AI", "BI").
     # A name told in the context ("We use Workday. Do you integrate with it?") is still what is asked about.
     # An everyday word ("jotain", "realistic") in a question with an intent is how people talk, not a topic
@@ -343,7 +351,8 @@ def read(tc: TaskContext, question: str) -> Reading:
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
                    about_us=about_us, names=proper, exists=intents.asks_exists(question),
                    lang=lang, context=context, counted=counted, stories=frozenset(named_stories), offered=offered,
-                   of_example=bool(EXAMPLE.search(question)), term=bool(MULTI_YEAR.search(question)))
+                   of_example=bool(EXAMPLE.search(question)), term=bool(MULTI_YEAR.search(question)),
+                   thing=intents.existing_thing(question))
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
@@ -451,7 +460,8 @@ def _names_the_thing(r: Reading, best: Candidate) -> bool:
     # when all the rest is the situation.
     asked = ([w for w in r.topic if w not in r.context]
              or [w for w in r.words if w not in r.context and w.raw in r.names] or list(r.topic))
-    things = [w for w in asked if w.raw in r.names] or [max(asked, key=lambda w: len(w.raw))]
+    named_first = [w for w in asked if r.thing and w.raw == fold(r.thing)]
+    things = [w for w in asked if w.raw in r.names] or named_first or [max(asked, key=lambda w: len(w.raw))]
     vocab = vocabulary(f"{best.passage.heading} {best.text}", r.lang)
     named = {t.raw for t in things if any(named_in(t, vocab) if alt == t.stem else
                                           all(named_in(Word(part, part), vocab) for part in alt.split())
@@ -541,7 +551,10 @@ def _several(tc: TaskContext, asked: list[str]) -> ComposedAnswer:
     t = templates("answer", tc.language)
     found: list[ComposedAnswer] = []
     for q in asked:  # a later part is not answered again with what an earlier one was
-        a = _single(tc, q, follow=0, said=frozenset(f.text for f in found))
+        reckoned = reckon(tc, q)  # "…is it for a place this small, and what would the monthly bill be?"
+        a = ComposedAnswer(text=reckoned[0], citations=[reckoned[1]], known=True, handoff=False,
+                           used_categories=["public_content"], reckoned=reckoned[0]) if reckoned else \
+            _single(tc, q, follow=0, said=frozenset(f.text for f in found))
         if a.known:
             found.append(a)
     if not found:
@@ -553,7 +566,8 @@ def _several(tc: TaskContext, asked: list[str]) -> ComposedAnswer:
         text += f" {t['part_unknown']} {t['handoff_offer'][who]}"
     cited = list({c.ref: c for a in found for c in a.citations}.values())
     used = sorted({u for a in found for u in a.used_categories})
-    return ComposedAnswer(text=text, citations=cited, known=True, handoff=handoff, used_categories=used)
+    return ComposedAnswer(text=text, citations=cited, known=True, handoff=handoff, used_categories=used,
+                          reckoned=" ".join(a.reckoned for a in found if a.reckoned))
 
 
 def _single(tc: TaskContext, question: str, *, follow: int = MAX_FOLLOW,

@@ -32,7 +32,7 @@ _PAYBACK = re.compile(r"\b(?:kannatta\w*|takaisin\w*|pays? (?:for )?itself|break
 # A sum asked for in so many words ("paljonko tulis maksamaan", "what would it cost us"): only then is the
 # base product priced when the question names none; "nonprofit pricing?" or "a discount at 1,200 users?"
 # asks something else.
-_COST = re.compile(r"\b(?:paljonko|maksa\w*|kustan\w*|cost\w*|how much)\b", re.IGNORECASE)
+_COST = re.compile(r"\b(?:paljonko|maksa\w*|kustan\w*|cost\w*|how much|bill|lasku)\b", re.IGNORECASE)
 _DISCOUNT = re.compile(r"\b(?:alennu\w*|alennukse\w*|hyvity\w*|discount\w*|reduction\w*|rebate\w*)", re.IGNORECASE)
 # "200 employees, all three products, per month??": a month's price asked without a price word.
 MONTHLY = re.compile(r"\b(?:per month|a month|monthly|kuukaudessa|kuukausihin\w*|per kk)\b|/kk\b", re.IGNORECASE)
@@ -123,7 +123,9 @@ def _base() -> str:
 def focus(question: str, lang: str) -> str | None:
     """A search for the price list rows of the products a question prices (None when it prices none):
     the sum needs the rows, which a chatty question's own words may not bring up."""
-    asked = _priced(question, lang)
+    # A part of a message may be the price question ("Is it for a place this small, and what would the
+    # monthly bill be?"): the composer reckons each part.
+    asked = next((p for q in intents.parts(question) if (p := _priced(q, lang))), None)
     if asked is None:
         return None
     return " ".join(offers.name(k, lang) for k in asked[1]) + (" €/käyttäjä/kk" if lang == "fi" else " €/user/month")

@@ -90,6 +90,10 @@ _SUPPORT_VERB = re.compile(r"\b(?:(?:do|does|did|you|we|they|it|can|to|kaarna)\s
                            r"supporting)\b", re.IGNORECASE)
 
 
+# "pay slip", "payday", "pay period": the employees' pay, not what Kaarna costs.
+_PAY_THING = re.compile(r"\bpay[- ]?(?:slip|day|roll|period|run|stub|check|cheque)s?\b", re.IGNORECASE)
+
+
 # Finnish "iso" is big ("isosta määrästä", "iso firma"); the standard is written "ISO" or named with its number.
 _BIG = re.compile(r"\b[Ii]so\w*\b(?![\s-]*(?:27001|9001|sertifi|standard))")
 
@@ -128,7 +132,7 @@ def topic_intent(question: str, lang: str) -> str | None:
 def _intent_of(question: str, lang: str) -> str | None:
     if _PAYBACK.search(question):
         return "roi"  # "kauanko kesti, että se maksaa itsensä takaisin?" asks for the payback, not the rollout
-    text = _SUPPORT_VERB.sub(" ", question) if lang == "en" else _BIG.sub(" ", question)
+    text = _PAY_THING.sub(" ", _SUPPORT_VERB.sub(" ", question)) if lang == "en" else _BIG.sub(" ", question)
     change = asks_change(question)
     if change:  # "paljonko allekirjoitus nopeutui?" asks how big a change was, not a price
         text = _HOW_MUCH_OF.sub(" ", text)
@@ -313,6 +317,13 @@ _HOW_LONG = re.compile(r"\b(?:kuinka|miten|how)\s+(?:kauan|pitkään|nopeasti|pi
                        r"\bmissä ajassa\b", re.IGNORECASE)
 
 
+# "How much of MY time would it take?", "paljonko vie meidän omaa aikaa viikossa?": the effort asked of
+# the customer's people, not how long the project runs.
+_EFFORT = re.compile(r"\b(?:how much (?:of )?(?:my|our) (?:own )?time|how much time (?:would|will|do) (?:i|we)\b|"
+                     r"(?:my|our) (?:own )?(?:effort|workload)\b|"
+                     r"(?:omaa|meidän|minun|mun) (?:omaa )?(?:aikaa|työaikaa)|työmäär\w*|kuormitta\w*)", re.IGNORECASE)
+
+
 # "Montako…", "how many…": a number.
 _HOW_MANY = re.compile(r"\b(?:montako|kuinka monta|kuinka moni|how many)\b", re.IGNORECASE)
 
@@ -348,6 +359,8 @@ def asked_shape(question: str) -> str | None:
     """The form the question's own words ask for: "how long" or a payback a duration, "how fast do you
     react" a response time, "how many" or "how much did it drop" a number, "what time" the hours, "what
     results" a change."""
+    if _EFFORT.search(question):
+        return "effort"
     if _HOW_LONG.search(question) and _RESPOND.search(question):
         return "response"
     if _HOW_LONG.search(question) or _PAYBACK.search(question):
@@ -549,6 +562,28 @@ def parts(question: str) -> list[str]:
 def points_back(question: str) -> bool:
     """Whether what is asked refers to something told before it ("We use Netvisor. Does data go there?")."""
     return any(_POINTS_BACK.search(s) for s in asking(question))
+
+
+_ASKER = re.compile(r"\b(?i:i'?m|i am|olen|toimin)\s+(?i:the|a|an|our|yrityksen|firman|meidän)?\s*"
+                    r"([A-ZÄÖ][\w-]*)(?:-?(?:na|nä))?\b")
+
+
+def asker_titles(question: str) -> frozenset[str]:
+    """Titles the asker gives themself ("I'm the DPO of…", "CFO here", "olen CISO"), folded like names."""
+    titles = {m.group(1) for m in _ASKER.finditer(question)}
+    titles |= {m.group(1) for m in re.finditer(r"\b([A-ZÄÖ]{2,5})\s+(?:here|täällä)\b", question)}
+    return frozenset(fold(t) for t in titles)
+
+
+_THERE_IS = re.compile(r"\b(?:is there|are there|do you have|löytyykö|onko teillä)\s+(?:an?|some|any|joku|jokin|jotain|"
+                       r"mitään)?\s*([^\W\d_]{3,})", re.IGNORECASE)
+
+
+def existing_thing(question: str) -> str | None:
+    """The word right after "is there (a|some)…" ("is there some package deal?" asks for a package, not
+    for what the rest of the sentence says), or None."""
+    m = _THERE_IS.search(question)
+    return m.group(1).lower() if m else None
 
 
 def asks_exists(question: str) -> bool:
