@@ -28,7 +28,7 @@ from copilot.core.store.models import Ticket
 from copilot.core.store.repo import crm_records, people
 from copilot.engines.composer import intent as intents
 from copilot.engines.composer.spoken import calm
-from copilot.engines.composer.terms import Word, everyday, found, key_terms, vocabulary
+from copilot.engines.composer.terms import Word, everyday, fold, found, key_terms, vocabulary
 from copilot.engines.registry import get_engine
 from copilot.results import Blocked, Citation, GuardReport, Provenance
 from copilot.writing import tone
@@ -118,7 +118,7 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
     # ticket (copied from an internal ticket), leaves it to the body's words, of which a smaller share
     # will do: a body tells more than its problem.
     weights = _weights(subject, written_in)
-    told = _unnamed(_weights(body, written_in), body, [c for c in cards.values() if c.language == written_in])
+    told = _unnamed(_weights(body, written_in), body)
     if sum(weights.values()) < VAGUE or language_of(subject, default=written_in) != written_in:
         mine = _closest(hits, cards, told, BODY_SHARE, written_in)
     else:
@@ -146,12 +146,12 @@ INCIDENTS = {
                          r"privacy breach|nähneensä toisen|saw (?:another|other|someone else)\w*)", re.IGNORECASE),
     "erasure": re.compile(r"\b(?:poistopyyn\w*|erasure request|right to (?:erasure|be forgotten)|"
                           r"oikeu\w* tulla unohdetuksi|(?:vaati\w*|demand\w*)\s+(?:\w+\s+){0,3}"
-                          r"(?:poista\w*|erasure|deletion|deleted)|wants? (?:\w+\s+){0,2}deleted|"
-                          r"(?:gdpr|tietosuoja-asetuksen)\W+(?:art(?:icle|ikla|\.)?\s*)?(?:15 and )?17)\b",
-                          re.IGNORECASE),
+                          r"(?:poista\w*|erasure|deletion|deleted)|wants? (?:everything|all (?:of )?(?:his|her|their) "
+                          r"(?:personal )?data|(?:his|her|their) (?:personal )?data) deleted|"
+                          r"(?:gdpr|tietosuoja-asetuksen)\W+art(?:icle|ikla|\.)?\s*(?:15 and )?17)\b", re.IGNORECASE),
     "data_copy": re.compile(r"\b(?:copy of (?:all )?(?:\w+ )?(?:personal )?data|subject access request|tietopyyn\w*|"
-                            r"tarkastuspyyn\w*|all (?:the )?data (?:we|you) hold|kaikki (?:\w+ )?tiedot, jotka|"
-                            r"(?:gdpr|tietosuoja-asetuksen)\W+(?:art(?:icle|ikla|\.)?\s*)?15)\b", re.IGNORECASE),
+                            r"tarkastuspyyn\w*|all (?:the )?data (?:we|you) hold about|"
+                            r"(?:gdpr|tietosuoja-asetuksen)\W+art(?:icle|ikla|\.)?\s*15)\b", re.IGNORECASE),
     "refund": re.compile(r"\b(?:refund\w*|charged twice|double[- ]charged|veloitettu (?:kahdesti|kahteen kertaan)|"
                          r"tuplaveloit\w*|hyvitys\w*|(?:maksettu|maksoi\w*|maksoimme|paid)\s+(?:\w+\s+){0,5}"
                          r"(?:kahdesti|kahteen kertaan|twice))", re.IGNORECASE),
@@ -159,29 +159,44 @@ INCIDENTS = {
                               r"sopimu\w*\s+(?:\w+\s+){0,2}(?:irtisano|päättä)\w*|"
                               r"terminat\w* (?:the|our) (?:contract|agreement))", re.IGNORECASE),
     # The service itself is down for everyone: a server error or an outage, not one person's sign-in.
-    "outage": re.compile(r"\b(?:bad gateway|outage|käyttökatko\w*|"
+    "outage": re.compile(r"\b(?:bad gateway|50[34] service unavailable|outage|käyttökatko\w*|"
                          r"(?:kaikki|koko palvelu|palvelu) (?:on )?(?:alhaalla|nurin)|"
                          r"ei aukea kenellekään|(?:is|are|went) down for (?:everyone|all))", re.IGNORECASE),
 }
 
 
+# Not ours to escalate: an employee's contract ended ("Irtisanoimme työntekijän sopimuksen") is HR's daily
+# work, and a planned break ("milloin on seuraava käyttökatko?") is answered by the support FAQ.
+_NOT_OURS = {
+    "termination": re.compile(r"\b(?:(?:työntekijä\w*|employee'?s?|employment|worker'?s?)\s+(?:\w+\s+){0,2}"
+                              r"(?:sopimu\w*|contract)|contract (?:of|for) (?:an? |our |the )?(?:new )?"
+                              r"(?:employee|worker|staff)|työsopimu\w*)", re.IGNORECASE),
+    "outage": re.compile(r"\b(?:next|upcoming|planned|scheduled|seuraava\w*|tuleva\w*|suunniteltu\w*)\s+(?:\w+\s+)?"
+                         r"(?:outage|maintenance|käyttökatko\w*|huolto\w*)", re.IGNORECASE),
+}
+
+
 def incident(text: str) -> str | None:
-    """The kind of ticket no help article fixes (a crash, a breach, a data request, money to pay back, a
-    contract ended, an outage), or None."""
-    return next((kind for kind, pattern in INCIDENTS.items() if pattern.search(text)), None)
+    """The kind of ticket no help article fixes (a crash, a breach, a data request, money to pay back,
+    the contract with us ended, an outage), or None."""
+    return next((kind for kind, pattern in INCIDENTS.items() if pattern.search(text)
+                 and not (kind in _NOT_OURS and _NOT_OURS[kind].search(text))), None)
 
 
 def _weights(text: str, lang: str) -> dict[Word, float]:
     return {w: _weight(w, lang) for w in key_terms(text, lang)}
 
 
-def _unnamed(weights: dict[Word, float], text: str, cards: list[Card]) -> dict[Word, float]:
-    """The body's words without the names no guide has: the people and firms a ticket names ("Mikko
-    Lahtinen", "Lumen Stores") tell whose problem it is, not what it is ("Excel" and "Insight" stay)."""
-    names = intents.proper_names(text)
-    vocabs = [vocabulary(f"{c.title} {c.body}", c.language) for c in cards if c.type in HELP_TYPES]
-    return {w: 0.0 if w.raw in names and not any(found(w, v) for v in vocabs) else weight
-            for w, weight in weights.items()}
+_FULL_NAME = re.compile(r"\b([A-ZÄÖ][a-zäöå]+)\s+([A-ZÄÖ][a-zäöå]+(?:-[A-ZÄÖ][a-zäöå]+)?)\b")
+
+
+def _unnamed(weights: dict[Word, float], text: str) -> dict[Word, float]:
+    """The body's words without the people it names ("Mikko Lahtinen", "Laura Bennett"): whose problem it
+    is, not what it is. A first name and a surname inside a sentence are a person; a single name ("our
+    Netvisor") may be the system the ticket is about, and stays."""
+    people = {fold(p) for m in _FULL_NAME.finditer(text) if m.start() and text[m.start() - 2] not in ".!?\n"
+              for p in m.groups()}
+    return {w: 0.0 if w.raw in people else weight for w, weight in weights.items()}
 
 
 def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], needed: float, lang: str) -> Card | None:
@@ -208,7 +223,7 @@ def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], nee
     return min(fitting, key=lambda f: f[:2])[2] if fitting else None
 
 
-URGENCY = re.compile(r"(?:kiire\w*|kiiree\w*|pikai\w*|hät\w*|apua|urgent\w*|asap|emergency|critical|kriitti\w*)$")
+URGENCY = re.compile(r"(?:kiire\w*|pikai\w*|apua|urgent\w*|asap|emergency|critical|kriitti\w*)$")
 """How pressing the customer finds it ("KIIREELLINEN palkat", "URGENT!!!"), not what it is about."""
 PLAIN_ZIPF = 5.0
 """Subject words this frequent say how any problem is reported ("gone", "missing", "issue", "taas"), not which."""

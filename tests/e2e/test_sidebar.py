@@ -12,7 +12,7 @@ from tests.support.api import KEYS
 
 pytestmark = pytest.mark.browser
 
-# Records when the page starts a request and when it first shows a spinner (work going on).
+# Records when a request's response arrives and when the page shows a spinner (work going on).
 PROBE = """
 window.__probe = { answered: [], busy: [] };
 const realFetch = window.fetch;

@@ -38,6 +38,7 @@ def test_the_industry_a_question_names(question: str, lang: str, expected: str |
     ("Jos palkkasiirto kaatuu perjantaina, saako teiltä apua lauantaina?", "fi", "support"),
     ("Onko teillä kokemusta logistiikka-alalta?", "fi", "references"),  # experience, not a trial ("kokeilu")
     ("Can staff see their pay slips on the phone?", "en", None),  # the employees' pay, not Kaarna's price
+    ("Does Kaarna work with our payroll system?", "en", "integration"),  # payroll is still an integration's
 ])
 def test_the_intent_of_a_question(question: str, lang: str, expected: str | None) -> None:
     assert intent.topic_intent(question, lang) == expected
@@ -97,6 +98,7 @@ def test_a_last_sentence_typed_without_a_mark_asks_when_it_has_a_question_word()
     asked = "ja jos se ei toimi ni kuinka ajoissa pitää ilmoittaa"
     assert intent.asking(f"Kauanko sopimus kestää? {asked}") == ["Kauanko sopimus kestää?", asked]
     assert intent.asking("Meillä on 40 kesätyöntekijää. Laskutetaanko heistä koko vuodelta.") == []
+    assert intent.asking("We use Entra ID. Let me know when you can") == []  # a sign-off, not a question
     # one sentence without a mark tells no situation apart from what it asks
     assert intent.asking("uusi työntekijä ei saanut sopimusta, mitä teen") == []
 
@@ -105,13 +107,18 @@ def test_a_last_sentence_typed_without_a_mark_asks_when_it_has_a_question_word()
     ("Paljonko käyttöönotto vie meidän omaa aikaa viikossa?", "effort"),
     ("How much of my time would the rollout take?", "effort"),
     ("Our time tracking is ancient. How long does a rollout take?", "duration"),  # "our time" is no effort
+    ("How much of our time does Insight save?", "count"),  # a saving, not the effort asked of us
+    ("Voiko Kaarnalla seurata työmäärää?", None),
 ])
-def test_the_effort_asked_of_the_customers_people(question: str, shape: str) -> None:
+def test_the_effort_asked_of_the_customers_people(question: str, shape: str | None) -> None:
     assert intent.asked_shape(question) == shape
 
 
 def test_the_thing_whose_existence_is_asked_and_the_askers_title() -> None:
     assert intent.existing_thing("is there some package deal or do we pay each one separately?") == "package"
+    assert intent.existing_thing("Is there an audit log?") == "audit"  # the article is not the thing's start
+    assert intent.existing_thing("Löytyykö teiltä mobiilisovellus?") == "mobiilisovellus"
+    assert intent.asker_titles("I'm a Workday customer. Do you integrate with it?") == frozenset()
     assert intent.asker_titles("I'm the DPO of a logistics firm. Where is our data?") == {"dpo"}
     assert intent.asker_titles("CFO here. What does it cost?") == {"cfo"}
     assert intent.asker_titles("We use Workday. Do you integrate with it?") == frozenset()

@@ -1,6 +1,5 @@
 """BG/NBD + Gamma-Gamma against the published CDNOW estimates (Fader, Hardie & Lee 2005; F&H 2013)."""
 
-
 import numpy as np
 import pandas as pd
 import pytest

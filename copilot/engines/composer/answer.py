@@ -320,8 +320,10 @@ def read(tc: TaskContext, question: str) -> Reading:
         asked_of = bool(in_title)
         if any(w.raw in proper for w in in_title):
             named_stories.add(p.title)  # named as a name ("Hoivapalvelu Kielo"), not by a word ("kaupungissa")
+        # Stories and the assistant's own privacy notice answer no question of another intent ("is there a
+        # minimum for a firm our size?" is not answered by "Basic: your company's size and your job title").
         kind = 0.4 if p.kind in prefer or asked_of else (
-            -0.4 if prefer and p.kind in ("roi_example", "reference", "privacy_notice") else 0.0)
+            -0.4 if prefer and p.kind in (*STORIES, "privacy_notice") else 0.0)
         if (about_us or named) and p.kind == "reference" and topic_intent != "references" and not asked_of:
             # "your onboarding", "how does Insight measure…": a customer's story is not the answer about us
             kind -= 0.8 if about_us else 0.5
@@ -551,10 +553,8 @@ def _several(tc: TaskContext, asked: list[str]) -> ComposedAnswer:
     t = templates("answer", tc.language)
     found: list[ComposedAnswer] = []
     for q in asked:  # a later part is not answered again with what an earlier one was
-        reckoned = reckon(tc, q)  # "…is it for a place this small, and what would the monthly bill be?"
-        a = ComposedAnswer(text=reckoned[0], citations=[reckoned[1]], known=True, handoff=False,
-                           used_categories=["public_content"], reckoned=reckoned[0]) if reckoned else \
-            _single(tc, q, follow=0, said=frozenset(f.text for f in found))
+        # "…is it for a place this small, and what would the monthly bill be?": a part may be the sum
+        a = _reckoned(tc, q) or _single(tc, q, follow=0, said=frozenset(f.text for f in found))
         if a.known:
             found.append(a)
     if not found:
@@ -601,9 +601,11 @@ def _same_price(best: Candidate, other: Candidate) -> bool:
     """Whether `other` prices what `best` prices ("The Complete bundle costs €2.00 less…" and the price
     row of Complete): it gives the figure the answer leans on, so it follows first, from anywhere in the
     passage and however its words match the question."""
-    money = SHAPES["money"]
-    return bool(money.search(best.text) and money.search(other.text) and other.text.count("; ") < 2  # a row
-                and intents.names(best.text, cased=True) & intents.names(other.text, cased=True))
+    if not (SHAPES["money"].search(best.text) and "€" in other.text and "; " not in other.text):
+        return False  # a price row, not the whole table nor the discount tiers
+    # the row's own product, the name it opens with ("Kaarna Complete (HR Core + …)"), not one it requires
+    opening = intents.names(re.split(r"[(:]", other.text, maxsplit=1)[0], cased=True)
+    return bool(opening & intents.names(best.text, cased=True))
 
 
 def _unprefixed(text: str, first: str) -> str:
@@ -619,10 +621,12 @@ def _plain(text: str) -> str:
 def _sentence(unit: str) -> str:
     unit = unit.strip()
     unit = unit if unit[-1:] in ".!?…" else unit + "."
-    # A quotation cut after its first sentence ("Kun yövuoroon… saapuu töihin. Se on iso asia…", hän kertoo)
-    # is closed where it was cut.
-    mark = unit[:1]
-    return unit + mark if mark in "\"”" and unit.count(mark) % 2 == 1 else unit
+    # A quotation of two sentences cut between them ("Kun yövuoroon… saapuu töihin. Se on iso asia…", hän
+    # kertoo) is closed, or opened, where it was cut.
+    for mark in "\"”":
+        if unit.count(mark) % 2 == 1:
+            return unit + mark if unit.startswith(mark) else mark + unit
+    return unit
 
 
 def unknown(tc: TaskContext, t: dict, *, off_topic: bool = False) -> ComposedAnswer:
@@ -634,10 +638,18 @@ def unknown(tc: TaskContext, t: dict, *, off_topic: bool = False) -> ComposedAns
 
 def reckon(tc: TaskContext, question: str) -> tuple[str, Citation] | None:
     """A price question with a user count, reckoned by the list prices (see ``estimate``): the text and
-    the price list it agrees with; both engines give these figures."""
+    the price list it agrees with; both engines give these figures. Only a visitor, who has no contract
+    of their own, gets the base product's sum for a question that names no product."""
     if intents.topic_intent(question, tc.language) != "price" and not estimate.MONTHLY.search(question):
         return None
-    return estimate.answer(question, tc.language, tc.passages, templates("answer", tc.language))
+    return estimate.answer(question, tc.language, tc.passages, templates("answer", tc.language),
+                           base=tc.decision.audience == "visitor")
+
+
+def _reckoned(tc: TaskContext, question: str) -> ComposedAnswer | None:
+    found = reckon(tc, question)
+    return None if found is None else ComposedAnswer(text=found[0], citations=[found[1]], known=True, handoff=False,
+                                                     used_categories=["public_content"], reckoned=found[0])
 
 
 def compose(tc: TaskContext, question: str, *, follow_up_of: str | None = None) -> ComposedAnswer:
@@ -652,16 +664,14 @@ def compose(tc: TaskContext, question: str, *, follow_up_of: str | None = None) 
     if kind == "send":
         return ComposedAnswer(text=f"{t['cannot_send']} {t['handoff_offer'][who]}", citations=[], known=False,
                               handoff=True, used_categories=[])
-    # A price for a number of users, whoever asks and whatever else it says ("our contracts", "my team").
-    reckoned = reckon(tc, question)
-    if reckoned:
-        text, source = reckoned
-        return ComposedAnswer(text=text, citations=[source], known=True, handoff=False,
-                              used_categories=["public_content"], reckoned=text)
     if kind is not None and tc.decision.audience != "visitor":
         direct = account_answer(tc, kind)
         if direct is not None:
             return direct
+    # A price for a number of users, whatever else it says (a visitor's "our contracts", "my team").
+    reckoned = _reckoned(tc, question)
+    if reckoned:
+        return reckoned
     if kind is not None and tc.decision.audience == "visitor":
         # An anonymous visitor asked about "my order": nothing of any account may be used. A general
         # question that only sounds like one ("what happens to our data when the contract ends?") is

@@ -14,7 +14,7 @@ from decimal import Decimal
 from copilot.core import locale
 from copilot.engines.composer import intent as intents
 from copilot.engines.composer import sizes
-from copilot.engines.composer.terms import FUNCTION_ZIPF, everyday, key_terms, same
+from copilot.engines.composer.terms import FUNCTION_ZIPF, everyday, fold, key_terms, same
 from copilot.results import Citation
 from copilot.writing import offers
 from tools.price_estimate import Estimate, Line, estimate
@@ -32,8 +32,9 @@ _PAYBACK = re.compile(r"\b(?:kannatta\w*|takaisin\w*|pays? (?:for )?itself|break
 # A sum asked for in so many words ("paljonko tulis maksamaan", "what would it cost us"): only then is the
 # base product priced when the question names none; "nonprofit pricing?" or "a discount at 1,200 users?"
 # asks something else.
-_COST = re.compile(r"\b(?:paljonko|maksa\w*|kustan\w*|cost\w*|how much|bill|lasku)\b", re.IGNORECASE)
-_DISCOUNT = re.compile(r"\b(?:alennu\w*|alennukse\w*|hyvity\w*|discount\w*|reduction\w*|rebate\w*)", re.IGNORECASE)
+_COST = re.compile(r"\b(?:paljonko|maksa\w*|kustan\w*|cost\w*|how much|price|hinta|hinnan|bill\w*|lasku\w*)\b",
+                   re.IGNORECASE)
+_DISCOUNT = re.compile(r"\b(?:alennu\w*|hyvity\w*|discount\w*|reduction\w*|rebate\w*)", re.IGNORECASE)
 # "200 employees, all three products, per month??": a month's price asked without a price word.
 MONTHLY = re.compile(r"\b(?:per month|a month|monthly|kuukaudessa|kuukausihin\w*|per kk)\b|/kk\b", re.IGNORECASE)
 _YEARLY = re.compile(r"\b(?:vuodessa|vuosi\w*|vuodelta|vuositasolla|year\w*|annual\w*|per annum)\b", re.IGNORECASE)
@@ -74,23 +75,25 @@ def products_in(question: str, lang: str = "en") -> list[str]:
     return [key for key in found if key not in _parts(found)]
 
 
-def _priced(question: str, lang: str) -> tuple[int, list[str]] | None:
-    """The user count and the products a question asks the monthly price of (the base product when it
-    names none); None when it asks none (no count, a one-off fee, what the product pays back)."""
+def _priced(question: str, lang: str, *, base: bool = True) -> tuple[int, list[str]] | None:
+    """The user count and the products a question asks the monthly price of (with ``base``, the base
+    product when it names none); None when it asks none (no count, a one-off fee, what it pays back)."""
     users, keys = users_in(question), products_in(question, lang)
-    if not keys and _COST.search(question) and not _DISCOUNT.search(question) and _asks_for_it(question, lang) \
-            and not _named_loosely(question):
+    if base and not keys and _COST.search(question) and not _DISCOUNT.search(question) \
+            and _asks_for_it(question, lang) and not _named_loosely(question):
         keys = [_base()]  # "18 of us, what would it cost a month?": the product every other one requires
     payback = _PAYBACK.search(question) and not MONTHLY.search(question)
     return (users, keys) if users and keys and not _ONE_OFF.search(question) and not payback else None
 
 
-_IT = ("system", "software", "solution", "product", "service", "tool", "platform", "järjestelm", "ohjelm", "palvelu",
-       "tää", "tämä", "month", "kuukau", "total", "yhteensä", "altogether", "firm", "yrity", "organisaatio",
-       "company", "organi", "business", "heng", "henki", "people", "staff", "employee", "työntekijä", "user",
-       "käyttäj", "tulis", "tulee")
-"""Word beginnings of what "what would it cost us, a firm of 60?" may call the system it prices, or the
-asker and their size."""
+_IT = tuple(fold(w) for w in (
+    "system", "software", "solution", "product", "service", "tool", "platform", "järjestelm", "ohjelm", "palvelu",
+    "tää", "tämä", "month", "kuukau", "total", "yhteensä", "altogether", "firm", "yrity", "organisaatio",
+    "company", "organi", "business", "heng", "henki", "people", "staff", "employee", "työntekijä", "user",
+    "käyttäj", "tulis", "tulee"))
+"""Word beginnings (folded, as question words are read) of what "what would it cost us, a firm of 60?"
+may call the system it prices, or the asker and their size."""
+_PAYBACK_WORDS = tuple(fold(w) for w in ("kannatta", "takaisin", "sääst", "saving", "payback", "roi"))
 
 
 def _named_loosely(question: str) -> bool:
@@ -111,13 +114,13 @@ def _asks_for_it(question: str, lang: str) -> bool:
     return not any(w.stem in other for w in words) and all(
         w.raw.isdigit() or any(same(w.stem, p) for p in price) or w.raw.startswith(_IT)
         or everyday(w.raw, lang, FUNCTION_ZIPF)
-        or (_PAYBACK.fullmatch(w.raw) and MONTHLY.search(question)) for w in words)
+        or (w.raw.startswith(_PAYBACK_WORDS) and MONTHLY.search(question)) for w in words)
 
 
 def _base() -> str:
     """The catalogue's base product: the one the others require."""
     products = offers.catalogue().products
-    return next(r for p in products.values() for r in p.requires)
+    return next((r for p in products.values() for r in p.requires), next(iter(products)))
 
 
 def focus(question: str, lang: str) -> str | None:
@@ -131,11 +134,12 @@ def focus(question: str, lang: str) -> str | None:
     return " ".join(offers.name(k, lang) for k in asked[1]) + (" €/käyttäjä/kk" if lang == "fi" else " €/user/month")
 
 
-def answer(question: str, lang: str, passages: list[Citation], t: dict) -> tuple[str, Citation] | None:
+def answer(question: str, lang: str, passages: list[Citation], t: dict, *,
+           base: bool = True) -> tuple[str, Citation] | None:
     """The estimate and the price list passage it agrees with, or None when the question is not one to
     reckon (no user count, no product, a one-off fee) or the price list retrieved does not state the
     catalogue's prices."""
-    asked = _priced(question, lang)
+    asked = _priced(question, lang, base=base)
     if asked is None:
         return None
     users, keys = asked

@@ -90,8 +90,8 @@ _SUPPORT_VERB = re.compile(r"\b(?:(?:do|does|did|you|we|they|it|can|to|kaarna)\s
                            r"supporting)\b", re.IGNORECASE)
 
 
-# "pay slip", "payday", "pay period": the employees' pay, not what Kaarna costs.
-_PAY_THING = re.compile(r"\bpay[- ]?(?:slip|day|roll|period|run|stub|check|cheque)s?\b", re.IGNORECASE)
+# "pay slip", "payday", "pay period": the employees' pay, not what Kaarna costs ("payroll" is an integration's).
+_PAY_THING = re.compile(r"\bpay[- ]?(?:slip|day|period|run|stub|check|cheque)s?\b", re.IGNORECASE)
 
 
 # Finnish "iso" is big ("isosta määrästä", "iso firma"); the standard is written "ISO" or named with its number.
@@ -319,9 +319,11 @@ _HOW_LONG = re.compile(r"\b(?:kuinka|miten|how)\s+(?:kauan|pitkään|nopeasti|pi
 
 # "How much of MY time would it take?", "paljonko vie meidän omaa aikaa viikossa?": the effort asked of
 # the customer's people, not how long the project runs.
-_EFFORT = re.compile(r"\b(?:how much (?:of )?(?:my|our) (?:own )?time|how much time (?:would|will|do) (?:i|we)\b|"
-                     r"(?:my|our) (?:own )?(?:effort|workload)\b|"
-                     r"(?:omaa|meidän|minun|mun) (?:omaa )?(?:aikaa|työaikaa)|työmäär\w*|kuormitta\w*)", re.IGNORECASE)
+_EFFORT = re.compile(r"\b(?:how much (?:of )?(?:my|our) (?:own )?time (?:would|will|does|do|is)\b(?!.*\bsav)|"
+                     r"how much time (?:would|will|do) (?:i|we) (?:need|have) to (?:put|spend|give)\b|"
+                     r"(?:omaa|meidän|minun|mun) (?:omaa )?(?:työ)?aikaa (?:viikossa|kuluu|menee|tarvitaan)|"
+                     r"(?:vie|veisi|kuluu|menee|tarvitaan) (?:meidän |meiltä |minun |multa )?(?:omaa )?(?:työ)?aikaa|"
+                     r"työmäär\w* (?:käyttöönot|projekti)\w*|(?:käyttöönot|projekti)\w* työmäär\w*)", re.IGNORECASE)
 
 
 # "Montako…", "how many…": a number.
@@ -444,8 +446,13 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 # A question word anywhere in a sentence: "ja jos ei toimi ni kuinka ajoissa pitää ilmottaa" asks.
-_QUESTION_WORD = re.compile(r"\b(?:paljonko|montako|mikä|mitä|mitkä|miten|millainen|kuinka|milloin|missä|mistä|"
-                            r"mihin|kuka|ketkä|voiko|onko|saako|how|what|when|where|which|who|why)\b", re.IGNORECASE)
+_QUESTION_WORD = (r"(?:paljonko|montako|mikä|mitä|mitkä|miten|millainen|kuinka|milloin|missä|mistä|mihin|kuka|ketkä|"
+                  r"voiko|onko|saako|how|what|when|where|which|who|why)\b")
+# A sentence opens as a question with a question word or a Finnish question verb ("maksetaanko…"), after
+# "ja"/"and" and an "if" clause at most: "ja jos ei toimi ni kuinka ajoissa…" asks; "let me know when you
+# can" does not.
+_OPENS = re.compile(rf"^\s*(?:(?:ja|and|entä|mutta|but|so)\s+)?(?:(?:jos|if)\b[^,]*?(?:,\s*|\s+(?:ni|niin|then)\s+))?"
+                    rf"(?:{_QUESTION_WORD}|\w{{3,}}(?:ko|kö|ks)\b)", re.IGNORECASE)
 
 
 def asking(question: str) -> list[str]:
@@ -458,7 +465,7 @@ def asking(question: str) -> list[str]:
 
 def _asks_here(sentence: str, *, last: bool) -> bool:
     end = sentence.rstrip()
-    return end.endswith("?") or (last and end[-1:] not in ".!" and bool(_QUESTION_WORD.search(end)))
+    return end.endswith("?") or (last and end[-1:] not in ".!" and bool(_OPENS.match(end)))
 _CIRCUMSTANCE = re.compile(r"^\s*(?:kun|jos|koska|vaikka|when|if|because|since|while|although)\b", re.IGNORECASE)
 
 
@@ -564,24 +571,25 @@ def points_back(question: str) -> bool:
     return any(_POINTS_BACK.search(s) for s in asking(question))
 
 
-_ASKER = re.compile(r"\b(?i:i'?m|i am|olen|toimin)\s+(?i:the|a|an|our|yrityksen|firman|meidän)?\s*"
-                    r"([A-ZÄÖ][\w-]*)(?:-?(?:na|nä))?\b")
+_TITLES = r"(?:CEO|CFO|COO|CTO|CIO|CISO|CHRO|DPO|HRD|HR|IT|VP)"
+_ASKER = re.compile(rf"\b(?i:i'?m|i am|olen|toimin)\s+(?i:the|a|an|our|yrityksen|firman|meidän)?\s*{_TITLES}\b|"
+                    rf"\b{_TITLES}\s+(?i:here|täällä)\b")
 
 
 def asker_titles(question: str) -> frozenset[str]:
-    """Titles the asker gives themself ("I'm the DPO of…", "CFO here", "olen CISO"), folded like names."""
-    titles = {m.group(1) for m in _ASKER.finditer(question)}
-    titles |= {m.group(1) for m in re.finditer(r"\b([A-ZÄÖ]{2,5})\s+(?:here|täällä)\b", question)}
-    return frozenset(fold(t) for t in titles)
+    """Titles the asker gives themself ("I'm the DPO of…", "CFO here", "olen CISO"), folded like names; a
+    system they use ("I'm a Workday customer") is no title."""
+    return frozenset(fold(t) for m in _ASKER.finditer(question) for t in re.findall(_TITLES, m.group(0)))
 
 
-_THERE_IS = re.compile(r"\b(?:is there|are there|do you have|löytyykö|onko teillä)\s+(?:an?|some|any|joku|jokin|jotain|"
-                       r"mitään)?\s*([^\W\d_]{3,})", re.IGNORECASE)
+_THERE_IS = re.compile(r"\b(?:is there|are there|do you have|löytyykö|onko teillä)\s+"
+                       r"(?:(?:teiltä|teillä|teilt|meille)\s+)?(?:(?:an?|some|any|joku|jokin|jotain|mitään)\s+)?"
+                       r"([^\W\d_]{3,})", re.IGNORECASE)
 
 
 def existing_thing(question: str) -> str | None:
-    """The word right after "is there (a|some)…" ("is there some package deal?" asks for a package, not
-    for what the rest of the sentence says), or None."""
+    """The word right after "is there (a|some)…", "do you have…", "löytyykö…" ("is there some package
+    deal?" asks for a package, not for what the rest of the sentence says), or None."""
     m = _THERE_IS.search(question)
     return m.group(1).lower() if m else None
 

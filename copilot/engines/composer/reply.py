@@ -34,7 +34,8 @@ def compose(tc: TaskContext, *, title: str | None, body: str, subject: str, unha
             variant: int) -> ComposedReply:
     """The reply text. ``title``/``body`` are the help content that fits (None when nothing does):
     an article's numbered steps, or else the answering section of an FAQ as ``body``; ``subject`` is
-    the ticket's subject when it is in the reader's language (else "")."""
+    what the ticket is about in the reader's words: its subject when that is quotable, else the kind of
+    request a specialist takes ("service outage"), else ""."""
     t = templates("support_reply", tc.language)
     first = tc.subject.first_name
     lines = [t["greeting"].format(first_name=first) if first else t["greeting_anonymous"], ""]

@@ -24,6 +24,7 @@ from copilot.core.context import AppContext
 from copilot.core.instructions import looks_injected
 from copilot.engines.base import ComposerEngine, EngineRun
 from copilot.engines.composer import answer as composer_answer
+from copilot.engines.composer import intent as intents
 from copilot.engines.composer.answer import ComposedAnswer
 from copilot.engines.composer.email import MAX_WORDS, MIN_WORDS, ComposedEmail, words
 from copilot.engines.composer.reply import ComposedReply
@@ -119,7 +120,7 @@ class LlmEngine:
                       agent: str, variant: int) -> tuple[ComposedReply, EngineRun]:
         base, _ = self.fallback.compose_reply(tc, title=title, body=body, subject=subject, unhappy=unhappy,
                                               agent=agent, variant=variant)
-        ticket = subject or "(written in another language)"
+        ticket = subject or "(not quoted: in another language, or naming nothing)"
         request = f"Support request: {ticket}\n\nDraft reply to improve:\n{base.text}"
         try:
             out, run = self._run("support_reply", tc, request, ReplyOut)
@@ -139,9 +140,9 @@ class LlmEngine:
                 raise LlmFailure("the question looked like a prompt injection; answered from the sources only")
             # A price for a number of users is reckoned by the price tool, as the composer does: the model
             # words the figures, it does not do the sums.
-            reckoned = composer_answer.reckon(tc, question)
-            figures = f"\n\nPrice estimate from the price list (use these figures as they are): {reckoned[0]}" \
-                if reckoned else ""
+            sums = [r[0] for part in intents.parts(question) if (r := composer_answer.reckon(tc, part))]
+            figures = f"\n\nPrice estimate from the price list (use these figures as they are): {' '.join(sums)}" \
+                if sums else ""
             out, run = self._run("answer", tc, f"Question: {question}{figures}", AnswerOut, history=history)
         except LlmFailure as exc:
             base, _ = self.fallback.answer(tc, question=question)
@@ -150,7 +151,7 @@ class LlmEngine:
         used = ["public_content", *sorted({f.category for f in tc.facts})]
         return ComposedAnswer(
             text=out.text, citations=cited, known=out.known, handoff=not out.known, used_categories=used,
-            reckoned=reckoned[0] if reckoned else "",
+            reckoned=" ".join(sums),
         ), run
 
     def _run(self, task: str, tc: TaskContext, request: str, schema: type[Out],

@@ -1,0 +1,26 @@
+"""Which tickets no help article fixes, by kind: the reply names the kind, so a wrong kind is a wrong
+sentence in front of the customer."""
+
+from __future__ import annotations
+
+import pytest
+
+from copilot.tasks.reply import incident
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("A former employee wants all of his personal data deleted.", "erasure"),
+    ("Request under GDPR Article 15 for all data we hold about her.", "data_copy"),
+    ("Kaarna ei aukea kenellekään, selain näyttää 502 Bad Gateway.", "outage"),
+    ("We will terminate our contract with you at the end of the year.", "termination"),
+    ("Maksoimme laskun vahingossa kahdesti.", "refund"),
+    # HR's own daily work, not a contract with us ended
+    ("We terminated the contract of an employee last week and she still sees her payslips.", None),
+    ("Irtisanoimme työntekijän sopimuksen, mutta hän näkyy yhä raportissa.", None),
+    # a planned break is answered by the support FAQ; "GDPR, 15 of our staff" is no article 15
+    ("Milloin on seuraava suunniteltu käyttökatko?", None),
+    ("Regarding GDPR, 15 of our staff cannot log in.", None),
+    ("He wants this absence deleted from the report.", None),
+])
+def test_the_kind_of_ticket_no_article_fixes(text: str, kind: str | None) -> None:
+    assert incident(text) == kind
