@@ -445,7 +445,7 @@ def _synonym_words() -> dict[str, tuple[str, ...]]:
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-# A question word anywhere in a sentence: "ja jos ei toimi ni kuinka ajoissa pitää ilmottaa" asks.
+# The words that make a sentence typed without a mark a question, when it opens with one (see _OPENS).
 _QUESTION_WORD = (r"(?:paljonko|montako|mikä|mitä|mitkä|miten|millainen|kuinka|milloin|missä|mistä|mihin|kuka|ketkä|"
                   r"voiko|onko|saako|how|what|when|where|which|who|why)\b")
 # A sentence opens as a question with a question word or a Finnish question verb ("maksetaanko…"), after
@@ -457,7 +457,7 @@ _OPENS = re.compile(rf"^\s*(?:(?:ja|and|entä|mutta|but|so)\s+)?(?:(?:jos|if)\b[
 
 def asking(question: str) -> list[str]:
     """The sentences of a question that ask: those that end with a question mark, and the last of several
-    typed without any mark that has a question word ("Sitoutuminen? ja jos ei toimi ni kuinka ajoissa
+    typed without any mark when it opens as a question ("Sitoutuminen? ja jos ei toimi ni kuinka ajoissa
     pitää ilmottaa" asks twice). A message of one sentence without a mark tells no situation apart."""
     sentences = SENTENCE_END.split(question.strip())
     return [s for i, s in enumerate(sentences) if _asks_here(s, last=0 < i == len(sentences) - 1)]
