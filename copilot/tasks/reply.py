@@ -270,7 +270,7 @@ def suggest_reply(ctx: AppContext, ticket_id: str, *, actor: Actor, surface: str
     tc = tc.model_copy(update={"passages": [article] if article else []})
     # The subject is the customer's own words: quoted back only when plainly a subject line that names
     # something. Else a ticket no article fixes is named by its kind ("palvelun käyttökatko" for "KAIKKI
-    # ALHAALLA", "the refund request concerning your invoice" for "tuplaveloitus" to an English reader).
+    # ALHAALLA", "refund" for "tuplaveloitus" to an English reader).
     quotable = (language_of(ticket.subject, default=tc.language) == tc.language and len(ticket.subject) <= 80
                 and not looks_injected(ticket.subject) and not ticket.subject.isupper()
                 and sum(_weights(calm(ticket.subject), tc.language).values()) >= VAGUE)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from copilot.core import locale
 from copilot.engines.composer import intent as intents
@@ -108,13 +109,20 @@ def _asks_for_it(question: str, lang: str) -> bool:
     """Whether what is asked names nothing but everyday words: "paljonko tulis maksamaan kuussa?" prices
     the system; "paljonko maksaa teidän työvuorosuunnittelu?" asks about a thing of its own."""
     asked = " ".join(intents.asking(question)) or question
-    price = intents.intent_terms("price") | intents.intent_terms("billing")
-    other = frozenset().union(*(intents.intent_terms(n) for n in intents.lexicon() if n not in ("price", "billing")))
+    price, other = _intent_words()
     words = key_terms(asked, lang)
     return not any(w.stem in other for w in words) and all(
         w.raw.isdigit() or any(same(w.stem, p) for p in price) or w.raw.startswith(_IT)
         or everyday(w.raw, lang, FUNCTION_ZIPF)
         or (w.raw.startswith(_PAYBACK_WORDS) and MONTHLY.search(question)) for w in words)
+
+
+@lru_cache(maxsize=1)
+def _intent_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The stems of the price intents' words, and of every other intent's."""
+    price = intents.intent_terms("price") | intents.intent_terms("billing")
+    other = frozenset().union(*(intents.intent_terms(n) for n in intents.lexicon() if n not in ("price", "billing")))
+    return price, other
 
 
 def _base() -> str:

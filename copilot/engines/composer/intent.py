@@ -459,13 +459,20 @@ def asking(question: str) -> list[str]:
     """The sentences of a question that ask: those that end with a question mark, and the last of several
     typed without any mark when it opens as a question ("Sitoutuminen? ja jos ei toimi ni kuinka ajoissa
     pitää ilmottaa" asks twice). A message of one sentence without a mark tells no situation apart."""
+    return [s for s, asks in _sentences(question) if asks]
+
+
+def _sentences(question: str) -> list[tuple[str, bool]]:
+    """Each sentence of a question, and whether it asks (see :func:`asking`)."""
     sentences = SENTENCE_END.split(question.strip())
-    return [s for i, s in enumerate(sentences) if _asks_here(s, last=0 < i == len(sentences) - 1)]
+    return [(s, _asks_here(s, last=0 < i == len(sentences) - 1)) for i, s in enumerate(sentences)]
 
 
 def _asks_here(sentence: str, *, last: bool) -> bool:
     end = sentence.rstrip()
     return end.endswith("?") or (last and end[-1:] not in ".!" and bool(_OPENS.match(end)))
+
+
 _CIRCUMSTANCE = re.compile(r"^\s*(?:kun|jos|koska|vaikka|when|if|because|since|while|although)\b", re.IGNORECASE)
 
 
@@ -491,9 +498,8 @@ def asked_clauses(question: str) -> str:
 def _told_and_asked(question: str) -> tuple[list[str], list[str]]:
     told: list[str] = []
     asked: list[str] = []
-    sentences = SENTENCE_END.split(question.strip())
-    for i, sentence in enumerate(sentences):
-        if not _asks_here(sentence, last=0 < i == len(sentences) - 1):
+    for sentence, asks_here in _sentences(question):
+        if not asks_here:
             told.append(sentence)
             continue
         # Within a question, the clauses before the one that asks ("…, paljonko…") are context too, and
@@ -557,8 +563,9 @@ def parts(question: str) -> list[str]:
     do you offer a Slack app?" asks two things, and each gets its own answer. A part that leans on the
     other ("…, and what does it cost?", "How fast do you react in each?", "mitä siellä saatiin aikaan?")
     keeps the message whole."""
-    questions = asking(question)
-    told = [s for s in SENTENCE_END.split(question.strip()) if s not in questions]
+    sentences = _sentences(question)
+    questions = [s for s, asks in sentences if asks]
+    told = [s for s, asks in sentences if not asks]
     asked = [part.strip() for s in questions for part in _SECOND.split(s, maxsplit=1)]
     if len(asked) != 2 or any(_EACH.search(a) or _POINTS_BACK.search(a) for a in asked[1:]):
         return [question]
