@@ -143,6 +143,7 @@ def retrieve(
     history: bool = False,
     also: str | None = None,
     kinds: tuple[str, ...] = (),
+    industry: str | None = None,
 ) -> TaskContext:
     """Add cited passages (and account history if allowed) to the context, within the token budget.
 
@@ -151,6 +152,8 @@ def retrieve(
     ``kinds`` are the content types the question's intent is answered by (a price by the price list, a
     customer story by the references): the best of those types are interleaved too, so a question that
     shares its words with another kind of content ("do you *support* SCIM?") still reaches its answer.
+    ``industry`` (the one a question names) brings those types' content of that industry first: a retail
+    customer's story need not say "retail".
     """
     filters = extra or SearchFilters()
     if not tc.decision.may_use("internal_content"):
@@ -161,10 +164,10 @@ def retrieve(
     if also and also.strip() and also.strip() != query.strip():
         hits = _interleave(hits, retrieval.search(ctx, also, k=k, filters=filters).hits)[:k]
     if kinds:
-        typed = retrieval.search(ctx, also or query, k=k, filters=filters.model_copy(update={"type": list(kinds)}))
+        typed = _typed(ctx, also or query, filters.model_copy(update={"type": list(kinds)}), industry, k)
         # After the question's own best five: the answer may be elsewhere, but usually it is among those.
         kept = {h.chunk_id for h in hits[:TYPED_AFTER]}
-        added = [h for h in typed.hits if h.chunk_id not in kept][:TYPED]
+        added = [h for h in typed if h.chunk_id not in kept][:TYPED]
         hits = _interleave(hits[:TYPED_AFTER] + added + hits[TYPED_AFTER:], [])[:k]  # in order, once each
     budget = BUDGETS.get(tc.task, 1200) - count_tokens("\n".join(f"{f.key}: {f.value}" for f in tc.facts))
     passages: list[Citation] = []
@@ -204,6 +207,15 @@ def retrieve(
             if len(items) == HISTORY_ITEMS:
                 break
     return tc.model_copy(update={"passages": passages, "history": items})
+
+
+def _typed(ctx: AppContext, query: str, filters: SearchFilters, industry: str | None, k: int) -> list[Hit]:
+    """The best hits of the intent's content types; those of the industry asked about first."""
+    typed = retrieval.search(ctx, query, k=k, filters=filters).hits
+    if not industry:
+        return typed
+    of_industry = retrieval.search(ctx, query, k=k, filters=filters.model_copy(update={"industry": industry})).hits
+    return _interleave(of_industry, typed)
 
 
 def _interleave(first: list[Hit], second: list[Hit]) -> list[Hit]:

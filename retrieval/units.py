@@ -39,10 +39,31 @@ def units(passage: str, *, rows: bool = False) -> list[str]:
             out.append(re.sub(r"^([-*]|\d+\.)\s+", "", line))
             continue
         prose.append(line)
-    for sentence in re.split(r"(?<=[.!?])\s+", " ".join(prose)):
-        if sentence.strip():
-            out.append(sentence.strip())
+    out += _prose_sentences(" ".join(prose))
     return [u for u in out if len(u) > 12]
+
+
+_QUOTES = re.compile(r'["“”]')
+QUOTE_MAX = 400
+"""Characters a quotation unit may grow to before the sentences after it stand alone again."""
+
+
+def _prose_sentences(text: str) -> list[str]:
+    """Sentences, a quotation whole: its first sentence alone ("We thought it was about pay.") would
+    say what the speaker went on to deny."""
+    out: list[str] = []
+    open_quote = False
+    for piece in re.split(r"(?<=[.!?])\s+", text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if open_quote and len(out[-1]) < QUOTE_MAX:
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            open_quote = False  # an inch mark, a quotation never closed: the passage is not swallowed
+            out.append(piece)
+        open_quote ^= len(_QUOTES.findall(piece)) % 2 == 1
+    return out
 
 
 def _table_unit(rows: list[list[str]]) -> str:

@@ -28,7 +28,7 @@ from copilot.core.store.models import Ticket
 from copilot.core.store.repo import crm_records, people
 from copilot.engines.composer import intent as intents
 from copilot.engines.composer.spoken import calm
-from copilot.engines.composer.terms import Word, everyday, fold, found, key_terms, vocabulary
+from copilot.engines.composer.terms import Vocabulary, Word, everyday, fold, found, key_terms, vocabulary
 from copilot.engines.registry import get_engine
 from copilot.results import Blocked, Citation, GuardReport, Provenance
 from copilot.writing import tone
@@ -49,6 +49,8 @@ BODY_SHARE = 0.3
 """...or of the body's words, when the subject names nothing."""
 VAGUE = 0.5
 """A subject whose words weigh less than one everyday word of a topic ("quick question") names nothing."""
+SOME = 1e-9
+"""Any share at all: an article has at least one of the words."""
 NEGATIVE_SENTIMENT = -0.3
 """Below this a ticket reads as unhappy (sentiment runs from -1 angry to +1 happy)."""
 
@@ -119,15 +121,35 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
     # will do: a body tells more than its problem.
     weights = _weights(subject, written_in)
     told = _unnamed(_weights(body, written_in), body)
-    if sum(weights.values()) < VAGUE or language_of(subject, default=written_in) != written_in:
-        mine = _closest(hits, cards, told, BODY_SHARE, written_in)
+    asked = intents.asked_clauses(body)
+
+    def by_body() -> Card | None:
+        # What the body asks names the problem ("Kuinka kauan uuden palkkaliittymän käyttöönotto kestää?"),
+        # not the story around it (an acquisition, dates, who signs); of articles that fit it as well, the
+        # one with more of the whole body's words
+        of_asked = _weights(asked, written_in)
+        by_asked = _closest(hits, cards, of_asked, TOPIC_SHARE, written_in, then=told) \
+            if max(of_asked.values(), default=0.0) >= 1.0 else None  # "Mitä tässä pitää tehdä?" names nothing
+        return by_asked or _closest(hits, cards, told, BODY_SHARE, written_in)
+    subject_in = language_of(subject, default=written_in)
+    if subject_in != written_in:
+        # "Kirjautuminen ei onnistu" over an English body: a colleague wrote the subject, and it still
+        # names the problem, in its own language
+        mine = by_body() or _closest(
+            retrieval.search(ctx, subject, k=6, filters=SearchFilters(language=subject_in, public=True)).hits,
+            cards, _weights(subject, subject_in), TOPIC_SHARE, subject_in)
+    elif sum(weights.values()) < VAGUE:
+        mine = by_body()
     else:
         # A subject of everyday words only that no article has ("Locked out - all of us") says how the
         # customer sees it, not what it is: the body tells. One that names a thing no article covers
         # ("Webhooks not arriving") is a specialist's.
+        # "Toinen palkkaliittymä yrityskaupan myötä": a subject that names a thing an article covers (the
+        # payroll integration) beside one none does (the acquisition) leaves it to the body as well.
         mine = _closest(hits, cards, weights, TOPIC_SHARE, written_in)
-        if mine is None and max(weights.values()) < 1.0:
-            mine = _closest(hits, cards, told, BODY_SHARE, written_in)
+        own = {w: v for w, v in weights.items() if v >= 1.0}
+        if mine is None and (not own or _closest(hits, cards, own, SOME, written_in) is not None):
+            mine = by_body()
     if mine is None:
         return None
     twin = next((c for c in cards.values() if c.pair_id == mine.pair_id and c.language == language), None)
@@ -199,14 +221,16 @@ def _unnamed(weights: dict[Word, float], text: str) -> dict[Word, float]:
     return {w: 0.0 if w.raw in people else weight for w, weight in weights.items()}
 
 
-def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], needed: float, lang: str) -> Card | None:
+def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], needed: float, lang: str,
+             *, then: dict[Word, float] | None = None) -> Card | None:
     """Of the help hits close in meaning, the one that has most of the weighted words (at least
     ``needed`` of them): "signature stuck" is the guide to stuck signatures, not the onboarding form that
-    also speaks of signatures. Of two that have as many, the closer."""
+    also speaks of signatures. Of two that have as many, the one with more of ``then`` (when given), else
+    the closer."""
     total = sum(weights.values())
     if not total:
         return None
-    fitting: list[tuple[float, float, Card]] = []
+    fitting: list[tuple[float, float, float, Card]] = []
     for hit in hits:
         card = cards.get(str(hit.meta.get("module_id")))
         if card is None or hit.meta.get("type") not in HELP_TYPES or hit.meta.get("instructions") \
@@ -217,10 +241,16 @@ def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], nee
         # allekirjoitusta", though the steps speak of "asiakirja").
         whole = card.body if card.type == "help_article" else f"{hit.location} {hit.text}"
         about = vocabulary(f"{card.title} {card.hook if card.type == 'help_article' else ''} {whole}", lang)
-        share = sum(v for w, v in weights.items() if found(w, about) or intents.said_otherwise(w.stem, about)) / total
-        if share >= needed:
-            fitting.append((-share, -(hit.similarity or 0.0), card))
-    return min(fitting, key=lambda f: f[:2])[2] if fitting else None
+        if (share := _share(weights, about)) >= needed:
+            fitting.append((-share, -_share(then, about) if then else 0.0, -(hit.similarity or 0.0), card))
+    return min(fitting, key=lambda f: f[:3])[3] if fitting else None
+
+
+def _share(weights: dict[Word, float], about: Vocabulary) -> float:
+    """The weighted share of the words that the text has, as written or as the content says them instead."""
+    total = sum(weights.values())
+    return sum(v for w, v in weights.items() if found(w, about) or intents.said_otherwise(w.stem, about)) / total \
+        if total else 0.0
 
 
 URGENCY = re.compile(r"(?:kiire\w*|pikai\w*|apua|urgent\w*|asap|emergency|critical|kriitti\w*)$")

@@ -38,7 +38,9 @@ from evals.tasks import checks
 from retrieval import service as retrieval
 
 HERE = Path(__file__).parent
-CASE_FILES = ("visitor_questions.yaml", "emails.yaml", "replies.yaml", "staff.yaml")
+CASE_FILES = {"visitor_questions.yaml": "visitor", "emails.yaml": "emails", "replies.yaml": "replies",
+              "staff.yaml": "briefs"}
+"""Each case file and the group a plain list in it holds (files with several groups name them)."""
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 STAFF = Actor(id="rep-anna", role=Role.sales)
 MARKETER = Actor(id="mkt-olli", role=Role.marketing)
@@ -219,12 +221,12 @@ def _runners() -> dict[str, Callable[[AppContext, dict[str, Any]], CaseResult]]:
 def load_cases(folder: Path = HERE) -> dict[str, list[dict[str, Any]]]:
     """The cases of every case file in `folder`; a folder may hold only some of the files (a sealed set)."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for name in CASE_FILES:
+    for name, group in CASE_FILES.items():
         if not (folder / name).exists() and folder != HERE:
             continue
         data = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
-        if isinstance(data, list):  # the visitor questions are a plain list
-            data = {"visitor": data}
+        if isinstance(data, list):  # the visitor questions are a plain list; so may other files be
+            data = {group: data}
         for group, cases in data.items():
             out.setdefault(group, []).extend(cases)
     return out

@@ -188,6 +188,17 @@ def test_a_server_error_in_the_payroll_transfer_is_the_payroll_guides_not_an_out
                                       "lähetimme sen jo maanantaina.", "help-esignature"),
     # the pricing FAQ also says who is a paid user; the invoice guide, as close, is about this very invoice
     ("fi", "Lasku", "Laskulla on 230 käyttäjää, mutta meillä on töissä noin 200. Mistä ero tulee?", "help-invoice"),
+    # a body of apologies and who-helped-whom names too little; the subject, in its own language, names it
+    ("en", "Kirjautuminen ei onnistu", "Hello, apologies for my Finnish, our office manager typed the subject. "
+                                       "Since Monday I get sent to Microsoft, enter my password and the code from "
+                                       "my new phone, and then land back at the start. My manager in Espoo needs "
+                                       "my hours approved before Friday. Regards, Tom", "help-login"),
+    # a subject of a thing covered (a payroll connector) and one not (a merger): what the body asks decides
+    ("fi", "Uusi palkkaliittymä fuusion myötä", "Hei, yhdistyimme keväällä toisen yhtiön kanssa, ja sen 80 "
+                                                "hengen väki tulee meille syksyllä. Heidän palkkansa lasketaan "
+                                                "omassa järjestelmässään jatkossakin. Kuinka kauan uuden "
+                                                "palkkaliittymän käyttöönotto kestää, ja voiko sitä testata "
+                                                "ensin? Terveisin Minna", "faq-implementation"),
 ])
 def test_the_article_about_the_tickets_problem_is_found(store, lang: str, subject: str, body: str,  # type: ignore[no-untyped-def]
                                                         article: str) -> None:

@@ -231,7 +231,32 @@ def test_a_weekday_the_asker_names_does_not_make_the_question_unanswerable(demo_
     assert r.known and "arkisin" in r.text, r.text
 
 
-def test_a_quotation_cut_between_its_sentences_is_closed_or_opened(demo_ctx) -> None:  # type: ignore[no-untyped-def]
-    r = _ask(demo_ctx, "onks teillä oikeesti kokemusta hoiva-alalta? siis joku asiakas jolla on paljon sijaisia")
-    assert r.known and "Kielo" in r.text and '"' in r.text, r.text
-    assert all(s.count('"') % 2 == 0 for s in re.split(r"(?<=[.!?\"])\s+(?=[A-ZÄÖ\"])", r.text)), r.text
+@pytest.mark.parametrize("question", ["onks teillä oikeesti kokemusta hoiva-alalta? siis joku asiakas jolla on paljon "
+                                      "sijaisia", "Do you have customers in manufacturing?"])
+def test_a_quotation_in_an_answer_is_never_cut(demo_ctx, question: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, question)
+    assert r.known and r.text.count('"') % 2 == 0, r.text
+
+
+def test_a_free_trial_asked_with_how_long_it_lasts_gets_the_trial_and_its_length(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "got a free trial? how long would it last")
+    assert r.known and "30" in _first(r.text), r.text
+
+
+def test_an_faq_whose_answer_opens_with_no_gives_the_no_first(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Is it possible to get Flow alone? We have another HR system already.")
+    assert r.known and _first(r.text).startswith("No") and "HR Core" in _first(r.text), r.text
+
+
+@pytest.mark.parametrize(("question", "story"), [("Any customers from retail?", "Lumo"),
+                                                 ("Onko teillä asiakkaita vähittäiskaupasta?", "Lumo")])
+def test_a_story_whose_text_never_names_its_industry_is_found_by_it_and_told_by_its_result(  # type: ignore[no-untyped-def]
+        demo_ctx, question: str, story: str) -> None:
+    r = _ask(demo_ctx, question)
+    assert r.known and story in _first(r.text), r.text
+    assert "29" in r.text, r.text  # what the story achieved, not where it started
+
+
+def test_a_payback_figure_says_which_worked_example_it_comes_from(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "What is the payback time of HR Core and Flow for a 300-person company?")
+    assert r.known and "9.4" in _first(r.text) and "300-employee" in _first(r.text), r.text

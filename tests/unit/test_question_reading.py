@@ -358,3 +358,53 @@ def test_spoken_finnish_of_a_hurried_visitor_is_read_as_written(spoken: str, wri
     from copilot.engines.composer.spoken import standard
 
     assert standard(spoken, "fi") == written
+
+
+def test_a_quotation_stays_one_unit_and_a_stray_mark_does_not_swallow_the_passage() -> None:
+    quoted = '"We thought it was about pay. The data showed it was predictability," says Jukka. Read more here.'
+    assert answer_units(quoted) == ['"We thought it was about pay. The data showed it was predictability," says Jukka.',
+                                    "Read more here."]
+    stray = 'A 24" screen is enough. ' + " ".join(f"Sentence number {i} stands alone." for i in range(30))
+    units = answer_units(stray)
+    assert len(units) > 5 and units[-1] == "Sentence number 29 stands alone."
+
+
+def test_of_several_worked_examples_the_one_nearest_the_askers_size_is_chosen() -> None:
+    examples = {"a": "ROI example: HR admin time in a 300-employee company", "b": "A company of 400 employees.",
+                "c": "An 800-employee retail chain"}
+    assert sizes.closest(300, examples) == {"a"}
+    assert sizes.closest(1200, examples) == {"c"}
+    assert sizes.closest(None, examples) == set() and sizes.closest(300, {"x": "no size told"}) == set()
+
+
+@pytest.mark.parametrize(("question", "thing"), [("is there a free trial? how long does it last", "trial"),
+                                                 ("Onko teillä ilmainen kokeilu?", "kokeilu"),
+                                                 ("Is there an API?", "api")])
+def test_the_thing_whose_existence_is_asked_is_not_the_word_that_qualifies_it(question: str, thing: str) -> None:
+    assert intent.existing_thing(question) == thing
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # the asker is a customer: customers told of are not what is asked
+    ("I'm an HR partner at one of your customers. How do I get the turnover report out to Excel?", None),
+    # what is asked leans on the customer told of: it asks about that customer
+    ("I heard you have a customer in finance with 250 people. What happened to their turnover?", "references"),
+    # what is asked marks no intent of its own: the story's (a price) decides
+    ("Kysyn hintaa 600 hengen organisaatiolle. Saako isosta määrästä jotain hyvitystä?", "price"),
+])
+def test_customers_the_asker_tells_of_make_a_reference_question_only_when_asked_about(question: str,
+                                                                                      expected: str | None) -> None:
+    lang = "fi" if "hintaa" in question else "en"
+    assert intent.topic_intent(question, lang) == expected
+
+
+@pytest.mark.parametrize("text", ["how fast does it pay back?", "When do we break even?",
+                                  "maksaako se ittensä takaisin", "the investment pays for itself in 9.4 months"])
+def test_payback_is_read_however_it_is_put(text: str) -> None:
+    assert intent.payback(text)
+    assert not intent.payback("Can we pay monthly?")
+
+
+def test_an_example_calculation_asked_for_is_the_roi_intents_own_word_but_counting_is_not() -> None:
+    assert intent.topic_intent("Onko teillä laskelmia?", "fi") == "roi"
+    assert intent.topic_intent("miten pitkältä ajalta lähtijät lasketaan", "fi") != "roi"

@@ -48,7 +48,7 @@ from retrieval.units import answer_units, list_units
 SHAPES = {
     # A discount is an amount too ("500–999 users: −10 %"); a share such as "99,9 %" is not.
     "money": re.compile(r"\d[\d\s\u00a0.,]*\s?(€|euroa?|eur\b)|€\s?\d|[−-]\s?\d+(?:[.,]\d+)?\s?%", re.IGNORECASE),
-    "duration": re.compile(r"\b\d+(?:\s?[–-]\s?\d+)?\s?(viik|päiv|kuukau|tunti|week|day|month|hour)", re.IGNORECASE),
+    "duration": re.compile(r"\b\d+(?:\s?[–-]\s?\d+)?[\s-]?(viik|päiv|kuukau|tunti|week|day|month|hour)", re.IGNORECASE),
     # A response time may be minutes, or said in words ("within one hour", "neljän työtunnin kuluessa").
     "response": re.compile(r"\b(?:\d+(?:\s?[–-]\s?\d+)?|one|two|three|four|yhden|kahden|kolmen|neljän)\s?"
                            r"(?:business\s)?(?:hour|tunni|tunti|työtun|minut|minuut)", re.IGNORECASE),
@@ -67,6 +67,8 @@ SHAPES = {
 UNIT_WEIGHT = 10.0
 """How much a unit's own closeness to the question counts (when its vector is known)."""
 PASSAGES = 8
+NEAREST_EXAMPLE = 0.3
+"""Score for every unit of the worked example (or story) nearest the asker's size (see sizes.closest)."""
 """Passages the composer reads (retrieval returns more for the llm engine)."""
 MAX_FOLLOW = 2
 """Sentences of the same passage that may follow the answer, when they add to it."""
@@ -96,6 +98,8 @@ the customer portal"): not the steps."""
 LEANS_BACK = re.compile(r"^\s*(?:(?:sen|tämän) jälkeen(?!,?\s*(?:kun|kuin))|sitten|siksi|tämän vuoksi|näin ollen|"
                         r"then|after that|we then|you then|therefore|this means|that is why)\b", re.IGNORECASE)
 """A sentence that opens by pointing at the one before it: it cannot open an answer alone."""
+VERDICT = re.compile(r"^\s*(?:yes|no|kyllä|ei)\b", re.IGNORECASE)
+"""An FAQ answer that opens with its yes or no."""
 MULTI_YEAR = re.compile(r"\b(?:[2-9]|two|three|four|five|kahden|kolmen|neljän|viiden)[- ]?"
                         r"(?:years?|vuo(?:den|tinen|tise)\w*)\b|\bmulti-?year|\bmonivuoti\w*", re.IGNORECASE)
 YEARS = re.compile(r"\b(?:years?|vuo(?:si|den|tta|de|tinen|tise)\w*)\b|multi-?year|monivuoti\w*", re.IGNORECASE)
@@ -105,6 +109,8 @@ WEEKDAY = re.compile(r"(?:maanantai|tiistai|keskiviikko|torstai|perjantai|lauant
 content says "arkisin", not every day's name, and lacking one is no sign it does not answer."""
 EXAMPLE = re.compile(r"esimerk\w*|laskelm\w*|\bexample|\bcalculation|\broi\b", re.IGNORECASE)
 STORIES = ("reference", "roi_example")
+RESULT = re.compile(rf"^(?=.*\d).*\b(?:{intents.CHANGE_WORDS}|nousi|rose|from|aiemmin|previously)\b", re.IGNORECASE)
+"""A story's result: a figure that changed ("Early turnover fell from 41% to 29%."), not its starting point."""
 """Content that tells about a customer or an example company, not about what is sold."""
 LINK = re.compile(r"https?://\S+")
 HOW_TO = re.compile(r"\b(?:miten|kuinka)\s+(?:saan|saamme|voin|voimme|pääsen|pääsemme|teen|teemme)\b|"
@@ -256,8 +262,9 @@ def read(tc: TaskContext, question: str) -> Reading:
     words = key_terms(question, lang)
     # The topic: words that are neither the intent's own nor numbers ("30 työntekijää" is context), nor
     # the change a "how much did it…" question asks the size of ("nopeutui").
-    generic = intents.intent_terms(topic_intent, things=False)
+    generic, exact = intents.intent_terms(topic_intent, things=False), intents.exact_words(topic_intent)
     topic = tuple(w for w in words if not w.raw.isdigit() and not any(same(w.stem, s) for s in generic)
+                  and w.raw not in exact
                   and not (wanted == "count" and intents.CHANGED.fullmatch(w.raw)))
     asks_where = bool(WHERE.search(question))
     how_to = bool(HOW_TO.search(question))
@@ -270,6 +277,7 @@ def read(tc: TaskContext, question: str) -> Reading:
     vocab = [vocabulary(f"{p.title} {h} {p.body}", lang) for p, h in zip(passages, heads, strict=True)]
     context = intents.context_words(question, lang)
     counted = intents.counted(question, lang)
+    payback = intents.payback(question)
     weights = _weights(words, vocab, context)
     # An acronym that is a chat word ("OK", "LOL") names nothing; "AI" and "HR" do
     # "I'm the DPO of…", "olen yrityksen CFO": the asker's title names no thing asked about.
@@ -306,6 +314,13 @@ def read(tc: TaskContext, question: str) -> Reading:
     own_words = [w for w in topic if w not in context and w not in lacking
                  and not any(_has(w, v, strict=w.raw in proper)
                              for p, v in zip(passages, vocab, strict=True) if p.kind not in STORIES)]
+    # Of several worked examples, the one about an organisation of the asker's size ("we are 300 people")
+    examples: dict[str, str] = {}
+    for p in passages:
+        if p.kind in STORIES:
+            examples[p.title] = f"{examples.get(p.title, p.title)} {p.body}"  # "…300 hengen yrityksessä"
+    # (when examples are what is asked for: a price question is answered by the price list, whatever size)
+    nearest = sizes.closest(size, examples) if len(examples) > 1 and any(k in STORIES for k in prefer) else set()
     out = []
     named_stories = set()
     for rank, (p, head, pv) in enumerate(zip(passages, heads, vocab, strict=True)):
@@ -345,7 +360,10 @@ def read(tc: TaskContext, question: str) -> Reading:
                      + (0.3 if order == 0 and head_hit >= 0.5 else 0.0))
             score += _fit(unit, r_intent=topic_intent, topic=bool(topic), wanted=wanted, fits=fits, named=named,
                           asks_where=asks_where, listed=unit in grouped, explicit=explicit, how_to=how_to)
-            score += sizes.fit(size, unit)
+            score += sizes.fit(size, unit) + (NEAREST_EXAMPLE if p.title in nearest else 0.0)
+            if payback and intents.payback(unit) and any(ch.isdigit() for ch in unit) \
+                    and (not nearest or p.title in nearest):
+                score += 0.6  # "how fast does it pay back?": the payback time (a figure) of the asker's example
             if counted and any(_has(w, unit_vocab) for w in counted):
                 score += 0.5  # "montako lähtijää…": the sentence with a number of leavers
             out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered, near=near))
@@ -435,7 +453,9 @@ def _about_someone_else(r: Reading, best: Candidate) -> bool:
         return True  # a customer's story (or an example company) tells about them: its CEO is not ours
     # "can Kaarna do shift planning?": a story or an article that mentions shift planning sells none,
     # though an article's link to a guide is something offered ("tarkistuslista, jossa on 12 kohtaa: <url>")
-    return r.exists and bool(r.topic) and (
+    # "do you have payback calculations?" asks for a worked example: the kind the intent prefers is not
+    # someone else's
+    return r.exists and bool(r.topic) and best.passage.kind not in intents.preferred(r.intent) and (
         best.passage.kind in STORIES or (best.passage.kind == "use_case" and not LINK.search(best.text)))
 
 
@@ -460,11 +480,16 @@ def _names_the_thing(r: Reading, best: Candidate) -> bool:
     Teams" needs "Teams"), else the longest word of its topic; itself or a word the content uses for it."""
     # "Do you have an API? We'd like to pull data into Power BI.": what is asked is the intent's own name,
     # when all the rest is the situation.
+    vocab = vocabulary(f"{best.passage.heading} {best.text}", r.lang)
+    if r.thing and r.intent and not any(w.raw == fold(r.thing) for w in r.topic) \
+            and not any(w not in r.context for w in r.topic):
+        # "Onko teillä laskelmia takaisinmaksuajasta? Olemme 300 hengen yritys…": the thing asked is the
+        # intent's own ("laskelmia"), all the rest is the story; a unit on the intent names it
+        return bool(intents.intent_terms(r.intent) & vocab.stems) or best.passage.kind in intents.preferred(r.intent)
     asked = ([w for w in r.topic if w not in r.context]
              or [w for w in r.words if w not in r.context and w.raw in r.names] or list(r.topic))
     named_first = [w for w in asked if r.thing and w.raw == fold(r.thing)]
     things = [w for w in asked if w.raw in r.names] or named_first or [max(asked, key=lambda w: len(w.raw))]
-    vocab = vocabulary(f"{best.passage.heading} {best.text}", r.lang)
     named = {t.raw for t in things if any(named_in(t, vocab) if alt == t.stem else
                                           all(named_in(Word(part, part), vocab) for part in alt.split())
                                           for alt in intents.alternatives(t.stem))}
@@ -496,6 +521,9 @@ def references(tc: TaskContext, question: str, r: Reading) -> ComposedAnswer:
                               citations=[c.passage for c in stories.values()][:2], known=False, handoff=True,
                               used_categories=_used(tc) if stories else [])
     best = fitting[0]
+    if not named:  # "any retail references?": what the story achieved, in figures, says most about it
+        best = next((c for c in r.candidates if c.passage.source_id == best.passage.source_id
+                     and not pointer(c.text) and RESULT.search(c.text)), best)
     if wanted is None and not named and len(fitting) > 1:
         form = "references" if intents.yes_no(question) else "references_open"
         text = t[form].format(stories="; ".join(_story(c.passage.title) for c in fitting[:3]))
@@ -587,12 +615,21 @@ def _single(tc: TaskContext, question: str, *, follow: int = MAX_FOLLOW,
     before = next((c for c in r.candidates if c.passage.ref == best.passage.ref and c.order == best.order - 1),
                   None) if LEANS_BACK.match(best.text) else None
     chosen = [before, best] if before else [best]
-    nearby = sorted((c for c in r.candidates[1:] if c.passage.ref == best.passage.ref and c is not before
+    # "Could we buy just Insight?" under the FAQ's "Can we buy Insight or Flow without HR Core?": its
+    # "No, because…" is the answer; the sentence that matched the words best explains it.
+    verdict = next((c for c in r.candidates if c.passage.ref == best.passage.ref and c.order == 0
+                    and VERDICT.match(c.text)), None) \
+        if best.order > 0 and best.passage.heading.rstrip().endswith("?") and intents.yes_no(question) else None
+    if verdict is not None and verdict is not before:
+        chosen.insert(0, verdict)
+    nearby = sorted((c for c in r.candidates[1:] if c.passage.ref == best.passage.ref and c not in chosen
                      and ((abs(c.order - best.order) <= 3 and c.score > 0.6 * best.score) or _same_price(best, c))
                      and _plain(c.text) not in _plain(best.text) and _plain(best.text) not in _plain(c.text)),
                     key=lambda c: not _same_price(best, c))
     chosen += nearby[:follow]  # the next best of the same passage, best first
     text = " ".join(_sentence(_unprefixed(c.text, chosen[0].text) if c is not chosen[0] else c.text) for c in chosen)
+    if best.passage.kind == "roi_example" and not EXAMPLE.search(chosen[0].text):
+        text = t["from_example"].format(example=_story(best.passage.title), text=text)
     return ComposedAnswer(text=text, citations=[best.passage], known=True, handoff=False,
                           used_categories=_used(tc))
 
@@ -621,8 +658,8 @@ def _plain(text: str) -> str:
 def _sentence(unit: str) -> str:
     unit = unit.strip()
     unit = unit if unit[-1:] in ".!?…" else unit + "."
-    # A quotation of two sentences cut between them ("Kun yövuoroon… saapuu töihin. Se on iso asia…", hän
-    # kertoo) is closed, or opened, where it was cut.
+    # A quotation too long to be one unit (retrieval.units.QUOTE_MAX), cut between its sentences, is
+    # closed, or opened, where it was cut.
     for mark in "\"”":
         if unit.count(mark) % 2 == 1:
             return unit + mark if unit.startswith(mark) else mark + unit

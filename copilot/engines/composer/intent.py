@@ -126,7 +126,21 @@ def topic_intent(question: str, lang: str) -> str | None:
     support, whatever the plan costs. Memoised: the ask path reads it to retrieve for the intent, and
     the composer again to read the passages."""
     asked = asked_clauses(question)
-    return (asked and asked != question.strip() and _intent_of(asked, lang)) or _intent_of(question, lang)
+    if not asked or asked == question.strip():
+        return _intent_of(question, lang)
+    # What is asked decides; when it marks no intent, the story does ("Kysyn hintaa 600 hengelle. Saako
+    # isosta määrästä hyvitystä?"). But customers told of are the asker's own kind ("I'm an HR partner at one
+    # of your customers. How do I get the report to Excel?"): only a question that leans on them asks for
+    # customer stories.
+    whole = _intent_of(asked, lang) or _intent_of(question, lang)
+    if whole == "references" and not _intent_of(asked, lang) and words(asked, lang) \
+            and not points_back(question) and not _THEY.search(asked):
+        return None
+    return whole
+
+
+# "…a customer of 250 people… What happened to their eNPS?": the customers told of are what is asked about.
+_THEY = re.compile(r"\b(?:they|their|them|he|heidän|heillä|heille|niillä|niiden)\b", re.IGNORECASE)
 
 
 def _intent_of(question: str, lang: str) -> str | None:
@@ -163,6 +177,11 @@ def intent_terms(name: str | None, *, things: bool = True) -> frozenset[str]:
         return frozenset()
     found = lexicon()[name]
     return found.stems if things else found.stems - found.things
+
+
+def exact_words(name: str | None) -> frozenset[str]:
+    """The intent's words that count only as written ("=laskelmia": "lasketaan" is no calculation), folded."""
+    return lexicon()[name].exact if name in lexicon() else frozenset()
 
 
 def shape(name: str | None) -> str | None:
@@ -345,7 +364,13 @@ CHANGED = re.compile(fold(CHANGE.pattern), re.IGNORECASE)
 
 
 # "What's the payback time?", "maksaako se itsensä takaisin?": a time too.
-_PAYBACK = re.compile(r"\b(?:payback|pays? (?:for )?itself|takaisinmaksu\w*|maksa\w* itsensä takaisin)", re.IGNORECASE)
+_PAYBACK = re.compile(r"\b(?:payback|pays? (?:for )?itself|pays? (?:it(?:self)? )?back|paid back|break[- ]?even|"
+                      r"takaisinmaksu\w*|maksa\w*(?:\s+\w+)?\s+(?:itsensä|ittensä|ittensa) takaisin)", re.IGNORECASE)
+
+
+def payback(text: str) -> bool:
+    """Whether a text speaks of the payback ("how fast does it pay back?"; "…pays for itself in 9.4 months")."""
+    return bool(_PAYBACK.search(text))
 
 
 # "Mitä tuloksia Kielo sai?", "what results did they get?": what changed, in figures.
@@ -423,7 +448,8 @@ WHERE_US = re.compile(r"\bwhere (?:are you|is kaarna)\b|\bwhere(?:'s| is) your (
 
 def focus_query(question: str, lang: str) -> str:
     """The question's topic words as written, with the words the content may use for them instead:
-    a second, sharper query beside the question itself ("käyttääkö joku kunta…" → "kunta kaupunki…")."""
+    a second, sharper query beside the question itself ("käyttääkö joku kunta…" → "kunta kaupunki…").
+    Of a question that tells a situation first, what it asks: the whole question is the first query."""
     kept = key_terms(question, lang)
     extra = [alt for w in kept for alt in _synonym_words().get(w.stem, ())]
     if WHERE_US.search(question):  # the company is named where its data controller is
@@ -591,6 +617,8 @@ def asker_titles(question: str) -> frozenset[str]:
 
 _THERE_IS = re.compile(r"\b(?:is there|are there|do you have|löytyykö|onko teillä)\s+"
                        r"(?:(?:teiltä|teillä|teilt|meille)\s+)?(?:(?:an?|some|any|joku|jokin|jotain|mitään)\s+)?"
+                       # "is there a free trial?" asks for a trial: a word that only qualifies it is skipped
+                       r"(?:(?:free|new|separate|ilmainen|ilmaista|maksuton|maksutonta|erillinen|erillistä)\s+)?"
                        r"([^\W\d_]{3,})", re.IGNORECASE)
 
 

@@ -62,6 +62,18 @@ def ranges(unit: str) -> list[Size]:
     return out
 
 
+def closest(size: int | None, texts: dict[str, str]) -> set[str]:
+    """Of worked examples and stories (key -> text), those about the organisation nearest the asker's
+    size: each tells its size once ("Yrityksessä on 300 työntekijää"), and every sentence of it is about
+    that organisation. Empty without a size, or when no text tells one."""
+    told = {key: _int(m.group(1)) for key, text in texts.items() if (m := _HEADCOUNT.search(text[:LONGEST * 4]))}
+    if size is None or size <= 0 or not told:
+        return set()
+    gap = {key: abs(math.log(max(n, 1) / size)) for key, n in told.items()}
+    best = min(gap.values())
+    return {key for key, g in gap.items() if g == best}
+
+
 def fit(size: int | None, unit: str) -> float:
     """How a unit's sizes fit the asker's: in range, out of range, or nothing said (0)."""
     if size is None:
