@@ -3,11 +3,13 @@
 Adapters (the embedder, the Chroma-backed index) are built once per :class:`AppContext` on first
 use, so commands that never search do not load the model.
 
-With a Chroma server (``chroma_url``) many processes share one collection, and each searches its own
-in-memory copy. Every ingest that changes the collection records the collection's new generation in
-the store (``index_versions``); a process reads that row at most every ``index_check_s`` seconds
-(never on every request) and reloads its copy when the generation moved. The embedded default has
-one writer beside its readers on one machine and keeps working as before, without the check.
+Every process searches its own in-memory copy of one collection (a Chroma server's with ``chroma_url``,
+else the data directory's, which a CLI ingest may change beside a running server). One signal says the
+collection changed: every ingest or erasure that changes it records the collection's new generation in
+the store (``index_versions``). A process reads that row at most every ``index_check_s`` seconds (never
+on every request) and, when the generation moved, reloads its copy beside the requests, which search the
+old copy until the new one is swapped in. What is derived from the index (the e-mail writer's module
+relevance) is keyed by the generation it was computed at.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from copilot.core.context import CONTENT, AppContext
+from copilot.core.context import AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.store.models import Account
 from copilot.core.store.repo.content import index_generation, list_modules, record_index_generation
@@ -51,13 +53,9 @@ def embedder(ctx: AppContext) -> CachedEmbedder:
 
 
 def index(ctx: AppContext) -> HybridIndex:
-    """The context's hybrid index, loaded on first use from its snapshot (or Chroma when stale); with a
-    Chroma server, reloaded when another process's ingest moved the index version (see the module)."""
-    # follows the content version of the shared state: after another process ingests, this one reopens it
-    idx: HybridIndex = ctx.adapter(INDEX, _open_index, follows=CONTENT)
-    if ctx.settings.chroma_url:
-        idx = _fresh(ctx, idx)
-    return idx
+    """The context's hybrid index, loaded on first use from its snapshot (or Chroma when stale), and
+    reloaded when another process's ingest or erasure moved the index version (see the module)."""
+    return _fresh(ctx, ctx.adapter(INDEX, _open_index))
 
 
 def _open_index(ctx: AppContext) -> HybridIndex:
@@ -116,11 +114,12 @@ def wait_for_reload(ctx: AppContext, timeout: float | None = None) -> bool:
     return True
 
 
-def _record(ctx: AppContext, idx: HybridIndex, before: str | None) -> None:
-    """Record the collection's generation when this ingest changed it, so other processes reload."""
-    if idx.generation is not None and idx.generation != before:
+def record(ctx: AppContext, generation: str | None, before: str | None = None) -> None:
+    """Record the collection's generation when this change (an ingest, an erasure) moved it: every
+    other process reloads its copy."""
+    if generation is not None and generation != before:
         with ctx.db.session() as session:
-            record_index_generation(session, name=VERSION_NAME, generation=idx.generation, at=datetime.now(UTC))
+            record_index_generation(session, name=VERSION_NAME, generation=generation, at=datetime.now(UTC))
 
 
 def search(
@@ -165,15 +164,8 @@ def ingest(ctx: AppContext, paths: Sequence[Path]) -> IngestSummary:
     before = idx.generation
     summary = ingest_paths(idx, embedder(ctx), paths)
     idx.save_snapshot()
-    _record(ctx, idx, before)
-    _changed(ctx, summary)
+    record(ctx, idx.generation, before)
     return summary
-
-
-def _changed(ctx: AppContext, summary: IngestSummary) -> None:
-    """Tell every other process to reopen its index when this ingest changed it."""
-    if summary.chunks_added or summary.chunks_removed or summary.added or summary.updated or summary.removed:
-        ctx.bump(CONTENT)
 
 
 def ingest_store_modules(ctx: AppContext) -> IngestSummary:
@@ -201,8 +193,7 @@ def ingest_store_modules(ctx: AppContext) -> IngestSummary:
     before = idx.generation
     summary = ingest_modules(idx, embedder(ctx), modules)
     idx.save_snapshot()
-    _record(ctx, idx, before)
-    _changed(ctx, summary)
+    record(ctx, idx.generation, before)
     return summary
 
 

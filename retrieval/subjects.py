@@ -11,7 +11,8 @@ text; retrieval knows where text went. A person can be in:
 - **The in-memory index** (vectors + BM25) and its snapshot under ``data_dir`` (chunk texts in
   ``chunks.jsonl``, the BM25 vocabulary, the vector matrix). A snapshot that names the person is
   deleted and, when this process has the index open, written again without them (otherwise the next
-  start rebuilds it from the cleaned Chroma).
+  start rebuilds it from the cleaned Chroma). Other processes reload their copies: the erasure records
+  the collection's new generation, as an ingest does.
 - **The embedding cache**: vectors keyed by a hash of the embedded text. Those of the person's texts
   (the account history a caller hands in, and their chunks) are deleted and the file vacuumed; so are
   the questions this process remembers.
@@ -27,11 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from copilot.core.context import CONTENT, AppContext
+from copilot.core.context import AppContext
 from retrieval import embeddings
 from retrieval.index import HybridIndex
 from retrieval.models import Chunk
-from retrieval.service import EMBEDDER, INDEX, SNAPSHOT_DIR
+from retrieval.service import EMBEDDER, INDEX, SNAPSHOT_DIR, record
 from retrieval.store import COLLECTION, ChromaStore, chroma_client, compact_chroma_dir, has_vector_store
 
 Mentions = Callable[[str], bool]
@@ -78,8 +79,8 @@ def erase_subject(ctx: AppContext, mentions: Mentions, *, texts: Sequence[str] =
     if built is not None:
         built.forget_queries()
     removed = embeddings.delete_cached(ctx.settings.cache_dir, _cache_keys(ctx, _embedded_texts(texts, chunks)))
-    if chunks:  # other processes drop their in-memory copy, which still holds the person's passages
-        ctx.bump(CONTENT)
+    if chunks:  # other processes reload their in-memory copy, which still holds the person's passages
+        record(ctx, ChromaStore(chroma_client(ctx.settings)).marker().generation)
     return SubjectErasure(chunks=chunks, snapshots_removed=snapshots, cache_entries=removed)
 
 
@@ -129,6 +130,8 @@ def _erase_chunks(ctx: AppContext, mentions: Mentions) -> list[Chunk]:
         fresh = ChromaStore(client)
         if keep:
             fresh.upsert([c for c, _ in keep], np.stack([v for _, v in keep]))
+        else:
+            fresh.touch()  # an empty collection has a generation too: other processes must drop theirs
         compact_chroma_dir(ctx.settings.chroma_dir)
     index: HybridIndex | None = ctx.built(INDEX)
     if index is not None:  # this process's in-memory copy (vectors + BM25) follows

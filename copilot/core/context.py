@@ -4,7 +4,8 @@ Surfaces (CLI, API, Slack) build one :class:`AppContext` and pass it to service 
 reaches for module globals. Heavy adapters (the vector index, the embedding model) are built on
 first use, so commands that do not need them start fast.
 
-An adapter may *follow* a data version (``content`` for the index, ``scores`` for the score board):
+An adapter may *follow* a data version (``scores`` for the score board; the search index has its own,
+in the store: see ``retrieval.service``):
 whoever changes that data calls :meth:`AppContext.bump`, and every process that built the adapter
 rebuilds it on its next use after noticing. Processes notice through the shared state (Redis with
 ``POLKU_REDIS_URL``), checked at most once per ``version_check_s`` per context, so a read costs no
@@ -28,8 +29,8 @@ from copilot.core.store.db import Database
 log = logging.getLogger("polku.context")
 VERSION_CHECK_S = 1.0
 """How stale a process's caches may be after another process changed the data behind them."""
-CONTENT, SCORES = "content", "scores"
-"""The data versions: the indexed content (ingest, erasure) and what scoring reads (imports, retrains)."""
+SCORES = "scores"
+"""The data version of what scoring reads (imports, retrains)."""
 
 
 @dataclass
@@ -92,7 +93,7 @@ class AppContext:
         return self._seen[name]
 
     def bump(self, name: str) -> None:
-        """The data behind ``name`` changed (an ingest, an import, a retrain): every process rebuilds
+        """The data behind ``name`` changed (an import, a retrain): every process rebuilds
         what follows it. This context's own caches are taken as current when nobody else bumped
         meanwhile: the caller changed them in place."""
         with self._guard:

@@ -59,8 +59,8 @@ class Settings(BaseSettings):
     """URL of a Chroma server (client/server mode). Empty means a persistent directory."""
 
     index_check_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
-    """With a Chroma server: how often (at most) an API process reads the search index's version from
-    the store to see whether another process ingested; when it moved, the in-memory index reloads."""
+    """How often (at most) a process reads the search index's version from the store to see whether
+    another process ingested or erased; when it moved, the in-memory index reloads beside the requests."""
 
     engine: EngineName = EngineName.composer
     """Default engine for the copilot tasks."""

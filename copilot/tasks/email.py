@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from copilot import pipeline
 from copilot.assembly import TaskContext
 from copilot.consent.gate import ConsentState, Decision, Subject, decide, task_for_email_goal
-from copilot.core.context import CONTENT, AppContext
+from copilot.core.context import AppContext
 from copilot.core.errors import not_found
 from copilot.core.identity import Actor
 from copilot.core.permissions import Perm, require
@@ -81,9 +81,11 @@ def variant_of(contact_id: str, goal: str) -> int:
 def goal_relevance(ctx: AppContext, goal: str, persona: str | None, lang: str) -> dict[str, float]:
     """How well each module matches the goal and the persona (one library search, kept per process:
     the same handful of searches serve every contact of a campaign)."""
-    memo: dict[tuple[str, str, str], dict[str, float]] = ctx.adapter(
-        "email.relevance", lambda _c: {}, follows=CONTENT)  # new content: search again
-    key = (goal, persona or "", lang)
+    memo: dict[tuple[str | None, str, str, str], dict[str, float]] = ctx.adapter("email.relevance", lambda _c: {})
+    generation = retrieval.index(ctx).generation
+    key = (generation, goal, persona or "", lang)  # new content (another generation): search again
+    if key not in memo and any(k[0] != generation for k in memo):
+        memo.clear()  # what the earlier content gave is of no further use
     if key not in memo:
         t = templates("draft_email", lang)
         query = " ".join(q for q in (t["queries"].get(goal, ""), t["persona_queries"].get(persona or "", "")) if q)

@@ -4,12 +4,13 @@ caches are the same whichever worker serves them."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from copilot.core.context import CONTENT, SCORES, AppContext
+from copilot.core.context import SCORES, AppContext
 from copilot.core.identity import Actor, Role
 from copilot.core.store.repo import conversations
 from copilot.tasks import ask as ask_task
@@ -96,37 +97,43 @@ def test_a_worker_rebuilds_what_follows_a_version_another_worker_bumped(demo_ctx
         builds.append(len(builds) + 1)
         return builds[-1]
 
-    assert one.adapter("thing", factory, follows=CONTENT) == 1
-    assert one.adapter("thing", factory, follows=CONTENT) == 1  # nothing moved: no rebuild
-    two.bump(CONTENT)
-    assert one.adapter("thing", factory, follows=CONTENT) == 2
-    assert one.adapter("thing", factory, follows=CONTENT) == 2
-    one.bump(CONTENT)  # its own change: it changed its copy in place, the others rebuild
-    assert one.adapter("thing", factory, follows=CONTENT) == 2
-    assert two.adapter("thing", factory, follows=CONTENT) == 3
+    assert one.adapter("thing", factory, follows=SCORES) == 1
+    assert one.adapter("thing", factory, follows=SCORES) == 1  # nothing moved: no rebuild
+    two.bump(SCORES)
+    assert one.adapter("thing", factory, follows=SCORES) == 2
+    assert one.adapter("thing", factory, follows=SCORES) == 2
+    one.bump(SCORES)  # its own change: it changed its copy in place, the others rebuild
+    assert one.adapter("thing", factory, follows=SCORES) == 2
+    assert two.adapter("thing", factory, follows=SCORES) == 3
 
 
 def test_a_worker_checks_versions_at_most_once_a_interval(demo_ctx, redis_url) -> None:  # type: ignore[no-untyped-def]
     one, two = worker_ctx(demo_ctx, redis_url), worker_ctx(demo_ctx, redis_url)
     one.version_check_s = 3600.0  # what a real worker does between two checks: no round trip per read
     builds: list[str] = []
-    one.adapter("thing", lambda _c: builds.append("built") or len(builds), follows=CONTENT)
-    two.bump(CONTENT)
-    assert one.adapter("thing", lambda _c: builds.append("built") or len(builds), follows=CONTENT) == 1
+    one.adapter("thing", lambda _c: builds.append("built") or len(builds), follows=SCORES)
+    two.bump(SCORES)
+    assert one.adapter("thing", lambda _c: builds.append("built") or len(builds), follows=SCORES) == 1
     one._checked_at = float("-inf")  # the interval has passed
-    assert one.adapter("thing", lambda _c: builds.append("built") or len(builds), follows=CONTENT) == 2
+    assert one.adapter("thing", lambda _c: builds.append("built") or len(builds), follows=SCORES) == 2
 
 
-def test_a_worker_finds_content_another_process_ingested(demo_ctx, redis_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_finds_content_another_process_ingested(demo_ctx, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The embedded directory, no Redis: a `polku ingest` beside a running server reaches it by the index
+    # version in the store, the one signal (with a Chroma server too, see test_chroma_server).
     data = clone_data(demo_ctx, tmp_path / "data")
-    base = AppContext.create(demo_ctx.settings.model_copy(update={"data_dir": data}))
-    reader, writer = worker_ctx(base, redis_url), worker_ctx(base, redis_url)
+    base = AppContext.create(demo_ctx.settings.model_copy(update={"data_dir": data, "index_check_s": 0.01}))
+    reader, writer = AppContext(settings=base.settings), AppContext(settings=base.settings)
+    reader.__dict__["db"] = writer.__dict__["db"] = base.db
     word = "Zorbulon"
     assert not [h for h in retrieval.search(reader, word, k=3).hits if word in h.text]
     doc = tmp_path / "docs" / "zorbulon.md"
     doc.parent.mkdir()
     doc.write_text(f"# {word} integration\n\nThe {word} connector syncs absences to payroll every night.\n")
     retrieval.ingest(writer, [doc])
+    time.sleep(0.05)  # past the reader's check interval
+    retrieval.index(reader)  # the check sees the new version and reloads beside the requests
+    assert retrieval.wait_for_reload(reader, timeout=60)
     hits = retrieval.search(reader, f"{word} connector", k=3).hits
     assert hits and word in hits[0].text
 

@@ -134,8 +134,9 @@ def test_another_process_sees_a_new_passage_after_the_index_version_moves(
     assert retrieval.index(reader) is not opened and retrieval.index(reader).generation == moved
 
 
-def test_the_embedded_default_never_reads_the_index_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    ctx = AppContext.create(Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
+def test_the_index_version_is_read_once_an_interval_not_once_a_request(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = AppContext.create(Settings(data_dir=tmp_path, index_check_s=3600, _env_file=None))  # type: ignore[call-arg]
     calls: list[str] = []
     monkeypatch.setattr(retrieval, "index_generation", lambda *a, **k: calls.append("read"))
     doc = tmp_path / "doc.md"
@@ -143,4 +144,8 @@ def test_the_embedded_default_never_reads_the_index_version(tmp_path: Path, monk
     retrieval.ingest(ctx, [doc])
     for _ in range(3):
         retrieval.search(ctx, "perehdytys", k=1, mode="keyword")
-    assert calls == []
+    assert calls == []  # within the interval: no read at all
+    ctx.built(retrieval.FRESHNESS).checked = float("-inf")  # the interval has passed
+    for _ in range(3):
+        retrieval.search(ctx, "perehdytys", k=1, mode="keyword")
+    assert calls == ["read"]

@@ -82,3 +82,17 @@ def test_a_store_without_a_vector_index_holds_nothing_and_is_left_as_it_is(tmp_p
     assert subjects.export_subject(ctx, mentions, texts=[NAME]) == subjects.SubjectHoldings([], 0, 0)
     assert subjects.erase_subject(ctx, mentions, texts=[NAME]) == subjects.SubjectErasure([], 0, 0)
     assert not ctx.settings.chroma_dir.exists()
+
+
+def test_another_process_drops_the_person_from_its_copy_after_the_erasure(
+        world: tuple[AppContext, HashEmbedder]) -> None:
+    ctx, inner = world
+    other = AppContext.create(ctx.settings.model_copy(update={"index_check_s": 0.01}))  # a running API worker
+    other.__dict__["db"] = ctx.db
+    other.adapter(service.EMBEDDER, lambda c: CachedEmbedder(inner, c.settings.cache_dir))
+    assert any(NAME in h.text for h in service.search(other, NAME, k=3, mode="keyword").hits)
+    subjects.erase_subject(ctx, mentions)
+    other.built(service.FRESHNESS).checked = float("-inf")  # its check interval has passed
+    service.index(other)  # the check sees the version the erasure recorded and reloads beside requests
+    assert service.wait_for_reload(other, timeout=60)
+    assert not any(NAME in h.text for h in service.search(other, NAME, k=3, mode="keyword").hits)

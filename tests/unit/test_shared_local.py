@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from copilot.core.context import CONTENT, AppContext
+from copilot.core.context import SCORES, AppContext
 from copilot.core.errors import PolkuError
 from copilot.core.settings import Settings
 from copilot.core.shared import LocalState
@@ -56,9 +56,9 @@ def test_without_redis_a_context_only_rebuilds_on_its_own_processs_changes(tmp_p
         builds.append(1)
         return len(builds)
 
-    assert ctx.adapter("x", factory, follows=CONTENT) == 1
-    ctx.bump(CONTENT)  # the caller changed its copy in place: nothing to rebuild
-    assert ctx.adapter("x", factory, follows=CONTENT) == 1
-    ctx.shared.bump(CONTENT)  # a change this context did not make itself
-    assert ctx.adapter("x", factory, follows=CONTENT) == 2
+    assert ctx.adapter("x", factory, follows=SCORES) == 1
+    ctx.bump(SCORES)  # the caller changed its copy in place: nothing to rebuild
+    assert ctx.adapter("x", factory, follows=SCORES) == 1
+    ctx.shared.bump(SCORES)  # a change this context did not make itself
+    assert ctx.adapter("x", factory, follows=SCORES) == 2
     assert ctx.shared.kind == "local"

@@ -132,9 +132,11 @@ def topic_intent(question: str, lang: str) -> str | None:
     # isosta määrästä hyvitystä?"). But customers told of are the asker's own kind ("I'm an HR partner at one
     # of your customers. How do I get the report to Excel?"): only a question that leans on them asks for
     # customer stories.
-    whole = _intent_of(asked, lang) or _intent_of(question, lang)
-    if whole == "references" and not _intent_of(asked, lang) and words(asked, lang) \
-            and not points_back(question) and not _THEY.search(asked):
+    of_asked = _intent_of(asked, lang)
+    if of_asked:
+        return of_asked
+    whole = _intent_of(question, lang)
+    if whole == "references" and words(asked, lang) and not points_back(question) and not _THEY.search(asked):
         return None
     return whole
 
@@ -153,22 +155,37 @@ def _intent_of(question: str, lang: str) -> str | None:
     who_uses = bool(_WHO_USES.search(question))
     if who_uses:  # "has any city implemented Kaarna?" asks who did, not how an implementation goes
         text = _USED.sub(" ", text)
-    q = words(text, lang)
     how_much = bool(_HOW_MUCH.search(question)) and not change
+    marked: dict[str, float] = {}
+    for w in words(text, lang):
+        for name, weight in _word_intents(w.raw, w.stem, w.common, lang):
+            marked[name] = marked.get(name, 0.0) + weight
     best, hits = None, 0.0
-    for name, (stems, heads, _shape, _prefer, _things, exact) in lexicon().items():
-        if name == "handoff":
-            continue
-        # Finnish writes compounds as one word: "asiakastuki" is a "tuki" (English writes "customer support")
-        # A word written as the intent's own outweighs one that only stems alike ("kokemusta" is experience,
-        # not "kokeilu").
-        n = sum(1.5 if w.raw in exact else 1.0 for w in q if w.raw in exact
-                or any(same(w.stem, s, not w.common) for s in stems)
-                or (lang == "fi" and any(head_of(h, w.raw, after=3) for h in heads)))
-        n += (who_uses and name == "references") + (how_much and name == "price")
+    for name in lexicon():
+        n = marked.get(name, 0.0) + (who_uses and name == "references") + (how_much and name == "price")
         if n > hits:
             best, hits = name, n
     return best
+
+
+@cleared_on_erasure  # a question's word may be a name
+@lru_cache(maxsize=16384)
+def _word_intents(raw: str, stem: str, common: bool, lang: str) -> tuple[tuple[str, float], ...]:
+    """The intents one question word marks, each with its weight. Memoised: every question reads its
+    words against every intent's stems."""
+    out = []
+    for name, (stems, heads, _shape, _prefer, _things, exact) in lexicon().items():
+        if name == "handoff":
+            continue
+        # A word written as the intent's own outweighs one that only stems alike ("kokemusta" is experience,
+        # not "kokeilu"). Finnish writes compounds as one word: "asiakastuki" is a "tuki" (English writes
+        # "customer support").
+        if raw in exact:
+            out.append((name, 1.5))
+        elif any(same(stem, s, not common) for s in stems) or (
+                lang == "fi" and any(head_of(h, raw, after=3) for h in heads)):
+            out.append((name, 1.0))
+    return tuple(out)
 
 
 def intent_terms(name: str | None, *, things: bool = True) -> frozenset[str]:
