@@ -86,6 +86,8 @@ def _fresh(ctx: AppContext, idx: HybridIndex) -> HybridIndex:
             recorded = index_generation(session, name=VERSION_NAME)
         if recorded is None or recorded in (idx.generation, state.acted_on):
             return idx
+        if state.reload is not None and state.reload.is_alive():
+            return idx  # one reload at a time: the next check after it sees whether the version moved again
         state.acted_on = recorded
         # Rebuilding a big library from the server takes seconds to minutes: it happens beside the
         # requests, which search the copy they have until the new one is swapped in.

@@ -32,7 +32,7 @@ from copilot.core.context import AppContext
 from retrieval import embeddings
 from retrieval.index import HybridIndex
 from retrieval.models import Chunk
-from retrieval.service import EMBEDDER, INDEX, SNAPSHOT_DIR, record
+from retrieval.service import EMBEDDER, INDEX, SNAPSHOT_DIR, record, wait_for_reload
 from retrieval.store import COLLECTION, ChromaStore, chroma_client, compact_chroma_dir, has_vector_store
 
 Mentions = Callable[[str], bool]
@@ -73,6 +73,7 @@ def export_subject(ctx: AppContext, mentions: Mentions, *, texts: Sequence[str] 
 
 def erase_subject(ctx: AppContext, mentions: Mentions, *, texts: Sequence[str] = ()) -> SubjectErasure:
     """Remove the person from the vector store, the index and its snapshots, and the embedding cache."""
+    wait_for_reload(ctx)  # a reload begun before the erasure would swap back a copy that holds them
     chunks = _erase_chunks(ctx, mentions)
     snapshots = _erase_snapshots(ctx, mentions, changed=bool(chunks))
     built = ctx.built(EMBEDDER)

@@ -45,24 +45,25 @@ def units(passage: str, *, rows: bool = False) -> list[str]:
 
 _QUOTES = re.compile(r'["“”]')
 QUOTE_MAX = 400
-"""Characters a quotation unit may grow to before the sentences after it stand alone again."""
+"""Characters a quotation unit may grow to; past them the passage's quotation marks are not followed."""
 
 
 def _prose_sentences(text: str) -> list[str]:
     """Sentences, a quotation whole: its first sentence alone ("We thought it was about pay.") would
     say what the speaker went on to deny."""
     out: list[str] = []
-    open_quote = False
+    inside, capped = False, False
     for piece in re.split(r"(?<=[.!?])\s+", text):
         piece = piece.strip()
         if not piece:
             continue
-        if open_quote and len(out[-1]) < QUOTE_MAX:
+        if inside and len(out[-1]) >= QUOTE_MAX:
+            capped = True  # an inch mark, a quotation never closed: the rest of the passage stands alone
+        if inside and not capped:
             out[-1] = f"{out[-1]} {piece}"
         else:
-            open_quote = False  # an inch mark, a quotation never closed: the passage is not swallowed
             out.append(piece)
-        open_quote ^= len(_QUOTES.findall(piece)) % 2 == 1
+        inside ^= len(_QUOTES.findall(piece)) % 2 == 1
     return out
 
 

@@ -81,21 +81,24 @@ def variant_of(contact_id: str, goal: str) -> int:
 def goal_relevance(ctx: AppContext, goal: str, persona: str | None, lang: str) -> dict[str, float]:
     """How well each module matches the goal and the persona (one library search, kept per process:
     the same handful of searches serve every contact of a campaign)."""
-    memo: dict[tuple[str | None, str, str, str], dict[str, float]] = ctx.adapter("email.relevance", lambda _c: {})
     generation = retrieval.index(ctx).generation
-    key = (generation, goal, persona or "", lang)  # new content (another generation): search again
-    if key not in memo and any(k[0] != generation for k in memo):
-        memo.clear()  # what the earlier content gave is of no further use
-    if key not in memo:
+    held: tuple[str | None, dict[tuple[str, str, str], dict[str, float]]] = ctx.adapter(
+        "email.relevance", lambda _c: (generation, {}))
+    if held[0] != generation:  # new content: search again (threads holding the old memo finish with it)
+        held = (generation, {})
+        ctx.replace("email.relevance", held)
+    memo = held[1]
+    key = (goal, persona or "", lang)
+    found = memo.get(key)
+    if found is None:
         t = templates("draft_email", lang)
         query = " ".join(q for q in (t["queries"].get(goal, ""), t["persona_queries"].get(persona or "", "")) if q)
         hits = retrieval.search(ctx, query, k=20, filters=SearchFilters(language=lang, public=True)).hits
-        scores: dict[str, float] = {}
+        found = {}
         for rank, hit in enumerate(hits):
-            module = str(hit.meta.get("module_id") or "")
-            scores.setdefault(module, 1.0 / (1 + rank))
-        memo[key] = scores
-    return memo[key]
+            found.setdefault(str(hit.meta.get("module_id") or ""), 1.0 / (1 + rank))
+        memo[key] = found
+    return found
 
 
 def prepare_contact(batch: Batch, contact: Contact, account: Account, *, task: str, goal: str,

@@ -127,7 +127,7 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
         # What the body asks names the problem ("Kuinka kauan uuden palkkaliittymän käyttöönotto kestää?"),
         # not the story around it (an acquisition, dates, who signs); of articles that fit it as well, the
         # one with more of the whole body's words
-        of_asked = _weights(asked, written_in)
+        of_asked = _unnamed(_weights(asked, written_in), asked)
         by_asked = _closest(hits, cards, of_asked, TOPIC_SHARE, written_in, then=told) \
             if max(of_asked.values(), default=0.0) >= 1.0 else None  # "Mitä tässä pitää tehdä?" names nothing
         return by_asked or _closest(hits, cards, told, BODY_SHARE, written_in)

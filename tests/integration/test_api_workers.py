@@ -89,33 +89,24 @@ def test_a_conversation_takes_one_turn_at_a_time_across_workers(demo_ctx, redis_
                                                    "And what about Kaarna Flow?"]
 
 
-def test_a_worker_rebuilds_what_follows_a_version_another_worker_bumped(demo_ctx, redis_url) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_sees_a_version_another_worker_bumped(demo_ctx, redis_url) -> None:  # type: ignore[no-untyped-def]
     one, two = worker_ctx(demo_ctx, redis_url), worker_ctx(demo_ctx, redis_url)
-    builds: list[int] = []
-
-    def factory(_ctx: AppContext) -> int:
-        builds.append(len(builds) + 1)
-        return builds[-1]
-
-    assert one.adapter("thing", factory, follows=SCORES) == 1
-    assert one.adapter("thing", factory, follows=SCORES) == 1  # nothing moved: no rebuild
+    first = one.version(SCORES)
+    assert one.version(SCORES) == first  # nothing moved
     two.bump(SCORES)
-    assert one.adapter("thing", factory, follows=SCORES) == 2
-    assert one.adapter("thing", factory, follows=SCORES) == 2
-    one.bump(SCORES)  # its own change: it changed its copy in place, the others rebuild
-    assert one.adapter("thing", factory, follows=SCORES) == 2
-    assert two.adapter("thing", factory, follows=SCORES) == 3
+    assert one.version(SCORES) == two.version(SCORES) == first + 1
+    one.bump(SCORES)  # its own change
+    assert one.version(SCORES) == two.version(SCORES) == first + 2
 
 
 def test_a_worker_checks_versions_at_most_once_a_interval(demo_ctx, redis_url) -> None:  # type: ignore[no-untyped-def]
     one, two = worker_ctx(demo_ctx, redis_url), worker_ctx(demo_ctx, redis_url)
     one.version_check_s = 3600.0  # what a real worker does between two checks: no round trip per read
-    builds: list[str] = []
-    one.adapter("thing", lambda _c: builds.append("built") or len(builds), follows=SCORES)
+    first = one.version(SCORES)
     two.bump(SCORES)
-    assert one.adapter("thing", lambda _c: builds.append("built") or len(builds), follows=SCORES) == 1
+    assert one.version(SCORES) == first
     one._checked_at = float("-inf")  # the interval has passed
-    assert one.adapter("thing", lambda _c: builds.append("built") or len(builds), follows=SCORES) == 2
+    assert one.version(SCORES) == first + 1
 
 
 def test_a_worker_finds_content_another_process_ingested(demo_ctx, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -366,7 +366,11 @@ def test_a_quotation_stays_one_unit_and_a_stray_mark_does_not_swallow_the_passag
                                     "Read more here."]
     stray = 'A 24" screen is enough. ' + " ".join(f"Sentence number {i} stands alone." for i in range(30))
     units = answer_units(stray)
-    assert len(units) > 5 and units[-1] == "Sentence number 29 stands alone."
+    assert len(units) > 5 and units[-1] == "Sentence number 29 stands alone." and len(units[0]) < 450
+    # past the cap a closing mark does not start a quotation of its own
+    quoted = " ".join(f"Quoted part {i} goes on." for i in range(25))
+    long_quote = f'"{quoted}" she says. The narration goes on. It ends here.'
+    assert answer_units(long_quote)[-2:] == ["The narration goes on.", "It ends here."]
 
 
 def test_of_several_worked_examples_the_one_nearest_the_askers_size_is_chosen() -> None:
@@ -402,9 +406,29 @@ def test_customers_the_asker_tells_of_make_a_reference_question_only_when_asked_
                                   "maksaako se ittensä takaisin", "the investment pays for itself in 9.4 months"])
 def test_payback_is_read_however_it_is_put(text: str) -> None:
     assert intent.payback(text)
-    assert not intent.payback("Can we pay monthly?")
 
 
-def test_an_example_calculation_asked_for_is_the_roi_intents_own_word_but_counting_is_not() -> None:
-    assert intent.topic_intent("Onko teillä laskelmia?", "fi") == "roi"
-    assert intent.topic_intent("miten pitkältä ajalta lähtijät lasketaan", "fi") != "roi"
+@pytest.mark.parametrize("text", ["Can we pay monthly?", "Can you pay back the overcharge?",
+                                  "When will you pay it back?"])
+def test_a_refund_or_a_payment_is_no_payback(text: str) -> None:
+    assert not intent.payback(text)
+
+
+def test_a_calculation_is_the_worked_example_of_a_payback_question_but_marks_no_roi_by_itself() -> None:
+    assert intent.topic_intent("Onko teillä laskelmia takaisinmaksuajasta?", "fi") == "roi"
+    assert "laskelmia" in intent.own_words("roi")
+    for question, lang in (("Missä näen lomarahan laskelman?", "fi"), ("Can I export the overtime calculation?", "en"),
+                           ("miten pitkältä ajalta lähtijät lasketaan", "fi")):
+        assert intent.topic_intent(question, lang) != "roi", question
+
+
+def test_a_verdict_a_result_and_a_duration_are_what_they_say() -> None:
+    from copilot.engines.composer.answer import RESULT, SHAPES, VERDICT
+    assert VERDICT.match("No, because both rely on HR Core.") and VERDICT.match("Ei voi, sillä molemmat…")
+    assert not VERDICT.match("No-code builders are not supported.") and not VERDICT.match("Ei-toivotut viestit…")
+    assert RESULT.search("Early turnover fell from 41% to 29%.")
+    assert RESULT.search("Valmiina 97 prosentilla, kun aiemmin osuus oli 58 prosenttia.")
+    assert not RESULT.search("Previously they had 3 HR tools.")
+    assert not RESULT.search("300 employees from 12 countries.")
+    assert SHAPES["duration"].search("a free 30-day test environment")
+    assert not SHAPES["duration"].search("Windows 11-päivitys")

@@ -48,17 +48,12 @@ def test_a_local_lock_is_exclusive_per_key_and_says_so() -> None:
         pass
 
 
-def test_without_redis_a_context_only_rebuilds_on_its_own_processs_changes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_without_redis_a_version_moves_with_this_processs_own_changes(tmp_path) -> None:  # type: ignore[no-untyped-def]
     ctx = AppContext(settings=Settings(data_dir=tmp_path, _env_file=None), version_check_s=0.0)  # type: ignore[call-arg]
-    builds: list[int] = []
-
-    def factory(_c: AppContext) -> int:
-        builds.append(1)
-        return len(builds)
-
-    assert ctx.adapter("x", factory, follows=SCORES) == 1
-    ctx.bump(SCORES)  # the caller changed its copy in place: nothing to rebuild
-    assert ctx.adapter("x", factory, follows=SCORES) == 1
+    first = ctx.version(SCORES)
+    assert ctx.version(SCORES) == first  # nothing changed
+    ctx.bump(SCORES)  # the caller changed what it holds
+    assert ctx.version(SCORES) == first + 1
     ctx.shared.bump(SCORES)  # a change this context did not make itself
-    assert ctx.adapter("x", factory, follows=SCORES) == 2
+    assert ctx.version(SCORES) == first + 2
     assert ctx.shared.kind == "local"

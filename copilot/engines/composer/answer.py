@@ -48,7 +48,8 @@ from retrieval.units import answer_units, list_units
 SHAPES = {
     # A discount is an amount too ("500–999 users: −10 %"); a share such as "99,9 %" is not.
     "money": re.compile(r"\d[\d\s\u00a0.,]*\s?(€|euroa?|eur\b)|€\s?\d|[−-]\s?\d+(?:[.,]\d+)?\s?%", re.IGNORECASE),
-    "duration": re.compile(r"\b\d+(?:\s?[–-]\s?\d+)?[\s-]?(viik|päiv|kuukau|tunti|week|day|month|hour)", re.IGNORECASE),
+    "duration": re.compile(r"\b\d+(?:\s?[–-]\s?\d+)?(?:\s?(?:viik|päiv|kuukau|tunti|week|day|month|hour)|"
+                           r"-(?:day|week|month|hour))", re.IGNORECASE),  # "30-day", not "11-päivitys"
     # A response time may be minutes, or said in words ("within one hour", "neljän työtunnin kuluessa").
     "response": re.compile(r"\b(?:\d+(?:\s?[–-]\s?\d+)?|one|two|three|four|yhden|kahden|kolmen|neljän)\s?"
                            r"(?:business\s)?(?:hour|tunni|tunti|työtun|minut|minuut)", re.IGNORECASE),
@@ -67,9 +68,9 @@ SHAPES = {
 UNIT_WEIGHT = 10.0
 """How much a unit's own closeness to the question counts (when its vector is known)."""
 PASSAGES = 8
+"""Passages the composer reads (retrieval returns more for the llm engine)."""
 NEAREST_EXAMPLE = 0.3
 """Score for every unit of the worked example (or story) nearest the asker's size (see sizes.closest)."""
-"""Passages the composer reads (retrieval returns more for the llm engine)."""
 MAX_FOLLOW = 2
 """Sentences of the same passage that may follow the answer, when they add to it."""
 CHAT_ZIPF = 5.0
@@ -98,7 +99,7 @@ the customer portal"): not the steps."""
 LEANS_BACK = re.compile(r"^\s*(?:(?:sen|tämän) jälkeen(?!,?\s*(?:kun|kuin))|sitten|siksi|tämän vuoksi|näin ollen|"
                         r"then|after that|we then|you then|therefore|this means|that is why)\b", re.IGNORECASE)
 """A sentence that opens by pointing at the one before it: it cannot open an answer alone."""
-VERDICT = re.compile(r"^\s*(?:yes|no|kyllä|ei)\b", re.IGNORECASE)
+VERDICT = re.compile(r"^\s*(?:yes|no|kyllä|ei)(?:[,.!:;]|\s+(?:voi|ole|because|sillä|koska))", re.IGNORECASE)
 """An FAQ answer that opens with its yes or no."""
 MULTI_YEAR = re.compile(r"\b(?:[2-9]|two|three|four|five|kahden|kolmen|neljän|viiden)[- ]?"
                         r"(?:years?|vuo(?:den|tinen|tise)\w*)\b|\bmulti-?year|\bmonivuoti\w*", re.IGNORECASE)
@@ -109,9 +110,11 @@ WEEKDAY = re.compile(r"(?:maanantai|tiistai|keskiviikko|torstai|perjantai|lauant
 content says "arkisin", not every day's name, and lacking one is no sign it does not answer."""
 EXAMPLE = re.compile(r"esimerk\w*|laskelm\w*|\bexample|\bcalculation|\broi\b", re.IGNORECASE)
 STORIES = ("reference", "roi_example")
-RESULT = re.compile(rf"^(?=.*\d).*\b(?:{intents.CHANGE_WORDS}|nousi|rose|from|aiemmin|previously)\b", re.IGNORECASE)
-"""A story's result: a figure that changed ("Early turnover fell from 41% to 29%."), not its starting point."""
 """Content that tells about a customer or an example company, not about what is sold."""
+RESULT = re.compile(rf"^(?=.*\d).*(?:\b(?:{intents.CHANGE_WORDS}|nousi|rose)\b|\bkun aiemmin\b|\b(?:down|up) from\b|"
+                    r"\bfrom\s+\d[^.]*\bto\s+\d)", re.IGNORECASE)
+"""A story's result: a figure that changed ("Early turnover fell from 41% to 29%.", "97 %, kun aiemmin 58 %"),
+not its starting point ("Previously they had 3 HR tools", "300 employees from 12 countries")."""
 LINK = re.compile(r"https?://\S+")
 HOW_TO = re.compile(r"\b(?:miten|kuinka)\s+(?:saan|saamme|voin|voimme|pääsen|pääsemme|teen|teemme)\b|"
                     r"\bmitä\s+(?:teen|teemme|pitää tehdä|kannattaa tarkistaa|tarkistan|tarkistamme)\b|"
@@ -262,10 +265,11 @@ def read(tc: TaskContext, question: str) -> Reading:
     words = key_terms(question, lang)
     # The topic: words that are neither the intent's own nor numbers ("30 työntekijää" is context), nor
     # the change a "how much did it…" question asks the size of ("nopeutui").
-    generic, exact = intents.intent_terms(topic_intent, things=False), intents.exact_words(topic_intent)
+    generic, exact = intents.intent_terms(topic_intent, things=False), intents.own_words(topic_intent)
     topic = tuple(w for w in words if not w.raw.isdigit() and not any(same(w.stem, s) for s in generic)
                   and w.raw not in exact
-                  and not (wanted == "count" and intents.CHANGED.fullmatch(w.raw)))
+                  and not (wanted == "count" and intents.CHANGED.fullmatch(w.raw))
+                  and not (wanted == "duration" and w.raw in ("last", "lasts")))  # "how long does it last?"
     asks_where = bool(WHERE.search(question))
     how_to = bool(HOW_TO.search(question))
     named = intents.names(question)
@@ -481,8 +485,8 @@ def _names_the_thing(r: Reading, best: Candidate) -> bool:
     # "Do you have an API? We'd like to pull data into Power BI.": what is asked is the intent's own name,
     # when all the rest is the situation.
     vocab = vocabulary(f"{best.passage.heading} {best.text}", r.lang)
-    if r.thing and r.intent and not any(w.raw == fold(r.thing) for w in r.topic) \
-            and not any(w not in r.context for w in r.topic):
+    if r.thing and r.intent and any(w.raw == fold(r.thing) for w in r.words) \
+            and not any(w.raw == fold(r.thing) for w in r.topic) and not any(w not in r.context for w in r.topic):
         # "Onko teillä laskelmia takaisinmaksuajasta? Olemme 300 hengen yritys…": the thing asked is the
         # intent's own ("laskelmia"), all the rest is the story; a unit on the intent names it
         return bool(intents.intent_terms(r.intent) & vocab.stems) or best.passage.kind in intents.preferred(r.intent)

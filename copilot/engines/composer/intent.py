@@ -65,6 +65,9 @@ class Intent(NamedTuple):
     exact: frozenset[str] = frozenset()
     """Words that count only as written (folded): their stem is another word's too ("stored" and a
     "store", "paljonko" and "paljon")."""
+    quiet: frozenset[str] = frozenset()
+    """Words (folded, as written) that belong to the intent but do not mark it: "laskelmia" asked with a
+    payback is the worked example, not a topic the content must name; "lomarahan laskelma" is no ROI."""
 
 
 @lru_cache(maxsize=1)
@@ -75,13 +78,14 @@ def lexicon() -> dict[str, Intent]:
     raw.pop("names", None)
     out = {}
     for name, spec in raw.items():
-        loose = [w.lstrip("+") for w in spec["words"] if not w.startswith("=")]
+        loose = [w.lstrip("+") for w in spec["words"] if not w.startswith(("=", "~"))]
         listed = " ".join(loose)
         named = " ".join(w[1:] for w in spec["words"] if w.startswith("+"))
         heads = frozenset(fold(w) for w in loose if len(w) >= 4)
         out[name] = Intent(frozenset(terms(listed, "fi")) | frozenset(terms(listed, "en")), heads, spec.get("shape"),
                            tuple(spec.get("prefer", ())), frozenset(terms(named, "fi")) | frozenset(terms(named, "en")),
-                           frozenset(fold(w[1:]) for w in spec["words"] if w.startswith("=")))
+                           frozenset(fold(w[1:]) for w in spec["words"] if w.startswith("=")),
+                           frozenset(fold(w[1:]) for w in spec["words"] if w.startswith("~")))
     return out
 
 
@@ -142,7 +146,7 @@ def topic_intent(question: str, lang: str) -> str | None:
 
 
 # "…a customer of 250 people… What happened to their eNPS?": the customers told of are what is asked about.
-_THEY = re.compile(r"\b(?:they|their|them|he|heidän|heillä|heille|niillä|niiden)\b", re.IGNORECASE)
+_THEY = re.compile(r"\b(?:they|their|heidän|heillä|heille)\b", re.IGNORECASE)
 
 
 def _intent_of(question: str, lang: str) -> str | None:
@@ -174,7 +178,7 @@ def _word_intents(raw: str, stem: str, common: bool, lang: str) -> tuple[tuple[s
     """The intents one question word marks, each with its weight. Memoised: every question reads its
     words against every intent's stems."""
     out = []
-    for name, (stems, heads, _shape, _prefer, _things, exact) in lexicon().items():
+    for name, (stems, heads, _shape, _prefer, _things, exact, _quiet) in lexicon().items():
         if name == "handoff":
             continue
         # A word written as the intent's own outweighs one that only stems alike ("kokemusta" is experience,
@@ -196,9 +200,9 @@ def intent_terms(name: str | None, *, things: bool = True) -> frozenset[str]:
     return found.stems if things else found.stems - found.things
 
 
-def exact_words(name: str | None) -> frozenset[str]:
-    """The intent's words that count only as written ("=laskelmia": "lasketaan" is no calculation), folded."""
-    return lexicon()[name].exact if name in lexicon() else frozenset()
+def own_words(name: str | None) -> frozenset[str]:
+    """The intent's words kept as written (folded): those that count only so, and those that mark nothing."""
+    return lexicon()[name].exact | lexicon()[name].quiet if name in lexicon() else frozenset()
 
 
 def shape(name: str | None) -> str | None:
@@ -381,7 +385,9 @@ CHANGED = re.compile(fold(CHANGE.pattern), re.IGNORECASE)
 
 
 # "What's the payback time?", "maksaako se itsensä takaisin?": a time too.
-_PAYBACK = re.compile(r"\b(?:payback|pays? (?:for )?itself|pays? (?:it(?:self)? )?back|paid back|break[- ]?even|"
+# ("it pays back", not "you pay it back": a refund is no payback)
+_PAYBACK = re.compile(r"\b(?:payback|pays? (?:for )?itself|(?:it|they|this|that|system|investment) pays? back|"
+                      r"break[- ]?even|"
                       r"takaisinmaksu\w*|maksa\w*(?:\s+\w+)?\s+(?:itsensä|ittensä|ittensa) takaisin)", re.IGNORECASE)
 
 
