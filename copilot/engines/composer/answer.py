@@ -265,9 +265,9 @@ def read(tc: TaskContext, question: str) -> Reading:
     words = key_terms(question, lang)
     # The topic: words that are neither the intent's own nor numbers ("30 työntekijää" is context), nor
     # the change a "how much did it…" question asks the size of ("nopeutui").
-    generic, exact = intents.intent_terms(topic_intent, things=False), intents.own_words(topic_intent)
+    generic, as_written = intents.intent_terms(topic_intent, things=False), intents.own_words(topic_intent)
     topic = tuple(w for w in words if not w.raw.isdigit() and not any(same(w.stem, s) for s in generic)
-                  and w.raw not in exact
+                  and w.raw not in as_written
                   and not (wanted == "count" and intents.CHANGED.fullmatch(w.raw))
                   and not (wanted == "duration" and w.raw in ("last", "lasts")))  # "how long does it last?"
     asks_where = bool(WHERE.search(question))
