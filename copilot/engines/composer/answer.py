@@ -318,13 +318,14 @@ def read(tc: TaskContext, question: str) -> Reading:
     own_words = [w for w in topic if w not in context and w not in lacking
                  and not any(_has(w, v, strict=w.raw in proper)
                              for p, v in zip(passages, vocab, strict=True) if p.kind not in STORIES)]
-    # Of several worked examples, the one about an organisation of the asker's size ("we are 300 people")
+    # Of several worked examples, the one about an organisation of the asker's size ("we are 300 people"),
+    # when examples are what is asked for (a price question is answered by the price list, whatever size)
     examples: dict[str, str] = {}
-    for p in passages:
-        if p.kind in STORIES:
-            examples[p.title] = f"{examples.get(p.title, p.title)} {p.body}"  # "…300 hengen yrityksessä"
-    # (when examples are what is asked for: a price question is answered by the price list, whatever size)
-    nearest = sizes.closest(size, examples) if len(examples) > 1 and any(k in STORIES for k in prefer) else set()
+    if size is not None and any(k in STORIES for k in prefer):
+        for p in passages:
+            if p.kind in STORIES:
+                examples[p.title] = f"{examples.get(p.title, p.title)} {p.body}"  # "…300 hengen yrityksessä"
+    nearest = sizes.closest(size, examples) if len(examples) > 1 else set()
     out = []
     named_stories = set()
     for rank, (p, head, pv) in enumerate(zip(passages, heads, vocab, strict=True)):

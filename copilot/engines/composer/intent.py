@@ -471,8 +471,7 @@ WHERE_US = re.compile(r"\bwhere (?:are you|is kaarna)\b|\bwhere(?:'s| is) your (
 
 def focus_query(question: str, lang: str) -> str:
     """The question's topic words as written, with the words the content may use for them instead:
-    a second, sharper query beside the question itself ("käyttääkö joku kunta…" → "kunta kaupunki…").
-    Of a question that tells a situation first, what it asks: the whole question is the first query."""
+    a second, sharper query beside the question itself ("käyttääkö joku kunta…" → "kunta kaupunki…")."""
     kept = key_terms(question, lang)
     extra = [alt for w in kept for alt in _synonym_words().get(w.stem, ())]
     if WHERE_US.search(question):  # the company is named where its data controller is
