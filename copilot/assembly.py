@@ -144,6 +144,7 @@ def retrieve(
     also: str | None = None,
     kinds: tuple[str, ...] = (),
     industry: str | None = None,
+    each: tuple[str, ...] = (),
 ) -> TaskContext:
     """Add cited passages (and account history if allowed) to the context, within the token budget.
 
@@ -154,13 +155,16 @@ def retrieve(
     shares its words with another kind of content ("do you *support* SCIM?") still reaches its answer.
     ``industry`` (the one a question names) brings those types' content of that industry first: a retail
     customer's story need not say "retail".
+    ``each`` are the questions of a message that asks two ("Can we start with Insight alone? And what's the
+    minimum contract?"): each one's hits come up beside the whole message's, so the second one's answer is
+    among the passages, though the message's words lean on the first.
     """
     filters = extra or SearchFilters()
     if not tc.decision.may_use("internal_content"):
         filters = filters.model_copy(update={"public": True})
     if lang:
         filters = filters.model_copy(update={"language": lang})
-    hits = retrieval.search(ctx, query, k=k, filters=filters).hits
+    hits = _asked(ctx, query, each, filters, k)
     if also and also.strip() and also.strip() != query.strip():
         hits = _interleave(hits, retrieval.search(ctx, also, k=k, filters=filters).hits)[:k]
     if kinds:
@@ -207,6 +211,15 @@ def retrieve(
             if len(items) == HISTORY_ITEMS:
                 break
     return tc.model_copy(update={"passages": passages, "history": items})
+
+
+def _asked(ctx: AppContext, query: str, each: tuple[str, ...], filters: SearchFilters, k: int) -> list[Hit]:
+    """The message's hits; for a message of two questions, each question's interleaved with them."""
+    hits = retrieval.search(ctx, query, k=k, filters=filters).hits
+    if len(each) != 2:
+        return hits
+    first, second = (retrieval.search(ctx, q, k=k, filters=filters).hits for q in each)
+    return _interleave(hits, _interleave(first, second))[:k]
 
 
 def _typed(ctx: AppContext, query: str, filters: SearchFilters, industry: str | None, k: int) -> list[Hit]:

@@ -118,6 +118,20 @@ def answer_units(body: str, heading: str = "") -> list[str]:
     return out + list_units(body, heading)
 
 
+_NUMBERED = re.compile(r"^\s*\d+[.)]\s+(.+)$", re.MULTILINE)
+
+
+def step_openings(body: str) -> tuple[str, ...]:
+    """The numbered items of the passage (Markdown emphasis gone): the steps of a how-to."""
+    return tuple(_EMPHASIS.sub("", m.group(1)).strip() for m in _NUMBERED.finditer(body))
+
+
+def is_step(unit: str, openings: tuple[str, ...]) -> bool:
+    """Whether ``unit`` is a step's own instruction (a numbered item's first sentence), not what it explains."""
+    start = unit.rstrip(".")[:40]
+    return bool(start) and any(item.startswith(start) for item in openings)
+
+
 def list_units(body: str, heading: str) -> list[str]:
     """Each list of two or more short items once more as one unit, after the passage's own units: "volume
     discounts?" is answered by the whole list under its heading, not by one of its rows."""

@@ -16,7 +16,7 @@ from copilot.core.permissions import Perm, require
 from copilot.core.store.repo import conversations
 from copilot.engines.base import last_question
 from copilot.engines.composer import estimate
-from copilot.engines.composer.intent import focus_query, industry, preferred, topic_intent
+from copilot.engines.composer.intent import focus_query, industry, parts, preferred, topic_intent
 from copilot.engines.composer.spoken import calm, standard
 from copilot.engines.registry import get_engine
 from copilot.results import Answer, Blocked
@@ -92,7 +92,7 @@ def _answer(ctx: AppContext, req: AskRequest, actor: Actor, tc: TaskContext, lan
     # "Customers in retail?": the stories of that industry (a price asked by a retailer is the same price)
     of_industry = industry(asked, language) if intent == "references" else None
     tc = retrieve(ctx, tc, query, k=PASSAGES, lang=language, history=tc.decision.audience == "staff",
-                  also=focus, kinds=preferred(intent), industry=of_industry)
+                  also=focus, kinds=preferred(intent), industry=of_industry, each=tuple(parts(asked)))
     tc = with_unit_similarities(ctx, tc, query)
     composed, run = get_engine(ctx, req.engine).answer(tc, question=req.question, history=turns)
     customer_facing = tc.decision.audience != "staff"

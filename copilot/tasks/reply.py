@@ -165,6 +165,7 @@ INCIDENTS = {
         r"\b(?:kaatu\w*|crash\w*|pysähty\w*)\W+(?:\w+\W+){0,3}(?:app|application|sovellus|käynnisty\w*|startup|launch)",
         re.IGNORECASE),
     "breach": re.compile(r"\b(?:data breach|data leak|tietovuo\w*|tietosuojaloukkau\w*|tietosuojaongelm\w*|"
+                         r"unauthori[sz]ed access|luvato\w* (?:pääsy|käyttö|katselu)\w*|"
                          r"privacy breach|nähneensä toisen|saw (?:another|other|someone else)\w*)", re.IGNORECASE),
     "erasure": re.compile(r"\b(?:poistopyyn\w*|erasure request|right to (?:erasure|be forgotten)|"
                           r"oikeu\w* tulla unohdetuksi|(?:vaati\w*|demand\w*)\s+(?:\w+\s+){0,3}"
@@ -225,12 +226,13 @@ def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], nee
              *, then: dict[Word, float] | None = None) -> Card | None:
     """Of the help hits close in meaning, the one that has most of the weighted words (at least
     ``needed`` of them): "signature stuck" is the guide to stuck signatures, not the onboarding form that
-    also speaks of signatures. Of two that have as many, the one with more of ``then`` (when given), else
-    the closer."""
+    also speaks of signatures. Of two that have as many, the one with more of ``then`` (when given), then
+    the one whose title has more of them ("Employment contract stuck": the guide "When an e-signature is
+    stuck", though the onboarding form speaks of contracts too), then the closer."""
     total = sum(weights.values())
     if not total:
         return None
-    fitting: list[tuple[float, float, float, Card]] = []
+    fitting: list[tuple[float, float, float, float, Card]] = []
     for hit in hits:
         card = cards.get(str(hit.meta.get("module_id")))
         if card is None or hit.meta.get("type") not in HELP_TYPES or hit.meta.get("instructions") \
@@ -242,8 +244,9 @@ def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], nee
         whole = card.body if card.type == "help_article" else f"{hit.location} {hit.text}"
         about = vocabulary(f"{card.title} {card.hook if card.type == 'help_article' else ''} {whole}", lang)
         if (share := _share(weights, about)) >= needed:
-            fitting.append((-share, -_share(then, about) if then else 0.0, -(hit.similarity or 0.0), card))
-    return min(fitting, key=lambda f: f[:3])[3] if fitting else None
+            fitting.append((-share, -_share(then, about) if then else 0.0,
+                            -_share(weights, vocabulary(card.title, lang)), -(hit.similarity or 0.0), card))
+    return min(fitting, key=lambda f: f[:4])[4] if fitting else None
 
 
 def _share(weights: dict[Word, float], about: Vocabulary) -> float:

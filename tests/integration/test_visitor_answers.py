@@ -260,3 +260,46 @@ def test_a_story_whose_text_never_names_its_industry_is_found_by_it_and_told_by_
 def test_a_payback_figure_says_which_worked_example_it_comes_from(demo_ctx) -> None:  # type: ignore[no-untyped-def]
     r = _ask(demo_ctx, "What is the payback time of HR Core and Flow for a 300-person company?")
     assert r.known and "9.4" in _first(r.text) and "300-employee" in _first(r.text), r.text
+
+
+def test_a_payday_named_in_a_payroll_problem_does_not_make_it_a_price_question(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Palkka-aineisto ei mennyt perille ja palkanmaksu on huomenna, mitä nyt?")
+    assert r.known and "€" not in r.text, r.text
+    assert [c.source_id for c in r.citations][:1] == ["module:help-payroll-integration.fi"], r.text
+
+
+def test_spoken_finnish_that_drops_letters_is_read_as_written(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "saisko teiltä jotain ilmasta testiä")
+    assert r.known and "30" in _first(r.text), r.text
+
+
+def test_a_sentence_that_draws_on_the_one_before_comes_after_it(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    # "Absences recorded today therefore appear…" leans on "data refreshes every night"
+    r = _ask(demo_ctx, "An absence I entered an hour ago is missing from the absence report - why?")
+    assert r.known and "every night" in _first(r.text), r.text
+
+
+def test_a_person_the_question_names_is_no_topic_the_content_lacks(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Pekka takes over Liisa's team in May. How do I give Pekka the team and take it off Liisa?")
+    assert r.known and "supervisor" in _first(r.text), r.text
+
+
+def test_how_to_do_something_is_answered_with_the_step_that_does_it(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "How can I download the turnover figures as a spreadsheet?")
+    assert r.known and "Export to Excel" in " ".join(re.split(r"(?<=[.!?])\s+", r.text)[:2]), r.text
+
+
+def test_how_far_a_figure_must_fall_is_answered_with_the_break_even(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "How much lower would our staff turnover need to be for Kaarna to cover its own cost?")
+    assert r.known and "23" in " ".join(re.split(r"(?<=[.!?])\s+", r.text)[:2]), r.text
+
+
+def test_an_faq_reply_without_a_verb_opens_the_answer_it_belongs_to(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    # "In two data centres located in Finland." answers "Where is our data stored?" and nothing after another
+    r = _ask(demo_ctx, "In which country do you host our data? Our board wants to know.")
+    assert r.known and _first(r.text).startswith("In two data centres"), r.text
+
+
+def test_each_question_of_a_message_finds_its_own_passage(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Could we buy Flow without HR Core? Also, how long is the shortest contract?")
+    assert r.known and not r.handoff and "12 months" in r.text, r.text

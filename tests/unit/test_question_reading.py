@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from copilot.engines.composer import intent, sizes, terms
+from copilot.engines.composer.spoken import standard
 from copilot.engines.composer.terms import generic
 from retrieval.units import answer_units, list_units
 
@@ -39,6 +40,8 @@ def test_the_industry_a_question_names(question: str, lang: str, expected: str |
     ("Onko teillä kokemusta logistiikka-alalta?", "fi", "references"),  # experience, not a trial ("kokeilu")
     ("Can staff see their pay slips on the phone?", "en", None),  # the employees' pay, not Kaarna's price
     ("Does Kaarna work with our payroll system?", "en", "integration"),  # payroll is still an integration's
+    ("Aineisto jäi jumiin ja palkanmaksu on huomenna, mitä teen?", "fi", None),  # the wages paid, no fee
+    ("My leave request vanished two hours ago, what now?", "en", None),  # when it happened, no support hours
 ])
 def test_the_intent_of_a_question(question: str, lang: str, expected: str | None) -> None:
     assert intent.topic_intent(question, lang) == expected
@@ -432,3 +435,51 @@ def test_a_verdict_a_result_and_a_duration_are_what_they_say() -> None:
     assert not RESULT.search("300 employees from 12 countries.")
     assert SHAPES["duration"].search("a free 30-day test environment")
     assert not SHAPES["duration"].search("Windows 11-päivitys")
+
+
+@pytest.mark.parametrize(("spoken", "written"), [
+    ("onks teil mitää ilmasta", "onko teillä mitään ilmaista"),
+    ("saisko sellasta", "saisiko sellaista"),
+])
+def test_spoken_finnish_that_drops_letters_is_read_as_written(spoken: str, written: str) -> None:
+    assert standard(spoken, "fi") == written
+
+
+def test_a_server_is_not_a_service() -> None:
+    # "palvelimet" and "palvelee" share six letters: the support hours are not where the servers are
+    assert not terms.same("palvelim", "palvel")
+    assert not terms.found("palvelimet", terms.vocabulary("Tuki palvelee arkisin.", "fi"))
+    assert terms.found("palvelimet", terms.vocabulary("Palvelimemme ovat Suomessa.", "fi"))
+
+
+def test_how_big_a_change_is_asked_for_as_a_number_before_a_payback_time() -> None:
+    assert intent.asked_shape("By how much must turnover fall before it pays for itself?") == "count"
+    assert intent.asked_shape("How fast does it pay for itself?") == "duration"
+    # "laskea" is also to count: "how are users counted" asks no change
+    assert intent.asked_shape("Miten käyttäjät pitää laskea, jos osa on kausityöntekijöitä?") is None
+
+
+def test_a_question_joined_on_with_and_is_still_a_yes_or_no() -> None:
+    assert intent.yes_no("ja maksaako jokainen allekirjoitus erikseen?")
+    assert intent.yes_no("And is support included?")
+
+
+def test_given_names_are_listed_folded_and_words_are_not() -> None:
+    assert {"maria", "paivi", "liisa", "mark"} <= terms.given_names()
+    assert not {"flow", "insight", "core", "plus", "teams"} & terms.given_names()
+
+
+def test_no_synonym_is_listed_twice() -> None:
+    # YAML keeps the last of two equal keys: a second entry silently drops the first one's words
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+        keys = [loader.construct_object(k) for k, _ in node.value]
+        assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+        return loader.construct_mapping(node)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    yaml.load(intent.LEXICON.read_text(encoding="utf-8"), Loader=Strict)  # a SafeLoader with one check more

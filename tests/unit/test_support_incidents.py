@@ -14,6 +14,7 @@ from copilot.tasks.reply import incident
     ("Kaarna ei aukea kenellekään, selain näyttää 502 Bad Gateway.", "outage"),
     ("We will terminate our contract with you at the end of the year.", "termination"),
     ("Maksoimme laskun vahingossa kahdesti.", "refund"),
+    ("We suspect unauthorised access to salary data by a former manager.", "breach"),
     # HR's own daily work, not a contract with us ended
     ("We terminated the contract of an employee last week and she still sees her payslips.", None),
     ("Irtisanoimme työntekijän sopimuksen, mutta hän näkyy yhä raportissa.", None),

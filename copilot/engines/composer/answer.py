@@ -19,6 +19,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -34,6 +35,7 @@ from copilot.engines.composer.terms import (
     everyday,
     fold,
     found,
+    given_names,
     key_terms,
     little_typo,
     manner,
@@ -43,7 +45,7 @@ from copilot.engines.composer.terms import (
 )
 from copilot.results import Citation
 from prompts import templates
-from retrieval.units import answer_units, list_units
+from retrieval.units import answer_units, is_step, list_units, step_openings
 
 SHAPES = {
     # A discount is an amount too ("500–999 users: −10 %"); a share such as "99,9 %" is not.
@@ -71,7 +73,14 @@ PASSAGES = 8
 """Passages the composer reads (retrieval returns more for the llm engine)."""
 NEAREST_EXAMPLE = 0.3
 """Score for every unit of the worked example (or story) nearest the asker's size (see sizes.closest)."""
+STEP = 0.3
+"""Score for a how-to's step (a numbered item's instruction) when the question asks how to do something."""
 MAX_FOLLOW = 2
+FRAGMENT = re.compile(r"^(?:in|at|on|from|by|within|through|via|under)\b[^.!?]{0,60}[.!?]?$|"
+                      r"^(?:\w+(?:ssa|ssä|lla|llä|sta|stä|lta|ltä)\s+)+\w+(?:ssa|ssä|lla|llä|sta|stä|lta|ltä)\.?$",
+                      re.IGNORECASE)
+"""A reply without a verb ("In two data centres located in Finland.", "Kahdessa Suomessa sijaitsevassa
+konesalissa."): it answers its FAQ question, and reads as nothing after another sentence."""
 """Sentences of the same passage that may follow the answer, when they add to it."""
 CHAT_ZIPF = 5.0
 """An acronym at least this frequent is a chat word ("OK" 5.1, "LOL" 5.1), not a name ("AI" 4.2)."""
@@ -97,8 +106,14 @@ FALLBACK = re.compile(r"^\s*(?:if|jos)\b.{0,80}\b(?:still|yet|again|although|eve
 """What to do when the steps did not help ("If the new supervisor still cannot see…", "open a request in
 the customer portal"): not the steps."""
 LEANS_BACK = re.compile(r"^\s*(?:(?:sen|tämän) jälkeen(?!,?\s*(?:kun|kuin))|sitten|siksi|tämän vuoksi|näin ollen|"
-                        r"then|after that|we then|you then|therefore|this means|that is why)\b", re.IGNORECASE)
+                        r"then|after that|we then|you then|therefore|this means|that is why|"
+                        r"vertailun vuoksi|for comparison|by comparison|(?:se|tämä) tarkoittaa)\b", re.IGNORECASE)
 """A sentence that opens by pointing at the one before it: it cannot open an answer alone."""
+INFERRED = re.compile(r"\b(?:siis|thus|hence|therefore)\b", re.IGNORECASE)
+"""A sentence that draws its claim from the one before ("…näkyvät raportissa siis vasta seuraavana aamuna")."""
+FRAMING = re.compile(r"^\s*(?:this|the|our) example (?:shows|works out|calculates|looks at)\b|"
+                     r"^\s*(?:tämä )?esimerkki (?:näyttää|laskee|kuvaa)\b|^\s*tässä esimerkissä\b", re.IGNORECASE)
+"""A worked example's opening that says what it will show: it frames the question, it answers none."""
 VERDICT = re.compile(r"^\s*(?:yes|no|kyllä|ei)(?:[,.!:;]|\s+(?:voi|ole|because|sillä|koska))", re.IGNORECASE)
 """An FAQ answer that opens with its yes or no."""
 MULTI_YEAR = re.compile(r"\b(?:[2-9]|two|three|four|five|kahden|kolmen|neljän|viiden)[- ]?"
@@ -281,7 +296,7 @@ def read(tc: TaskContext, question: str) -> Reading:
     vocab = [vocabulary(f"{p.title} {h} {p.body}", lang) for p, h in zip(passages, heads, strict=True)]
     context = intents.context_words(question, lang)
     counted = intents.counted(question, lang)
-    payback = intents.payback(question)
+    asked = Asked(payback=intents.payback(question), change=intents.asks_change(question), counted=counted)
     weights = _weights(words, vocab, context)
     # An acronym that is a chat word ("OK", "LOL") names nothing; "AI" and "HR" do
     # "I'm the DPO of…", "olen yrityksen CFO": the asker's title names no thing asked about.
@@ -313,7 +328,8 @@ def read(tc: TaskContext, question: str) -> Reading:
     missing = tuple(w for w in lacking if not (
         (asks and said and w.common and w.raw not in proper) or everyday(w.raw, lang, FUNCTION_ZIPF)
         or any(a == w.raw and b in present for a, b in offered)
-        or ((little_typo(w.raw, lang) or manner(w.raw, lang)) and w.raw not in proper) or WEEKDAY.match(w.raw)))
+        or ((little_typo(w.raw, lang) or manner(w.raw, lang)) and w.raw not in proper) or WEEKDAY.match(w.raw)
+        or (w.raw in proper and w.raw in given_names())))  # "…and Maria takes over the team": a person
     # The words of what is asked that only stories have: a customer's name, say ("Koskelan kaupunki").
     own_words = [w for w in topic if w not in context and w not in lacking
                  and not any(_has(w, v, strict=w.raw in proper)
@@ -347,10 +363,13 @@ def read(tc: TaskContext, question: str) -> Reading:
         if (about_us or named) and p.kind == "reference" and topic_intent != "references" and not asked_of:
             # "your onboarding", "how does Insight measure…": a customer's story is not the answer about us
             kind -= 0.8 if about_us else 0.5
+        if how_to and p.kind == "help_article":
+            kind += STEP  # "how do we get the form to new hires?": the help's steps, not the use case's promise
         if not topic and wanted and prefer and p.kind == prefer[0]:
             kind += 0.6  # "hinta?": the intent is the whole question, and its own kind of content answers it
         meaning = p.unit_similarities
         grouped = set(list_units(p.body, head))
+        steps = step_openings(p.body) if how_to else ()
         for order, unit in enumerate(answer_units(p.body, head)):
             unit_vocab = vocabulary(unit, lang)
             near = meaning[order] if order < len(meaning) and meaning[order] is not None else None
@@ -366,11 +385,8 @@ def read(tc: TaskContext, question: str) -> Reading:
             score += _fit(unit, r_intent=topic_intent, topic=bool(topic), wanted=wanted, fits=fits, named=named,
                           asks_where=asks_where, listed=unit in grouped, explicit=explicit, how_to=how_to)
             score += sizes.fit(size, unit) + (NEAREST_EXAMPLE if p.title in nearest else 0.0)
-            if payback and intents.payback(unit) and any(ch.isdigit() for ch in unit) \
-                    and (not nearest or p.title in nearest):
-                score += 0.6  # "how fast does it pay back?": the payback time (a figure) of the asker's example
-            if counted and any(_has(w, unit_vocab) for w in counted):
-                score += 0.5  # "montako lähtijää…": the sentence with a number of leavers
+            score += _gives(unit, head, unit_vocab, asked, step=bool(steps and own and is_step(unit, steps)),
+                            of_nearest=not nearest or p.title in nearest)
             out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered, near=near))
     out.sort(key=lambda c: -c.score)
     return Reading(intent=topic_intent, words=words, topic=topic, missing=missing, shape=wanted, candidates=out,
@@ -378,6 +394,34 @@ def read(tc: TaskContext, question: str) -> Reading:
                    lang=lang, context=context, counted=counted, stories=frozenset(named_stories), offered=offered,
                    of_example=bool(EXAMPLE.search(question)), term=bool(MULTI_YEAR.search(question)),
                    thing=intents.existing_thing(question))
+
+
+class Asked(NamedTuple):
+    """What a question asks for that a unit shows by what it says, whatever words it shares."""
+
+    payback: bool
+    """"How fast does it pay back?", "maksaako se itsensä takaisin?"."""
+    change: bool
+    """"By how much must turnover fall?": the size of a change."""
+    counted: tuple[Word, ...]
+    """What a "how many" question counts."""
+
+
+def _gives(unit: str, head: str, unit_vocab: Vocabulary, asked: Asked, *, step: bool, of_nearest: bool) -> float:
+    """What the unit gives of what the question asks for: a payback figure, a change, the thing counted, a
+    step to take; and not a worked example's opening that only says what it will work out."""
+    score = 0.0
+    if FRAMING.match(unit) and not any(ch.isdigit() for ch in unit):
+        score -= 0.8  # "This example works out how far turnover must fall…" restates the question
+    if step:
+        score += STEP  # "how do I get it out to Excel?": a step to take, not what the report is
+    if asked.payback and intents.payback(f"{head} {unit}") and any(ch.isdigit() for ch in unit) and of_nearest:
+        score += 0.6  # "how fast does it pay back?": the payback time (a figure) of the asker's example
+    if asked.change and intents.CHANGE.search(unit):
+        score += 0.5  # "by how much must turnover fall?": the sentence that tells a fall
+    if asked.counted and any(_has(w, unit_vocab) for w in asked.counted):
+        score += 0.5  # "montako lähtijää…": the sentence with a number of leavers
+    return score
 
 
 def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fits: bool, named: frozenset[str],
@@ -618,7 +662,7 @@ def _single(tc: TaskContext, question: str, *, follow: int = MAX_FOLLOW,
     best = r.candidates[0]
     # "Sen jälkeen sopimus jatkuu…", "We then delete it…" lean on the sentence before: it goes first.
     before = next((c for c in r.candidates if c.passage.ref == best.passage.ref and c.order == best.order - 1),
-                  None) if LEANS_BACK.match(best.text) else None
+                  None) if LEANS_BACK.match(best.text) or INFERRED.search(best.text) else None
     chosen = [before, best] if before else [best]
     # "Could we buy just Insight?" under the FAQ's "Can we buy Insight or Flow without HR Core?": its
     # "No, because…" is the answer; the sentence that matched the words best explains it.
@@ -632,11 +676,21 @@ def _single(tc: TaskContext, question: str, *, follow: int = MAX_FOLLOW,
                      and _plain(c.text) not in _plain(best.text) and _plain(best.text) not in _plain(c.text)),
                     key=lambda c: not _same_price(best, c))
     chosen += nearby[:follow]  # the next best of the same passage, best first
+    # "In two data centres located in Finland." answers its FAQ's "Where is our data stored?" and nothing
+    # after another sentence: the short reply that opens an FAQ answer goes first when it is taken.
+    direct = next((c for c in chosen[1:] if c.order == 0 and c.passage.heading.rstrip().endswith("?")
+                   and _fragment(c.text)), None)
+    if direct is not None:
+        chosen = [direct] + [c for c in chosen if c is not direct]
     text = " ".join(_sentence(_unprefixed(c.text, chosen[0].text) if c is not chosen[0] else c.text) for c in chosen)
     if best.passage.kind == "roi_example" and not EXAMPLE.search(chosen[0].text):
         text = t["from_example"].format(example=_story(best.passage.title), text=text)
     return ComposedAnswer(text=text, citations=[best.passage], known=True, handoff=False,
                           used_categories=_used(tc))
+
+
+def _fragment(unit: str) -> bool:
+    return bool(FRAGMENT.match(unit.strip()))
 
 
 def _same_price(best: Candidate, other: Candidate) -> bool:

@@ -96,6 +96,11 @@ _SUPPORT_VERB = re.compile(r"\b(?:(?:do|does|did|you|we|they|it|can|to|kaarna)\s
 
 # "pay slip", "payday", "pay period": the employees' pay, not what Kaarna costs ("payroll" is an integration's).
 _PAY_THING = re.compile(r"\bpay[- ]?(?:slip|day|period|run|stub|check|cheque)s?\b", re.IGNORECASE)
+# "an hour ago", "two hours later", "tunti sitten": when something happened, not the support's hours.
+_AGO = re.compile(r"\b(?:an?|one|two|three|few|couple of|several|\d+)\s+hours?\s+(?:ago|later|earlier|before)\b|"
+                  r"\b(?:tunti|tuntia|tunnin)\s+(?:sitten|myöhemmin|aiemmin)\b", re.IGNORECASE)
+# Finnish compounds the same way: "palkanmaksu" is a payment of wages ("palkanmaksu on perjantaina"), no fee.
+_PALKKA = re.compile(r"\bpal(?:kan|kka)maksu\w*", re.IGNORECASE)
 
 
 # Finnish "iso" is big ("isosta määrästä", "iso firma"); the standard is written "ISO" or named with its number.
@@ -152,7 +157,8 @@ _THEY = re.compile(r"\b(?:they|their|heidän|heillä|heille)\b", re.IGNORECASE)
 def _intent_of(question: str, lang: str) -> str | None:
     if _PAYBACK.search(question):
         return "roi"  # "kauanko kesti, että se maksaa itsensä takaisin?" asks for the payback, not the rollout
-    text = _PAY_THING.sub(" ", _SUPPORT_VERB.sub(" ", question)) if lang == "en" else _BIG.sub(" ", question)
+    text = _PAY_THING.sub(" ", _SUPPORT_VERB.sub(" ", _AGO.sub(" ", question))) if lang == "en" \
+        else _BIG.sub(" ", _PALKKA.sub(" ", _AGO.sub(" ", question)))
     change = asks_change(question)
     if change:  # "paljonko allekirjoitus nopeutui?" asks how big a change was, not a price
         text = _HOW_MUCH_OF.sub(" ", text)
@@ -333,7 +339,8 @@ def said_otherwise(term: str, vocab: Vocabulary) -> bool:
 
 
 # "-ko" makes a yes/no question of a verb ("Sisältyykö…?"), but "paljonko" and "montako" ask for an amount.
-YES_NO = re.compile(r"^\s*(?:(?!paljonko\b|montako\b|pljonko\b)\w+(?:ko|kö|kos|kös)\b|"
+YES_NO = re.compile(r"^\s*(?:(?:ja|and|entä|but|mutta|also|myös)\s+)?"  # "…? ja maksaako jokainen erikseen"
+                    r"(?:(?!paljonko\b|montako\b|pljonko\b)\w+(?:ko|kö|kos|kös)\b|"
                     r"(?:is|are|do|does|did|can|could|will|would|should|has|have|may)\b)", re.IGNORECASE)
 
 
@@ -377,7 +384,8 @@ _WHAT_TIME = re.compile(r"\b(?:mihin aikaan|mihin asti|mistä mihin|mikä aika|m
 
 # "Paljonko allekirjoitus nopeutui?", "how much did turnover drop?": the size of a change, not a price.
 CHANGE_WORDS = (r"nopeutu\w*|hidastu\w*|vähen\w*|väheni|laski|laskivat|kasvo\w*|kasvoi|lisääntyi|parani|säästi\w*|"
-                r"lyheni|putosi|speed\w* up|sped up|faster|slower|drop(?:s|ped|ping)?|fell|fall|decreas\w*|"
+                r"lyheni|putosi|laskua|vähemmän|speed\w* up|sped up|faster|slower|drop(?:s|ped|ping)?|fell|fall|"
+                r"falls|fewer|lower|decreas\w*|"
                 r"increas\w*|reduc\w*|improv\w*|sav(?:e|ed|ing)")
 CHANGE = re.compile(rf"\b(?:{CHANGE_WORDS})\b", re.IGNORECASE)
 CHANGED = re.compile(fold(CHANGE.pattern), re.IGNORECASE)
@@ -387,7 +395,8 @@ CHANGED = re.compile(fold(CHANGE.pattern), re.IGNORECASE)
 # "What's the payback time?", "maksaako se itsensä takaisin?": a time too.
 # ("it pays back", not "you pay it back": a refund is no payback)
 _PAYBACK = re.compile(r"\b(?:payback|pays? (?:for )?itself|(?:it|they|this|that|system|investment) pays? back|"
-                      r"break[- ]?even|"
+                      r"covers? (?:its|their) (?:own )?costs?|"
+                      r"break[- ]?even|kannattavuusraj\w*|"
                       r"takaisinmaksu\w*|maksa\w*(?:\s+\w+)?\s+(?:itsensä|ittensä|ittensa) takaisin)", re.IGNORECASE)
 
 
@@ -413,7 +422,11 @@ def asked_shape(question: str) -> str | None:
         return "effort"
     if _HOW_LONG.search(question) and _RESPOND.search(question):
         return "response"
-    if _HOW_LONG.search(question) or _PAYBACK.search(question):
+    if _HOW_LONG.search(question):
+        return "duration"
+    if asks_change(question):  # "by how much must turnover fall before it pays for itself?": the fall's size
+        return "count"
+    if _PAYBACK.search(question):
         return "duration"
     if _WHAT_TIME.search(question):
         return "hours"

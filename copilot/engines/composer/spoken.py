@@ -28,6 +28,11 @@ WORDS = {
     "kännykällä": "puhelimella", "kännykkään": "puhelimeen", "soppari": "sopimus", "sopparin": "sopimuksen",
     "sopparista": "sopimuksesta", "työsopparin": "työsopimuksen", "firmas": "yrityksessä", "firma": "yritys",
     "hajoo": "hajoaa", "hajos": "hajosi",
+    # Speech drops a pronoun's final -n ("onks teil mitää") and the -i- of -ainen adjectives ("ilmasta").
+    "mitää": "mitään", "mikää": "mikään", "kukaa": "kukaan", "ketää": "ketään", "missää": "missään",
+    "mistää": "mistään", "mihinkää": "mihinkään", "ilmanen": "ilmainen", "ilmasta": "ilmaista",
+    "ilmasen": "ilmaisen", "sellasta": "sellaista", "sellanen": "sellainen", "tällasta": "tällaista",
+    "tällanen": "tällainen", "tollasta": "tuollaista", "millanen": "millainen", "millasta": "millaista",
 }
 _ASKING = re.compile(r"^(\w{2,})ks$")
 """The spoken -ks of a question verb ("onks", "toimiiks", "löytyyks"): -ko/-kö, by vowel harmony."""
@@ -36,6 +41,8 @@ _ASKING = re.compile(r"^(\w{2,})ks$")
 ENDINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(\w{2,}[^aeiouyäö])eesti$"), r"\1easti"),
     (re.compile(r"^(\w{3,})eks$"), r"\1eksi"),  # the translative: "vuodeks" → "vuodeksi"
+    (re.compile(r"^(\w{2,})isko$"), r"\1isiko"),  # the conditional asked: "saisko" → "saisiko"
+    (re.compile(r"^(\w{2,})iskö$"), r"\1isikö"),
     (re.compile(r"^(\w{3,}tt)ais$"), r"\1aisiin"),
     (re.compile(r"^(\w{3,}tt)äis$"), r"\1äisiin"),
     (re.compile(r"^(\w{3,}[aeiouyäö])is$"), r"\1isi"),

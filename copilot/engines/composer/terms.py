@@ -25,11 +25,24 @@ _FOLD = str.maketrans("äöåé", "aoae")
 GENERIC_FILE = Path(__file__).with_name("generic_words.txt")
 
 
+GIVEN_NAMES_FILE = Path(__file__).with_name("given_names.txt")
+
+
+def _listed(path: Path) -> frozenset[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(fold(w) for line in lines for w in line.partition("#")[0].split())
+
+
 @lru_cache(maxsize=1)
 def generic() -> frozenset[str]:
     """Words that carry no topic of their own in a question to this vendor's assistant (folded)."""
-    lines = GENERIC_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(fold(w) for line in lines for w in line.partition("#")[0].split())
+    return _listed(GENERIC_FILE)
+
+
+@lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    """Common given names (folded): a person the question names is no topic the content lacks."""
+    return _listed(GIVEN_NAMES_FILE)
 
 
 @lru_cache(maxsize=2)
@@ -162,6 +175,8 @@ def same(a: str, b: str, typos: bool = True) -> bool:
     typo). A word the language knows well is no typo: "changing" is not a misspelt "charge"."""
     if a == b:
         return True
+    if _apart(a) != _apart(b):
+        return False
     short = min(len(a), len(b))
     if short == 3 and abs(len(a) - len(b)) == 1 and _common_prefix(a, b) == 3:  # "hin"/"hint" (hinta)
         return True
@@ -173,6 +188,15 @@ def same(a: str, b: str, typos: bool = True) -> bool:
     if short >= 6 and head_of(*sorted((a, b), key=len)):  # a compound's head: "integraatio" in "palkkaintegraatio"
         return True
     return typos and short >= 5 and _distance_at_most_one(a, b)
+
+
+APART = ("palvelim", "palvelin")
+"""Roots that look like an inflection of another word and are not: a "palvelin" (server) is no "palvelu"
+(service), though "palvelimet" and "palvelee" share their first six letters."""
+
+
+def _apart(stem: str) -> bool:
+    return stem.startswith(APART)
 
 
 def head_of(part: str, whole: str, *, after: int = 0) -> bool:
@@ -205,7 +229,7 @@ def found(word: Word | str, vocab: Vocabulary | Iterable[str]) -> bool:
         if stem in vocab.stems or _fuzzy(stem, vocab.stems, typos):
             return True
         raw = word.raw if isinstance(word, Word) else word
-        return len(raw) > PREFIX and any(raw[:PREFIX] in v for v in vocab.raws)
+        return len(raw) > PREFIX and any(raw[:PREFIX] in v and _apart(v) == _apart(raw) for v in vocab.raws)
     target = word.stem if isinstance(word, Word) else word
     return any(same(target, v) for v in vocab)
 
