@@ -670,7 +670,8 @@ def _single(tc: TaskContext, question: str, *, follow: int = MAX_FOLLOW,
                     and VERDICT.match(c.text)), None) \
         if best.order > 0 and best.passage.heading.rstrip().endswith("?") and intents.yes_no(question) else None
     if verdict is not None and verdict is not before:
-        chosen.insert(0, verdict)
+        # one of several questions gets one sentence: its verdict is that answer
+        chosen = [verdict] if follow == 0 else [verdict, *chosen]
     nearby = sorted((c for c in r.candidates[1:] if c.passage.ref == best.passage.ref and c not in chosen
                      and ((abs(c.order - best.order) <= 3 and c.score > 0.6 * best.score) or _same_price(best, c))
                      and _plain(c.text) not in _plain(best.text) and _plain(best.text) not in _plain(c.text)),
