@@ -156,8 +156,8 @@ def retrieve(
     ``industry`` (the one a question names) brings those types' content of that industry first: a retail
     customer's story need not say "retail".
     ``each`` are the questions of a message that asks two ("Can we start with Insight alone? And what's the
-    minimum contract?"): each one's hits come up beside the whole message's, so the second one's answer is
-    among the passages, though the message's words lean on the first.
+    minimum contract?"): the second one's hits come up beside the whole message's, so its answer is among
+    the passages, though the message's words lean on the first. Both engines read these passages.
     """
     filters = extra or SearchFilters()
     if not tc.decision.may_use("internal_content"):
@@ -214,12 +214,12 @@ def retrieve(
 
 
 def _asked(ctx: AppContext, query: str, each: tuple[str, ...], filters: SearchFilters, k: int) -> list[Hit]:
-    """The message's hits; for a message of two questions, each question's interleaved with them."""
+    """The message's hits; for a message of two questions, the second one's interleaved with them (the
+    message's own hits already follow the first, which its words lean on)."""
     hits = retrieval.search(ctx, query, k=k, filters=filters).hits
     if len(each) != 2:
         return hits
-    first, second = (retrieval.search(ctx, q, k=k, filters=filters).hits for q in each)
-    return _interleave(hits, _interleave(first, second))[:k]
+    return _interleave(hits, retrieval.search(ctx, each[1], k=k, filters=filters).hits)[:k]
 
 
 def _typed(ctx: AppContext, query: str, filters: SearchFilters, industry: str | None, k: int) -> list[Hit]:

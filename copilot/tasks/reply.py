@@ -165,7 +165,9 @@ INCIDENTS = {
         r"\b(?:kaatu\w*|crash\w*|pysähty\w*)\W+(?:\w+\W+){0,3}(?:app|application|sovellus|käynnisty\w*|startup|launch)",
         re.IGNORECASE),
     "breach": re.compile(r"\b(?:data breach|data leak|tietovuo\w*|tietosuojaloukkau\w*|tietosuojaongelm\w*|"
-                         r"unauthori[sz]ed access|luvato\w* (?:pääsy|käyttö|katselu)\w*|"
+                         # someone got in, not a sign-in error's text ("'Unauthorized access' error", "401")
+                         r"(?:suspect\w*|possible|detected|noticed|epäil\w*|mahdolli\w*|havaittu\w*)\s+(?:\w+\s+){0,2}"
+                         r"(?:unauthori[sz]ed access|luvato\w* (?:pääsy|käyttö|katselu)\w*)|"
                          r"privacy breach|nähneensä toisen|saw (?:another|other|someone else)\w*)", re.IGNORECASE),
     "erasure": re.compile(r"\b(?:poistopyyn\w*|erasure request|right to (?:erasure|be forgotten)|"
                           r"oikeu\w* tulla unohdetuksi|(?:vaati\w*|demand\w*)\s+(?:\w+\s+){0,3}"

@@ -303,3 +303,12 @@ def test_an_faq_reply_without_a_verb_opens_the_answer_it_belongs_to(demo_ctx) ->
 def test_each_question_of_a_message_finds_its_own_passage(demo_ctx) -> None:  # type: ignore[no-untyped-def]
     r = _ask(demo_ctx, "Could we buy Flow without HR Core? Also, how long is the shortest contract?")
     assert r.known and not r.handoff and "12 months" in r.text, r.text
+
+
+def test_a_size_condition_on_a_price_question_asks_no_change(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "How much is Kaarna for a team of fewer than 10 people?")
+    assert r.known and "6.50" in _first(r.text), r.text
+
+
+def test_a_company_that_is_also_a_given_name_is_still_a_topic_the_content_lacks(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    assert not _ask(demo_ctx, "Do you integrate with Elisa?").known

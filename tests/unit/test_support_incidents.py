@@ -15,6 +15,7 @@ from copilot.tasks.reply import incident
     ("We will terminate our contract with you at the end of the year.", "termination"),
     ("Maksoimme laskun vahingossa kahdesti.", "refund"),
     ("We suspect unauthorised access to salary data by a former manager.", "breach"),
+    ("Users get an 'Unauthorized access' error when they log in.", None),  # a sign-in error's text
     # HR's own daily work, not a contract with us ended
     ("We terminated the contract of an employee last week and she still sees her payslips.", None),
     ("Irtisanoimme työntekijän sopimuksen, mutta hän näkyy yhä raportissa.", None),

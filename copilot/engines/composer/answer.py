@@ -76,12 +76,14 @@ NEAREST_EXAMPLE = 0.3
 STEP = 0.3
 """Score for a how-to's step (a numbered item's instruction) when the question asks how to do something."""
 MAX_FOLLOW = 2
-FRAGMENT = re.compile(r"^(?:in|at|on|from|by|within|through|via|under)\b[^.!?]{0,60}[.!?]?$|"
+"""Sentences of the same passage that may follow the answer, when they add to it."""
+FRAGMENT = re.compile(r"^(?:in|at|on|from|by|within|through|via|under)\b"
+                      r"(?![^.!?]*\b(?:is|are|was|were|be|can|will|may|must|has|have|had|do|does|did|we|you|they|it)\b)"
+                      r"[^,.!?]{0,60}[.!?]?$|"
                       r"^(?:\w+(?:ssa|ssä|lla|llä|sta|stä|lta|ltä)\s+)+\w+(?:ssa|ssä|lla|llä|sta|stä|lta|ltä)\.?$",
                       re.IGNORECASE)
 """A reply without a verb ("In two data centres located in Finland.", "Kahdessa Suomessa sijaitsevassa
 konesalissa."): it answers its FAQ question, and reads as nothing after another sentence."""
-"""Sentences of the same passage that may follow the answer, when they add to it."""
 CHAT_ZIPF = 5.0
 """An acronym at least this frequent is a chat word ("OK" 5.1, "LOL" 5.1), not a name ("AI" 4.2)."""
 LITTLE_ZIPF = 5.5
@@ -109,7 +111,7 @@ LEANS_BACK = re.compile(r"^\s*(?:(?:sen|tämän) jälkeen(?!,?\s*(?:kun|kuin))|s
                         r"then|after that|we then|you then|therefore|this means|that is why|"
                         r"vertailun vuoksi|for comparison|by comparison|(?:se|tämä) tarkoittaa)\b", re.IGNORECASE)
 """A sentence that opens by pointing at the one before it: it cannot open an answer alone."""
-INFERRED = re.compile(r"\b(?:siis|thus|hence|therefore)\b", re.IGNORECASE)
+INFERRED = re.compile(r"^(?:\S+\s+){0,5}(?:siis|thus|hence|therefore)\b", re.IGNORECASE)
 """A sentence that draws its claim from the one before ("…näkyvät raportissa siis vasta seuraavana aamuna")."""
 FRAMING = re.compile(r"^\s*(?:this|the|our) example (?:shows|works out|calculates|looks at)\b|"
                      r"^\s*(?:tämä )?esimerkki (?:näyttää|laskee|kuvaa)\b|^\s*tässä esimerkissä\b", re.IGNORECASE)
@@ -417,7 +419,7 @@ def _gives(unit: str, head: str, unit_vocab: Vocabulary, asked: Asked, *, step: 
         score += STEP  # "how do I get it out to Excel?": a step to take, not what the report is
     if asked.payback and intents.payback(f"{head} {unit}") and any(ch.isdigit() for ch in unit) and of_nearest:
         score += 0.6  # "how fast does it pay back?": the payback time (a figure) of the asker's example
-    if asked.change and intents.CHANGE.search(unit):
+    if asked.change and intents.TELLS_CHANGE.search(unit):
         score += 0.5  # "by how much must turnover fall?": the sentence that tells a fall
     if asked.counted and any(_has(w, unit_vocab) for w in asked.counted):
         score += 0.5  # "montako lähtijää…": the sentence with a number of leavers

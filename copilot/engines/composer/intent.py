@@ -339,8 +339,10 @@ def said_otherwise(term: str, vocab: Vocabulary) -> bool:
 
 
 # "-ko" makes a yes/no question of a verb ("Sisältyykö…?"), but "paljonko" and "montako" ask for an amount.
-YES_NO = re.compile(r"^\s*(?:(?:ja|and|entä|but|mutta|also|myös)\s+)?"  # "…? ja maksaako jokainen erikseen"
-                    r"(?:(?!paljonko\b|montako\b|pljonko\b)\w+(?:ko|kö|kos|kös)\b|"
+YES_NO = re.compile(r"^\s*(?:(?!paljonko\b|montako\b|pljonko\b)\w+(?:ko|kö|kos|kös)\b|"
+                    # "…? ja maksaako jokainen erikseen": a verb joined on ("Entä taulukko, …?" names a thing)
+                    r"(?:ja|and|entä|also|myös)\s+(?:(?!paljonko\b|montako\b)\w+(?:ko|kö)\s+\w|"
+                    r"(?:is|are|do|does|did|can|could|will|would|should|has|have|may)\b)|"
                     r"(?:is|are|do|does|did|can|could|will|would|should|has|have|may)\b)", re.IGNORECASE)
 
 
@@ -384,12 +386,17 @@ _WHAT_TIME = re.compile(r"\b(?:mihin aikaan|mihin asti|mistä mihin|mikä aika|m
 
 # "Paljonko allekirjoitus nopeutui?", "how much did turnover drop?": the size of a change, not a price.
 CHANGE_WORDS = (r"nopeutu\w*|hidastu\w*|vähen\w*|väheni|laski|laskivat|kasvo\w*|kasvoi|lisääntyi|parani|säästi\w*|"
-                r"lyheni|putosi|laskua|vähemmän|speed\w* up|sped up|faster|slower|drop(?:s|ped|ping)?|fell|fall|"
-                r"falls|fewer|lower|decreas\w*|"
+                r"lyheni|putosi|speed\w* up|sped up|faster|slower|drop(?:s|ped|ping)?|fell|fall|falls|decreas\w*|"
                 r"increas\w*|reduc\w*|improv\w*|sav(?:e|ed|ing)")
 CHANGE = re.compile(rf"\b(?:{CHANGE_WORDS})\b", re.IGNORECASE)
 CHANGED = re.compile(fold(CHANGE.pattern), re.IGNORECASE)
 """The same words as the question's terms write them (folded: "vähenivät" → "vahenivat")."""
+# "How much lower would turnover need to be…?": a comparative right after "how much" asks a change's size too;
+# "how much for fewer than 10 people?" asks a price.
+_HOW_MUCH_MORE = re.compile(r"\b(?:by how much|how much|kuinka paljon|paljonko)\s+(?:lower|higher|less|more|fewer|"
+                            r"vähemmän|enemmän|pienempi|pienemmäksi|suurempi|suuremmaksi)\b", re.IGNORECASE)
+TELLS_CHANGE = re.compile(rf"\b(?:{CHANGE_WORDS}|fewer|lower|vähemmän|laskua|nousua)\b", re.IGNORECASE)
+"""A sentence that tells a change ("once about 23 fewer people leave", "vaihtuvuuden laskua 27 prosenttiin")."""
 
 
 # "What's the payback time?", "maksaako se itsensä takaisin?": a time too.
@@ -458,7 +465,7 @@ _HOW_MUCH_OF = re.compile(r"\b(?:paljonko|kuinka paljon|miten paljon|how much|by
 
 def asks_change(question: str) -> bool:
     """Whether the question asks how big a change was ("paljonko allekirjoitus nopeutui?")."""
-    return bool(_HOW_MUCH_OF.search(question) and CHANGE.search(question))
+    return bool(_HOW_MUCH_OF.search(question) and CHANGE.search(question)) or bool(_HOW_MUCH_MORE.search(question))
 
 
 def wanted_shape(question: str, name: str | None) -> str | None:

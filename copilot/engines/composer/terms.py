@@ -199,6 +199,17 @@ def _apart(stem: str) -> bool:
     return stem.startswith(APART)
 
 
+def _starts_inside(raw: str, word: str) -> bool:
+    """Whether ``raw``'s first PREFIX letters stand inside ``word`` as the start of the same word ("alennusta"
+    in "volyymialennukset"; "palvelimet" in "pilvipalvelimilla", not in "palvelee")."""
+    at = word.find(raw[:PREFIX])
+    while at >= 0:
+        if _apart(word[at:]) == _apart(raw):
+            return True
+        at = word.find(raw[:PREFIX], at + 1)
+    return False
+
+
 def head_of(part: str, whole: str, *, after: int = 0) -> bool:
     """Whether ``part`` ends the compound ``whole`` (an inflection's few letters may follow), with at
     least ``after`` letters of other parts before it: a compound names a kind of its last part
@@ -229,7 +240,7 @@ def found(word: Word | str, vocab: Vocabulary | Iterable[str]) -> bool:
         if stem in vocab.stems or _fuzzy(stem, vocab.stems, typos):
             return True
         raw = word.raw if isinstance(word, Word) else word
-        return len(raw) > PREFIX and any(raw[:PREFIX] in v and _apart(v) == _apart(raw) for v in vocab.raws)
+        return len(raw) > PREFIX and any(_starts_inside(raw, v) for v in vocab.raws)
     target = word.stem if isinstance(word, Word) else word
     return any(same(target, v) for v in vocab)
 
