@@ -175,19 +175,17 @@ def same(a: str, b: str, typos: bool = True) -> bool:
     typo). A word the language knows well is no typo: "changing" is not a misspelt "charge"."""
     if a == b:
         return True
-    if _apart(a) != _apart(b):
-        return False
     short = min(len(a), len(b))
     if short == 3 and abs(len(a) - len(b)) == 1 and _common_prefix(a, b) == 3:  # "hin"/"hint" (hinta)
         return True
     if short < 4:
         return False
     longer = max(len(a), len(b))
-    if _common_prefix(a, b) >= max(4, short - 1) and (short >= 6 or longer - short <= 3):
-        return True  # inflected: "kertakirjautum"/"kertakirjautumin"; not "kayt"/"kayttoonoto"
-    if short >= 6 and head_of(*sorted((a, b), key=len)):  # a compound's head: "integraatio" in "palkkaintegraatio"
-        return True
-    return typos and short >= 5 and _distance_at_most_one(a, b)
+    alike = (_common_prefix(a, b) >= max(4, short - 1) and (short >= 6 or longer - short <= 3)  # inflected:
+             # "kertakirjautum"/"kertakirjautumin"; not "kayt"/"kayttoonoto"
+             or (short >= 6 and head_of(*sorted((a, b), key=len)))  # a compound's head: "palkkaintegraatio"
+             or (typos and short >= 5 and _distance_at_most_one(a, b)))
+    return alike and _apart(a) == _apart(b)
 
 
 APART = ("palvelim", "palvelin")
@@ -240,7 +238,8 @@ def found(word: Word | str, vocab: Vocabulary | Iterable[str]) -> bool:
         if stem in vocab.stems or _fuzzy(stem, vocab.stems, typos):
             return True
         raw = word.raw if isinstance(word, Word) else word
-        return len(raw) > PREFIX and any(_starts_inside(raw, v) for v in vocab.raws)
+        start = raw[:PREFIX]
+        return len(raw) > PREFIX and any(start in v and _starts_inside(raw, v) for v in vocab.raws)
     target = word.stem if isinstance(word, Word) else word
     return any(same(target, v) for v in vocab)
 
