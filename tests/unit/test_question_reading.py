@@ -469,6 +469,10 @@ def test_a_question_joined_on_with_and_is_still_a_yes_or_no() -> None:
     assert intent.yes_no("ja maksaako jokainen allekirjoitus erikseen?")
     assert intent.yes_no("And is support included?")
     assert not intent.yes_no("Entä taulukko, mistä sen saa?")  # a thing named, not a verb asked
+    # the clause after a lead-in asks: "Quick question: do admins cost extra?", "…too - is that a paid seat?"
+    assert intent.yes_no("Quick licence question: do our admins cost extra?")
+    assert intent.yes_no("Our accountant needs a login too - is that another paid seat?")
+    assert not intent.yes_no("Quick question: how much is Flow?")
 
 
 def test_given_names_are_listed_folded_and_words_are_not() -> None:

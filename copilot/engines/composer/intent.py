@@ -477,8 +477,13 @@ def wanted_shape(question: str, name: str | None) -> str | None:
 def yes_no(question: str) -> bool:
     """A question answered by yes or no ("Sisältyykö tuki hintaan?", "We hire 40 summer workers. Do we pay
     for them all year?"): its answer need not have the intent's shape (a yes/no about price has no amount
-    to give). The sentence that asks decides, not the situation told before it."""
-    return any(YES_NO.match(s) for s in asking(question) or [question])
+    to give). The sentence that asks decides, not the situation told before it, and within it the clause
+    that asks ("Quick licence question: do admins cost extra?", "…need a login too - is that a paid seat?")."""
+    return any(YES_NO.match(s) or YES_NO.match(_LEAD_IN.split(s)[-1]) for s in asking(question) or [question])
+
+
+_LEAD_IN = re.compile(r"\s*(?::|;|\s[-–—])\s+")
+"""Where a sentence's lead-in ends and the clause that asks begins."""
 
 
 # "Where are you based?", "mikä firma tän takana on ja missä päin te ootte": the vendor's seat, which
