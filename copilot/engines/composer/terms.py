@@ -181,9 +181,10 @@ def same(a: str, b: str, typos: bool = True) -> bool:
     if short < 4:
         return False
     longer = max(len(a), len(b))
-    alike = (_common_prefix(a, b) >= max(4, short - 1) and (short >= 6 or longer - short <= 3)  # inflected:
-             # "kertakirjautum"/"kertakirjautumin"; not "kayt"/"kayttoonoto"
-             or (short >= 6 and head_of(*sorted((a, b), key=len)))  # a compound's head: "palkkaintegraatio"
+    # inflected ("kertakirjautum"/"kertakirjautumin", not "kayt"/"kayttoonoto"), a compound's head
+    # ("integraatio" in "palkkaintegraatio") or, with ``typos``, a typo
+    inflected = _common_prefix(a, b) >= max(4, short - 1) and (short >= 6 or longer - short <= 3)
+    alike = (inflected or (short >= 6 and head_of(*sorted((a, b), key=len)))
              or (typos and short >= 5 and _distance_at_most_one(a, b)))
     return alike and _apart(a) == _apart(b)
 
