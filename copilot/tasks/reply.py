@@ -229,8 +229,8 @@ def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], nee
     """Of the help hits close in meaning, the one that has most of the weighted words (at least
     ``needed`` of them): "signature stuck" is the guide to stuck signatures, not the onboarding form that
     also speaks of signatures. Of two that have as many, the one with more of ``then`` (when given), then
-    the one whose title has more of them ("Employment contract stuck": the guide "When an e-signature is
-    stuck", though the onboarding form speaks of contracts too), then the closer."""
+    the one whose title has more of them ("Laskussa liikaa käyttäjiä": the guide "Näin laskun käyttäjämäärä
+    lasketaan", not the pricing FAQ that also counts users), then the closer."""
     total = sum(weights.values())
     if not total:
         return None

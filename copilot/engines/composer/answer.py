@@ -680,7 +680,7 @@ def _single(tc: TaskContext, question: str, *, follow: int = MAX_FOLLOW,
                     key=lambda c: not _same_price(best, c))
     chosen += nearby[:follow]  # the next best of the same passage, best first
     # "In two data centres located in Finland." answers its FAQ's "Where is our data stored?" and nothing
-    # after another sentence: the short reply that opens an FAQ answer goes first when it is taken.
+    # after another sentence: the verbless reply that opens an FAQ answer goes first when it is taken.
     direct = next((c for c in chosen[1:] if c.order == 0 and c.passage.heading.rstrip().endswith("?")
                    and _fragment(c.text)), None)
     if direct is not None:

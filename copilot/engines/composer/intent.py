@@ -96,11 +96,11 @@ _SUPPORT_VERB = re.compile(r"\b(?:(?:do|does|did|you|we|they|it|can|to|kaarna)\s
 
 # "pay slip", "payday", "pay period": the employees' pay, not what Kaarna costs ("payroll" is an integration's).
 _PAY_THING = re.compile(r"\bpay[- ]?(?:slip|day|period|run|stub|check|cheque)s?\b", re.IGNORECASE)
+# Finnish compounds the same way: "palkanmaksu" is a payment of wages ("palkanmaksu on perjantaina"), no fee.
+_PALKKA = re.compile(r"\bpal(?:kan|kka)maksu\w*", re.IGNORECASE)
 # "an hour ago", "two hours later", "tunti sitten": when something happened, not the support's hours.
 _AGO = re.compile(r"\b(?:an?|one|two|three|few|couple of|several|\d+)\s+hours?\s+(?:ago|later|earlier|before)\b|"
                   r"\b(?:tunti|tuntia|tunnin)\s+(?:sitten|myöhemmin|aiemmin)\b", re.IGNORECASE)
-# Finnish compounds the same way: "palkanmaksu" is a payment of wages ("palkanmaksu on perjantaina"), no fee.
-_PALKKA = re.compile(r"\bpal(?:kan|kka)maksu\w*", re.IGNORECASE)
 
 
 # Finnish "iso" is big ("isosta määrästä", "iso firma"); the standard is written "ISO" or named with its number.
