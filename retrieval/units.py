@@ -118,12 +118,17 @@ def answer_units(body: str, heading: str = "") -> list[str]:
     return out + list_units(body, heading)
 
 
-_NUMBERED = re.compile(r"^\s*\d+[.)]\s+(.+)$", re.MULTILINE)
+_NUMBERED = re.compile(r"^\s*\d+[.)]\s+(.*\S)\s*$")
+
+
+def numbered_items(body: str) -> list[str]:
+    """The numbered items of a passage, in order, as written: the steps of a help article."""
+    return [m.group(1) for m in (_NUMBERED.match(line) for line in body.splitlines()) if m]
 
 
 def step_openings(body: str) -> tuple[str, ...]:
     """The numbered items of the passage (Markdown emphasis gone): the steps of a how-to."""
-    return tuple(_EMPHASIS.sub("", m.group(1)).strip() for m in _NUMBERED.finditer(body))
+    return tuple(_EMPHASIS.sub("", item).strip() for item in numbered_items(body))
 
 
 def is_step(unit: str, openings: tuple[str, ...]) -> bool:

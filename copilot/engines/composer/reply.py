@@ -7,15 +7,12 @@ specialist, and the task marks it for escalation. Pure functions.
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel
 
 from copilot.assembly import TaskContext
 from prompts import templates
-from retrieval.units import units
+from retrieval.units import numbered_items, units
 
-STEP = re.compile(r"^\s*\d+[.)]\s+(.*\S)\s*$")
 MAX_STEPS = 5
 MAX_SENTENCES = 3
 
@@ -27,7 +24,7 @@ class ComposedReply(BaseModel):
 
 def steps(body: str) -> list[str]:
     """The numbered steps of a help article, in order."""
-    return [m.group(1) for m in (STEP.match(line) for line in body.splitlines()) if m][:MAX_STEPS]
+    return numbered_items(body)[:MAX_STEPS]
 
 
 def compose(tc: TaskContext, *, title: str | None, body: str, subject: str, unhappy: bool, agent: str,
