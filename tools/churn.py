@@ -195,10 +195,11 @@ sharing one signal (late payments and the average delay), not a reason: such a f
 probability but is never shown as a driver ("0 unhappy tickets raises the risk" would mislead)."""
 
 
-def _drivers(model: mdl.ExplainableModel, X: pd.DataFrame, top: int) -> list[list[ChurnDriver]]:
+def _drivers(model: mdl.ExplainableModel, X: pd.DataFrame, contributions: np.ndarray, top: int
+             ) -> list[list[ChurnDriver]]:
     """Each account's largest contributions among the figures a rep can act on (not size or industry), one
     per kind of figure, those that raise the risk first."""
-    contrib = model.contributions(X)[:, : len(model.numeric)]
+    contrib = contributions[:, : len(model.numeric)]
     weight = model.numeric_weights()
     # the contract's size is not a reason a rep can act on (like size and industry): it counts, unshown
     sensible = {j for j, name in enumerate(model.numeric)
@@ -229,10 +230,11 @@ def _drivers(model: mdl.ExplainableModel, X: pd.DataFrame, top: int) -> list[lis
 def explain(model: mdl.ExplainableModel, f: Frames, now: datetime, account_ids: list[str], *, top: int = 3,
             trained_on: int | None = None) -> list[ChurnRisk]:
     X = churn_features(f, now, account_ids)
-    probs = np.clip(model.predict_proba(X), *SHOWN)
+    probs, contributions = model.proba_and_contributions(X)
+    probs = np.clip(probs, *SHOWN)
     trained_on = trained_on or model.meta.get("examples")
     out = []
-    for (acc, row), p, drivers in zip(X.iterrows(), probs, _drivers(model, X, top), strict=True):
+    for (acc, row), p, drivers in zip(X.iterrows(), probs, _drivers(model, X, contributions, top), strict=True):
         end = row["_term_end"]
         term_end = None if pd.isna(end) else pd.Timestamp(end).date()
         days = max(0, (term_end - now.date()).days) if term_end else 0

@@ -10,12 +10,14 @@ scale, summed over a category's one-hot columns.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
+from scipy.special import expit
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -72,14 +74,33 @@ class ExplainableModel:
     def features(self) -> list[str]:
         return self.numeric + self.categorical
 
+    @functools.cached_property
+    def _fitted(self) -> _Fitted:
+        return _Fitted.of(self.pipeline)
+
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        return self._proba(self._encode(X))
+
+    def _proba(self, z: np.ndarray) -> np.ndarray:
+        fitted = self._fitted
         with one_thread():
-            return self.pipeline.predict_proba(X[self.features])[:, 1]
+            return expit(z @ fitted.coef + fitted.intercept)
 
     def _encode(self, X: pd.DataFrame) -> np.ndarray:
-        with one_thread():
-            z = self.pipeline[:-1].transform(X[self.features])
-        return z.toarray() if hasattr(z, "toarray") else np.asarray(z)
+        """The fitted pipeline's encoding, computed from its parameters in numpy: the same numbers as
+        ``pipeline[:-1].transform``, without the column transformer's per-call overhead (~10 ms, most of
+        scoring one account in a brief)."""
+        fitted = self._fitted
+        num = X[self.numeric].to_numpy(dtype=float, na_value=np.nan) if self.numeric else np.empty((len(X), 0))
+        num = np.where(np.isnan(num), fitted.fill, num)
+        parts = [(num - fitted.mean) / fitted.scale]
+        for col, cats in zip(self.categorical, fitted.categories, strict=True):
+            codes = pd.Categorical(X[col].astype(str), categories=cats).codes  # -1: unseen, all zeros
+            onehot = np.zeros((len(X), len(cats)))
+            known = codes >= 0
+            onehot[np.flatnonzero(known), codes[known]] = 1.0
+            parts.append(onehot)
+        return np.hstack(parts)
 
     def _contributions(self, z: np.ndarray) -> np.ndarray:
         per_col = (z - self.z_mean) * self.coef
@@ -109,9 +130,33 @@ class ExplainableModel:
         """``predict_proba`` and the ``top`` drivers (largest contributions) of each row, from one encoding of
         ``X`` (the single-account requests need both)."""
         z = self._encode(X)
-        with one_thread():
-            p = self.pipeline[-1].predict_proba(z)[:, 1]
-        return p, self._drivers(X, self._contributions(z), top)
+        return self._proba(z), self._drivers(X, self._contributions(z), top)
+
+    def proba_and_contributions(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """``predict_proba`` and ``contributions`` from one encoding of ``X``."""
+        z = self._encode(X)
+        return self._proba(z), self._contributions(z)
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """What the fitted pipeline computes with, as arrays (see ``ExplainableModel._encode``)."""
+
+    fill: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+    categories: list[np.ndarray]
+    coef: np.ndarray
+    intercept: float
+
+    @classmethod
+    def of(cls, pipeline: Pipeline) -> _Fitted:
+        pre, clf = pipeline[0], pipeline[-1]
+        num, cat = pre.named_transformers_["num"], pre.named_transformers_["cat"]
+        stats = num["impute"].statistics_
+        # keep_empty_features: a column with no value at fit time is imputed with 0
+        return cls(fill=np.where(np.isnan(stats), 0.0, stats), mean=num["scale"].mean_, scale=num["scale"].scale_,
+                   categories=list(cat.categories_), coef=clf.coef_[0], intercept=float(clf.intercept_[0]))
 
 
 def capped(y: np.ndarray | pd.Series, cap: int = MAX_TRAIN_ROWS, seed: int = 0) -> np.ndarray:

@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from copilot.core.errors import PolkuError
 from copilot.core.store import models as m
 from copilot.core.store.db import Database
-from copilot.core.store.repo import admin
+from copilot.core.store.repo import admin, analytics
 from copilot.demo.generator import generate
 from integrations.crm_files import export_all, import_files
 from tests.conftest import NOW
@@ -75,6 +76,30 @@ def _digest(directory: Path) -> str:
     for path in sorted(directory.glob("*.jsonl")):
         h.update(path.name.encode() + path.read_bytes())
     return h.hexdigest()
+
+
+def test_one_accounts_frames_read_the_same_as_its_slice_of_the_whole_store(
+    demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A handful of rows is built in one constructor call, the whole store column by column (the path that
+    scales): both must give the same columns, dtypes and naive-UTC times, or one account's scores drift."""
+    frames = ("accounts", "leads", "events", "orders", "contracts", "usage", "tickets", "surveys", "opportunities")
+    monkeypatch.setattr(analytics, "SMALL", 0)  # every result takes the column-by-column path
+    with demo_db.session() as s:
+        whole = {name: getattr(analytics, name)(s) for name in frames}
+    monkeypatch.undo()
+    ids = sorted(whole["contracts"]["account_id"].unique())[:3]
+    with demo_db.session() as s:
+        for name in frames:
+            one = getattr(analytics, name)(s, account_ids=ids)
+            assert 0 < len(one) < analytics.SMALL, name
+            expected = whole[name][whole[name]["account_id"].isin(ids)].reset_index(drop=True)
+            key = next(c for c in one.columns if c != "account_id")  # the row's own id comes first
+            order = [key, "account_id"]
+            pd.testing.assert_frame_equal(one.sort_values(order, ignore_index=True),
+                                          expected.sort_values(order, ignore_index=True), obj=name)
+            zoned = [c for c, t in one.dtypes.items() if isinstance(t, pd.DatetimeTZDtype)]
+            assert zoned == [] and not one.select_dtypes("datetime").empty, name  # times are naive UTC
 
 
 def test_generator_is_deterministic(tmp_path: Path, sqlite_db: Database, second_sqlite_db: Database) -> None:

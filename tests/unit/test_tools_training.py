@@ -49,6 +49,21 @@ def test_explain_is_predict_proba_and_drivers_from_one_encoding():
         assert [d.effect for d in row] == [round(float(c), 3) for c in sorted(effects, key=abs, reverse=True)[:2]]
 
 
+def test_the_numpy_encoding_scores_exactly_as_the_fitted_sklearn_pipeline():
+    X, y = _frame(400, seed=3)
+    X["empty"] = np.nan  # no value at fit time: imputed with 0, kept as a column
+    X.loc[X.index[::7], "a"] = np.nan  # gaps: the training median fills them
+    m = model.fit(X, y, numeric=["a", "b", "empty"], categorical=["c"])
+    new = X.head(30).copy()
+    new.loc[new.index[:5], "c"] = "never seen"  # an unseen category encodes as all zeros
+    new.loc[new.index[5:8], "b"] = None
+    sk = m.pipeline[:-1].transform(new[m.features])
+    assert np.allclose(m._encode(new), sk, rtol=0, atol=1e-12)
+    assert np.allclose(m.predict_proba(new), m.pipeline.predict_proba(new[m.features])[:, 1], rtol=0, atol=1e-12)
+    p, contributions = m.proba_and_contributions(new)
+    assert np.array_equal(p, m.predict_proba(new)) and np.array_equal(contributions, m.contributions(new))
+
+
 def test_one_thread_leaves_blas_at_one_thread_in_every_thread():
     def blas_threads() -> list[int]:
         return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]

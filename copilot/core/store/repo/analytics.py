@@ -6,9 +6,10 @@ pure tools in ``tools/`` compare them with a naive-UTC ``now``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Select, String, func, select, type_coerce
 from sqlalchemy.orm import Session
@@ -29,6 +30,8 @@ from copilot.core.store.models import (
 )
 
 CHUNK = 100_000
+SMALL = 1_000
+"""Results shorter than this (an account's own rows) are built in one go."""
 
 
 def _frame(session: Session, query: Select, dates: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -42,15 +45,20 @@ def _frame(session: Session, query: Select, dates: tuple[str, ...] = ()) -> pd.D
     # Core, not ORM, execution: the ORM buffers every row through its loading machinery first
     result = session.connection().execute(query)
     keys = list(result.keys())
-    parts: list[list[object]] = [[] for _ in keys]
     # no column needs SQLAlchemy's result processing any more: read the driver's cursor directly
     cursor = getattr(result, "cursor", None)
     fetch = cursor.fetchmany if cursor is not None else result.fetchmany
-    while chunk := fetch(CHUNK):
-        for i, values in enumerate(zip(*chunk, strict=True)):
-            parts[i].extend(values)
+    chunk = fetch(CHUNK)
+    if len(chunk) < SMALL:  # one account's rows: one constructor call costs less than a Series per column
+        df = pd.DataFrame.from_records(chunk, columns=keys)
+    else:
+        parts: list[list[object]] = [[] for _ in keys]
+        while chunk:
+            for i, values in enumerate(zip(*chunk, strict=True)):
+                parts[i].extend(values)
+            chunk = fetch(CHUNK)
+        df = pd.DataFrame({k: _column(v) for k, v in zip(keys, parts, strict=True)}, columns=keys)
     result.close()
-    df = pd.DataFrame({k: _column(v) for k, v in zip(keys, parts, strict=True)}, columns=keys)
     for col in dates:
         if col in df.columns:
             df[col] = _dates(df[col])
@@ -63,11 +71,23 @@ def _column(values: list[object]) -> pd.Series:
 
 
 def _dates(col: pd.Series) -> pd.Series:
+    """Naive UTC ``datetime64[ns]`` from what the driver gave: ISO text, dates or (zoned) datetimes."""
     if col.empty:
         return pd.Series(pd.DatetimeIndex([], dtype="datetime64[ns]"), index=col.index)
+    if isinstance(col.dtype, pd.DatetimeTZDtype):  # the constructor already read zoned datetimes
+        return pd.Series(col.array.tz_convert(None), index=col.index)
     first = col.dropna()
-    fmt = "ISO8601" if len(first) and isinstance(first.iloc[0], str) else None
-    return pd.to_datetime(col, utc=True, format=fmt).dt.tz_localize(None)
+    if len(first) and isinstance(first.iloc[0], str):
+        return pd.to_datetime(col, utc=True, format="ISO8601").dt.tz_localize(None)
+    if len(col) < SMALL:  # a few values: converting them one by one costs less than pandas' parser set-up
+        return pd.Series(np.array([_naive_utc(v) for v in col], dtype="datetime64[ns]"), index=col.index)
+    return pd.to_datetime(col, utc=True).dt.tz_localize(None)
+
+
+def _naive_utc(value: object) -> object:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return None if pd.isna(value) else value
 
 
 def _scope(query: Select, column: Any, account_ids: list[str] | None) -> Select:
@@ -256,12 +276,14 @@ def store_version(session: Session) -> tuple[str, ...]:
     made each request retrain and rescore the whole store."""
     from copilot.core.store.models import AuditLog, Tombstone
 
-    parts: list[object] = []
-    for model in (Account, Lead, Contact, Event, Order, Contract, UsageWeek, Ticket, SurveyResponse, Opportunity):
-        key = model.__mapper__.primary_key[0]  # UsageWeek's key starts with account_id
-        parts.append(session.execute(select(func.max(key))).scalar())
+    tables = (Account, Lead, Contact, Event, Order, Contract, UsageWeek, Ticket, SurveyResponse, Opportunity)
+    # the largest key of each table (UsageWeek's key starts with account_id)
+    newest = [select(func.max(t.__mapper__.primary_key[0])).scalar_subquery() for t in tables]
     # A range on the (task, at) index: "crm." up to "crm/" ("/" follows "." in ASCII) is every "crm.*".
     crm_write = (AuditLog.task >= "crm.") & (AuditLog.task < "crm/")
-    parts.append(session.execute(select(func.max(AuditLog.at)).where(crm_write)).scalar())
-    parts.extend(session.execute(select(func.count(), func.max(Tombstone.erased_at))).one())
+    newest.append(select(func.max(AuditLog.at)).where(crm_write).scalar_subquery())
+    erased = [select(func.count()).select_from(Tombstone).scalar_subquery(),
+              select(func.max(Tombstone.erased_at)).scalar_subquery()]
+    # one statement, one round trip: every request checks this fingerprint
+    parts = session.execute(select(*newest, *erased)).one()
     return tuple(str(p) for p in parts)
