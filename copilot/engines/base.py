@@ -42,7 +42,7 @@ class Engine(Protocol):
                history: Sequence[tuple[str, str]] = ()) -> tuple[ComposedAnswer, EngineRun]: ...
 
     def compose_reply(self, tc: TaskContext, *, title: str | None, body: str, subject: str, unhappy: bool,
-                      agent: str, variant: int) -> tuple[ComposedReply, EngineRun]: ...
+                      agent: str, variant: int, cause: str = "") -> tuple[ComposedReply, EngineRun]: ...
 
 
 class ComposerEngine:
@@ -59,9 +59,9 @@ class ComposerEngine:
         return composer_email.compose(tc, plan, sender=sender, opens=opens), EngineRun(engine=self.name)
 
     def compose_reply(self, tc: TaskContext, *, title: str | None, body: str, subject: str, unhappy: bool,
-                      agent: str, variant: int) -> tuple[ComposedReply, EngineRun]:
+                      agent: str, variant: int, cause: str = "") -> tuple[ComposedReply, EngineRun]:
         reply = composer_reply.compose(tc, title=title, body=body, subject=subject, unhappy=unhappy, agent=agent,
-                                       variant=variant)
+                                       variant=variant, cause=cause)
         return reply, EngineRun(engine=self.name)
 
     def answer(self, tc: TaskContext, *, question: str,

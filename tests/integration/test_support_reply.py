@@ -193,6 +193,9 @@ def test_a_server_error_in_the_payroll_transfer_is_the_payroll_guides_not_an_out
                                        "Since Monday I get sent to Microsoft, enter my password and the code from "
                                        "my new phone, and then land back at the start. My manager in Espoo needs "
                                        "my hours approved before Friday. Regards, Tom", "help-login"),
+    # an FAQ is help too, though feature pages and the price list read closer to a ticket about breaks
+    ("en", "Service breaks", "Hello, we run payroll from Kaarna on Tuesday evenings and the system was briefly "
+                             "unavailable last month. When do you do updates, and do we get notice?", "faq-support"),
     # a subject of a thing covered (a payroll connector) and one not (a merger): what the body asks decides
     ("fi", "Uusi palkkaliittymä fuusion myötä", "Hei, yhdistyimme keväällä toisen yhtiön kanssa, ja sen 80 "
                                                 "hengen väki tulee meille syksyllä. Heidän palkkansa lasketaan "
@@ -204,3 +207,18 @@ def test_the_article_about_the_tickets_problem_is_found(store, lang: str, subjec
                                                         article: str) -> None:
     reply = _reply(store, _file(store, _customer(store, lang), subject, body))
     assert reply.article is not None and reply.article.location == f"content_modules/{article}.{lang}"
+
+
+def test_the_sentence_that_explains_the_tickets_own_figure_comes_before_the_steps(store) -> None:  # type: ignore[no-untyped-def]
+    reply = _reply(store, _file(store, _customer(store, "en"), "Invoice question",
+                                "We are 38 people, but our first invoice (KA-2025-1187) is for 50 users. A mistake?"))
+    assert reply.article is not None and reply.article.location == "content_modules/help-invoice.en"
+    before_steps = reply.text.split("\n1. ")[0]
+    assert "minimum billing is 50 users" in before_steps, reply.text
+
+
+def test_a_balance_the_product_works_out_wrong_is_a_specialists(store) -> None:  # type: ignore[no-untyped-def]
+    body = "Osa-aikaisten lomasaldo on Kaarnassa kaksi päivää pienempi kuin TES:n mukaan pitäisi."
+    reply = _reply(store, _file(store, _customer(store, "fi"), "Lomasaldot lasketaan väärin", body))
+    assert reply.escalate and reply.article is None, reply.text
+    assert "(Lomasaldot lasketaan väärin)" in reply.text  # the specialist's case, in the customer's words

@@ -312,3 +312,54 @@ def test_a_size_condition_on_a_price_question_asks_no_change(demo_ctx) -> None: 
 
 def test_a_company_that_is_also_a_given_name_is_still_a_topic_the_content_lacks(demo_ctx) -> None:  # type: ignore[no-untyped-def]
     assert not _ask(demo_ctx, "Do you integrate with Elisa?").known
+
+
+@pytest.mark.parametrize(("question", "name", "figure"), [
+    ("Has any city rolled out Kaarna? How long did that take?", "Koskela", "14 weeks"),
+    ("Onko joku hoiva-alan yritys ottanut Kaarnan käyttöön, ja paljonko allekirjoitus nopeutui?", "Kielo", "0,8"),
+])
+def test_a_customers_figure_says_whose_it_is(demo_ctx, question: str, name: str, figure: str) -> None:  # type: ignore[no-untyped-def]
+    # "Kaarna" in "who adopted Kaarna" names what they use: the question is about them, not about us
+    r = _ask(demo_ctx, question)
+    assert r.known and name in _first(r.text) and figure in r.text, r.text
+
+
+@pytest.mark.parametrize("question", ["Where's Kaarna based?", "which city are you in"])
+def test_where_the_company_is_gets_its_town(demo_ctx, question: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, question)
+    assert r.known and "Tampere" in _first(r.text), r.text
+
+
+@pytest.mark.parametrize(("question", "place"), [
+    ("miten saan vaihtuvuusraportin exceliin", "valikosta"),  # not "its data can be exported to Excel"
+    ("where is the export button", "menu"),  # not "if the menu has no export option…"
+])
+def test_a_how_or_where_question_gets_the_step_that_says_where(demo_ctx, question: str, place: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, question)
+    first_two = " ".join(re.split(r"(?<=[.!?])\s+", r.text)[:2])
+    assert r.known and place in first_two and not re.match(r"(?i)(if|jos)\b", r.text), r.text
+
+
+def test_a_percent_off_is_read_as_the_volume_discount(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Your salesperson promised us 20 % off since we are about 650 people. True?")
+    assert r.known and "10%" in _first(r.text), r.text
+
+
+def test_asked_whether_there_is_an_estimate_the_figure_answers(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Johto kysyy mitä poissaolot maksavat. Onko teillä jotain arviota, paljonko yksi sairauspäivä "
+                       "maksaa?")
+    assert r.known and "350" in _first(r.text), r.text
+
+
+def test_a_spoken_headcount_gets_the_sum_with_the_minimum(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "paljonko maksaa complete jos meit on n. 40 tyyppii")
+    assert r.known and "40" in _first(r.text) and "50" in r.text, r.text
+
+
+@pytest.mark.parametrize(("question", "cause"), [
+    ("Why does our invoice show 212 users when we only have 190 employees?", "comes from"),
+    ("miks meidän laskulla on 212 käyttäjää vaikka töissä on 190 ihmistä", "johtuu"),
+])
+def test_a_why_question_gets_the_cause_first(demo_ctx, question: str, cause: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, question)
+    assert r.known and cause in _first(r.text), r.text

@@ -15,6 +15,10 @@ from copilot.tasks.reply import incident
     ("We will terminate our contract with you at the end of the year.", "termination"),
     ("Maksoimme laskun vahingossa kahdesti.", "refund"),
     ("We suspect unauthorised access to salary data by a former manager.", "breach"),
+    ("Noin 40 työntekijän lomasaldo on Kaarnassa 2–3 päivää pienempi kuin TES:n mukaan pitäisi.", "miscalculation"),
+    ("For May Kaarna shows 1.5 days accrued, but the holiday calculation is wrong under our agreement.",
+     "miscalculation"),
+    ("Lomapäivät lasketaan väärin osa-aikaisille.", "miscalculation"),
     ("Users get an 'Unauthorized access' error when they log in.", None),  # a sign-in error's text
     # HR's own daily work, not a contract with us ended
     ("We terminated the contract of an employee last week and she still sees her payslips.", None),
@@ -23,6 +27,10 @@ from copilot.tasks.reply import incident
     ("Milloin on seuraava suunniteltu käyttökatko?", None),
     ("Regarding GDPR, 15 of our staff cannot log in.", None),
     ("He wants this absence deleted from the report.", None),
+    # an invoice that counts more users than expected has its own guide
+    ("Laskulla on enemmän käyttäjiä kuin meillä on työntekijöitä.", None),
+    ("The absence report shows last week's balance.", None),
+    ("My holiday request went wrong and needs approval again.", None),
 ])
 def test_the_kind_of_ticket_no_article_fixes(text: str, kind: str | None) -> None:
     assert incident(text) == kind

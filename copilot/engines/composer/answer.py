@@ -76,6 +76,8 @@ NEAREST_EXAMPLE = 0.3
 STEP = 0.3
 """Score for a how-to's step (a numbered item's instruction) when the question asks how to do something."""
 MAX_FOLLOW = 2
+NAMING_SHARE = 0.7
+"""An existence question's answer may score this share of the best sentence if it names the thing asked."""
 """Sentences of the same passage that may follow the answer, when they add to it."""
 FRAGMENT = re.compile(r"^(?:in|at|on|from|by|within|through|via|under)\b"
                       r"(?![^.!?]*\b(?:is|are|was|were|be|can|will|may|must|has|have|had|do|does|did|we|you|they|it)\b)"
@@ -100,13 +102,16 @@ support hours are in the sentence that says "support", not in the one about main
 ABOUT_US = re.compile(r"\b(teidän|teillä|teiltä|teitä|teil|teijän|your|yours|you|kaarnan?|kaarnalla|kaarnassa)\b",
                       re.IGNORECASE)
 PLACE = re.compile(r"\b(?:menu\w*|valiko\w*|valikko\w*|välilehd\w*|välilehti|tab|button|painike\w*|corner|kulma\w*|"
-                   r"sidebar|sivupalk\w*|settings|asetuks\w*|asetukset|top right|top left|bottom)\b", re.IGNORECASE)
+                   r"sidebar|sivupalk\w*|settings|asetuks\w*|asetukset|top right|top left|bottom|näkymä\w*|"
+                   r"console|konsoli\w*)\b", re.IGNORECASE)
 """Where on the screen a thing is: what "where's the export?" asks about a screen."""
 FALLBACK = re.compile(r"^\s*(?:if|jos)\b.{0,80}\b(?:still|yet|again|although|even though|vieläkään|edelleen|uudelleen|"
                       r"enää|vaikka|jälkeenkään)\b|"
                       r".*\b(?:open a (?:support )?request|tee tukipyyntö|contact (?:our )?support)\b", re.IGNORECASE)
 """What to do when the steps did not help ("If the new supervisor still cannot see…", "open a request in
 the customer portal"): not the steps."""
+NOT_THERE = re.compile(r"^\s*(?:if|jos)\b.{0,80}\b(?:no|not|doesn't|isn't|missing|ei|eikä|puuttuu)\b", re.IGNORECASE)
+"""What to do when a thing is not where it should be ("If the menu has no export option…"): not where it is."""
 LEANS_BACK = re.compile(r"^\s*(?:(?:sen|tämän) jälkeen(?!,?\s*(?:kun|kuin))|sitten|siksi|tämän vuoksi|näin ollen|"
                         r"then|after that|we then|you then|therefore|this means|that is why|"
                         r"vertailun vuoksi|for comparison|by comparison|(?:se|tämä) tarkoittaa)\b", re.IGNORECASE)
@@ -133,6 +138,16 @@ RESULT = re.compile(rf"^(?=.*\d).*(?:\b(?:{intents.CHANGE_WORDS}|nousi|rose)\b|\
 """A story's result: a figure that changed ("Early turnover fell from 41% to 29%.", "97 %, kun aiemmin 58 %"),
 not its starting point ("Previously they had 3 HR tools", "300 employees from 12 countries")."""
 LINK = re.compile(r"https?://\S+")
+WHY = re.compile(r"\b(?:miksi|why|how come)\b|\bmistä (?:se |tämä |tuo )?johtuu\b", re.IGNORECASE)
+# A sentence that says where a thing comes from; not "because" or "koska", which explain in passing
+# ("…and access rights, because a supervisor sees only their own team").
+CAUSE = re.compile(r"\b(?:johtu\w*|syy|syynä|due to|caused by|comes? from|results? from|the reason)\b", re.IGNORECASE)
+SAVING = re.compile(r"\bsääst\w*|\bsav(?:e|es|ed|ing|ings)\b", re.IGNORECASE)
+# Information, not a thing sold: whether there is "an estimate" or "any figures" any content may answer.
+INFO = re.compile(r"(?:arvio|arvioi|laskelm|luku|lukuja|tilasto|tieto|tietoa|estimate|figure|number|statistic|data|"
+                  r"numbers|benchmark)\w*$", re.IGNORECASE)
+# That a thing can be done, said without who does it or how: "its data can be exported", "tiedot voi viedä".
+CAN_BE = re.compile(r"\b(?:can|could|may) be\b|\bvoi(?:daan)?\s+(?!olla\b)\w+", re.IGNORECASE)
 HOW_TO = re.compile(r"\b(?:miten|kuinka)\s+(?:saan|saamme|voin|voimme|pääsen|pääsemme|teen|teemme)\b|"
                     r"\bmitä\s+(?:teen|teemme|pitää tehdä|kannattaa tarkistaa|tarkistan|tarkistamme)\b|"
                     r"\bhow\s+(?:do|can|could|should)\s+(?:i|we)\b|\bhow to\b|"
@@ -290,15 +305,17 @@ def read(tc: TaskContext, question: str) -> Reading:
     asks_where = bool(WHERE.search(question))
     how_to = bool(HOW_TO.search(question))
     named = intents.names(question)
-    about_us = bool(ABOUT_US.search(question))
+    about_us = bool(ABOUT_US.search(question)) and not intents.asks_who_uses(question)
     size = sizes.headcount(question)
     explicit = intents.asked_shape(question) is not None  # "how long…" asks for its shape in so many words
     passages = tc.passages[:PASSAGES]
+    prices = topic_intent == "price" and not SAVING.search(question)
     heads = [p.heading for p in passages]
     vocab = [vocabulary(f"{p.title} {h} {p.body}", lang) for p, h in zip(passages, heads, strict=True)]
     context = intents.context_words(question, lang)
     counted = intents.counted(question, lang)
-    asked = Asked(payback=intents.payback(question), change=intents.asks_change(question), counted=counted)
+    asked = Asked(payback=intents.payback(question), change=intents.asks_change(question), counted=counted,
+                  why=bool(WHY.search(question)))
     weights = _weights(words, vocab, context)
     # An acronym that is a chat word ("OK", "LOL") names nothing; "AI" and "HR" do
     # "I'm the DPO of…", "olen yrityksen CFO": the asker's title names no thing asked about.
@@ -360,8 +377,11 @@ def read(tc: TaskContext, question: str) -> Reading:
             named_stories.add(p.title)  # named as a name ("Hoivapalvelu Kielo"), not by a word ("kaupungissa")
         # Stories and the assistant's own privacy notice answer no question of another intent ("is there a
         # minimum for a firm our size?" is not answered by "Basic: your company's size and your job title").
+        # A use case's euros are what a problem costs ("a leaver costs…"), never a price of ours (but they
+        # are what "how much would we save?" asks).
         kind = 0.4 if p.kind in prefer or asked_of else (
-            -0.4 if prefer and p.kind in (*STORIES, "privacy_notice") else 0.0)
+            -0.4 if prefer and (p.kind in (*STORIES, "privacy_notice") or (p.kind == "use_case" and prices))
+            else 0.0)
         if (about_us or named) and p.kind == "reference" and topic_intent != "references" and not asked_of:
             # "your onboarding", "how does Insight measure…": a customer's story is not the answer about us
             kind -= 0.8 if about_us else 0.5
@@ -407,6 +427,8 @@ class Asked(NamedTuple):
     """"By how much must turnover fall?": the size of a change."""
     counted: tuple[Word, ...]
     """What a "how many" question counts."""
+    why: bool = False
+    """"Why does our invoice show 212 users?": a cause."""
 
 
 def _gives(unit: str, head: str, unit_vocab: Vocabulary, asked: Asked, *, step: bool, of_nearest: bool) -> float:
@@ -423,6 +445,8 @@ def _gives(unit: str, head: str, unit_vocab: Vocabulary, asked: Asked, *, step: 
         score += 0.5  # "by how much must turnover fall?": the sentence that tells a fall
     if asked.counted and any(_has(w, unit_vocab) for w in asked.counted):
         score += 0.5  # "montako lähtijää…": the sentence with a number of leavers
+    if asked.why and CAUSE.search(unit):
+        score += 0.4  # "why is the invoice higher?": the sentence that says what it comes from
     return score
 
 
@@ -443,12 +467,15 @@ def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fi
         score -= 0.4  # the whole price list, when the question asks about one product in it
     if pointer(unit):  # "Read the full story: <link>" answers "where?", nothing else
         score += 0.5 if asks_where else -0.8
-    elif how_to and FALLBACK.match(unit):
+    elif ((how_to or asks_where) and FALLBACK.match(unit)) or (asks_where and NOT_THERE.match(unit)):
         score -= 0.3  # "how do I move the rights?" is not answered by "if it still fails, open a request"
     elif how_to and LINK.search(unit):
         score += 0.3  # "how do I get my data erased?": the sentence that says where to do it
-    if asks_where and PLACE.search(unit):
-        score += 0.4  # "where's the Excel export?": the sentence that says where on the screen
+    if asks_where and PLACE.search(unit) and not (FALLBACK.match(unit) or NOT_THERE.match(unit)):
+        score += 0.4  # "where's the Excel export?": the sentence that says where on the screen (not what to
+        # do when it is not there)
+    elif how_to and CAN_BE.search(unit) and not PLACE.search(unit):
+        score -= 0.5  # "how do I get the report to Excel?" is not answered by "its data can be exported to Excel"
     return score
 
 
@@ -476,8 +503,10 @@ def answers(r: Reading) -> bool:
         return False
     if not _on_topic(r, best):
         return False  # "can we host it on-premise?" is not answered by "site tracking has a separate consent"
-    if r.exists and not _names_the_thing(r, best):
-        return False  # "oma rekrytointijärjestelmä?" is not answered by a sentence about "järjestelmiin"
+    # "oma rekrytointijärjestelmä?" is not answered by a sentence about "järjestelmiin"; "any figures on what
+    # turnover costs?" is answered by one that tells a figure
+    if r.exists and not _names_the_thing(r, best) and not (INFO.match(r.thing or "") and _figure(best.text)):
+        return False
     if r.term and not YEARS.search(best.text):
         return False  # "a discount for a three-year contract?" is not answered by the discounts by user count
     if r.counted and not any(_has(w, vocabulary(f"{best.passage.heading} {best.text}", r.lang)) for w in r.counted):
@@ -506,7 +535,9 @@ def _about_someone_else(r: Reading, best: Candidate) -> bool:
     # though an article's link to a guide is something offered ("tarkistuslista, jossa on 12 kohtaa: <url>")
     # "do you have payback calculations?" asks for a worked example: the kind the intent prefers is not
     # someone else's
-    return r.exists and bool(r.topic) and best.passage.kind not in intents.preferred(r.intent) and (
+    # "Onko teillä jotain arviota siitä, mitä sairauspäivä maksaa?" asks for a figure, which a use case tells
+    return r.exists and bool(r.topic) and not INFO.match(r.thing or "") \
+        and best.passage.kind not in intents.preferred(r.intent) and (
         best.passage.kind in STORIES or (best.passage.kind == "use_case" and not LINK.search(best.text)))
 
 
@@ -520,7 +551,10 @@ def _on_topic(r: Reading, best: Candidate) -> bool:
     # The sentence itself, and the question it answers (an FAQ's heading); a heading that names a section
     # speaks of all of it ("What we use data for" of every line).
     heading = best.passage.heading if best.passage.heading.rstrip().endswith("?") else ""
-    vocab = vocabulary(f"{heading} {best.text}", r.lang)
+    # A help article is about one problem, which its title names ("How the users on your invoice are
+    # counted"): each of its sentences ("A higher number than expected often comes from…") is on it.
+    title = best.passage.title if best.passage.kind == "help_article" else ""
+    vocab = vocabulary(f"{title} {heading} {best.text}", r.lang)
     words = [w for w in r.words if not everyday(w.raw, r.lang, LITTLE_ZIPF)]
     return any(_has(w, vocab) for w in words) or bool(intents.intent_terms(r.intent) & vocab.stems)
 
@@ -601,6 +635,14 @@ def _story(title: str) -> str:
     return (rest if sep else title).strip().rstrip(".")
 
 
+def _names_customer(text: str, title: str) -> bool:
+    """Whether a story's sentence names its customer: "The rollout took 14 weeks" does not say it was the
+    City of Koskela's, so whose figure it is goes first. The names are the capitalised words of the title,
+    matched at their start (Finnish inflects them: "Koskelan", "Koskelassa")."""
+    names = re.findall(r"\b[A-ZÄÖÅ][\w-]+", _story(title))
+    return any(re.search(rf"\b{re.escape(n[:max(4, len(n) - 2)])}", text) for n in names)
+
+
 _SEAT = re.compile(r"\b(?:[A-ZÄÖ][\w-]*\s+){1,3}Oy\s*\([A-ZÄÖ][a-zäö]+\)")
 
 
@@ -658,6 +700,14 @@ def _single(tc: TaskContext, question: str, *, follow: int = MAX_FOLLOW,
     # "Do you have customers in retail?" lists stories; "how many customers?" asks for a number instead
     if r.intent == "references" and r.shape != "count" and any(c.passage.kind == "reference" for c in r.candidates):
         return references(tc, question, r)
+    if r.exists and INFO.match(r.thing or "") and r.topic and r.candidates \
+            and not _names_the_thing(r, r.candidates[0]):
+        # "Onko teillä jotain arviota siitä, paljonko sairauspäivä maksaa?": of the sentences that score
+        # nearly as well, the one that names the thing asked for (the estimate) answers whether there is one
+        top = r.candidates[0].score
+        naming = next((c for c in r.candidates[1:6] if c.score >= NAMING_SHARE * top and _names_the_thing(r, c)), None)
+        if naming is not None:
+            r.candidates = [naming, *(c for c in r.candidates if c is not naming)]
     if not answers(r):
         off_topic = not r.candidates or (r.intent is None and len(r.missing) == len(r.topic))
         return unknown(tc, t, off_topic=off_topic)
@@ -688,8 +738,14 @@ def _single(tc: TaskContext, question: str, *, follow: int = MAX_FOLLOW,
     text = " ".join(_sentence(_unprefixed(c.text, chosen[0].text) if c is not chosen[0] else c.text) for c in chosen)
     if best.passage.kind == "roi_example" and not EXAMPLE.search(chosen[0].text):
         text = t["from_example"].format(example=_story(best.passage.title), text=text)
+    elif best.passage.kind == "reference" and not _names_customer(chosen[0].text, best.passage.title):
+        text = t["from_story"].format(story=_story(best.passage.title), text=text)
     return ComposedAnswer(text=text, citations=[best.passage], known=True, handoff=False,
                           used_categories=_used(tc))
+
+
+def _figure(unit: str) -> bool:
+    return any(ch.isdigit() for ch in unit)
 
 
 def _fragment(unit: str) -> bool:

@@ -119,6 +119,16 @@ _WHO_USES = re.compile(rf"\b{_SOMEONE}\b.*\b{_USE}\b|\b{_USE}\b.*\b{_SOMEONE}\b|
                        re.IGNORECASE)
 
 
+def asks_who_uses(question: str) -> bool:
+    """Whether the question asks which customers use (or adopted) the product: "Has any city rolled out
+    Kaarna?" names Kaarna as what they use, and asks about them, not about us."""
+    return bool(_WHO_USES.search(question))
+
+
+# "we'd get 20 % off": a discount, though "off" alone is no price word ("log off", "a day off").
+_PERCENT_OFF = re.compile(r"\d\s*(?:%|per ?cent)\s*off\b", re.IGNORECASE)
+
+
 # "How much is Kaarna?": a price, though neither word is one ("how much data" is not).
 # Spoken Finnish asks "paljon se maksaa?" and "kuinka paljon…": "paljon" opening a clause is "how much";
 # inside one it is "a lot" ("meillä paljon ulkomaalaisia").
@@ -162,10 +172,10 @@ def _intent_of(question: str, lang: str) -> str | None:
     change = asks_change(question)
     if change:  # "paljonko allekirjoitus nopeutui?" asks how big a change was, not a price
         text = _HOW_MUCH_OF.sub(" ", text)
-    who_uses = bool(_WHO_USES.search(question))
+    who_uses = asks_who_uses(question)
     if who_uses:  # "has any city implemented Kaarna?" asks who did, not how an implementation goes
         text = _USED.sub(" ", text)
-    how_much = bool(_HOW_MUCH.search(question)) and not change
+    how_much = (bool(_HOW_MUCH.search(question)) and not change) or bool(_PERCENT_OFF.search(question))
     marked: dict[str, float] = {}
     for w in words(text, lang):
         for name, weight in _word_intents(w.raw, w.stem, w.common, lang):
@@ -488,8 +498,9 @@ _LEAD_IN = re.compile(r"\s*(?::|;|\s[-–—])\s+")
 
 # "Where are you based?", "mikä firma tän takana on ja missä päin te ootte": the vendor's seat, which
 # content states the Finnish way, the company and its town ("Kaarna Ohjelmistot Oy (Tampere)").
-WHERE_US = re.compile(r"\bwhere (?:are you|is kaarna)\b|\bwhere(?:'s| is) your (?:office|company|firm)\b|"
-                      r"\byou(?: guys)? (?:based|located)\b|headquarter\w*|\bhq\b|legal entity|\bwho is behind\b|"
+WHERE_US = re.compile(r"\bwhere(?:'s|’s|\s+is|\s+are)\s+(?:you|kaarna|your (?:office|company|firm))\b|"
+                      r"\b(?:you|kaarna)(?: guys)?(?: are| is)? (?:based|located)\b|headquarter\w*|\bhq\b|"
+                      r"legal entity|\bwho is behind\b|\b(?:which|what) (?:city|town|country) (?:are you|is kaarna)\b|"
                       r"\bmissä (?:päin )?(?:te|kaarna)\b|\bmissä (?:päin )?(?:teidän )?(?:toimisto|konttori)\w*|"
                       r"\bmissä päin\b|sijaitsette|kotipaik\w*|pääkonttori\w*|\bmikä (?:yritys|firma)\b", re.IGNORECASE)
 
@@ -501,6 +512,8 @@ def focus_query(question: str, lang: str) -> str:
     extra = [alt for w in kept for alt in _synonym_words().get(w.stem, ())]
     if WHERE_US.search(question):  # the company is named where its data controller is
         extra += ["Oy", "rekisterinpitäjä"] if lang == "fi" else ["Oy", "controller"]
+    if _PERCENT_OFF.search(question):  # "20 % off" is what the price list calls a discount
+        extra += ["alennus"] if lang == "fi" else ["discount"]
     return " ".join(dict.fromkeys([w.raw for w in kept] + extra))
 
 
@@ -619,7 +632,8 @@ _EXISTS = re.compile(r"^\s*(?:(?:onko|onks|onkos) (?:teillä|teil|kaarnassa|kaar
 
 # "Is there a discount?" points nowhere: "there" after "is" or before "is" only says something exists.
 _POINTS_BACK = re.compile(r"\b(?:it|them|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bbe )there(?! (?:is|are|be)\b)|"
-                          r"that one|those|sinne|siihen|siitä|siinä|sen|sitä|niihin|niistä|niitä|"
+                          r"that one|those|(?:is|was|does|did|do|would|will|can) that|"  # "How long did that take?"
+                          r"sinne|siihen|siitä|siinä|sen|sitä|niihin|niistä|niitä|"
                           r"niiden|tähän|tuohon)\b", re.IGNORECASE)
 
 

@@ -7,11 +7,13 @@ specialist, and the task marks it for escalation. Pure functions.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel
 
 from copilot.assembly import TaskContext
 from prompts import templates
-from retrieval.units import numbered_items, units
+from retrieval.units import is_step, numbered_items, step_openings, units
 
 MAX_STEPS = 5
 MAX_SENTENCES = 3
@@ -27,12 +29,30 @@ def steps(body: str) -> list[str]:
     return numbered_items(body)[:MAX_STEPS]
 
 
+# A figure as a customer writes it ("50 users", "38 employees"), not part of a code, a date or a year.
+_FIGURE = re.compile(r"(?<![\w.,/-])(\d{2,4})(?![\w/-]|[.,]\d)")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def cause(ticket: str, body: str) -> str:
+    """The sentence of a help article (not one of its steps) that tells the figure the ticket is about: "it's
+    calculated for 50 users, not 38" is explained by "The minimum billing is 50 users." before any step.
+    Empty when no sentence tells one of the ticket's figures."""
+    told = {n for n in _FIGURE.findall(ticket) if not _YEAR.fullmatch(n)}
+    if not told:
+        return ""
+    openings = step_openings(body)
+    return next((u for u in units(body) if told & set(_FIGURE.findall(u)) and not is_step(u, openings)
+                 and "://" not in u), "")
+
+
 def compose(tc: TaskContext, *, title: str | None, body: str, subject: str, unhappy: bool, agent: str,
-            variant: int) -> ComposedReply:
+            variant: int, cause: str = "") -> ComposedReply:
     """The reply text. ``title``/``body`` are the help content that fits (None when nothing does):
     an article's numbered steps, or else the answering section of an FAQ as ``body``; ``subject`` is
     what the ticket is about in the reader's words: its subject when that is quotable, else the kind of
-    request a specialist takes ("service outage"), else ""."""
+    request a specialist takes ("service outage"), else ""; ``cause`` the article's sentence that explains
+    the ticket's own figure (see :func:`cause`), said before the steps."""
     t = templates("support_reply", tc.language)
     first = tc.subject.first_name
     lines = [t["greeting"].format(first_name=first) if first else t["greeting_anonymous"], ""]
@@ -40,7 +60,7 @@ def compose(tc: TaskContext, *, title: str | None, body: str, subject: str, unha
     found = steps(body) if title else []
     answer = "" if found or not title else " ".join(units(body)[:MAX_SENTENCES])
     if found:
-        lines += [f"{opening} {t['topic'].format(title=title)}", "", t["steps_intro"]]
+        lines += [" ".join(filter(None, (opening, cause, t["topic"].format(title=title)))), "", t["steps_intro"]]
         lines += [f"{i}. {step}" for i, step in enumerate(found, start=1)]
         lines += ["", t["next"]]  # not the article's "open a ticket": this reply answers their ticket
     elif answer:

@@ -8,8 +8,9 @@ import re
 from typing import NamedTuple
 
 _NUMBER = r"\b(\d{1,3}(?:[ \u00a0\u202f,]\d{3})+|\d+)\b"
-_PEOPLE = (r"(?:hengen|henkeä|hengelle|henkilö\w*|työntekijä\w*|käyttäjä\w*|employees?|users?|people|staff|workers?|"
-           r"persons?|seats?|heads?)")
+# "40 tyyppiä" and "40 ihmistä" are how people say a headcount in speech ("tyyppi" alone is a type)
+_PEOPLE = (r"(?:hengen|henkeä|hengelle|henkilö\w*|työntekijä\w*|käyttäjä\w*|tyyppiä|ihmis(?:tä|en|elle)|employees?|"
+           r"users?|people|staff|workers?|persons?|seats?|heads?|folks)")
 _HEADCOUNT = re.compile(rf"{_NUMBER}\s*(?:-\s*)?{_PEOPLE}", re.IGNORECASE)
 _RANGE = re.compile(rf"{_NUMBER}\s*[–-]\s*{_NUMBER}\s*{_PEOPLE}", re.IGNORECASE)
 _ABOVE = re.compile(rf"\b(?:yli|over|more than|vähintään|at least|from)\s+{_NUMBER}\s*{_PEOPLE}|"

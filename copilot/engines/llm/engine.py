@@ -117,9 +117,9 @@ class LlmEngine:
         return base.model_copy(update={"subject": out.subject, "body": out.body}), run
 
     def compose_reply(self, tc: TaskContext, *, title: str | None, body: str, subject: str, unhappy: bool,
-                      agent: str, variant: int) -> tuple[ComposedReply, EngineRun]:
+                      agent: str, variant: int, cause: str = "") -> tuple[ComposedReply, EngineRun]:
         base, _ = self.fallback.compose_reply(tc, title=title, body=body, subject=subject, unhappy=unhappy,
-                                              agent=agent, variant=variant)
+                                              agent=agent, variant=variant, cause=cause)
         ticket = subject or "(not quoted: in another language, or naming nothing)"
         request = f"Support request: {ticket}\n\nDraft reply to improve:\n{base.text}"
         try:
