@@ -76,7 +76,7 @@ class ExplainableModel:
 
     @functools.cached_property
     def _fitted(self) -> _Fitted:
-        return _Fitted.of(self.pipeline)
+        return _Fitted.of(self.pipeline, numeric=bool(self.numeric), categorical=bool(self.categorical))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self._proba(self._encode(X))
@@ -88,10 +88,11 @@ class ExplainableModel:
 
     def _encode(self, X: pd.DataFrame) -> np.ndarray:
         """The fitted pipeline's encoding, computed from its parameters in numpy: the same numbers as
-        ``pipeline[:-1].transform``, without the column transformer's per-call overhead (~10 ms, most of
-        scoring one account in a brief)."""
+        ``pipeline[:-1].transform``, without the column transformer's per-call overhead. Categories are
+        compared as text, as ``fit`` cast them (a missing one is the category "None" or "nan", as it was
+        when the model learnt; every caller fills them before)."""
         fitted = self._fitted
-        num = X[self.numeric].to_numpy(dtype=float, na_value=np.nan) if self.numeric else np.empty((len(X), 0))
+        num = X[self.numeric].to_numpy(dtype=float, na_value=np.nan).reshape(len(X), len(self.numeric))
         num = np.where(np.isnan(num), fitted.fill, num)
         parts = [(num - fitted.mean) / fitted.scale]
         for col, cats in zip(self.categorical, fitted.categories, strict=True):
@@ -150,13 +151,16 @@ class _Fitted:
     intercept: float
 
     @classmethod
-    def of(cls, pipeline: Pipeline) -> _Fitted:
+    def of(cls, pipeline: Pipeline, *, numeric: bool = True, categorical: bool = True) -> _Fitted:
         pre, clf = pipeline[0], pipeline[-1]
-        num, cat = pre.named_transformers_["num"], pre.named_transformers_["cat"]
-        stats = num["impute"].statistics_
+        none = np.empty(0)  # a model without numbers (or categories) has no fitted step for them
+        stats = pre.named_transformers_["num"]["impute"].statistics_ if numeric else none
+        scaler = pre.named_transformers_["num"]["scale"] if numeric else None
         # keep_empty_features: a column with no value at fit time is imputed with 0
-        return cls(fill=np.where(np.isnan(stats), 0.0, stats), mean=num["scale"].mean_, scale=num["scale"].scale_,
-                   categories=list(cat.categories_), coef=clf.coef_[0], intercept=float(clf.intercept_[0]))
+        return cls(fill=np.where(np.isnan(stats), 0.0, stats), mean=scaler.mean_ if scaler else none,
+                   scale=scaler.scale_ if scaler else none,
+                   categories=list(pre.named_transformers_["cat"].categories_) if categorical else [],
+                   coef=clf.coef_[0], intercept=float(clf.intercept_[0]))
 
 
 def capped(y: np.ndarray | pd.Series, cap: int = MAX_TRAIN_ROWS, seed: int = 0) -> np.ndarray:

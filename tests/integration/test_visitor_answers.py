@@ -316,7 +316,7 @@ def test_a_company_that_is_also_a_given_name_is_still_a_topic_the_content_lacks(
 
 @pytest.mark.parametrize(("question", "name", "figure"), [
     ("Has any city rolled out Kaarna? How long did that take?", "Koskela", "14 weeks"),
-    ("Onko joku hoiva-alan yritys ottanut Kaarnan käyttöön, ja paljonko allekirjoitus nopeutui?", "Kielo", "0,8"),
+    ("Onko teillä kokemusta hoiva-alalta, ja paljonko sopimusten allekirjoitus siellä nopeutui?", "Kielo", "0,8"),
 ])
 def test_a_customers_figure_says_whose_it_is(demo_ctx, question: str, name: str, figure: str) -> None:  # type: ignore[no-untyped-def]
     # "Kaarna" in "who adopted Kaarna" names what they use: the question is about them, not about us
@@ -330,8 +330,15 @@ def test_where_the_company_is_gets_its_town(demo_ctx, question: str) -> None:  #
     assert r.known and "Tampere" in _first(r.text), r.text
 
 
+@pytest.mark.parametrize("question", ["Is Kaarna located in the EU?", "Where's Kaarna's data stored?"])
+def test_where_the_data_is_is_not_where_the_company_is(demo_ctx, question: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, question)
+    assert r.known and "Finland" in _first(r.text) and "Tampere" not in r.text, r.text
+
+
 @pytest.mark.parametrize(("question", "place"), [
     ("miten saan vaihtuvuusraportin exceliin", "valikosta"),  # not "its data can be exported to Excel"
+    ("How do I get the turnover report into Excel?", "menu"),
     ("where is the export button", "menu"),  # not "if the menu has no export option…"
 ])
 def test_a_how_or_where_question_gets_the_step_that_says_where(demo_ctx, question: str, place: str) -> None:  # type: ignore[no-untyped-def]
@@ -363,3 +370,18 @@ def test_a_spoken_headcount_gets_the_sum_with_the_minimum(demo_ctx) -> None:  # 
 def test_a_why_question_gets_the_cause_first(demo_ctx, question: str, cause: str) -> None:  # type: ignore[no-untyped-def]
     r = _ask(demo_ctx, question)
     assert r.known and cause in _first(r.text), r.text
+
+
+def test_the_steps_of_a_how_to_come_in_their_order(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "How do I get the turnover report into Excel?")
+    assert r.text.index("Open the turnover dashboard") < r.text.index("Choose Export to Excel"), r.text
+
+
+def test_what_a_problem_costs_is_not_our_price(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Paljonko vaihtuvuus maksaa?")
+    assert r.known and "4 000" in _first(r.text), r.text
+
+
+def test_five_types_of_contract_are_no_headcount(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Meillä on 5 tyyppiä työsopimuksia, paljonko HR Core maksaa?")
+    assert r.known and "6,50" in _first(r.text) and "5 käyttäjälle" not in r.text, r.text

@@ -31,6 +31,10 @@ from copilot.tasks.reply import incident
     ("Laskulla on enemmän käyttäjiä kuin meillä on työntekijöitä.", None),
     ("The absence report shows last week's balance.", None),
     ("My holiday request went wrong and needs approval again.", None),
+    # an invoice or a payroll transfer has its own guide; a balance the customer mis-entered is theirs
+    ("Laskun käyttäjämäärä on laskettu väärin, meillä on vain 190 työntekijää.", None),
+    ("Our accrued holiday pay is wrong in the payroll transfer.", None),
+    ("Lomasaldo on pienempi kuin odotin, koska unohdin kirjata loman.", None),
 ])
 def test_the_kind_of_ticket_no_article_fixes(text: str, kind: str | None) -> None:
     assert incident(text) == kind

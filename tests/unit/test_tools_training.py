@@ -62,6 +62,10 @@ def test_the_numpy_encoding_scores_exactly_as_the_fitted_sklearn_pipeline():
     assert np.allclose(m.predict_proba(new), m.pipeline.predict_proba(new[m.features])[:, 1], rtol=0, atol=1e-12)
     p, contributions = m.proba_and_contributions(new)
     assert np.array_equal(p, m.predict_proba(new)) and np.array_equal(contributions, m.contributions(new))
+    for only in ({"numeric": ["a", "b"], "categorical": []}, {"numeric": [], "categorical": ["c"]}):
+        one_kind = model.fit(X, y, **only)
+        assert np.allclose(one_kind.predict_proba(new), one_kind.pipeline.predict_proba(new[one_kind.features])[:, 1],
+                           rtol=0, atol=1e-12)
 
 
 def test_one_thread_leaves_blas_at_one_thread_in_every_thread():

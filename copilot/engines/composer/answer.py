@@ -76,13 +76,14 @@ NEAREST_EXAMPLE = 0.3
 STEP = 0.3
 """Score for a how-to's step (a numbered item's instruction) when the question asks how to do something."""
 MAX_FOLLOW = 2
+"""Sentences of the same passage that may follow the answer, when they add to it."""
 NAMING_SHARE = 0.7
 """An existence question's answer may score this share of the best sentence if it names the thing asked."""
-"""Sentences of the same passage that may follow the answer, when they add to it."""
 FRAGMENT = re.compile(r"^(?:in|at|on|from|by|within|through|via|under)\b"
                       r"(?![^.!?]*\b(?:is|are|was|were|be|can|will|may|must|has|have|had|do|does|did|we|you|they|it)\b)"
                       r"[^,.!?]{0,60}[.!?]?$|"
-                      r"^(?:\w+(?:ssa|ssä|lla|llä|sta|stä|lta|ltä)\s+)+\w+(?:ssa|ssä|lla|llä|sta|stä|lta|ltä)\.?$",
+                      r"^(?:\w+(?:ssa|ssä|lla|llä|sta|stä|lta|ltä)\s+)+\w+(?:ssa|ssä|lla|llä|sta|stä|lta|ltä)\.?$|"
+                      r"^\w+(?:,\s*\w+)*\s+(?:and|or|ja|tai)\s+\w+\.?$",  # "Finnish and English.", "Suomeksi ja…"
                       re.IGNORECASE)
 """A reply without a verb ("In two data centres located in Finland.", "Kahdessa Suomessa sijaitsevassa
 konesalissa."): it answers its FAQ question, and reads as nothing after another sentence."""
@@ -110,7 +111,8 @@ FALLBACK = re.compile(r"^\s*(?:if|jos)\b.{0,80}\b(?:still|yet|again|although|eve
                       r".*\b(?:open a (?:support )?request|tee tukipyyntö|contact (?:our )?support)\b", re.IGNORECASE)
 """What to do when the steps did not help ("If the new supervisor still cannot see…", "open a request in
 the customer portal"): not the steps."""
-NOT_THERE = re.compile(r"^\s*(?:if|jos)\b.{0,80}\b(?:no|not|doesn't|isn't|missing|ei|eikä|puuttuu)\b", re.IGNORECASE)
+NOT_THERE = re.compile(r"^\s*(?:if|jos)\b.{0,80}\b(?:no|not|doesn't|isn't|aren't|don't|cannot|can't|missing|ei|eikä|"
+                       r"et|eivät|en|puuttuu)\b", re.IGNORECASE)
 """What to do when a thing is not where it should be ("If the menu has no export option…"): not where it is."""
 LEANS_BACK = re.compile(r"^\s*(?:(?:sen|tämän) jälkeen(?!,?\s*(?:kun|kuin))|sitten|siksi|tämän vuoksi|näin ollen|"
                         r"then|after that|we then|you then|therefore|this means|that is why|"
@@ -144,10 +146,13 @@ WHY = re.compile(r"\b(?:miksi|why|how come)\b|\bmistä (?:se |tämä |tuo )?joht
 CAUSE = re.compile(r"\b(?:johtu\w*|syy|syynä|due to|caused by|comes? from|results? from|the reason)\b", re.IGNORECASE)
 SAVING = re.compile(r"\bsääst\w*|\bsav(?:e|es|ed|ing|ings)\b", re.IGNORECASE)
 # Information, not a thing sold: whether there is "an estimate" or "any figures" any content may answer.
-INFO = re.compile(r"(?:arvio|arvioi|laskelm|luku|lukuja|tilasto|tieto|tietoa|estimate|figure|number|statistic|data|"
-                  r"numbers|benchmark)\w*$", re.IGNORECASE)
+INFO = re.compile(r"(?:arvio\w*|laskelm\w*|lukuja|lukua|tilasto\w*|tietoa|tietoja|estimates?|figures?|numbers|"
+                  r"statistics?|benchmarks?|data)$", re.IGNORECASE)
+# A figure with its unit: what "any figures on…" asks for, not any digit ("ISO 27001", "24/7")
+FIGURE = re.compile(r"\d[\d\s\u00a0,.]*\s*(?:€|%|euro\w*|eur\b|päiv\w*|days?|viiko\w*|weeks?|kuukau\w*|months?|"
+                    r"tunti\w*|tunni\w*|hours?|miljoon\w*|million)", re.IGNORECASE)
 # That a thing can be done, said without who does it or how: "its data can be exported", "tiedot voi viedä".
-CAN_BE = re.compile(r"\b(?:can|could|may) be\b|\bvoi(?:daan)?\s+(?!olla\b)\w+", re.IGNORECASE)
+CAN_BE = re.compile(r"\b(?:can|could) be\b|\bvoi(?:daan)?\s+(?!olla\b)\w+", re.IGNORECASE)
 HOW_TO = re.compile(r"\b(?:miten|kuinka)\s+(?:saan|saamme|voin|voimme|pääsen|pääsemme|teen|teemme)\b|"
                     r"\bmitä\s+(?:teen|teemme|pitää tehdä|kannattaa tarkistaa|tarkistan|tarkistamme)\b|"
                     r"\bhow\s+(?:do|can|could|should)\s+(?:i|we)\b|\bhow to\b|"
@@ -309,7 +314,8 @@ def read(tc: TaskContext, question: str) -> Reading:
     size = sizes.headcount(question)
     explicit = intents.asked_shape(question) is not None  # "how long…" asks for its shape in so many words
     passages = tc.passages[:PASSAGES]
-    prices = topic_intent == "price" and not SAVING.search(question)
+    # our price (a product named, "you", "Kaarna"), not what a problem costs ("paljonko vaihtuvuus maksaa?")
+    prices = topic_intent == "price" and not SAVING.search(question) and (about_us or bool(named))
     heads = [p.heading for p in passages]
     vocab = [vocabulary(f"{p.title} {h} {p.body}", lang) for p, h in zip(passages, heads, strict=True)]
     context = intents.context_words(question, lang)
@@ -643,13 +649,15 @@ def _names_customer(text: str, title: str) -> bool:
     return any(re.search(rf"\b{re.escape(n[:max(4, len(n) - 2)])}", text) for n in names)
 
 
+DATA_PLACE = re.compile(r"\b(?:data|tiedo\w*|tieto\w*|server\w*|palvelim\w*|EU|ETA|EEA|stored|storage|hosted|"
+                        r"säilyt\w*|varmuuskopi\w*|backups?|konesal\w*|datacent\w*|data cent\w*)\b", re.IGNORECASE)
 _SEAT = re.compile(r"\b(?:[A-ZÄÖ][\w-]*\s+){1,3}Oy\s*\([A-ZÄÖ][a-zäö]+\)")
 
 
 def _seat(tc: TaskContext, question: str) -> ComposedAnswer | None:
     """The sentence naming the company and its town, for a question about where (or who) we are."""
-    if not intents.WHERE_US.search(question):
-        return None
+    if not intents.WHERE_US.search(question) or DATA_PLACE.search(question):
+        return None  # "Is Kaarna located in the EU?" asks where the data is: the security FAQ answers
     for p in tc.passages:
         for unit in answer_units(p.body, p.heading):
             if _SEAT.search(unit) and not pointer(unit):
@@ -729,6 +737,11 @@ def _single(tc: TaskContext, question: str, *, follow: int = MAX_FOLLOW,
                      and _plain(c.text) not in _plain(best.text) and _plain(best.text) not in _plain(c.text)),
                     key=lambda c: not _same_price(best, c))
     chosen += nearby[:follow]  # the next best of the same passage, best first
+    openings = step_openings(best.passage.body)
+    if len(chosen) > 2 and openings and all(c.passage.ref == best.passage.ref and is_step(c.text, openings)
+                                            for c in chosen):
+        # the step that answers first, then the others in the order they are done
+        chosen = [chosen[0], *sorted(chosen[1:], key=lambda c: c.order)]
     # "In two data centres located in Finland." answers its FAQ's "Where is our data stored?" and nothing
     # after another sentence: the verbless reply that opens an FAQ answer goes first when it is taken.
     direct = next((c for c in chosen[1:] if c.order == 0 and c.passage.heading.rstrip().endswith("?")
@@ -738,14 +751,15 @@ def _single(tc: TaskContext, question: str, *, follow: int = MAX_FOLLOW,
     text = " ".join(_sentence(_unprefixed(c.text, chosen[0].text) if c is not chosen[0] else c.text) for c in chosen)
     if best.passage.kind == "roi_example" and not EXAMPLE.search(chosen[0].text):
         text = t["from_example"].format(example=_story(best.passage.title), text=text)
-    elif best.passage.kind == "reference" and not _names_customer(chosen[0].text, best.passage.title):
+    elif best.passage.kind == "reference" and not any(_names_customer(t, best.passage.title)
+                                                       for t in (chosen[0].text, *said)):
         text = t["from_story"].format(story=_story(best.passage.title), text=text)
     return ComposedAnswer(text=text, citations=[best.passage], known=True, handoff=False,
                           used_categories=_used(tc))
 
 
 def _figure(unit: str) -> bool:
-    return any(ch.isdigit() for ch in unit)
+    return bool(FIGURE.search(unit))
 
 
 def _fragment(unit: str) -> bool:

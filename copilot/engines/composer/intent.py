@@ -126,7 +126,7 @@ def asks_who_uses(question: str) -> bool:
 
 
 # "we'd get 20 % off": a discount, though "off" alone is no price word ("log off", "a day off").
-_PERCENT_OFF = re.compile(r"\d\s*(?:%|per ?cent)\s*off\b", re.IGNORECASE)
+_PERCENT_OFF = re.compile(r"\d\s*(?:%|per ?cent)\s*off\b(?!-)(?!\s+(?:sick|work|duty|site)\b)", re.IGNORECASE)
 
 
 # "How much is Kaarna?": a price, though neither word is one ("how much data" is not).
@@ -498,9 +498,10 @@ _LEAD_IN = re.compile(r"\s*(?::|;|\s[-–—])\s+")
 
 # "Where are you based?", "mikä firma tän takana on ja missä päin te ootte": the vendor's seat, which
 # content states the Finnish way, the company and its town ("Kaarna Ohjelmistot Oy (Tampere)").
-WHERE_US = re.compile(r"\bwhere(?:'s|’s|\s+is|\s+are)\s+(?:you|kaarna|your (?:office|company|firm))\b|"
-                      r"\b(?:you|kaarna)(?: guys)?(?: are| is)? (?:based|located)\b|headquarter\w*|\bhq\b|"
-                      r"legal entity|\bwho is behind\b|\b(?:which|what) (?:city|town|country) (?:are you|is kaarna)\b|"
+WHERE_US = re.compile(r"\bwhere(?:'s|’s|\s+is|\s+are)\s+(?:you|kaarna(?!['’]s)|your (?:office|company|firm))\b|"
+                      r"\b(?:you|kaarna)(?!['’]s)(?: guys)?(?: are| is)? (?:based|located)\b(?! on)|headquarter\w*|"
+                      r"\bhq\b|legal entity|\bwho is behind\b|"
+                      r"\b(?:which|what) (?:city|town|country) (?:are you|is kaarna(?!['’]s))\b|"
                       r"\bmissä (?:päin )?(?:te|kaarna)\b|\bmissä (?:päin )?(?:teidän )?(?:toimisto|konttori)\w*|"
                       r"\bmissä päin\b|sijaitsette|kotipaik\w*|pääkonttori\w*|\bmikä (?:yritys|firma)\b", re.IGNORECASE)
 
@@ -632,7 +633,8 @@ _EXISTS = re.compile(r"^\s*(?:(?:onko|onks|onkos) (?:teillä|teil|kaarnassa|kaar
 
 # "Is there a discount?" points nowhere: "there" after "is" or before "is" only says something exists.
 _POINTS_BACK = re.compile(r"\b(?:it|them|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bbe )there(?! (?:is|are|be)\b)|"
-                          r"that one|those|(?:is|was|does|did|do|would|will|can) that|"  # "How long did that take?"
+                          r"that one|those|(?:does|did|do|would|will|can) that|"  # "How long did that take?"
+                          r"(?:^|(?<=[.?!]\s))(?:is|was) that|"  # "Is that right?", not "the problem is that…"
                           r"sinne|siihen|siitä|siinä|sen|sitä|niihin|niistä|niitä|"
                           r"niiden|tähän|tuohon)\b", re.IGNORECASE)
 

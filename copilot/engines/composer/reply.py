@@ -7,11 +7,10 @@ specialist, and the task marks it for escalation. Pure functions.
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel
 
 from copilot.assembly import TaskContext
+from copilot.engines.composer import sizes
 from prompts import templates
 from retrieval.units import is_step, numbered_items, step_openings, units
 
@@ -29,21 +28,16 @@ def steps(body: str) -> list[str]:
     return numbered_items(body)[:MAX_STEPS]
 
 
-# A figure as a customer writes it ("50 users", "38 employees"), not part of a code, a date or a year.
-_FIGURE = re.compile(r"(?<![\w.,/-])(\d{2,4})(?![\w/-]|[.,]\d)")
-_YEAR = re.compile(r"(?:19|20)\d\d")
-
-
 def cause(ticket: str, body: str) -> str:
-    """The sentence of a help article (not one of its steps) that tells the figure the ticket is about: "it's
-    calculated for 50 users, not 38" is explained by "The minimum billing is 50 users." before any step.
-    Empty when no sentence tells one of the ticket's figures."""
-    told = {n for n in _FIGURE.findall(ticket) if not _YEAR.fullmatch(n)}
+    """The sentence of a help article (not one of its steps) that tells the count of people the ticket is about:
+    "it's calculated for 50 users, not 38" is explained by "The minimum billing is 50 users." before any step.
+    The count and what it counts must both match ("50 employees" is not the minimum's "50 users"). Empty
+    when no sentence tells one."""
+    told = sizes.counts(ticket)
     if not told:
         return ""
     openings = step_openings(body)
-    return next((u for u in units(body) if told & set(_FIGURE.findall(u)) and not is_step(u, openings)
-                 and "://" not in u), "")
+    return next((u for u in units(body) if told & sizes.counts(u) and not is_step(u, openings) and "://" not in u), "")
 
 
 def compose(tc: TaskContext, *, title: str | None, body: str, subject: str, unhappy: bool, agent: str,

@@ -8,10 +8,11 @@ import re
 from typing import NamedTuple
 
 _NUMBER = r"\b(\d{1,3}(?:[ \u00a0\u202f,]\d{3})+|\d+)\b"
-# "40 tyyppiä" and "40 ihmistä" are how people say a headcount in speech ("tyyppi" alone is a type)
-_PEOPLE = (r"(?:hengen|henkeä|hengelle|henkilö\w*|työntekijä\w*|käyttäjä\w*|tyyppiä|ihmis(?:tä|en|elle)|employees?|"
+_PEOPLE = (r"(?:hengen|henkeä|hengelle|henkilö\w*|työntekijä\w*|käyttäjä\w*|ihmis(?:tä|en|elle)|employees?|"
            r"users?|people|staff|workers?|persons?|seats?|heads?|folks)")
 _HEADCOUNT = re.compile(rf"{_NUMBER}\s*(?:-\s*)?{_PEOPLE}", re.IGNORECASE)
+# "meitä on n. 40 tyyppiä" says a headcount in speech; "5 tyyppiä sopimuksia" are five types
+_CREW = re.compile(rf"\bmeitä\s+on\s+(?:n\.\s*|noin\s+|about\s+)?{_NUMBER}\s*tyyppiä\b", re.IGNORECASE)
 _RANGE = re.compile(rf"{_NUMBER}\s*[–-]\s*{_NUMBER}\s*{_PEOPLE}", re.IGNORECASE)
 _ABOVE = re.compile(rf"\b(?:yli|over|more than|vähintään|at least|from)\s+{_NUMBER}\s*{_PEOPLE}|"
                     rf"{_NUMBER}\s*{_PEOPLE}\s+(?:or more|tai enemmän|tai yli)", re.IGNORECASE)
@@ -32,8 +33,17 @@ LONGEST = 600
 
 def headcount(question: str) -> int | None:
     """The size the asker gives ("meillä on 1 500 työntekijää", "we are 30 people"), if any."""
-    m = _HEADCOUNT.search(question[:LONGEST])
+    m = _HEADCOUNT.search(question[:LONGEST]) or _CREW.search(question[:LONGEST])
     return _int(m.group(1)) if m else None
+
+
+_COUNTED = re.compile(rf"{_NUMBER}\s*(?:-\s*)?({_PEOPLE})", re.IGNORECASE)
+
+
+def counts(text: str) -> set[tuple[int, str]]:
+    """Every number of people the text tells, with the start of the word it counts ("50 users" → (50,
+    "users"), "50 käyttäjää" → (50, "käytt")): "50 employees" is not the "50 users" of a minimum bill."""
+    return {(_int(m.group(1)), m.group(2).lower()[:5]) for m in _COUNTED.finditer(text[:LONGEST * 4])}
 
 
 class Size(NamedTuple):

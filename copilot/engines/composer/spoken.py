@@ -33,8 +33,9 @@ WORDS = {
     "mistää": "mistään", "mihinkää": "mihinkään", "ilmanen": "ilmainen", "ilmasta": "ilmaista",
     "ilmasen": "ilmaisen", "sellasta": "sellaista", "sellanen": "sellainen", "tällasta": "tällaista",
     "tällanen": "tällainen", "tollasta": "tuollaista", "millanen": "millainen", "millasta": "millaista",
-    # ...and the -ä of a partitive after -i- ("meit on 40 tyyppii"); only these words: "toimii" is a verb.
-    "meit": "meitä", "teit": "teitä", "tyyppii": "tyyppiä", "ihmisii": "ihmisiä", "tyyppei": "tyyppejä",
+    # ...and the -ä of a partitive after -i- ("meit on 40 tyyppii"); only these words: "toimii" is a verb,
+    # "teit" the past of "tehdä".
+    "meit": "meitä", "tyyppii": "tyyppiä", "ihmisii": "ihmisiä", "tyyppei": "tyyppejä",
 }
 _ASKING = re.compile(r"^(\w{2,})ks$")
 """The spoken -ks of a question verb ("onks", "toimiiks", "löytyyks"): -ko/-kö, by vowel harmony."""

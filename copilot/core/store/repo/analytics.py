@@ -35,10 +35,11 @@ SMALL = 1_000
 
 
 def _frame(session: Session, query: Select, dates: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Rows as a frame, built column by column from the driver's raw values in chunks.
+    """Rows as a frame: a big result column by column from the driver's raw values in chunks, a small one
+    (an account's own rows) in one constructor call; both give the same dtypes.
 
-    Date columns are selected as raw values (text on SQLite, datetimes on PostgreSQL) and parsed
-    once per column by pandas: per-value conversion in SQLAlchemy was most of the load time.
+    Date columns are selected as raw values (text on SQLite, datetimes on PostgreSQL) and converted
+    once per column: per-value conversion in SQLAlchemy was most of the load time.
     """
     query = query.with_only_columns(*(type_coerce(c, String).label(c.name) if c.name in dates else c
                                       for c in query.selected_columns))
