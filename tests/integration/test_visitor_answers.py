@@ -340,6 +340,7 @@ def test_where_the_data_is_is_not_where_the_company_is(demo_ctx, question: str) 
     ("miten saan vaihtuvuusraportin exceliin", "valikosta"),  # not "its data can be exported to Excel"
     ("How do I get the turnover report into Excel?", "menu"),
     ("where is the export button", "menu"),  # not "if the menu has no export option…"
+    ("where is the export option in insight", "menu"),  # not "remember too that the data refreshes nightly"
 ])
 def test_a_how_or_where_question_gets_the_step_that_says_where(demo_ctx, question: str, place: str) -> None:  # type: ignore[no-untyped-def]
     r = _ask(demo_ctx, question)

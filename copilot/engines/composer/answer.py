@@ -151,6 +151,9 @@ INFO = re.compile(r"(?:arvio\w*|laskelm\w*|lukuja|lukua|tilasto\w*|tietoa|tietoj
 # A figure with its unit: what "any figures on…" asks for, not any digit ("ISO 27001", "24/7")
 FIGURE = re.compile(r"\d[\d\s\u00a0,.]*\s*(?:€|%|euro\w*|eur\b|päiv\w*|days?|viiko\w*|weeks?|kuukau\w*|months?|"
                     r"tunti\w*|tunni\w*|hours?|miljoon\w*|million)", re.IGNORECASE)
+# What is said beside the answer: "Remember too that…", "Muista myös, että…".
+ASIDE = re.compile(r"^\s*(?:remember (?:too|also)|note (?:too|also)|also note|muista (?:myös|vielä)|"
+                   r"huomaa (?:myös|vielä))\b", re.IGNORECASE)
 # That a thing can be done, said without who does it or how: "its data can be exported", "tiedot voi viedä".
 CAN_BE = re.compile(r"\b(?:can|could) be\b|\bvoi(?:daan)?\s+(?!olla\b)\w+", re.IGNORECASE)
 HOW_TO = re.compile(r"\b(?:miten|kuinka)\s+(?:saan|saamme|voin|voimme|pääsen|pääsemme|teen|teemme)\b|"
@@ -482,6 +485,8 @@ def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fi
         # do when it is not there)
     elif how_to and CAN_BE.search(unit) and not PLACE.search(unit):
         score -= 0.5  # "how do I get the report to Excel?" is not answered by "its data can be exported to Excel"
+    if (how_to or asks_where) and ASIDE.match(unit):
+        score -= 0.5  # "Remember too that the data refreshes every night" adds to the steps, it is not one
     return score
 
 
