@@ -157,8 +157,8 @@ class _Fitted:
         stats = pre.named_transformers_["num"]["impute"].statistics_ if numeric else none
         scaler = pre.named_transformers_["num"]["scale"] if numeric else None
         # keep_empty_features: a column with no value at fit time is imputed with 0
-        return cls(fill=np.where(np.isnan(stats), 0.0, stats), mean=scaler.mean_ if scaler else none,
-                   scale=scaler.scale_ if scaler else none,
+        return cls(fill=np.where(np.isnan(stats), 0.0, stats), mean=none if scaler is None else scaler.mean_,
+                   scale=none if scaler is None else scaler.scale_,
                    categories=list(pre.named_transformers_["cat"].categories_) if categorical else [],
                    coef=clf.coef_[0], intercept=float(clf.intercept_[0]))
 

@@ -163,8 +163,8 @@ def _help(language: str) -> SearchFilters:
 
 
 # What no help article fixes, however close one reads: the app crashing, someone seeing data they should
-# not, a demand under the law (erasure, termination), money to be paid back, a figure worked out wrong,
-# the service down for all.
+# not, a demand under the law (erasure, termination), money to be paid back, a holiday balance worked out
+# wrong, the service down for all.
 # Each kind is named in the reply (prompts/support_reply: incidents), so the customer sees it understood.
 INCIDENTS = {
     "crash": re.compile(
