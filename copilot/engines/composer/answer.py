@@ -474,13 +474,15 @@ def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fi
         score -= 0.6  # about a sibling product or plan, not the one asked about
     elif named and len(other - named) >= 2:
         score -= 0.4  # the whole price list, when the question asks about one product in it
+    # what to do when the steps fail or the thing is not there: read once, it decides two scores below
+    otherwise = ((how_to or asks_where) and bool(FALLBACK.match(unit))) or (asks_where and bool(NOT_THERE.match(unit)))
     if pointer(unit):  # "Read the full story: <link>" answers "where?", nothing else
         score += 0.5 if asks_where else -0.8
-    elif ((how_to or asks_where) and FALLBACK.match(unit)) or (asks_where and NOT_THERE.match(unit)):
+    elif otherwise:
         score -= 0.3  # "how do I move the rights?" is not answered by "if it still fails, open a request"
     elif how_to and LINK.search(unit):
         score += 0.3  # "how do I get my data erased?": the sentence that says where to do it
-    if asks_where and PLACE.search(unit) and not (FALLBACK.match(unit) or NOT_THERE.match(unit)):
+    if asks_where and PLACE.search(unit) and not otherwise:
         score += 0.4  # "where's the Excel export?": the sentence that says where on the screen (not what to
         # do when it is not there)
     elif how_to and CAN_BE.search(unit) and not PLACE.search(unit):

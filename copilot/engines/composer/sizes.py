@@ -10,7 +10,7 @@ from typing import NamedTuple
 _NUMBER = r"\b(\d{1,3}(?:[ \u00a0\u202f,]\d{3})+|\d+)\b"
 _PEOPLE = (r"(?:hengen|henkeä|hengelle|henkilö\w*|työntekijä\w*|käyttäjä\w*|ihmis(?:tä|en|elle)|employees?|"
            r"users?|people|staff|workers?|persons?|seats?|heads?|folks)")
-_HEADCOUNT = re.compile(rf"{_NUMBER}\s*(?:-\s*)?{_PEOPLE}", re.IGNORECASE)
+_HEADCOUNT = re.compile(rf"{_NUMBER}\s*(?:-\s*)?({_PEOPLE})", re.IGNORECASE)  # the count, then what it counts
 # "meitä on n. 40 tyyppiä" says a headcount in speech; "5 tyyppiä sopimuksia" are five types
 _CREW = re.compile(rf"\bmeitä\s+on\s+(?:n\.\s*|noin\s+|about\s+)?{_NUMBER}\s*tyyppiä\b", re.IGNORECASE)
 _RANGE = re.compile(rf"{_NUMBER}\s*[–-]\s*{_NUMBER}\s*{_PEOPLE}", re.IGNORECASE)
@@ -37,13 +37,10 @@ def headcount(question: str) -> int | None:
     return _int(m.group(1)) if m else None
 
 
-_COUNTED = re.compile(rf"{_NUMBER}\s*(?:-\s*)?({_PEOPLE})", re.IGNORECASE)
-
-
 def counts(text: str) -> set[tuple[int, str]]:
     """Every number of people the text tells, with the start of the word it counts ("50 users" → (50,
     "users"), "50 käyttäjää" → (50, "käytt")): "50 employees" is not the "50 users" of a minimum bill."""
-    return {(_int(m.group(1)), m.group(2).lower()[:5]) for m in _COUNTED.finditer(text[:LONGEST * 4])}
+    return {(_int(m.group(1)), m.group(2).lower()[:5]) for m in _HEADCOUNT.finditer(text[:LONGEST * 4])}
 
 
 class Size(NamedTuple):
