@@ -145,6 +145,7 @@ def retrieve(
     kinds: tuple[str, ...] = (),
     industry: str | None = None,
     each: tuple[str, ...] = (),
+    kinds_query: str | None = None,
 ) -> TaskContext:
     """Add cited passages (and account history if allowed) to the context, within the token budget.
 
@@ -158,6 +159,8 @@ def retrieve(
     ``each`` are the questions of a message that asks two ("Can we start with Insight alone? And what's the
     minimum contract?"): the second one's hits come up beside the whole message's, so its answer is among
     the passages, though the message's words lean on the first. Both engines read these passages.
+    ``kinds_query`` searches those types instead of the focused query, when what is asked is said the same
+    way in every one of them (each worked example's payback time).
     """
     filters = extra or SearchFilters()
     if not tc.decision.may_use("internal_content"):
@@ -168,7 +171,7 @@ def retrieve(
     if also and also.strip() and also.strip() != query.strip():
         hits = _interleave(hits, retrieval.search(ctx, also, k=k, filters=filters).hits)[:k]
     if kinds:
-        typed = _typed(ctx, also or query, filters.model_copy(update={"type": list(kinds)}), industry, k)
+        typed = _typed(ctx, kinds_query or also or query, filters.model_copy(update={"type": list(kinds)}), industry, k)
         # After the question's own best five: the answer may be elsewhere, but usually it is among those.
         kept = {h.chunk_id for h in hits[:TYPED_AFTER]}
         added = [h for h in typed if h.chunk_id not in kept][:TYPED]

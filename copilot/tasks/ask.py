@@ -16,7 +16,15 @@ from copilot.core.permissions import Perm, require
 from copilot.core.store.repo import conversations
 from copilot.engines.base import last_question
 from copilot.engines.composer import estimate
-from copilot.engines.composer.intent import focus_query, industry, parts, preferred, topic_intent
+from copilot.engines.composer.intent import (
+    PAYBACK_QUERY,
+    focus_query,
+    industry,
+    parts,
+    payback,
+    preferred,
+    topic_intent,
+)
 from copilot.engines.composer.spoken import calm, standard
 from copilot.engines.registry import get_engine
 from copilot.results import Answer, Blocked
@@ -91,8 +99,12 @@ def _answer(ctx: AppContext, req: AskRequest, actor: Actor, tc: TaskContext, lan
     intent = topic_intent(asked, language)
     # "Customers in retail?": the stories of that industry (a price asked by a retailer is the same price)
     of_industry = industry(asked, language) if intent == "references" else None
+    # "How soon would it pay back? We're 300 people": every example's payback, so the one nearest the
+    # asker's size can be chosen, however much the question's story reads like another example's setup
+    typed = PAYBACK_QUERY[language] if payback(asked) else None
     tc = retrieve(ctx, tc, query, k=PASSAGES, lang=language, history=tc.decision.audience == "staff",
-                  also=focus, kinds=preferred(intent), industry=of_industry, each=tuple(parts(asked)))
+                  also=focus, kinds=preferred(intent), industry=of_industry, each=tuple(parts(asked)),
+                  kinds_query=typed)
     tc = with_unit_similarities(ctx, tc, query)
     composed, run = get_engine(ctx, req.engine).answer(tc, question=req.question, history=turns)
     customer_facing = tc.decision.audience != "staff"

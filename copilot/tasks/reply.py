@@ -164,7 +164,7 @@ def _help(language: str) -> SearchFilters:
 
 # What no help article fixes, however close one reads: the app crashing, someone seeing data they should
 # not, a demand under the law (erasure, termination), money to be paid back, a holiday balance worked out
-# wrong, the service down for all.
+# wrong, records to restore from a backup, the service down for all.
 # Each kind is named in the reply (prompts/support_reply: incidents), so the customer sees it understood.
 INCIDENTS = {
     "crash": re.compile(
@@ -199,6 +199,13 @@ INCIDENTS = {
         r"(?:wrong\w*|incorrect\w*)|"
         r"\b(?:wrong\w*|incorrect\w*)\W+(?:\w+\W+){0,2}(?:holiday|vacation|leave) (?:days?|balances?|accru\w*)",
         re.IGNORECASE),
+    # Records deleted by mistake, to be restored from a backup: only our specialists can restore.
+    "recovery": re.compile(
+        r"\b(?:poist\w*|hävi\w*)\W+(?:\w+\W+){0,3}vahingossa|\bvahingossa\W+(?:\w+\W+){0,3}(?:poist\w*|hävi\w*)|"
+        r"\bvarmuuskopio\w*\W+(?:\w+\W+){0,3}palaut\w*|\bpalaut\w*\W+(?:\w+\W+){0,3}varmuuskopio\w*|"
+        r"\b(?:accidentally|mistakenly|by mistake)\W+(?:\w+\W+){0,2}deleted|\bdeleted\W+(?:\w+\W+){0,4}"
+        r"(?:by mistake|accidentally)|\b(?:restore|recover)\w*\W+(?:[\w']+\W+){0,5}(?:backups?|deleted)\b",
+        re.IGNORECASE),
     # The service itself is down for everyone: a server error or an outage, not one person's sign-in.
     "outage": re.compile(r"\b(?:bad gateway|50[34] service unavailable|outage|käyttökatko\w*|"
                          r"(?:kaikki|koko palvelu|palvelu) (?:on )?(?:alhaalla|nurin)|"
@@ -222,7 +229,7 @@ _NOT_OURS = {
 
 def incident(text: str) -> str | None:
     """The kind of ticket no help article fixes (a crash, a breach, a data request, money to pay back,
-    the contract with us ended, a miscalculation, an outage), or None."""
+    the contract with us ended, a miscalculation, records to restore, an outage), or None."""
     return next((kind for kind, pattern in INCIDENTS.items() if pattern.search(text)
                  and not (kind in _NOT_OURS and _NOT_OURS[kind].search(text))), None)
 

@@ -386,3 +386,30 @@ def test_what_a_problem_costs_is_not_our_price(demo_ctx) -> None:  # type: ignor
 def test_five_types_of_contract_are_no_headcount(demo_ctx) -> None:  # type: ignore[no-untyped-def]
     r = _ask(demo_ctx, "Meillä on 5 tyyppiä työsopimuksia, paljonko HR Core maksaa?")
     assert r.known and "6,50" in _first(r.text) and "5 käyttäjälle" not in r.text, r.text
+
+
+@pytest.mark.parametrize(("question", "payback"), [
+    # the asker's story reads like another example's setup; the payback of the example nearest their size answers
+    ("We run deliveries with about 400 people, most of them on the road. When would HR Core and Flow have "
+     "paid for themselves?", "10.3"),
+    ("Meitä on 300, HR:ssä kolme ihmistä. Missä ajassa Flow ja HR Core maksavat itsensä takaisin?", "9,4"),
+])
+def test_a_payback_question_with_a_story_gets_the_payback_of_the_nearest_example(  # type: ignore[no-untyped-def]
+        demo_ctx, question: str, payback: str) -> None:
+    r = _ask(demo_ctx, question)
+    assert r.known and payback in _first(r.text.split(": ", 1)[1]), r.text
+
+
+def test_a_yes_or_no_after_a_comma_is_answered_without_an_amount(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Palkkaamme kesäksi n. 40 kesätyöntekijää, joudummeko maksamaan heistä koko vuoden?")
+    assert r.known and "kuukausilta" in r.text and "€" not in r.text, r.text
+
+
+def test_a_bare_how_much_after_a_multi_year_discount_is_still_an_honest_dont_know(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "If we sign for three years, is there an extra discount? How much?")
+    assert not r.known and r.handoff, r.text
+
+
+def test_the_work_asked_of_the_customers_it_is_the_effort_not_the_project_length(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "How much work will you need from our IT people during the rollout?")
+    assert r.known and "two days" in r.text and "weeks" not in _first(r.text), r.text

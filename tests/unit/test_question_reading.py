@@ -334,6 +334,11 @@ def test_a_word_that_only_stems_like_an_intent_word_marks_no_intent(question: st
     ("What do Plus and Enterprise cost, and how fast do they respond?",  # "they" leans on the first part
      ["What do Plus and Enterprise cost, and how fast do they respond?"]),
     ("Does the price include VAT?", ["Does the price include VAT?"]),
+    # a question word alone asks more of the question before it
+    ("Saammeko alennusta kolmen vuoden sopimuksesta? Kuinka paljon?",
+     ["Saammeko alennusta kolmen vuoden sopimuksesta? Kuinka paljon?"]),
+    ("Is there a discount for a longer contract? And how much?",
+     ["Is there a discount for a longer contract? And how much?"]),
 ])
 def test_a_message_with_two_questions_is_read_as_two(question: str, expected: list[str]) -> None:
     assert intent.parts(question) == expected
@@ -458,6 +463,19 @@ def test_a_question_joined_on_with_and_is_still_a_yes_or_no() -> None:
     assert not intent.yes_no("Entä taulukko, mistä sen saa?")  # a thing named, not a verb asked
     # the clause after a lead-in asks: "Quick question: do admins cost extra?", "…too - is that a paid seat?"
     assert intent.yes_no("Quick licence question: do our admins cost extra?")
+    # after a comma: "40 kesätyöntekijää, pitääkö niistä maksaa…" (what is told before the comma has no mark)
+    assert intent.yes_no("meillä on n. 40 kesätyöntekijää, pitääkö niistä maksaa koko vuodelta?")
+    assert not intent.yes_no("meillä on 40 kesätyöntekijää, paljonko niistä pitää maksaa?")
+
+
+@pytest.mark.parametrize(("question", "shape"), [
+    ("How many fewer leavers before HR Core and Insight pay for themselves?", "count"),
+    ("Montako lähtijää vähemmän tarvitaan, että se maksaa itsensä takaisin?", "count"),
+    ("How many months until it pays for itself?", "duration"),  # a number of months is the payback time
+    ("How much time will you need from our IT department?", "effort"),
+])
+def test_how_many_asks_a_number_even_of_a_payback(question: str, shape: str) -> None:
+    assert intent.asked_shape(question) == shape
     assert intent.yes_no("Our accountant needs a login too - is that another paid seat?")
     assert not intent.yes_no("Quick question: how much is Flow?")
 

@@ -19,6 +19,11 @@ from copilot.tasks.reply import incident
     ("For May Kaarna shows 1.5 days accrued, but the holiday calculation is wrong under our agreement.",
      "miscalculation"),
     ("Lomapäivät lasketaan väärin osa-aikaisille.", "miscalculation"),
+    ("Poistin eilen vahingossa kolmen työntekijän henkilökortit. Saako ne palautettua?", "recovery"),
+    ("Saako poistetut työsuhteet palautettua varmuuskopiosta?", "recovery"),
+    ("I accidentally deleted two employee records this morning.", "recovery"),
+    ("Can you restore the absences from last week's backup?", "recovery"),
+    ("Onko tiedoista varmuuskopiot, ja kuinka kauan niitä säilytetään?", None),  # the security FAQ answers
     ("Users get an 'Unauthorized access' error when they log in.", None),  # a sign-in error's text
     # HR's own daily work, not a contract with us ended
     ("We terminated the contract of an employee last week and she still sees her payslips.", None),

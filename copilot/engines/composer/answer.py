@@ -79,6 +79,8 @@ MAX_FOLLOW = 2
 """Sentences of the same passage that may follow the answer, when they add to it."""
 NAMING_SHARE = 0.7
 """An existence question's answer may score this share of the best sentence if it names the thing asked."""
+MIRROR = 0.5
+"""What a unit that only repeats the asker's situation back loses."""
 FRAGMENT = re.compile(r"^(?:in|at|on|from|by|within|through|via|under)\b"
                       r"(?![^.!?]*\b(?:is|are|was|were|be|can|will|may|must|has|have|had|do|does|did|we|you|they|it)\b)"
                       r"[^,.!?]{0,60}[.!?]?$|"
@@ -125,8 +127,9 @@ FRAMING = re.compile(r"^\s*(?:this|the|our) example (?:shows|works out|calculate
 """A worked example's opening that says what it will show: it frames the question, it answers none."""
 VERDICT = re.compile(r"^\s*(?:yes|no|kyllä|ei)(?:[,.!:;]|\s+(?:voi|ole|because|sillä|koska))", re.IGNORECASE)
 """An FAQ answer that opens with its yes or no."""
-MULTI_YEAR = re.compile(r"\b(?:[2-9]|two|three|four|five|kahden|kolmen|neljän|viiden)[- ]?"
-                        r"(?:years?|vuo(?:den|tinen|tise)\w*)\b|\bmulti-?year|\bmonivuoti\w*", re.IGNORECASE)
+MULTI_YEAR = re.compile(r"\b(?:[2-9]|two|three|four|five|kahden|kolmen|neljän|viiden|kahdeksi|kolmeksi|neljäksi|"
+                        r"viideksi)[- ]?(?:years?|vuo(?:den|deksi|tinen|tise)\w*)\b|\bmulti-?year|\bmonivuoti\w*",
+                        re.IGNORECASE)
 YEARS = re.compile(r"\b(?:years?|vuo(?:si|den|tta|de|tinen|tise)\w*)\b|multi-?year|monivuoti\w*", re.IGNORECASE)
 WEEKDAY = re.compile(r"(?:maanantai|tiistai|keskiviikko|torstai|perjantai|lauantai|sunnuntai|monday|tuesday|"
                      r"wednesday|thursday|friday|saturday|sunday)\w*$", re.IGNORECASE)
@@ -154,6 +157,11 @@ FIGURE = re.compile(r"\d[\d\s\u00a0,.]*\s*(?:€|%|euro\w*|eur\b|päiv\w*|days?|
 # What is said beside the answer: "Remember too that…", "Muista myös, että…".
 ASIDE = re.compile(r"^\s*(?:remember (?:too|also)|note (?:too|also)|also note|muista (?:myös|vielä)|"
                    r"huomaa (?:myös|vielä))\b", re.IGNORECASE)
+# "For comparison, Lumo cut early departures…": a figure set beside the answer, never the answer itself.
+COMPARISON = re.compile(r"^\s*(?:for comparison|by comparison|in comparison|vertailun vuoksi|vertailuksi)\b",
+                        re.IGNORECASE)
+# "The first-year cost is covered once about 23 fewer people leave": the break-even, a payback in other words.
+COVERED = re.compile(r"\b(?:costs? (?:is |are )?covered|(?:kustannus|kustannukset|kulut) katetaan)\b", re.IGNORECASE)
 # That a thing can be done, said without who does it or how: "its data can be exported", "tiedot voi viedä".
 CAN_BE = re.compile(r"\b(?:can|could) be\b|\bvoi(?:daan)?\s+(?!olla\b)\w+", re.IGNORECASE)
 HOW_TO = re.compile(r"\b(?:miten|kuinka)\s+(?:saan|saamme|voin|voimme|pääsen|pääsemme|teen|teemme)\b|"
@@ -416,6 +424,10 @@ def read(tc: TaskContext, question: str) -> Reading:
             score += _fit(unit, r_intent=topic_intent, topic=bool(topic), wanted=wanted, fits=fits, named=named,
                           asks_where=asks_where, listed=unit in grouped, explicit=explicit, how_to=how_to)
             score += sizes.fit(size, unit) + (NEAREST_EXAMPLE if p.title in nearest else 0.0)
+            if wanted and not fits and context and _mirrors(unit_vocab, topic, context):
+                # "We're 300 people, HR team of three… How soon does it pay back?": the example's setup
+                # repeats the situation back, and has no time to give
+                score -= MIRROR
             score += _gives(unit, head, unit_vocab, asked, step=bool(steps and own and is_step(unit, steps)),
                             of_nearest=not nearest or p.title in nearest)
             out.append(Candidate(passage=p, order=order, text=unit, score=score, coverage=covered, near=near))
@@ -448,7 +460,8 @@ def _gives(unit: str, head: str, unit_vocab: Vocabulary, asked: Asked, *, step: 
         score -= 0.8  # "This example works out how far turnover must fall…" restates the question
     if step:
         score += STEP  # "how do I get it out to Excel?": a step to take, not what the report is
-    if asked.payback and intents.payback(f"{head} {unit}") and any(ch.isdigit() for ch in unit) and of_nearest:
+    if asked.payback and (intents.payback(f"{head} {unit}") or COVERED.search(unit)) \
+            and any(ch.isdigit() for ch in unit) and of_nearest:
         score += 0.6  # "how fast does it pay back?": the payback time (a figure) of the asker's example
     if asked.change and intents.TELLS_CHANGE.search(unit):
         score += 0.5  # "by how much must turnover fall?": the sentence that tells a fall
@@ -487,9 +500,20 @@ def _fit(unit: str, *, r_intent: str | None, topic: bool, wanted: str | None, fi
         # do when it is not there)
     elif how_to and CAN_BE.search(unit) and not PLACE.search(unit):
         score -= 0.5  # "how do I get the report to Excel?" is not answered by "its data can be exported to Excel"
+    if COMPARISON.match(unit):
+        score -= 0.8  # "For comparison, Lumo…" sets another figure beside the answer
     if (how_to or asks_where) and ASIDE.match(unit):
         score -= 0.5  # "Remember too that the data refreshes every night" adds to the steps, it is not one
     return score
+
+
+def _mirrors(unit_vocab: Vocabulary, topic: tuple[Word, ...], context: frozenset[Word]) -> bool:
+    """Whether a unit repeats the situation the asker told rather than what they ask: it shares several
+    words with the situation and few with the rest ("The company has 400 employees, 320 of them drivers"
+    for "We're 400 people, mostly drivers. How soon would it pay for itself?")."""
+    told = sum(1 for w in context if _has(w, unit_vocab))
+    asked = sum(1 for w in topic if w not in context and _has(w, unit_vocab))
+    return told >= 3 and told > 2 * asked
 
 
 def pointer(unit: str) -> bool:

@@ -380,12 +380,16 @@ _HOW_LONG = re.compile(r"\b(?:kuinka|miten|how)\s+(?:kauan|pitkään|nopeasti|pi
 # the customer's people, not how long the project runs.
 _EFFORT = re.compile(r"\b(?:how much (?:of )?(?:my|our) (?:own )?time (?:would|will|does|do|is)\b(?!.*\bsav)|"
                      r"how much time (?:would|will|do) (?:i|we) (?:need|have) to (?:put|spend|give)\b|"
+                     # "how much time you'll need from our IT department": the customer's side of the work
+                     r"how much (?:time|effort|work)\b[^.?!]{0,40}\bfrom (?:us|me|our|my)\b|"
                      r"(?:omaa|meidän|minun|mun) (?:omaa )?(?:työ)?aikaa (?:viikossa|kuluu|menee|tarvitaan)|"
                      r"(?:vie|veisi|kuluu|menee|tarvitaan) (?:meidän |meiltä |minun |multa )?(?:omaa )?(?:työ)?aikaa|"
                      r"työmäär\w* (?:käyttöönot|projekti)\w*|(?:käyttöönot|projekti)\w* työmäär\w*)", re.IGNORECASE)
 
 
 # "Montako…", "how many…": a number.
+_TIME_UNIT = re.compile(r"\b(?:months?|weeks?|years?|days?|kuukau\w*|viikk?o\w*|vuo(?:si|tta|de)\w*|päiv\w*)\b",
+                        re.IGNORECASE)
 _HOW_MANY = re.compile(r"\b(?:montako|kuinka monta|kuinka moni|how many)\b", re.IGNORECASE)
 
 
@@ -411,10 +415,15 @@ TELLS_CHANGE = re.compile(rf"\b(?:{CHANGE_WORDS}|fewer|lower|vähemmän|laskua|n
 
 # "What's the payback time?", "maksaako se itsensä takaisin?": a time too.
 # ("it pays back", not "you pay it back": a refund is no payback)
-_PAYBACK = re.compile(r"\b(?:payback|pays? (?:for )?itself|(?:it|they|this|that|system|investment) pays? back|"
-                      r"covers? (?:its|their) (?:own )?costs?|"
+_PAYBACK = re.compile(r"\b(?:payback|pa(?:ys?|id) (?:for )?(?:itself|themselves)|"
+                      r"(?:it|they|this|that|system|investment) pays? back|covers? (?:its|their) (?:own )?costs?|"
                       r"break[- ]?even|kannattavuusraj\w*|"
                       r"takaisinmaksu\w*|maksa\w*(?:\s+\w+)?\s+(?:itsensä|ittensä|ittensa) takaisin)", re.IGNORECASE)
+
+
+PAYBACK_QUERY = {"fi": "takaisinmaksuaika maksaa itsensä takaisin kuukaudessa",
+                 "en": "payback period pays for itself in months"}
+"""What every worked example's outcome says, whatever its size or industry: the query that finds them all."""
 
 
 def payback(text: str) -> bool:
@@ -443,6 +452,8 @@ def asked_shape(question: str) -> str | None:
         return "duration"
     if asks_change(question):  # "by how much must turnover fall before it pays for itself?": the fall's size
         return "count"
+    if _HOW_MANY.search(question) and not _TIME_UNIT.search(question):
+        return "count"  # "how many fewer leavers before it pays for itself?": a number, not the payback time
     if _PAYBACK.search(question):
         return "duration"
     if _WHAT_TIME.search(question):
@@ -489,7 +500,14 @@ def yes_no(question: str) -> bool:
     for them all year?"): its answer need not have the intent's shape (a yes/no about price has no amount
     to give). The sentence that asks decides, not the situation told before it, and within it the clause
     that asks ("Quick licence question: do admins cost extra?", "…need a login too - is that a paid seat?")."""
-    return any(YES_NO.match(s) or YES_NO.match(_LEAD_IN.split(s)[-1]) for s in asking(question) or [question])
+    return any(YES_NO.match(s) or YES_NO.match(_LEAD_IN.split(s)[-1]) or YES_NO.match(_asking_clause(s))
+               for s in asking(question) or [question])
+
+
+def _asking_clause(sentence: str) -> str:
+    """The first clause of a sentence that a question word or verb opens ("40 kesätyöntekijää, pitääkö niistä
+    maksaa koko vuodelta?" asks "pitääkö…"), else the sentence."""
+    return next((c for c in re.split(r", |: ", sentence) if _ASKS.match(c)), sentence)
 
 
 _LEAD_IN = re.compile(r"\s*(?::|;|\s[-–—])\s+")
@@ -643,6 +661,9 @@ _POINTS_BACK = re.compile(r"\b(?:it|them|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bb
 _SECOND = re.compile(r",\s+(?:and|ja|sekä)\s+(?=(?:what|how|when|where|which|who|is|are|do|does|can|will|mitä|"
                      r"miten|mikä|mitkä|kuka|ketkä|milloin|missä|paljonko|kuinka|onko|[^\W\d_]+(?:ko|kö))\b)",
                      re.IGNORECASE)
+# "…saadaanko siitä lisäalennusta? Kuinka paljon?": a question word alone asks more of the question before.
+_BARE = re.compile(r"^\s*(?:(?:and|ja|entä)\s+)?(?:how (?:much|many|long|soon)|when|why|kuinka (?:paljon|kauan|pian)|"
+                   r"paljonko|montako|milloin|miksi|mihin aikaan)\W*$", re.IGNORECASE)
 _EACH = re.compile(r"\b(?:each|both|either|they|their|kumpi\w*|kumma\w*|kussakin|molemm\w*|siellä|heillä|he|niillä)\b",
                    re.IGNORECASE)
 
@@ -656,7 +677,7 @@ def parts(question: str) -> list[str]:
     questions = [s for s, asks in sentences if asks]
     told = [s for s, asks in sentences if not asks]
     asked = [part.strip() for s in questions for part in _SECOND.split(s, maxsplit=1)]
-    if len(asked) != 2 or any(_EACH.search(a) or _POINTS_BACK.search(a) for a in asked[1:]):
+    if len(asked) != 2 or any(_EACH.search(a) or _POINTS_BACK.search(a) or _BARE.match(a) for a in asked[1:]):
         return [question]
     situation = " ".join(told)
     return [f"{situation} {a.rstrip('?')}?".strip() for a in asked]
