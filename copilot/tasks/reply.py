@@ -201,10 +201,11 @@ INCIDENTS = {
         re.IGNORECASE),
     # Records deleted by mistake, to be restored from a backup: only our specialists can restore.
     "recovery": re.compile(
-        r"\b(?:poist\w*|hävi\w*)\W+(?:\w+\W+){0,3}vahingossa|\bvahingossa\W+(?:\w+\W+){0,3}(?:poist\w*|hävi\w*)|"
-        r"\bvarmuuskopio\w*\W+(?:\w+\W+){0,3}palaut\w*|\bpalaut\w*\W+(?:\w+\W+){0,3}varmuuskopio\w*|"
-        r"\b(?:accidentally|mistakenly|by mistake)\W+(?:\w+\W+){0,2}deleted|\bdeleted\W+(?:\w+\W+){0,4}"
-        r"(?:by mistake|accidentally)|\b(?:restore|recover)\w*\W+(?:[\w']+\W+){0,5}(?:backups?|deleted)\b",
+        r"\bpoist\w*\W+(?:\w+\W+){0,3}vahingossa|\bvahingossa\W+(?:\w+\W+){0,3}poist\w*|"
+        r"\bpalaut\w*\W+(?:\w+\W+){0,2}poistet\w*|\bpoistet\w*\W+(?:\w+\W+){0,3}palaut\w*|"
+        r"\b(?:accidentally|mistakenly|by mistake|by accident)\W+(?:\w+\W+){0,2}(?:deleted|removed|erased)|"
+        r"\b(?:deleted|removed|erased)\W+(?:\w+\W+){0,4}(?:by mistake|by accident|accidentally|mistakenly)|"
+        r"\b(?:restore|recover|undelete|get back)\w*\W+(?:[\w']+\W+){0,4}(?:deleted|removed|erased)\b",
         re.IGNORECASE),
     # The service itself is down for everyone: a server error or an outage, not one person's sign-in.
     "outage": re.compile(r"\b(?:bad gateway|50[34] service unavailable|outage|käyttökatko\w*|"
@@ -222,6 +223,8 @@ _NOT_OURS = {
     # an invoice has its guide; a balance the customer mis-entered is theirs to fix
     "miscalculation": re.compile(r"\b(?:lasku\w*|invoice\w*|billed|billing|unohdin|unohdimme|I forgot|we forgot|"
                                  r"I entered|we entered)\b", re.IGNORECASE),
+    # rights given again have their own guide ("Poistin vahingossa esihenkilön oikeudet")
+    "recovery": re.compile(r"\b(?:oikeu\w*|rights|permissions?|roles?|rooli\w*)\b", re.IGNORECASE),
     "outage": re.compile(r"\b(?:next|upcoming|planned|scheduled|seuraava\w*|tuleva\w*|suunniteltu\w*)\s+(?:\w+\s+)?"
                          r"(?:outage|maintenance|käyttökatko\w*|huolto\w*)", re.IGNORECASE),
 }

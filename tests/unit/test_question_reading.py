@@ -339,6 +339,10 @@ def test_a_word_that_only_stems_like_an_intent_word_marks_no_intent(question: st
      ["Saammeko alennusta kolmen vuoden sopimuksesta? Kuinka paljon?"]),
     ("Is there a discount for a longer contract? And how much?",
      ["Is there a discount for a longer contract? And how much?"]),
+    ("Saako alennusta pidemmästä sopimuksesta? Jos saa, niin paljonko?",
+     ["Saako alennusta pidemmästä sopimuksesta? Jos saa, niin paljonko?"]),
+    ("Is support open on Saturdays? What time?", ["Is support open on Saturdays? What time?"]),
+    ("Saako volyymialennusta? Montako prosenttia?", ["Saako volyymialennusta? Montako prosenttia?"]),
 ])
 def test_a_message_with_two_questions_is_read_as_two(question: str, expected: list[str]) -> None:
     assert intent.parts(question) == expected
@@ -465,19 +469,51 @@ def test_a_question_joined_on_with_and_is_still_a_yes_or_no() -> None:
     assert intent.yes_no("Quick licence question: do our admins cost extra?")
     # after a comma: "40 kesätyöntekijää, pitääkö niistä maksaa…" (what is told before the comma has no mark)
     assert intent.yes_no("meillä on n. 40 kesätyöntekijää, pitääkö niistä maksaa koko vuodelta?")
+    assert intent.yes_no("When a user leaves mid-month, do we still pay for them?")
+    assert intent.yes_no("Our accountant needs a login too - is that another paid seat?")
+    assert not intent.yes_no("Quick question: how much is Flow?")
+    # the clause that asks last is the question: a name or a wondering before it is not
     assert not intent.yes_no("meillä on 40 kesätyöntekijää, paljonko niistä pitää maksaa?")
+    assert not intent.yes_no("Moi, Mikko täällä, paljonko Flow maksaa 50 hengelle?")
+    assert not intent.yes_no("Mietimme, kannattaako Insight, paljonko se maksaisi 80 hengelle?")
 
 
 @pytest.mark.parametrize(("question", "shape"), [
     ("How many fewer leavers before HR Core and Insight pay for themselves?", "count"),
-    ("Montako lähtijää vähemmän tarvitaan, että se maksaa itsensä takaisin?", "count"),
+    ("Montako lähtijää vähemmän vuodessa tarvitaan, että se maksaa itsensä takaisin?", "count"),
     ("How many months until it pays for itself?", "duration"),  # a number of months is the payback time
-    ("How much time will you need from our IT department?", "effort"),
+    ("Kuinka monta kuukautta menee, ennen kuin se maksaa itsensä takaisin?", "duration"),
+    ("When was Kaarna founded?", "year"),
+    ("Kuinka suuren hyvityksen saamme, jos käytettävyys jää alle 99,9 %?", "count"),
 ])
 def test_how_many_asks_a_number_even_of_a_payback(question: str, shape: str) -> None:
     assert intent.asked_shape(question) == shape
-    assert intent.yes_no("Our accountant needs a login too - is that another paid seat?")
-    assert not intent.yes_no("Quick question: how much is Flow?")
+
+
+@pytest.mark.parametrize(("question", "shape"), [
+    ("How much time will you need from our IT department?", "effort"),
+    ("Kuinka paljon aikaa tarvitsette meidän IT-osastolta käyttöönotossa?", "effort"),
+    ("Paljonko meiltä tarvitaan työtä käyttöönotossa?", "effort"),
+])
+def test_the_work_asked_of_the_customer_is_effort(question: str, shape: str) -> None:
+    assert intent.asked_shape(question) == shape
+
+
+@pytest.mark.parametrize("question", ["How much time would we save from our monthly payroll run?",  # a saving
+                                      "How much time does it take from our order to go-live?"])  # a duration
+def test_time_saved_or_elapsed_is_no_effort(question: str) -> None:
+    assert intent.asked_shape(question) != "effort"
+
+
+@pytest.mark.parametrize(("question", "pays_back"), [
+    ("When would HR Core and Flow have paid for themselves?", True),
+    ("How long before the investment has paid back?", True),
+    ("When does it pay off?", True),
+    ("Do employees pay for themselves when they order the mobile app?", False),
+    ("Can contractors pay for themselves or is it always the company?", False),
+])
+def test_a_payback_is_the_products_not_a_persons(question: str, pays_back: bool) -> None:
+    assert intent.payback(question) is pays_back
 
 
 def test_given_names_are_listed_folded_and_words_are_not() -> None:

@@ -22,8 +22,16 @@ from copilot.tasks.reply import incident
     ("Poistin eilen vahingossa kolmen työntekijän henkilökortit. Saako ne palautettua?", "recovery"),
     ("Saako poistetut työsuhteet palautettua varmuuskopiosta?", "recovery"),
     ("I accidentally deleted two employee records this morning.", "recovery"),
-    ("Can you restore the absences from last week's backup?", "recovery"),
-    ("Onko tiedoista varmuuskopiot, ja kuinka kauan niitä säilytetään?", None),  # the security FAQ answers
+    ("Two employee records were removed by accident.", "recovery"),
+    ("How do I restore a deleted absence entry?", "recovery"),
+    ("Miten palautan poistetun poissaolomerkinnän?", "recovery"),
+    # backups asked about are the security FAQ's; rights given again are the rights guide's
+    ("Onko tiedoista varmuuskopiot, ja kuinka kauan niitä säilytetään?", None),
+    ("Otatteko varmuuskopioita, ja voiko tiedot palauttaa tarvittaessa?", None),
+    ("What is your disaster recovery plan, and how often are backups tested?", None),
+    ("How fast can you restore data from backups?", None),
+    ("Poistin vahingossa käyttäjän oikeudet, miten ne annetaan uudelleen?", None),
+    ("I mistakenly deleted a user's admin rights.", None),
     ("Users get an 'Unauthorized access' error when they log in.", None),  # a sign-in error's text
     # HR's own daily work, not a contract with us ended
     ("We terminated the contract of an employee last week and she still sees her payslips.", None),

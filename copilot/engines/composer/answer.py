@@ -64,6 +64,7 @@ SHAPES = {
     # The effort asked of the customer's people: "about one day a week", "roughly two days".
     "effort": re.compile(r"\b(?:päivä\w* viikossa|days? (?:a|per) week|(?:kaksi|kolme|two|three) päivää|"
                          r"(?:two|three) days)\b", re.IGNORECASE),
+    "year": re.compile(r"\b(?:19|20)\d{2}\b"),
     "hours": re.compile(r"\b\d{1,2}(?:[.:]\d{2})?\s?[–-]\s?\d{1,2}(?:[.:]\d{2})?\b|24/7|ympäri vuorokauden|"
                         r"around the clock", re.IGNORECASE),
 }
@@ -128,7 +129,9 @@ FRAMING = re.compile(r"^\s*(?:this|the|our) example (?:shows|works out|calculate
 VERDICT = re.compile(r"^\s*(?:yes|no|kyllä|ei)(?:[,.!:;]|\s+(?:voi|ole|because|sillä|koska))", re.IGNORECASE)
 """An FAQ answer that opens with its yes or no."""
 MULTI_YEAR = re.compile(r"\b(?:[2-9]|two|three|four|five|kahden|kolmen|neljän|viiden|kahdeksi|kolmeksi|neljäksi|"
-                        r"viideksi)[- ]?(?:years?|vuo(?:den|deksi|tinen|tise)\w*)\b|\bmulti-?year|\bmonivuoti\w*",
+                        r"viideksi|kahdelle|kolmelle|neljälle|viidelle|useam\w*|several|multiple)[- ]?"
+                        r"(?:years?|vuo(?:den|deksi|delle|tinen|tise)\w*)\b|\bmulti-?year|\bmonivuoti\w*|"
+                        r"\b(?:kaksi|kolmi|neli|viisi)vuoti\w*|\b(?:24|36|48|60)[- ]?(?:months?|kuukau\w*)",
                         re.IGNORECASE)
 YEARS = re.compile(r"\b(?:years?|vuo(?:si|den|tta|de|tinen|tise)\w*)\b|multi-?year|monivuoti\w*", re.IGNORECASE)
 WEEKDAY = re.compile(r"(?:maanantai|tiistai|keskiviikko|torstai|perjantai|lauantai|sunnuntai|monday|tuesday|"
@@ -143,6 +146,8 @@ RESULT = re.compile(rf"^(?=.*\d).*(?:\b(?:{intents.CHANGE_WORDS}|nousi|rose)\b|\
 """A story's result: a figure that changed ("Early turnover fell from 41% to 29%.", "97 %, kun aiemmin 58 %"),
 not its starting point ("Previously they had 3 HR tools", "300 employees from 12 countries")."""
 LINK = re.compile(r"https?://\S+")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+FOUNDED = re.compile(r"\b(?:founded|established|perustettu\w*|perustettiin|perustamis\w*)\b", re.IGNORECASE)
 WHY = re.compile(r"\b(?:miksi|why|how come)\b|\bmistä (?:se |tämä |tuo )?johtuu\b", re.IGNORECASE)
 # A sentence that says where a thing comes from; not "because" or "koska", which explain in passing
 # ("…and access rights, because a supervisor sees only their own team").
@@ -158,10 +163,7 @@ FIGURE = re.compile(r"\d[\d\s\u00a0,.]*\s*(?:€|%|euro\w*|eur\b|päiv\w*|days?|
 ASIDE = re.compile(r"^\s*(?:remember (?:too|also)|note (?:too|also)|also note|muista (?:myös|vielä)|"
                    r"huomaa (?:myös|vielä))\b", re.IGNORECASE)
 # "For comparison, Lumo cut early departures…": a figure set beside the answer, never the answer itself.
-COMPARISON = re.compile(r"^\s*(?:for comparison|by comparison|in comparison|vertailun vuoksi|vertailuksi)\b",
-                        re.IGNORECASE)
-# "The first-year cost is covered once about 23 fewer people leave": the break-even, a payback in other words.
-COVERED = re.compile(r"\b(?:costs? (?:is |are )?covered|(?:kustannus|kustannukset|kulut) katetaan)\b", re.IGNORECASE)
+COMPARISON = re.compile(r"^\s*(?:for comparison|by comparison|vertailun vuoksi)\b", re.IGNORECASE)
 # That a thing can be done, said without who does it or how: "its data can be exported", "tiedot voi viedä".
 CAN_BE = re.compile(r"\b(?:can|could) be\b|\bvoi(?:daan)?\s+(?!olla\b)\w+", re.IGNORECASE)
 HOW_TO = re.compile(r"\b(?:miten|kuinka)\s+(?:saan|saamme|voin|voimme|pääsen|pääsemme|teen|teemme)\b|"
@@ -299,6 +301,9 @@ class Reading:
     """The question makes a contract of several years its condition ("kolmen vuoden sopimus", "a 3-year deal")."""
     thing: str | None = None
     """The word right after "is there (a|some)…", the thing whose existence is asked."""
+    given: frozenset[str] | None = None
+    """The figures of a question that asks for one in so many words ("how big a credit if 99.9 % is missed?"),
+    None when it asks for none."""
     of_example: bool = False
     """The question asks about a worked example ("teidän logistiikkaesimerkissä", "your ROI calculation")."""
 
@@ -436,7 +441,9 @@ def read(tc: TaskContext, question: str) -> Reading:
                    about_us=about_us, names=proper, exists=intents.asks_exists(question),
                    lang=lang, context=context, counted=counted, stories=frozenset(named_stories), offered=offered,
                    of_example=bool(EXAMPLE.search(question)), term=bool(MULTI_YEAR.search(question)),
-                   thing=intents.existing_thing(question))
+                   thing=intents.existing_thing(question),
+                   given=frozenset(NUMBER.findall(question)) if explicit and wanted and not intents.yes_no(question)
+                   else None)
 
 
 class Asked(NamedTuple):
@@ -460,8 +467,7 @@ def _gives(unit: str, head: str, unit_vocab: Vocabulary, asked: Asked, *, step: 
         score -= 0.8  # "This example works out how far turnover must fall…" restates the question
     if step:
         score += STEP  # "how do I get it out to Excel?": a step to take, not what the report is
-    if asked.payback and (intents.payback(f"{head} {unit}") or COVERED.search(unit)) \
-            and any(ch.isdigit() for ch in unit) and of_nearest:
+    if asked.payback and intents.payback(f"{head} {unit}") and any(ch.isdigit() for ch in unit) and of_nearest:
         score += 0.6  # "how fast does it pay back?": the payback time (a figure) of the asker's example
     if asked.change and intents.TELLS_CHANGE.search(unit):
         score += 0.5  # "by how much must turnover fall?": the sentence that tells a fall
@@ -544,10 +550,8 @@ def answers(r: Reading) -> bool:
     # turnover costs?" is answered by one that tells a figure
     if r.exists and not _names_the_thing(r, best) and not (INFO.match(r.thing or "") and _figure(best.text)):
         return False
-    if r.term and not YEARS.search(best.text):
-        return False  # "a discount for a three-year contract?" is not answered by the discounts by user count
-    if r.counted and not any(_has(w, vocabulary(f"{best.passage.heading} {best.text}", r.lang)) for w in r.counted):
-        return False  # "how many customers do you have?" is not answered by a number of something else
+    if _lacks_what_is_asked(r, best):
+        return False
     if not r.missing:
         return True
     if any(w.raw in r.names for w in r.missing):
@@ -558,6 +562,33 @@ def answers(r: Reading) -> bool:
     # Several words of the question's own ("enforce", "logins") are not in the sources, but fewer than half
     # of them, and the best sentence is very close to the question as a whole: the same question reworded.
     return 2 * len(r.missing) < len(r.topic) and closest >= CLOSE_PARAPHRASE
+
+
+def _lacks_what_is_asked(r: Reading, best: Candidate) -> bool:
+    """Whether the best unit lacks the very thing the question's own words ask for, whatever it shares."""
+    if r.given is not None and not _gives_figure(r, best):
+        return True  # "how big is the credit if 99.9 % is missed?" is not answered by the sentence with "99.9 %"
+    if r.term and not YEARS.search(best.text):
+        return True  # "a discount for a three-year contract?" is not answered by the discounts by user count
+    # "how many customers do you have?" is not answered by a number of something else
+    return bool(r.counted) and not any(_has(w, vocabulary(f"{best.passage.heading} {best.text}", r.lang))
+                                       for w in r.counted)
+
+
+def _gives_figure(r: Reading, best: Candidate) -> bool:
+    """Whether a unit gives the figure a question asks for in so many words: a founding year says it is one;
+    any other is a figure of its own, not only those the question already has, nor its heading's (a price
+    row's "Enterprise – €2.40 per user:"); a unit of number words has the form asked for."""
+    text = best.text
+    if r.shape == "year":
+        return bool(SHAPES["year"].search(text) and FOUNDED.search(text))
+    heading = best.passage.heading.strip()
+    if heading and text.startswith(heading):
+        text = text[len(heading):]
+    figures = set(NUMBER.findall(text))
+    # in words: "viisi arkipäivää", "neljän työtunnin kuluessa", "noin päivä viikossa"
+    return bool(figures - (r.given or frozenset())) if figures \
+        else bool(SHAPES["count"].search(text) or (r.shape and SHAPES[r.shape].search(text)))
 
 
 def _about_someone_else(r: Reading, best: Candidate) -> bool:

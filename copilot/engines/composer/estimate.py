@@ -28,7 +28,7 @@ _ONE_OFF = re.compile(r"\b(?:käyttöönot\w*|aloitusmaks\w*|kertamaks\w*|liitty
                       r"one-off|onboarding|connector\w*|integration\w*)", re.IGNORECASE)
 # ...nor what the product pays back ("jotta HR Core ja Insight kannattavat", "before it pays for itself"),
 # unless the month's price is asked too ("kannattaako tää meille, paljonko tulis maksamaan kuussa?").
-_PAYBACK = re.compile(r"\b(?:kannatta\w*|takaisin\w*|pa(?:ys?|id) (?:for )?(?:itself|themselves)|break[- ]?even|"
+_PAYBACK = re.compile(r"\b(?:kannatta\w*|takaisin\w*|pa(?:ys?|id) (?:for )?itself|break[- ]?even|"
                       r"payback|roi|sääst\w*|saving\w*|save)", re.IGNORECASE)
 # A sum asked for in so many words ("paljonko tulis maksamaan", "what would it cost us"): only then is the
 # base product priced when the question names none; "nonprofit pricing?" or "a discount at 1,200 users?"

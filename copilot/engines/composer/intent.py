@@ -380,16 +380,26 @@ _HOW_LONG = re.compile(r"\b(?:kuinka|miten|how)\s+(?:kauan|pitkään|nopeasti|pi
 # the customer's people, not how long the project runs.
 _EFFORT = re.compile(r"\b(?:how much (?:of )?(?:my|our) (?:own )?time (?:would|will|does|do|is)\b(?!.*\bsav)|"
                      r"how much time (?:would|will|do) (?:i|we) (?:need|have) to (?:put|spend|give)\b|"
-                     # "how much time you'll need from our IT department": the customer's side of the work
-                     r"how much (?:time|effort|work)\b[^.?!]{0,40}\bfrom (?:us|me|our|my)\b|"
+                     # "how much time you'll need from our IT department": the customer's side of the work (not
+                     # a saving, nor the time "from our order to go-live")
+                     r"how much (?:time|effort|work)\b(?![^.?!]*\bsav)[^.?!]{0,40}\bfrom (?:us|me|our|my)\b"
+                     r"(?![^.?!]*\bto\b)|"
+                     r"\b(?:aikaa|työtä)\b[^.?!]{0,30}(?:\bmeiltä|osastol(?:ta|tamme))\b|"
+                     r"\bmeiltä (?:tarvitaan|vaaditaan)\b[^.?!]{0,20}\b(?:aikaa|työtä)\b|"
                      r"(?:omaa|meidän|minun|mun) (?:omaa )?(?:työ)?aikaa (?:viikossa|kuluu|menee|tarvitaan)|"
                      r"(?:vie|veisi|kuluu|menee|tarvitaan) (?:meidän |meiltä |minun |multa )?(?:omaa )?(?:työ)?aikaa|"
                      r"työmäär\w* (?:käyttöönot|projekti)\w*|(?:käyttöönot|projekti)\w* työmäär\w*)", re.IGNORECASE)
 
 
 # "Montako…", "how many…": a number.
-_TIME_UNIT = re.compile(r"\b(?:months?|weeks?|years?|days?|kuukau\w*|viikk?o\w*|vuo(?:si|tta|de)\w*|päiv\w*)\b",
-                        re.IGNORECASE)
+# "When was the company founded?", "milloin Kaarna perustettiin?": a year.
+_FOUNDED = re.compile(r"\b(?:when|what year|which year)\b[^?]{0,40}\b(?:founded|established|set up|started)\b|"
+                      r"\bperustet\w*|\bperustamisvuo\w*|\bfounding year\b", re.IGNORECASE)
+# "Kuinka suuren hyvityksen saamme?", "how big a credit…": a size, in figures.
+_HOW_BIG = re.compile(r"\b(?:kuinka|miten) (?:suur|iso)\w*|\bhow (?:big|large)\b", re.IGNORECASE)
+# "How many months until…" counts a time: the payback's
+_MANY_TIMES = re.compile(r"\b(?:how many|montako|kuinka monta)\s+(?:months?|weeks?|years?|days?|kuukau\w*|viiko\w*|"
+                         r"vuo(?:si|tta|de)\w*|päiv\w*)\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\b(?:montako|kuinka monta|kuinka moni|how many)\b", re.IGNORECASE)
 
 
@@ -415,8 +425,12 @@ TELLS_CHANGE = re.compile(rf"\b(?:{CHANGE_WORDS}|fewer|lower|vähemmän|laskua|n
 
 # "What's the payback time?", "maksaako se itsensä takaisin?": a time too.
 # ("it pays back", not "you pay it back": a refund is no payback)
-_PAYBACK = re.compile(r"\b(?:payback|pa(?:ys?|id) (?:for )?(?:itself|themselves)|"
-                      r"(?:it|they|this|that|system|investment) pays? back|covers? (?:its|their) (?:own )?costs?|"
+_PAYBACK = re.compile(r"\b(?:payback|pa(?:ys?|id) (?:for )?itself|"
+                      # the products pay for themselves, not the employees or contractors
+                      r"(?:core|insight|flow|kaarna|they|modules?|products?|systems?|tools?)\s+(?:would\s+|will\s+)?"
+                      r"(?:have\s+)?pa(?:y|id) for themselves|"
+                      r"(?:it|they|this|that|system|investment) (?:has |have |had |would |will |to )?pa(?:ys?|id) "
+                      r"(?:back|off)|covers? (?:its|their) (?:own )?costs?|"
                       r"break[- ]?even|kannattavuusraj\w*|"
                       r"takaisinmaksu\w*|maksa\w*(?:\s+\w+)?\s+(?:itsensä|ittensä|ittensa) takaisin)", re.IGNORECASE)
 
@@ -452,7 +466,9 @@ def asked_shape(question: str) -> str | None:
         return "duration"
     if asks_change(question):  # "by how much must turnover fall before it pays for itself?": the fall's size
         return "count"
-    if _HOW_MANY.search(question) and not _TIME_UNIT.search(question):
+    if _FOUNDED.search(question):
+        return "year"
+    if _HOW_MANY.search(question) and not _MANY_TIMES.search(question):
         return "count"  # "how many fewer leavers before it pays for itself?": a number, not the payback time
     if _PAYBACK.search(question):
         return "duration"
@@ -462,6 +478,8 @@ def asked_shape(question: str) -> str | None:
         return "count"
     if _RESULTS.search(question):
         return "change"
+    if _HOW_BIG.search(question):
+        return "count"
     return None
 
 
@@ -505,9 +523,11 @@ def yes_no(question: str) -> bool:
 
 
 def _asking_clause(sentence: str) -> str:
-    """The first clause of a sentence that a question word or verb opens ("40 kesätyöntekijää, pitääkö niistä
-    maksaa koko vuodelta?" asks "pitääkö…"), else the sentence."""
-    return next((c for c in re.split(r", |: ", sentence) if _ASKS.match(c)), sentence)
+    """The last clause of a sentence that a question word or verb opens ("40 kesätyöntekijää, pitääkö niistä
+    maksaa koko vuodelta?" asks "pitääkö…"; "Mietimme, kannattaako Insight, paljonko se maksaisi?" asks
+    the price), else the sentence. A name before it ("Moi, Mikko täällä, …") asks nothing."""
+    asks = [c for c in re.split(r", |: ", sentence) if _ASKS.match(c)]
+    return asks[-1] if asks else sentence
 
 
 _LEAD_IN = re.compile(r"\s*(?::|;|\s[-–—])\s+")
@@ -662,8 +682,10 @@ _SECOND = re.compile(r",\s+(?:and|ja|sekä)\s+(?=(?:what|how|when|where|which|wh
                      r"miten|mikä|mitkä|kuka|ketkä|milloin|missä|paljonko|kuinka|onko|[^\W\d_]+(?:ko|kö))\b)",
                      re.IGNORECASE)
 # "…saadaanko siitä lisäalennusta? Kuinka paljon?": a question word alone asks more of the question before.
-_BARE = re.compile(r"^\s*(?:(?:and|ja|entä)\s+)?(?:how (?:much|many|long|soon)|when|why|kuinka (?:paljon|kauan|pian)|"
-                   r"paljonko|montako|milloin|miksi|mihin aikaan)\W*$", re.IGNORECASE)
+_BARE = re.compile(r"^\s*(?:(?:and|ja|entä|if so,?|jos (?:saa|on|kyllä),?(?:\s+niin)?)\s+)?"
+                   r"(?:how (?:much|many|long|soon)|what (?:time|percentage)|when|why|"
+                   r"kuinka (?:paljon|kauan|pian|monta)|miten paljon|paljonko|montako|milloin|miksi|mihin aikaan)"
+                   r"(?:\s+(?:roughly|approximately|about|suunnilleen|noin|prosenttia))?\W*$", re.IGNORECASE)
 _EACH = re.compile(r"\b(?:each|both|either|they|their|kumpi\w*|kumma\w*|kussakin|molemm\w*|siellä|heillä|he|niillä)\b",
                    re.IGNORECASE)
 
