@@ -29,7 +29,7 @@ from copilot.core.store.repo import crm_records, people
 from copilot.engines.composer import intent as intents
 from copilot.engines.composer import reply as composer_reply
 from copilot.engines.composer.spoken import calm
-from copilot.engines.composer.terms import Vocabulary, Word, everyday, fold, found, key_terms, vocabulary
+from copilot.engines.composer.terms import Vocabulary, Word, everyday, fold, found, given_names, key_terms, vocabulary
 from copilot.engines.registry import get_engine
 from copilot.results import Blocked, Citation, GuardReport, Provenance
 from copilot.writing import tone
@@ -121,7 +121,7 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
     # subject of everyday words only ("quick question", "help"), or one in another language than the
     # ticket (copied from an internal ticket), leaves it to the body's words, of which a smaller share
     # will do: a body tells more than its problem.
-    weights = _weights(subject, written_in)
+    weights = _unnamed(_weights(subject, written_in), subject)  # "Sari ei näe omaa porukkaansa": Sari is no topic
     told = _unnamed(_weights(body, written_in), body)
     asked = intents.asked_clauses(body)
 
@@ -148,7 +148,9 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
         # ("Webhooks not arriving") is a specialist's.
         # "Toinen palkkaliittymä yrityskaupan myötä": a subject that names a thing an article covers (the
         # payroll integration) beside one none does (the acquisition) leaves it to the body as well.
-        mine = _closest(hits, cards, weights, TOPIC_SHARE, written_in)
+        # of articles with as many of the subject's words, the one with more of the body's ("Vanha esimies
+        # näkee yhä tiedot" over a reorganisation: the rights guide, not the report's that also "näkee")
+        mine = _closest(hits, cards, weights, TOPIC_SHARE, written_in, then=told)
         own = {w: v for w, v in weights.items() if v >= 1.0}
         if mine is None and (not own or _closest(hits, cards, own, SOME, written_in) is not None):
             mine = by_body()
@@ -245,11 +247,11 @@ _FULL_NAME = re.compile(r"\b([A-ZÄÖ][a-zäöå]+)\s+([A-ZÄÖ][a-zäöå]+(?:-
 
 
 def _unnamed(weights: dict[Word, float], text: str) -> dict[Word, float]:
-    """The body's words without the people it names ("Mikko Lahtinen", "Laura Bennett"): whose problem it
-    is, not what it is. A first name and a surname inside a sentence are a person; a single name ("our
-    Netvisor") may be the system the ticket is about, and stays."""
+    """The body's words without the people it names ("Mikko Lahtinen", "Laura Bennett", "Anna started…"):
+    whose problem it is, not what it is. A first name and a surname inside a sentence are a person, and so is a
+    common given name alone; another single name ("our Netvisor") may be the system the ticket is about."""
     people = {fold(p) for m in _FULL_NAME.finditer(text) if m.start() and text[m.start() - 2] not in ".!?\n"
-              for p in m.groups()}
+              for p in m.groups()} | given_names()
     return {w: 0.0 if w.raw in people else weight for w, weight in weights.items()}
 
 
@@ -257,9 +259,9 @@ def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], nee
              *, then: dict[Word, float] | None = None) -> Card | None:
     """Of the help hits close in meaning, the one that has most of the weighted words (at least
     ``needed`` of them): "signature stuck" is the guide to stuck signatures, not the onboarding form that
-    also speaks of signatures. Of two that have as many, the one with more of ``then`` (when given), then
-    the one whose title has more of them ("Laskussa liikaa käyttäjiä": the guide "Näin laskun käyttäjämäärä
-    lasketaan", not the pricing FAQ that also counts users), then the closer."""
+    also speaks of signatures. Of two that have as many, the one whose title has more of them ("Laskussa
+    liikaa käyttäjiä": the guide "Näin laskun käyttäjämäärä lasketaan", not the pricing FAQ that also counts
+    users), then the one with more of ``then`` (when given: the rest of the ticket), then the closer."""
     total = sum(weights.values())
     if not total:
         return None
@@ -275,8 +277,8 @@ def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], nee
         whole = card.body if card.type == "help_article" else f"{hit.location} {hit.text}"
         about = vocabulary(f"{card.title} {card.hook if card.type == 'help_article' else ''} {whole}", lang)
         if (share := _share(weights, about)) >= needed:
-            fitting.append((-share, -_share(then, about) if then else 0.0,
-                            -_share(weights, vocabulary(card.title, lang)), -(hit.similarity or 0.0), card))
+            fitting.append((-share, -_share(weights, vocabulary(card.title, lang)),
+                            -_share(then, about) if then else 0.0, -(hit.similarity or 0.0), card))
     return min(fitting, key=lambda f: f[:4])[4] if fitting else None
 
 
@@ -289,6 +291,8 @@ def _share(weights: dict[Word, float], about: Vocabulary) -> float:
 
 URGENCY = re.compile(r"(?:kiire\w*|pikai\w*|apua|urgent\w*|asap|emergency|critical|kriitti\w*)$")
 """How pressing the customer finds it ("KIIREELLINEN palkat", "URGENT!!!"), not what it is about."""
+STILL = re.compile(r"(?:yh[äa]|viel[äa](?:k[äa][äa]n)?|edelleen|taas|j[äa]lleen|still|again|anymore|yet)$")
+"""That a problem goes on ("Vanha esimies näkee yhä tiedot"): any problem may, so it tells none apart."""
 PLAIN_ZIPF = 5.0
 """Subject words this frequent say how any problem is reported ("gone", "missing", "issue", "taas"), not which."""
 
@@ -296,7 +300,8 @@ PLAIN_ZIPF = 5.0
 def _weight(word: Word, lang: str) -> float:
     """How much a subject's word says what the ticket is about: its own words fully, everyday words
     half ("export", "button"), the words of any complaint not at all."""
-    if everyday(word.raw, lang, PLAIN_ZIPF) or any(ch.isdigit() for ch in word.raw) or URGENCY.match(word.raw):
+    if everyday(word.raw, lang, PLAIN_ZIPF) or any(ch.isdigit() for ch in word.raw) or URGENCY.match(word.raw) \
+            or STILL.match(word.raw):
         return 0.0  # nor a number, a date or an error code ("Q3", "AADSTS50105"): no article names those
     return 0.5 if word.common else 1.0
 

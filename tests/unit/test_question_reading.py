@@ -535,3 +535,11 @@ def test_no_synonym_is_listed_twice() -> None:
 
     Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     yaml.load(intent.LEXICON.read_text(encoding="utf-8"), Loader=Strict)  # a SafeLoader with one check more
+
+
+def test_a_word_that_only_counts_as_a_match_is_not_searched_for() -> None:
+    # "Contract not signed" speaks of the e-signature guide's "signature" ...
+    (signed,) = terms.terms("signed", "en")
+    assert any(alt.startswith("signatur") for alt in intent.alternatives(signed))
+    # ... but "e-sign stuff" in a price question does not search for the e-signature page
+    assert "signature" not in intent.focus_query("Is there a package deal for HR, analytics and e-sign stuff?", "en")

@@ -32,6 +32,7 @@ from copilot.tasks.reply import incident
     ("How fast can you restore data from backups?", None),
     ("Poistin vahingossa käyttäjän oikeudet, miten ne annetaan uudelleen?", None),
     ("I mistakenly deleted a user's admin rights.", None),
+    ("Lokakuun palkkalaskelmat eivät näy sovelluksessa.", None),  # not shown is no crash
     ("Users get an 'Unauthorized access' error when they log in.", None),  # a sign-in error's text
     # HR's own daily work, not a contract with us ended
     ("We terminated the contract of an employee last week and she still sees her payslips.", None),

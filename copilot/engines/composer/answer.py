@@ -147,6 +147,8 @@ RESULT = re.compile(rf"^(?=.*\d).*(?:\b(?:{intents.CHANGE_WORDS}|nousi|rose)\b|\
 not its starting point ("Previously they had 3 HR tools", "300 employees from 12 countries")."""
 LINK = re.compile(r"https?://\S+")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+AMOUNT = re.compile(r"\b(?:paljonko|kuinka paljon|how much)\b", re.IGNORECASE)
+"""An amount asked in so many words ("Paljonko hyvitetään, jos 99,9 % ei toteudu?")."""
 FOUNDED = re.compile(r"\b(?:founded|established|perustettu\w*|perustettiin|perustamis\w*)\b", re.IGNORECASE)
 WHY = re.compile(r"\b(?:miksi|why|how come)\b|\bmistä (?:se |tämä |tuo )?johtuu\b", re.IGNORECASE)
 # A sentence that says where a thing comes from; not "because" or "koska", which explain in passing
@@ -442,8 +444,8 @@ def read(tc: TaskContext, question: str) -> Reading:
                    lang=lang, context=context, counted=counted, stories=frozenset(named_stories), offered=offered,
                    of_example=bool(EXAMPLE.search(question)), term=bool(MULTI_YEAR.search(question)),
                    thing=intents.existing_thing(question),
-                   given=frozenset(NUMBER.findall(question)) if explicit and wanted and not intents.yes_no(question)
-                   else None)
+                   given=frozenset(NUMBER.findall(question))
+                   if ((explicit and wanted) or AMOUNT.search(question)) and not intents.yes_no(question) else None)
 
 
 class Asked(NamedTuple):

@@ -74,6 +74,7 @@ class Intent(NamedTuple):
 def lexicon() -> dict[str, Intent]:
     raw = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
     raw.pop("synonyms", None)
+    raw.pop("matches", None)
     raw.pop("industries", None)
     raw.pop("names", None)
     out = {}
@@ -320,9 +321,10 @@ def classify(question: str, lang: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _synonyms() -> dict[str, tuple[str, ...]]:
-    raw = yaml.safe_load(LEXICON.read_text(encoding="utf-8")).get("synonyms", {})
+    lexicon_file = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
     out: dict[str, tuple[str, ...]] = {}
-    for word, others in raw.items():
+    # the synonyms, and the words that only count as a match (see intents.yaml: matches)
+    for word, others in [*lexicon_file.get("synonyms", {}).items(), *lexicon_file.get("matches", {}).items()]:
         # A phrase stays whole ("data processing agreement"): all its words must be found, not any one.
         stems = tuple(dict.fromkeys(" ".join(t) for o in others for lang in ("fi", "en") if (t := terms(o, lang))))
         for lang in ("fi", "en"):
