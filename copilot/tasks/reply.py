@@ -121,7 +121,8 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
     # subject of everyday words only ("quick question", "help"), or one in another language than the
     # ticket (copied from an internal ticket), leaves it to the body's words, of which a smaller share
     # will do: a body tells more than its problem.
-    weights = _unnamed(_weights(subject, written_in), subject)  # "Sari ei näe omaa porukkaansa": Sari is no topic
+    # "Sari ei näe omaa porukkaansa": Sari is no topic (but "Help With Excel Export" names no person)
+    weights = _no_given_names(_weights(subject, written_in))
     told = _unnamed(_weights(body, written_in), body)
     asked = intents.asked_clauses(body)
 
@@ -251,8 +252,12 @@ def _unnamed(weights: dict[Word, float], text: str) -> dict[Word, float]:
     whose problem it is, not what it is. A first name and a surname inside a sentence are a person, and so is a
     common given name alone; another single name ("our Netvisor") may be the system the ticket is about."""
     people = {fold(p) for m in _FULL_NAME.finditer(text) if m.start() and text[m.start() - 2] not in ".!?\n"
-              for p in m.groups()} | given_names()
-    return {w: 0.0 if w.raw in people else weight for w, weight in weights.items()}
+              for p in m.groups()}
+    return _no_given_names({w: 0.0 if w.raw in people else weight for w, weight in weights.items()})
+
+
+def _no_given_names(weights: dict[Word, float]) -> dict[Word, float]:
+    return {w: 0.0 if w.raw in given_names() else weight for w, weight in weights.items()}
 
 
 def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], needed: float, lang: str,

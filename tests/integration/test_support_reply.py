@@ -207,9 +207,6 @@ def test_a_server_error_in_the_payroll_transfer_is_the_payroll_guides_not_an_out
     ("fi", "Entinen esimies näkee yhä tiimin", "Hei, Jukka siirtyi 1.9. myyntiin ja hänen tiiminsä Marjalle. "
                                                "Jukka hyväksyy edelleen tiimin lomapyyntöjä, ja Marja näkee vain "
                                                "osan porukasta. Mitä pitää muuttaa?", "help-user-rights"),
-    # a given name in the subject is a person, not a topic no article covers
-    ("fi", "Leena ei näe omaa porukkaansa", "Leena aloitti vuoropäällikkönä maanantaina, mutta hänen näkymässään "
-                                            "ei ole ketään tiimistä.", "help-user-rights"),
     # a contract "not signed" waits for its signature (the onboarding form's guide also mentions contracts)
     ("en", "Contract still not signed", "We sent the employment contract to our new driver through Flow on "
                                         "Friday and it still shows as pending. He starts next week and says "

@@ -148,7 +148,10 @@ not its starting point ("Previously they had 3 HR tools", "300 employees from 12
 LINK = re.compile(r"https?://\S+")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 AMOUNT = re.compile(r"\b(?:paljonko|kuinka paljon|how much)\b", re.IGNORECASE)
-"""An amount asked in so many words ("Paljonko hyvitetään, jos 99,9 % ei toteudu?")."""
+"""An amount asked in so many words, beside a figure of the asker's ("Paljonko hyvitetään, jos 99,9 % ei toteudu?")."""
+NOTHING = re.compile(r"\b(?:nothing|free of charge|no (?:extra )?(?:charge|cost|fee)|included|maksutta|ilmai\w*|"
+                     r"ei(?:vät)? maksa|sisält\w*|veloituksetta|maksuto\w*)\b", re.IGNORECASE)
+"""An amount said in words: "cost nothing", "sisältyy hintaan"."""
 FOUNDED = re.compile(r"\b(?:founded|established|perustettu\w*|perustettiin|perustamis\w*)\b", re.IGNORECASE)
 WHY = re.compile(r"\b(?:miksi|why|how come)\b|\bmistä (?:se |tämä |tuo )?johtuu\b", re.IGNORECASE)
 # A sentence that says where a thing comes from; not "because" or "koska", which explain in passing
@@ -444,8 +447,8 @@ def read(tc: TaskContext, question: str) -> Reading:
                    lang=lang, context=context, counted=counted, stories=frozenset(named_stories), offered=offered,
                    of_example=bool(EXAMPLE.search(question)), term=bool(MULTI_YEAR.search(question)),
                    thing=intents.existing_thing(question),
-                   given=frozenset(NUMBER.findall(question))
-                   if ((explicit and wanted) or AMOUNT.search(question)) and not intents.yes_no(question) else None)
+                   given=frozenset(NUMBER.findall(question)) if ((explicit and wanted) or (
+                       AMOUNT.search(question) and NUMBER.search(question))) and not intents.yes_no(question) else None)
 
 
 class Asked(NamedTuple):
@@ -588,9 +591,9 @@ def _gives_figure(r: Reading, best: Candidate) -> bool:
     if heading and text.startswith(heading):
         text = text[len(heading):]
     figures = set(NUMBER.findall(text))
-    # in words: "viisi arkipäivää", "neljän työtunnin kuluessa", "noin päivä viikossa"
-    return bool(figures - (r.given or frozenset())) if figures \
-        else bool(SHAPES["count"].search(text) or (r.shape and SHAPES[r.shape].search(text)))
+    # in words: "viisi arkipäivää", "neljän työtunnin kuluessa", "noin päivä viikossa", "cost nothing"
+    return bool(figures - (r.given or frozenset())) if figures else bool(
+        SHAPES["count"].search(text) or NOTHING.search(text) or (r.shape and SHAPES[r.shape].search(text)))
 
 
 def _about_someone_else(r: Reading, best: Candidate) -> bool:
