@@ -149,8 +149,9 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
         # ("Webhooks not arriving") is a specialist's.
         # "Toinen palkkaliittymä yrityskaupan myötä": a subject that names a thing an article covers (the
         # payroll integration) beside one none does (the acquisition) leaves it to the body as well.
-        # of articles with as many of the subject's words, the one with more of the body's ("Vanha esimies
-        # näkee yhä tiedot" over a reorganisation: the rights guide, not the report's that also "näkee")
+        # of articles as close by the subject's words and title, the one with more of the rest of the ticket
+        # ("Access problem after reorg" over a supervisor who took over a team: the rights guide, not the
+        # sign-in guide that also says "organisation")
         mine = _closest(hits, cards, weights, TOPIC_SHARE, written_in, then=told)
         own = {w: v for w, v in weights.items() if v >= 1.0}
         if mine is None and (not own or _closest(hits, cards, own, SOME, written_in) is not None):

@@ -393,7 +393,6 @@ _EFFORT = re.compile(r"\b(?:how much (?:of )?(?:my|our) (?:own )?time (?:would|w
                      r"työmäär\w* (?:käyttöönot|projekti)\w*|(?:käyttöönot|projekti)\w* työmäär\w*)", re.IGNORECASE)
 
 
-# "Montako…", "how many…": a number.
 # "When was the company founded?", "milloin Kaarna perustettiin?": a year.
 _FOUNDED = re.compile(r"\b(?:when|what year|which year)\b[^?]{0,40}\b(?:founded|established|set up|started)\b|"
                       r"\bperustet\w*|\bperustamisvuo\w*|\bfounding year\b", re.IGNORECASE)
@@ -402,6 +401,7 @@ _HOW_BIG = re.compile(r"\b(?:kuinka|miten) (?:suur|iso)\w*|\bhow (?:big|large)\b
 # "How many months until…" counts a time: the payback's
 _MANY_TIMES = re.compile(r"\b(?:how many|montako|kuinka monta)\s+(?:months?|weeks?|years?|days?|kuukau\w*|viiko\w*|"
                          r"vuo(?:si|tta|de)\w*|päiv\w*)\b", re.IGNORECASE)
+# "Montako…", "how many…": a number.
 _HOW_MANY = re.compile(r"\b(?:montako|kuinka monta|kuinka moni|how many)\b", re.IGNORECASE)
 
 
