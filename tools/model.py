@@ -130,8 +130,8 @@ class ExplainableModel:
     def explain(self, X: pd.DataFrame, top: int = 3) -> tuple[np.ndarray, list[list[Driver]]]:
         """``predict_proba`` and the ``top`` drivers (largest contributions) of each row, from one encoding of
         ``X`` (the single-account requests need both)."""
-        z = self._encode(X)
-        return self._proba(z), self._drivers(X, self._contributions(z), top)
+        p, contrib = self.proba_and_contributions(X)
+        return p, self._drivers(X, contrib, top)
 
     def proba_and_contributions(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """``predict_proba`` and ``contributions`` from one encoding of ``X``."""

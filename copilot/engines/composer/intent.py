@@ -528,10 +528,12 @@ def _asking_clause(sentence: str) -> str:
     """The last clause of a sentence that a question word or verb opens ("40 kesätyöntekijää, pitääkö niistä
     maksaa koko vuodelta?" asks "pitääkö…"; "Mietimme, kannattaako Insight, paljonko se maksaisi?" asks
     the price), else the sentence. A name before it ("Moi, Mikko täällä, …") asks nothing."""
-    asks = [c for c in re.split(r", |: ", sentence) if _ASKS.match(c)]
+    asks = [c for c in _CLAUSES.split(sentence) if _ASKS.match(c)]
     return asks[-1] if asks else sentence
 
 
+_CLAUSES = re.compile(r", |: ")
+"""Where a sentence's clauses part: a comma, or the colon that introduces what is asked."""
 _LEAD_IN = re.compile(r"\s*(?::|;|\s[-–—])\s+")
 """Where a sentence's lead-in ends and the clause that asks begins."""
 
@@ -632,7 +634,7 @@ def _told_and_asked(question: str) -> tuple[list[str], list[str]]:
         # Within a question, the clauses before the one that asks ("…, paljonko…") are context too, and
         # so are the circumstances after it ("…, kun käsittelette työntekijöidemme tietoja?").
         # "Our CISO will ask this first: what certification do you hold?": a colon introduces what is asked.
-        clauses = re.split(r", |: ", sentence)
+        clauses = _CLAUSES.split(sentence)
         asks = next((i for i, c in enumerate(clauses) if interrogative(c)), 0)
         told += clauses[:asks] + [c for c in clauses[asks + 1 :] if _CIRCUMSTANCE.match(c)]
         asked += [clauses[asks]] + [c for c in clauses[asks + 1 :] if not _CIRCUMSTANCE.match(c)]
