@@ -81,10 +81,13 @@ def _majority(letters: str) -> str | None:
     kept = letters.split()
     if not 3 <= len(kept) <= MAJORITY_WORDS:
         return None
-    found = (_detector().detect_language_of(w) for w in kept)
+    # a word of one or two letters ("is", "my") is noise to a guess word by word: it has no vote
+    found = (_detector().detect_language_of(w) for w in kept if len(w) > 2)
     votes = Counter(_CODES[lang] if lang else None for lang in found)
+    if not votes:
+        return None
     code, n = votes.most_common(1)[0]
-    return code if code and 2 * n > len(kept) else None
+    return code if code and 2 * n > sum(votes.values()) else None
 
 
 def language_of(text: str, default: str = "fi") -> str:
