@@ -17,7 +17,9 @@ from copilot.core.store.repo import conversations
 from copilot.engines.base import last_question
 from copilot.engines.composer import estimate
 from copilot.engines.composer.intent import (
+    BREAK_EVEN_QUERY,
     PAYBACK_QUERY,
+    asks_change,
     focus_query,
     industry,
     parts,
@@ -101,7 +103,9 @@ def _answer(ctx: AppContext, req: AskRequest, actor: Actor, tc: TaskContext, lan
     of_industry = industry(asked, language) if intent == "references" else None
     # "How soon would it pay back? We're 300 people": every example's payback, so the one nearest the
     # asker's size can be chosen, however much the question's story reads like another example's setup
-    typed = PAYBACK_QUERY[language] if payback(asked) and "roi_example" in preferred(intent) else None
+    # ("How far must turnover fall to pay for itself?" asks a change: the break-even tells it)
+    typed = (BREAK_EVEN_QUERY if asks_change(asked) else PAYBACK_QUERY)[language] \
+        if payback(asked) and "roi_example" in preferred(intent) else None
     tc = retrieve(ctx, tc, query, k=PASSAGES, lang=language, history=tc.decision.audience == "staff",
                   also=focus, kinds=preferred(intent), industry=of_industry, each=tuple(parts(asked)),
                   kinds_query=typed)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import zlib
 from datetime import UTC, datetime
+from itertools import pairwise
 
 from pydantic import BaseModel
 
@@ -29,7 +30,18 @@ from copilot.core.store.repo import crm_records, people
 from copilot.engines.composer import intent as intents
 from copilot.engines.composer import reply as composer_reply
 from copilot.engines.composer.spoken import calm
-from copilot.engines.composer.terms import Vocabulary, Word, everyday, fold, found, given_names, key_terms, vocabulary
+from copilot.engines.composer.terms import (
+    Vocabulary,
+    Word,
+    everyday,
+    fold,
+    found,
+    generic,
+    given_names,
+    key_terms,
+    vocabulary,
+    words,
+)
 from copilot.engines.registry import get_engine
 from copilot.results import Blocked, Citation, GuardReport, Provenance
 from copilot.writing import tone
@@ -37,7 +49,7 @@ from copilot.writing.library import Card, library
 from prompts import templates
 from retrieval import service as retrieval
 from retrieval.language import language_of
-from retrieval.models import SearchFilters
+from retrieval.models import Hit, SearchFilters
 from tools import tiers
 
 HELP_TYPES = ("help_article", "faq")
@@ -152,7 +164,8 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
         # of articles as close by the subject's words and title, the one with more of the rest of the ticket
         # ("Access problem after reorg" over a supervisor who took over a team: the rights guide, not the
         # sign-in guide that also says "organisation")
-        mine = _closest(hits, cards, weights, TOPIC_SHARE, written_in, then=told)
+        mine = _titled(hits, cards, subject, written_in) or _closest(hits, cards, weights, TOPIC_SHARE, written_in,
+                                                                      then=told)
         own = {w: v for w, v in weights.items() if v >= 1.0}
         if mine is None and (not own or _closest(hits, cards, own, SOME, written_in) is not None):
             mine = by_body()
@@ -160,6 +173,25 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
         return None
     twin = next((c for c in cards.values() if c.pair_id == mine.pair_id and c.language == language), None)
     return twin or (mine if mine.language == language else None)
+
+
+def _titled(hits: list, cards: dict[str, Card], subject: str, lang: str) -> Card | None:
+    """The one help article close in meaning whose title names the subject's thing by the subject's own two
+    words: "absence report not showing new sick leaves" is "When the absence report does not refresh", though
+    "report" is too everyday a word to weigh (see :func:`_weight`)."""
+    pairs = _pairs(subject, lang)
+    titled = {card.id: card for hit in hits if (hit.similarity or 0.0) >= FITS
+              and (card := cards.get(str(hit.meta.get("module_id")))) is not None
+              and card.type == "help_article" and pairs & _pairs(card.title, lang)}
+    return next(iter(titled.values())) if len(titled) == 1 else None
+
+
+def _pairs(text: str, lang: str) -> set[tuple[str, str]]:
+    """Each two words side by side (stop words left out), as stems, unless one is as common as "new" (a "new
+    hire" is no thing an article is about)."""
+    ws = [w for w in words(text, lang) if not w.raw.isdigit() and w.raw not in generic()]
+    return {(a.stem, b.stem) for a, b in pairwise(ws)
+            if not (everyday(a.raw, lang, PAIR_ZIPF) or everyday(b.raw, lang, PAIR_ZIPF))}
 
 
 def _help(language: str) -> SearchFilters:
@@ -211,6 +243,12 @@ INCIDENTS = {
         r"\b(?:deleted|removed|erased)\W+(?:\w+\W+){0,4}(?:by mistake|by accident|accidentally|mistakenly)|"
         r"\b(?:restore|recover|undelete|get back)\w*\W+(?:[\w']+\W+){0,4}(?:deleted|removed|erased)\b",
         re.IGNORECASE),
+    # Records that appear twice (after an import, say): a data fault that only our specialists clean up.
+    "duplicates": re.compile(r"\b(?:tuplahenkilö\w*|tuplatietu\w*|kaksoiskappal\w*|duplicate (?:records?|"
+                             r"employees?|people|persons?|entries|rows?)|duplicated (?:records?|employees?|people|"
+                             r"entries|rows?)|(?:henkilö\w*|työntekijä\w*|tietu\w*) (?:\w+ ){0,3}kahteen kertaan|"
+                             r"(?:employees?|people|records?|persons?) (?:\w+ ){0,3}(?:twice|two times))\b",
+                             re.IGNORECASE),
     # The service itself is down for everyone: a server error or an outage, not one person's sign-in.
     "outage": re.compile(r"\b(?:bad gateway|50[34] service unavailable|outage|käyttökatko\w*|"
                          r"(?:kaikki|koko palvelu|palvelu) (?:on )?(?:alhaalla|nurin)|"
@@ -277,15 +315,19 @@ def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], nee
         if card is None or hit.meta.get("type") not in HELP_TYPES or hit.meta.get("instructions") \
                 or (hit.similarity or 0.0) < FITS:
             continue
-        # The words of the whole article (an FAQ: the passage that answers), not of the chunk that came up,
-        # and of the hook its authors wrote for it: the problem as a customer puts it ("työsopimus odottanut
-        # allekirjoitusta", though the steps speak of "asiakirja").
-        whole = card.body if card.type == "help_article" else f"{hit.location} {hit.text}"
-        about = vocabulary(f"{card.title} {card.hook if card.type == 'help_article' else ''} {whole}", lang)
+        about = _about(card, hit, lang)
         if (share := _share(weights, about)) >= needed:
             fitting.append((-share, -_share(weights, vocabulary(card.title, lang)),
                             -_share(then, about) if then else 0.0, -(hit.similarity or 0.0), card))
     return min(fitting, key=lambda f: f[:4])[4] if fitting else None
+
+
+def _about(card: Card, hit: Hit, lang: str) -> Vocabulary:
+    """The words of the whole article (an FAQ: the passage that answers), not of the chunk that came up,
+    and of the hook its authors wrote for it: the problem as a customer puts it ("työsopimus odottanut
+    allekirjoitusta", though the steps speak of "asiakirja")."""
+    whole = card.body if card.type == "help_article" else f"{hit.location} {hit.text}"
+    return vocabulary(f"{card.title} {card.hook if card.type == 'help_article' else ''} {whole}", lang)
 
 
 def _share(weights: dict[Word, float], about: Vocabulary) -> float:
@@ -299,6 +341,8 @@ URGENCY = re.compile(r"(?:kiire\w*|pikai\w*|apua|urgent\w*|asap|emergency|critic
 """How pressing the customer finds it ("KIIREELLINEN palkat", "URGENT!!!"), not what it is about."""
 STILL = re.compile(r"(?:yh[äa]|viel[äa](?:k[äa][äa]n)?|edelleen|taas|j[äa]lleen|still|again|anymore|yet)$")
 """That a problem goes on ("Vanha esimies näkee yhä tiedot"): any problem may, so it tells none apart."""
+PAIR_ZIPF = 5.5
+"""A word this frequent ("new", "not") makes no name of two words with its neighbour."""
 PLAIN_ZIPF = 5.0
 """Subject words this frequent say how any problem is reported ("gone", "missing", "issue", "taas"), not which."""
 

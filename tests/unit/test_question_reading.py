@@ -16,6 +16,7 @@ from retrieval.units import answer_units, list_units
     ("Do you work with hospitals?", "en", "healthcare"),
     ("Asiakastarinoita kauppaketjuista?", "fi", "retail"),
     ("Any banks among your customers?", "en", "finance"),
+    ("We're an asset management firm. Do you have a customer like us?", "en", "finance"),
     ("What does Kaarna cost?", "en", None),
 ])
 def test_the_industry_a_question_names(question: str, lang: str, expected: str | None) -> None:
@@ -309,9 +310,11 @@ def test_a_misspelt_little_word_is_known_as_one(word: str, lang: str, expected: 
     ("Could you send me your security whitepaper?", "send"),
     ("Voitteko toimittaa meille ISO-sertifikaatin?", "send"),
     ("Does the demo environment cost anything?", None),  # asks about the trial, books nothing
+    ("Could someone book a 30-minute demo with our HR director?", "handoff"),  # a hyphenated word between
+    ("Haluaisimme sopia lyhyen etä-esittelyn.", "handoff"),
 ])
 def test_a_meeting_or_a_document_asked_for_goes_to_a_person(question: str, expected: str | None) -> None:
-    lang = "fi" if question.startswith(("Voisinko", "Voitteko")) else "en"
+    lang = "fi" if question.startswith(("Voisinko", "Voitteko", "Haluaisimme")) else "en"
     assert intent.classify(question, lang) == expected
 
 
@@ -459,6 +462,10 @@ def test_how_big_a_change_is_asked_for_as_a_number_before_a_payback_time() -> No
     assert intent.asked_shape("Paljonko laskua tulee kuukaudessa 50 käyttäjällä?") is None
     # "laskea" is also to count: "how are users counted" asks no change
     assert intent.asked_shape("Miten käyttäjät pitää laskea, jos osa on kausityöntekijöitä?") is None
+    # "how far", and "laskea" after "kuinka paljon", ask the size of a fall
+    assert intent.asks_change("How far must turnover fall for it to pay back?")
+    assert intent.asks_change("Kuinka paljon vaihtuvuuden pitäisi laskea, jotta se maksaa itsensä takaisin?")
+    assert not intent.asks_change("How far is your office from the station?")
 
 
 def test_a_question_joined_on_with_and_is_still_a_yes_or_no() -> None:

@@ -49,6 +49,12 @@ from copilot.tasks.reply import incident
     ("Laskun käyttäjämäärä on laskettu väärin, meillä on vain 190 työntekijää.", None),
     ("Our accrued holiday pay is wrong in the payroll transfer.", None),
     ("Lomasaldo on pienempi kuin odotin, koska unohdin kirjata loman.", None),
+    # records that came twice: a data fault, however close the rights or import texts read
+    ("Yöllisen siirron jälkeen noin 40 työntekijää näkyy kahteen kertaan.", "duplicates"),
+    ("After Monday's import we have duplicate employees in three teams.", "duplicates"),
+    ("Some employees appear twice in the org chart since the sync.", "duplicates"),
+    ("The invoice was sent to us twice.", None),  # a document twice, no record
+    ("Lomapyyntö pitää hyväksyä kahteen kertaan.", None),  # a step done twice, no record
 ])
 def test_the_kind_of_ticket_no_article_fixes(text: str, kind: str | None) -> None:
     assert incident(text) == kind

@@ -35,6 +35,7 @@ from copilot.engines.composer.terms import (
     everyday,
     fold,
     found,
+    frequency,
     given_names,
     key_terms,
     little_typo,
@@ -647,7 +648,12 @@ def _names_the_thing(r: Reading, best: Candidate) -> bool:
     asked = ([w for w in r.topic if w not in r.context]
              or [w for w in r.words if w not in r.context and w.raw in r.names] or list(r.topic))
     named_first = [w for w in asked if r.thing and w.raw == fold(r.thing)]
-    things = [w for w in asked if w.raw in r.names] or named_first or [max(asked, key=lambda w: len(w.raw))]
+    # Else the word of what is asked that names most: in English the rarest ("do you offer customer support in
+    # swedish?" asks about Swedish); a Finnish word's frequency is its inflected form's, so there the longest
+    # (a compound: "rekrytointimoduuli")
+    things = [w for w in asked if w.raw in r.names] or named_first or [
+        min(asked, key=lambda w: (frequency(w.raw, r.lang), -len(w.raw))) if r.lang == "en"
+        else max(asked, key=lambda w: len(w.raw))]
     named = {t.raw for t in things if any(named_in(t, vocab) if alt == t.stem else
                                           all(named_in(Word(part, part), vocab) for part in alt.split())
                                           for alt in intents.alternatives(t.stem))}
@@ -775,10 +781,12 @@ def _single(tc: TaskContext, question: str, *, follow: int = MAX_FOLLOW,
     # "Do you have customers in retail?" lists stories; "how many customers?" asks for a number instead
     if r.intent == "references" and r.shape != "count" and any(c.passage.kind == "reference" for c in r.candidates):
         return references(tc, question, r)
-    if r.exists and INFO.match(r.thing or "") and r.topic and r.candidates \
-            and not _names_the_thing(r, r.candidates[0]):
-        # "Onko teillä jotain arviota siitä, paljonko sairauspäivä maksaa?": of the sentences that score
-        # nearly as well, the one that names the thing asked for (the estimate) answers whether there is one
+    if r.exists and r.topic and r.candidates and not _names_the_thing(r, r.candidates[0]) and (
+            INFO.match(r.thing or "") or (r.lang == "en" and r.thing and not everyday(r.thing, r.lang, LITTLE_ZIPF))):
+        # "Onko teillä jotain arviota siitä, paljonko sairauspäivä maksaa?", "is there a minimum number of
+        # licences?": of the sentences that score nearly as well, the one that names the thing asked for
+        # (the estimate, the minimum) answers whether there is one. Any thing only in English: a Finnish
+        # word's stem names too much ("yhdistyksille" is not "yhdistetään").
         top = r.candidates[0].score
         naming = next((c for c in r.candidates[1:6] if c.score >= NAMING_SHARE * top and _names_the_thing(r, c)), None)
         if naming is not None:

@@ -40,9 +40,9 @@ SEND_ME = re.compile(r"\b(?:can|could|would|will) you (?:please )?(?:send|e-?mai
                      r"(?:lähettää|toimittaa|meille|minulle)\b", re.IGNORECASE)
 # "We'd like a demo for our management team", "Haluaisin varata demon": a meeting only a person can set up;
 # "who should I contact?" asks for one in so many words.
-BOOK = re.compile(r"\b(?:book|schedule|arrange|set up|request|get|like|want|need)\s+(?:\w+\s+){0,3}"
+BOOK = re.compile(r"\b(?:book|schedule|arrange|set up|request|get|like|want|need)\s+(?:[\w'-]+\s+){0,3}"
                   r"(?:demo|demonstration|meeting|presentation)\b|"
-                  r"\b(?:vara\w*|haluai\w*|saa(?:da|isi\w*)|sopia|järjestää)\s+(?:\w+\s+)?(?:demo\w*|esittely\w*|"
+                  r"\b(?:vara\w*|haluai\w*|saa(?:da|isi\w*)|sopia|järjestää)\s+(?:[\w-]+\s+){0,2}(?:\w+-)?(?:demo\w*|esittely\w*|"
                   r"tapaami\w*|palaveri\w*)|"
                   r"\bwho (?:should|can|do) (?:i|we) (?:contact|talk to|speak to|call)\b|"
                   r"\bke(?:hen|neen|nelle) (?:\w+\s+)?(?:ottaa|otan|otamme|soitan|soitamme)\b", re.IGNORECASE)
@@ -411,7 +411,8 @@ _WHAT_TIME = re.compile(r"\b(?:mihin aikaan|mihin asti|mistä mihin|mikä aika|m
 
 
 # "Paljonko allekirjoitus nopeutui?", "how much did turnover drop?": the size of a change, not a price.
-CHANGE_WORDS = (r"nopeutu\w*|hidastu\w*|vähen\w*|väheni|laski|laskivat|kasvo\w*|kasvoi|lisääntyi|parani|säästi\w*|"
+CHANGE_WORDS = (r"nopeutu\w*|hidastu\w*|vähen\w*|väheni|laski|laskivat|laskea|laskisi|pudota|kasvo\w*|kasvoi|lisääntyi|"
+                r"parani|säästi\w*|"
                 r"lyheni|putosi|speed\w* up|sped up|faster|slower|drop(?:s|ped|ping)?|fell|fall|falls|decreas\w*|"
                 r"increas\w*|reduc\w*|improv\w*|sav(?:e|ed|ing)")
 CHANGE = re.compile(rf"\b(?:{CHANGE_WORDS})\b", re.IGNORECASE)
@@ -440,6 +441,9 @@ _PAYBACK = re.compile(r"\b(?:payback|pa(?:ys?|id) (?:for )?itself|"
 PAYBACK_QUERY = {"fi": "takaisinmaksuaika maksaa itsensä takaisin kuukaudessa",
                  "en": "payback period pays for itself in months"}
 """What every worked example's outcome says, whatever its size or industry: the query that finds them all."""
+BREAK_EVEN_QUERY = {"fi": "kannattavuusraja kustannukset katetaan kun muutos on",
+                    "en": "break-even cost is covered once"}
+"""What a worked example says of how far a figure must move for it to pay back ("how far must turnover fall?")."""
 
 
 def payback(text: str) -> bool:
@@ -501,7 +505,7 @@ def counted(question: str, lang: str) -> tuple[Word, ...]:
     return key_terms(" ".join(question[m.end():].split()[:2]), lang) if m else ()
 
 
-_HOW_MUCH_OF = re.compile(r"\b(?:paljonko|kuinka paljon|miten paljon|how much|by how much)\b", re.IGNORECASE)
+_HOW_MUCH_OF = re.compile(r"\b(?:paljonko|kuinka paljon|miten paljon|how much|by how much|how far)\b", re.IGNORECASE)
 
 
 def asks_change(question: str) -> bool:

@@ -116,6 +116,11 @@ def everyday(word: str, lang: str, at_least: float = COMMON_ZIPF) -> bool:
     return not word.isdigit() and zipf_frequency(word, lang) >= at_least
 
 
+def frequency(word: str, lang: str) -> float:
+    """How common a word is in its language (wordfreq's Zipf scale: 0 unseen, 7 "the")."""
+    return zipf_frequency(word, lang)
+
+
 class Vocabulary(NamedTuple):
     stems: frozenset[str]
     raws: frozenset[str]
