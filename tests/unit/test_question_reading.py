@@ -462,9 +462,9 @@ def test_how_big_a_change_is_asked_for_as_a_number_before_a_payback_time() -> No
     assert intent.asked_shape("Paljonko laskua tulee kuukaudessa 50 käyttäjällä?") is None
     # "laskea" is also to count: "how are users counted" asks no change
     assert intent.asked_shape("Miten käyttäjät pitää laskea, jos osa on kausityöntekijöitä?") is None
-    # "how far", and "laskea" after "kuinka paljon", ask the size of a fall
+    # "how far" asks the size of a fall, and so does "pudota" after "kuinka paljon"
     assert intent.asks_change("How far must turnover fall for it to pay back?")
-    assert intent.asks_change("Kuinka paljon vaihtuvuuden pitäisi laskea, jotta se maksaa itsensä takaisin?")
+    assert intent.asks_change("Kuinka paljon vaihtuvuuden pitäisi pudota, jotta se maksaa itsensä takaisin?")
     assert not intent.asks_change("How far is your office from the station?")
 
 

@@ -411,7 +411,7 @@ _WHAT_TIME = re.compile(r"\b(?:mihin aikaan|mihin asti|mistä mihin|mikä aika|m
 
 
 # "Paljonko allekirjoitus nopeutui?", "how much did turnover drop?": the size of a change, not a price.
-CHANGE_WORDS = (r"nopeutu\w*|hidastu\w*|vähen\w*|väheni|laski|laskivat|laskea|laskisi|pudota|kasvo\w*|kasvoi|lisääntyi|"
+CHANGE_WORDS = (r"nopeutu\w*|hidastu\w*|vähen\w*|väheni|laski|laskivat|pudota|kasvo\w*|kasvoi|lisääntyi|"
                 r"parani|säästi\w*|"
                 r"lyheni|putosi|speed\w* up|sped up|faster|slower|drop(?:s|ped|ping)?|fell|fall|falls|decreas\w*|"
                 r"increas\w*|reduc\w*|improv\w*|sav(?:e|ed|ing)")
