@@ -160,6 +160,17 @@ def test_a_units_organisation_size_fits_the_askers(size: int | None, unit: str, 
     assert sizes.fit(size, unit) == expected
 
 
+def test_a_table_of_size_tiers_keeps_the_askers_row_and_the_rows_for_any_size() -> None:
+    table = ("One-off fees: Implementation for up to 300 users: €4,900; Implementation for 301–1,000 users: €8,900; "
+             "Over 1,000 users: quoted separately; Setting up a payroll connector: €1,500 per connector")
+    assert sizes.narrowed(650, table) == ("One-off fees: Implementation for 301–1,000 users: €8,900; "
+                                          "Setting up a payroll connector: €1,500 per connector")
+    assert sizes.narrowed(None, table) == table
+    # no row is a 40-person firm's: the whole table, not only the rows that say nothing of size
+    assert sizes.narrowed(40, "500–999 users: −10%; 1,000 users or more: −15%") == \
+        "500–999 users: −10%; 1,000 users or more: −15%"
+
+
 def test_the_askers_headcount_is_read_with_thousands_separators() -> None:
     assert sizes.headcount("Meillä on 2 400 työntekijää ja kolme toimipistettä") == 2400
     assert sizes.headcount("We are a 1,200-employee group") == 1200

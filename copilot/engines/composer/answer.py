@@ -826,7 +826,9 @@ def _single(tc: TaskContext, question: str, *, follow: int = MAX_FOLLOW,
                    and _fragment(c.text)), None)
     if direct is not None:
         chosen = [direct] + [c for c in chosen if c is not direct]
-    text = " ".join(_sentence(_unprefixed(c.text, chosen[0].text) if c is not chosen[0] else c.text) for c in chosen)
+    size = sizes.headcount(question)  # "we are 220": of a table of size tiers, the asker's row
+    text = " ".join(_sentence(sizes.narrowed(size, c.text if c is chosen[0] else _unprefixed(c.text, chosen[0].text)))
+                    for c in chosen)
     if best.passage.kind == "roi_example" and not EXAMPLE.search(chosen[0].text):
         text = t["from_example"].format(example=_story(best.passage.title), text=text)
     elif best.passage.kind == "reference" and not any(_names_customer(t, best.passage.title)

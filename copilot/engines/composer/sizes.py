@@ -70,6 +70,22 @@ def ranges(unit: str) -> list[Size]:
     return out
 
 
+def narrowed(size: int | None, unit: str) -> str:
+    """A table of size tiers ("One-off fees: Implementation for up to 300 users: €4,900; … for 301–1,000
+    users: €8,900; …") without the rows of other sizes than the asker's; the rows for any size stay (a
+    connector's fee). Any other unit as it is."""
+    rows = unit.split("; ")
+    if size is None or len(rows) < 2:
+        return unit
+    head, sep, first = rows[0].partition(": ")  # the table's name ("One-off fees: "), unless it is a row's size
+    if not sep or ranges(head):
+        head, sep, first = "", "", rows[0]
+    kept = [r for r in [first, *rows[1:]] if fit(size, r) >= 0]
+    if len(kept) == len(rows) or not any(fit(size, r) > 0 for r in kept):
+        return unit  # nothing to leave out, or no row is the asker's: the whole table says more
+    return f"{head}{sep}{'; '.join(kept)}"
+
+
 def closest(size: int | None, texts: dict[str, str]) -> set[str]:
     """Of worked examples and stories (key -> text), those about the organisation nearest the asker's
     size: each tells its size once ("Yrityksessä on 300 työntekijää"), and every sentence of it is about
