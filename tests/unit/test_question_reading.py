@@ -479,6 +479,13 @@ def test_how_big_a_change_is_asked_for_as_a_number_before_a_payback_time() -> No
     assert not intent.asks_change("How far is your office from the station?")
 
 
+def test_when_asks_for_a_moment_unless_the_intent_says_more() -> None:
+    assert intent.wanted_shape("When do a leaver's accounts get closed?", None) == "moment"
+    assert intent.wanted_shape("Milloin lähtevän tunnukset suljetaan?", None) == "moment"
+    assert intent.wanted_shape("When is your support open?", "support") == "hours"  # the intent's own shape
+    assert intent.wanted_shape("Is it closed when they leave?", None) is None  # a yes or no
+
+
 def test_a_question_joined_on_with_and_is_still_a_yes_or_no() -> None:
     assert intent.yes_no("ja maksaako jokainen allekirjoitus erikseen?")
     assert intent.yes_no("And is support included?")

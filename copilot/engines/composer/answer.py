@@ -66,6 +66,11 @@ SHAPES = {
     "effort": re.compile(r"\b(?:päivä\w* viikossa|days? (?:a|per) week|(?:kaksi|kolme|two|three) päivää|"
                          r"(?:two|three) days)\b", re.IGNORECASE),
     "year": re.compile(r"\b(?:19|20)\d{2}\b"),
+    # A moment: "at the end of the last working day", "viimeistään viisi arkipäivää ennen aloitusta"
+    "moment": re.compile(r"\b(?:at the (?:end|start|beginning) of|on the (?:first|last|same)|the same day|"
+                         r"(?:days?|weeks?) before|before (?:the|their|day|it)|as soon as|immediately|automatically|"
+                         r"viimeistään|samana päivänä|viimeisenä|ensimmäisenä|ennen (?:aloitus|ensimmäis|kuin)\w*|"
+                         r"heti kun|välittömästi|automaattisesti|(?:päättymis|aloitus)päivänä)\b", re.IGNORECASE),
     "hours": re.compile(r"\b\d{1,2}(?:[.:]\d{2})?\s?[–-]\s?\d{1,2}(?:[.:]\d{2})?\b|24/7|ympäri vuorokauden|"
                         r"around the clock", re.IGNORECASE),
 }

@@ -513,10 +513,16 @@ def asks_change(question: str) -> bool:
     return bool(_HOW_MUCH_OF.search(question) and CHANGE.search(question)) or bool(_HOW_MUCH_MORE.search(question))
 
 
+# "When do their accounts get closed?", "milloin tunnukset suljetaan?": a moment, when no intent says more
+_WHEN = re.compile(r"\b(?:when|milloin|mihin mennessä|missä vaiheessa)\b", re.IGNORECASE)
+
+
 def wanted_shape(question: str, name: str | None) -> str | None:
-    """The form the answer should have: what the question's own words ask for, else the intent's;
-    none for a yes/no question."""
-    return asked_shape(question) or (None if yes_no(question) else shape(name))
+    """The form the answer should have: what the question's own words ask for, else the intent's, else a
+    moment for "when"; none for a yes/no question."""
+    if yes_no(question):
+        return asked_shape(question)
+    return asked_shape(question) or shape(name) or ("moment" if _WHEN.search(asked_clauses(question)) else None)
 
 
 def yes_no(question: str) -> bool:
