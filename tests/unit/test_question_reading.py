@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from copilot.engines.composer import intent, sizes, terms
+from copilot.engines.composer import answer, intent, sizes, terms
 from copilot.engines.composer.spoken import standard
 from copilot.engines.composer.terms import generic
 from retrieval.units import answer_units, list_units
@@ -477,6 +477,24 @@ def test_how_big_a_change_is_asked_for_as_a_number_before_a_payback_time() -> No
     assert intent.asks_change("How far must turnover fall for it to pay back?")
     assert intent.asks_change("Kuinka paljon vaihtuvuuden pitäisi pudota, jotta se maksaa itsensä takaisin?")
     assert not intent.asks_change("How far is your office from the station?")
+
+
+def test_a_share_in_per_cent_is_asked_in_so_many_words() -> None:
+    assert intent.asked_shape("What uptime % is guaranteed on Plus?") == "percent"
+    assert intent.asked_shape("Mikä käytettävyysprosentti luvataan?") == "percent"
+    assert intent.asked_shape("What does the Plus plan include?") is None
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("How long has Kaarna been around?", True),
+    ("Montako asiakasta teillä on Suomessa?", True),
+    ("How many people work at your company?", True),
+    ("Mikä on Kaarnan liikevaihto?", True),
+    ("How many employees can use Kaarna?", False),  # a limit of the product, not the company's staff
+    ("Montako käyttäjää teillä voi olla?", False),
+])
+def test_a_fact_of_the_vendor_as_a_company(question: str, fact: bool) -> None:
+    assert bool(answer.COMPANY_FACT.search(question)) == fact
 
 
 def test_when_asks_for_a_moment_unless_the_intent_says_more() -> None:

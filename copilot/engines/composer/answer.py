@@ -66,6 +66,7 @@ SHAPES = {
     "effort": re.compile(r"\b(?:päivä\w* viikossa|days? (?:a|per) week|(?:kaksi|kolme|two|three) päivää|"
                          r"(?:two|three) days)\b", re.IGNORECASE),
     "year": re.compile(r"\b(?:19|20)\d{2}\b"),
+    "percent": re.compile(r"\d(?:[.,]\d+)?\s?%|\bprosent\w*|\bper ?cent\b", re.IGNORECASE),
     # A moment: "at the end of the last working day", "viimeistään viisi arkipäivää ennen aloitusta"
     "moment": re.compile(r"\b(?:at the (?:end|start|beginning) of|on the (?:first|last|same)|the same day|"
                          r"(?:days?|weeks?) before|before (?:the|their|day|it)|as soon as|immediately|automatically|"
@@ -161,6 +162,17 @@ AMOUNT = re.compile(r"\b(?:paljonko|kuinka paljon|how much)\b", re.IGNORECASE)
 NOTHING = re.compile(r"\b(?:nothing|free of charge|no (?:extra )?(?:charge|cost|fee)|included|maksutta|ilmai\w*|"
                      r"ei(?:vät)? maksa|sisält\w*|veloituksetta|maksuto\w*)\b", re.IGNORECASE)
 """An amount said in words: "cost nothing", "sisältyy hintaan"."""
+# A fact of the vendor as a company, which only a sentence about the company answers ("how long has Kaarna
+# been around?", "montako asiakasta teillä on?", "what's your revenue?", "are you hiring?")
+COMPANY_FACT = re.compile(r"\b(?:been around|in business|(?:montako|kuinka monta|how many)\s+(?:\w+\s+)?"
+                          r"(?:asiakas\w*|asiakkai\w*|customers?|clients?)|"
+                          r"(?:employees|people|staff) (?:do you have|work (?:at|for|in))|"
+                          r"(?:montako|kuinka monta) (?:työntekijää|henkeä|ihmistä) (?:teillä|kaarnassa|teille) "
+                          r"(?:on|työskentelee)|liikevaihto\w*|revenue|(?:kuinka|miten) (?:iso|suuri) (?:firma|yritys)|"
+                          r"how (?:big|large) (?:is|are) (?:your company|your firm|kaarna|you)|are you hiring|"
+                          r"rekrytoitteko|onko teillä avoimia työpaikkoja)\b", re.IGNORECASE)
+VENDOR = re.compile(r"\bKaarna(?:n|lla|ssa|sta)?\b(?!\s+(?:HR Core|Insight|Flow|Complete))", re.IGNORECASE)
+"""The vendor named as a company, not one of its products."""
 FOUNDED = re.compile(r"\b(?:founded|established|perustettu\w*|perustettiin|perustamis\w*)\b", re.IGNORECASE)
 WHY = re.compile(r"\b(?:miksi|why|how come)\b|\bmistä (?:se |tämä |tuo )?johtuu\b", re.IGNORECASE)
 # A sentence that says where a thing comes from; not "because" or "koska", which explain in passing
@@ -318,6 +330,10 @@ class Reading:
     given: frozenset[str] | None = None
     """The figures of a question that asks for one in so many words ("how big a credit if 99.9 % is missed?"),
     None when it asks for none."""
+    products: frozenset[str] = frozenset()
+    """The products and plans the question names ("Plus", "HR Core")."""
+    vendor: bool = False
+    """The question asks a fact of the vendor as a company: its age, size, customers, revenue, hiring."""
     of_example: bool = False
     """The question asks about a worked example ("teidän logistiikkaesimerkissä", "your ROI calculation")."""
 
@@ -455,6 +471,7 @@ def read(tc: TaskContext, question: str) -> Reading:
                    about_us=about_us, names=proper, exists=intents.asks_exists(question),
                    lang=lang, context=context, counted=counted, stories=frozenset(named_stories), offered=offered,
                    of_example=bool(EXAMPLE.search(question)), term=bool(MULTI_YEAR.search(question)),
+                   vendor=bool(COMPANY_FACT.search(question)) and about_us, products=named,
                    thing=intents.existing_thing(question),
                    given=frozenset(NUMBER.findall(question)) if ((explicit and wanted) or (
                        AMOUNT.search(question) and NUMBER.search(question))) and not intents.yes_no(question) else None)
@@ -584,6 +601,10 @@ def _lacks_what_is_asked(r: Reading, best: Candidate) -> bool:
         return True  # "how big is the credit if 99.9 % is missed?" is not answered by the sentence with "99.9 %"
     if r.term and not YEARS.search(best.text):
         return True  # "a discount for a three-year contract?" is not answered by the discounts by user count
+    if r.products and (other := intents.names(best.text, cased=True)) and not other & r.products:
+        return True  # "what uptime % on Plus?" is not answered by Enterprise's row
+    if r.vendor and not VENDOR.search(best.text):
+        return True  # "how long has Kaarna been around?" is not answered by how long chats are kept
     # "how many customers do you have?" is not answered by a number of something else
     return bool(r.counted) and not any(_has(w, vocabulary(f"{best.passage.heading} {best.text}", r.lang))
                                        for w in r.counted)
@@ -596,6 +617,8 @@ def _gives_figure(r: Reading, best: Candidate) -> bool:
     text = best.text
     if r.shape == "year":
         return bool(SHAPES["year"].search(text) and FOUNDED.search(text))
+    if r.shape == "percent" and not SHAPES["percent"].search(text):
+        return False  # "what uptime % on Plus?" is not answered by Plus's service hours
     heading = best.passage.heading.strip()
     if heading and text.startswith(heading):
         text = text[len(heading):]

@@ -401,6 +401,9 @@ _HOW_BIG = re.compile(r"\b(?:kuinka|miten) (?:suur|iso)\w*|\bhow (?:big|large)\b
 # "How many months until…" counts a time: the payback's
 _MANY_TIMES = re.compile(r"\b(?:how many|montako|kuinka monta)\s+(?:months?|weeks?|years?|days?|kuukau\w*|viiko\w*|"
                          r"vuo(?:si|tta|de)\w*|päiv\w*)\b", re.IGNORECASE)
+# "What uptime % is guaranteed?", "mikä käytettävyysprosentti luvataan?": a share, in per cent.
+_PERCENT = re.compile(r"\bwhat (?:\w+ )?(?:%|percent\w*)|\bhow many per ?cent\b|\bpercentage\b|"
+                      r"\b(?:kuinka monta|montako|mikä) (?:\w+ )?prosent\w*|\w+prosentti\w*\b", re.IGNORECASE)
 # "Montako…", "how many…": a number.
 _HOW_MANY = re.compile(r"\b(?:montako|kuinka monta|kuinka moni|how many)\b", re.IGNORECASE)
 
@@ -463,13 +466,11 @@ _RESPOND = re.compile(r"\b(?:react\w*|respon\w*|reagoi\w*|vastaat\w*|vastaa|vast
 def asked_shape(question: str) -> str | None:
     """The form the question's own words ask for: "how long" or a payback a duration, "how fast do you
     react" a response time, "how many" or "how much did it drop" a number, "what time" the hours, "what
-    results" a change."""
+    results" a change, "what uptime %" a share."""
     if _EFFORT.search(question):
         return "effort"
-    if _HOW_LONG.search(question) and _RESPOND.search(question):
-        return "response"
     if _HOW_LONG.search(question):
-        return "duration"
+        return "response" if _RESPOND.search(question) else "duration"
     if asks_change(question):  # "by how much must turnover fall before it pays for itself?": the fall's size
         return "count"
     if _FOUNDED.search(question):
@@ -478,15 +479,13 @@ def asked_shape(question: str) -> str | None:
         return "count"  # "how many fewer leavers before it pays for itself?": a number, not the payback time
     if _PAYBACK.search(question):
         return "duration"
-    if _WHAT_TIME.search(question):
-        return "hours"
-    if _HOW_MANY.search(question) or asks_change(question):
-        return "count"
-    if _RESULTS.search(question):
-        return "change"
-    if _HOW_BIG.search(question):
-        return "count"
-    return None
+    return next((shape for pattern, shape in _LATER_SHAPES if pattern.search(question)), None)
+
+
+_LATER_SHAPES = ((_WHAT_TIME, "hours"), (_HOW_MANY, "count"), (_RESULTS, "change"), (_HOW_BIG, "count"),
+                 (_PERCENT, "percent"))
+"""The shapes asked for when none above is, in this order ("how many months until it pays back?" is a payback
+above, "how many weeks of support hours?" is not)."""
 
 
 _EITHER = re.compile(r"([^\W_][\w-]*)\s+(?:or|tai|vai)\s+([^\W_][\w-]*)", re.IGNORECASE)
