@@ -484,8 +484,8 @@ def asked_shape(question: str) -> str | None:
 
 _LATER_SHAPES = ((_WHAT_TIME, "hours"), (_HOW_MANY, "count"), (_RESULTS, "change"), (_HOW_BIG, "count"),
                  (_PERCENT, "percent"))
-"""The shapes asked for when none above is, in this order ("how many months until it pays back?" is a payback
-above, "how many weeks of support hours?" is not)."""
+"""The shapes asked for when none above is, in this order: "how many months until it pays back?" was a payback
+above, so "how many" counts here only what is left."""
 
 
 _EITHER = re.compile(r"([^\W_][\w-]*)\s+(?:or|tai|vai)\s+([^\W_][\w-]*)", re.IGNORECASE)
