@@ -213,19 +213,22 @@ INCIDENTS = {
                          r"(?:unauthori[sz]ed access|luvato\w* (?:pääsy|käyttö|katselu)\w*)|"
                          r"privacy breach|nähneensä toisen|saw (?:another|other|someone else)\w*)", re.IGNORECASE),
     "erasure": re.compile(r"\b(?:poistopyyn\w*|erasure request|right to (?:erasure|be forgotten)|"
-                          r"oikeu\w* tulla unohdetuksi|(?:vaati\w*|demand\w*)\s+(?:\w+\s+){0,3}"
-                          r"(?:poista\w*|erasure|deletion|deleted)|wants? (?:everything|all (?:of )?(?:his|her|their) "
+                          r"oikeu\w* tulla unohdetuksi|(?:vaati\w*|demand\w*)\W+(?:\w+\W+){0,4}"
+                          r"(?:poist\w*|erasure|deletion|deleted)|wants? (?:everything|all (?:of )?(?:his|her|their) "
                           r"(?:personal )?data|(?:his|her|their) (?:personal )?data) deleted|"
                           r"(?:gdpr|tietosuoja-asetuksen)\W+art(?:icle|ikla|\.)?\s*(?:15 and )?17)\b", re.IGNORECASE),
     "data_copy": re.compile(r"\b(?:copy of (?:all )?(?:\w+ )?(?:personal )?data|subject access request|tietopyyn\w*|"
                             r"tarkastuspyyn\w*|all (?:the )?data (?:we|you) hold about|"
                             r"(?:gdpr|tietosuoja-asetuksen)\W+art(?:icle|ikla|\.)?\s*15)\b", re.IGNORECASE),
     "refund": re.compile(r"\b(?:refund\w*|charged twice|double[- ]charged|veloitettu (?:kahdesti|kahteen kertaan)|"
-                         r"tuplaveloit\w*|hyvitys\w*|(?:maksettu|maksoi\w*|maksoimme|paid)\s+(?:\w+\s+){0,5}"
+                         r"tuplaveloit\w*|hyvitys\w*|credit note|(?:maksettu|maksoi\w*|maksoimme|paid)\s+(?:\w+\s+){0,5}"
                          r"(?:kahdesti|kahteen kertaan|twice))", re.IGNORECASE),
     "termination": re.compile(r"\b(?:(?:irtisano|päättä)\w*\s+(?:\w+\s+){0,2}sopimu\w*|"
                               r"sopimu\w*\s+(?:\w+\s+){0,2}(?:irtisano|päättä)\w*|"
-                              r"terminat\w* (?:the|our) (?:contract|agreement))", re.IGNORECASE),
+                              r"terminat\w* (?:the|our) (?:contract|agreement)|"
+                              r"cancel\w* (?:the|our|this) (?:contract|agreement|subscription)|"
+                              r"confirm (?:the |our )?termination|not to (?:continue|renew) (?:when )?(?:our|the) contract|"
+                              r"(?:lopett|lopeta)\w* (?:\w+ )?(?:sopimu|asiakkuu)\w*)", re.IGNORECASE),
     # A holiday balance Kaarna works out is wrong (under a collective agreement): a defect to look into,
     # which no article fixes, though the ones on balances and reports read close.
     "miscalculation": re.compile(
@@ -393,8 +396,11 @@ def suggest_reply(ctx: AppContext, ticket_id: str, *, actor: Actor, surface: str
     quotable = (language_of(ticket.subject, default=tc.language) == tc.language and len(ticket.subject) <= 80
                 and not looks_injected(ticket.subject) and not ticket.subject.isupper()
                 and sum(_weights(calm(ticket.subject), tc.language).values()) >= VAGUE)
-    kind = incident(calm(f"{ticket.subject}. {ticket.body}")) if card is None and not quotable else None
-    named = ticket.subject if quotable else templates("support_reply", tc.language)["incidents"][kind] if kind else ""
+    # A quoted subject that does not say what the body asks ("Our contract" over a termination) gets the kind too.
+    kind = incident(calm(f"{ticket.subject}. {ticket.body}")) if card is None else None
+    label = templates("support_reply", tc.language)["incidents"][kind] if kind else ""
+    named = (f"{ticket.subject}: {label}" if label and not incident(calm(ticket.subject)) else ticket.subject) \
+        if quotable else label
     body = _help_body(ctx, ticket, card) if card else ""
     composed, run = get_engine(ctx, engine).compose_reply(
         tc, title=card.title if card else None, body=body, subject=named,

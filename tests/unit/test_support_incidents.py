@@ -49,6 +49,13 @@ from copilot.tasks.reply import incident
     ("Laskun käyttäjämäärä on laskettu väärin, meillä on vain 190 työntekijää.", None),
     ("Our accrued holiday pay is wrong in the payroll transfer.", None),
     ("Lomasaldo on pienempi kuin odotin, koska unohdin kirjata loman.", None),
+    ("Cancel our contract immediately and tell me how we get our data out.", "termination"),
+    ("We will not continue when our contract period ends; please confirm the termination in writing.",
+     "termination"),
+    ("Haluamme lopettaa asiakkuuden vuoden lopussa.", "termination"),
+    ("Entinen työntekijämme vaatii, että kaikki hänen tietonsa poistetaan.", "erasure"),
+    ("The invoice charges the old plan. We want a credit note.", "refund"),
+    ("How do I cancel a leave request I sent by mistake?", None),  # HR's own request, not the contract
     # records that came twice: a data fault, however close the rights or import texts read
     ("Yöllisen siirron jälkeen noin 40 työntekijää näkyy kahteen kertaan.", "duplicates"),
     ("After Monday's import we have duplicate employees in three teams.", "duplicates"),
