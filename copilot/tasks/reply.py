@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import zlib
 from datetime import UTC, datetime
-from itertools import pairwise
 
 from pydantic import BaseModel
 
@@ -36,11 +35,9 @@ from copilot.engines.composer.terms import (
     everyday,
     fold,
     found,
-    generic,
     given_names,
     key_terms,
     vocabulary,
-    words,
 )
 from copilot.engines.registry import get_engine
 from copilot.results import Blocked, Citation, GuardReport, Provenance
@@ -164,8 +161,7 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
         # of articles as close by the subject's words and title, the one with more of the rest of the ticket
         # ("Access problem after reorg" over a supervisor who took over a team: the rights guide, not the
         # sign-in guide that also says "organisation")
-        mine = _titled(hits, cards, subject, written_in) or _closest(hits, cards, weights, TOPIC_SHARE, written_in,
-                                                                      then=told)
+        mine = _closest(hits, cards, weights, TOPIC_SHARE, written_in, then=told)
         own = {w: v for w, v in weights.items() if v >= 1.0}
         if mine is None and (not own or _closest(hits, cards, own, SOME, written_in) is not None):
             mine = by_body()
@@ -173,25 +169,6 @@ def _fitting_help(ctx: AppContext, ticket: Ticket, language: str) -> Card | None
         return None
     twin = next((c for c in cards.values() if c.pair_id == mine.pair_id and c.language == language), None)
     return twin or (mine if mine.language == language else None)
-
-
-def _titled(hits: list, cards: dict[str, Card], subject: str, lang: str) -> Card | None:
-    """The one help article close in meaning whose title names the subject's thing by the subject's own two
-    words: "absence report not showing new sick leaves" is "When the absence report does not refresh", though
-    "report" is too everyday a word to weigh (see :func:`_weight`)."""
-    pairs = _pairs(subject, lang)
-    titled = {card.id: card for hit in hits if (hit.similarity or 0.0) >= FITS
-              and (card := cards.get(str(hit.meta.get("module_id")))) is not None
-              and card.type == "help_article" and pairs & _pairs(card.title, lang)}
-    return next(iter(titled.values())) if len(titled) == 1 else None
-
-
-def _pairs(text: str, lang: str) -> set[tuple[str, str]]:
-    """Each two words side by side (stop words left out), as stems, unless one is as common as "new" (a "new
-    hire" is no thing an article is about)."""
-    ws = [w for w in words(text, lang) if not w.raw.isdigit() and w.raw not in generic()]
-    return {(a.stem, b.stem) for a, b in pairwise(ws)
-            if not (everyday(a.raw, lang, PAIR_ZIPF) or everyday(b.raw, lang, PAIR_ZIPF))}
 
 
 def _help(language: str) -> SearchFilters:
@@ -221,13 +198,15 @@ INCIDENTS = {
                             r"tarkastuspyyn\w*|all (?:the )?data (?:we|you) hold about|"
                             r"(?:gdpr|tietosuoja-asetuksen)\W+art(?:icle|ikla|\.)?\s*15)\b", re.IGNORECASE),
     "refund": re.compile(r"\b(?:refund\w*|charged twice|double[- ]charged|veloitettu (?:kahdesti|kahteen kertaan)|"
-                         r"tuplaveloit\w*|hyvitys\w*|credit note|(?:maksettu|maksoi\w*|maksoimme|paid)\s+(?:\w+\s+){0,5}"
+                         r"tuplaveloit\w*|hyvitys\w*|credit note|"
+                         r"(?:maksettu|maksoi\w*|maksoimme|paid)\s+(?:\w+\s+){0,5}"
                          r"(?:kahdesti|kahteen kertaan|twice))", re.IGNORECASE),
     "termination": re.compile(r"\b(?:(?:irtisano|päättä)\w*\s+(?:\w+\s+){0,2}sopimu\w*|"
                               r"sopimu\w*\s+(?:\w+\s+){0,2}(?:irtisano|päättä)\w*|"
                               r"terminat\w* (?:the|our) (?:contract|agreement)|"
                               r"cancel\w* (?:the|our|this) (?:contract|agreement|subscription)|"
-                              r"confirm (?:the |our )?termination|not to (?:continue|renew) (?:when )?(?:our|the) contract|"
+                              r"confirm (?:the |our )?termination|"
+                              r"not to (?:continue|renew) (?:when )?(?:our|the) contract|"
                               r"(?:lopett|lopeta)\w* (?:\w+ )?(?:sopimu|asiakkuu)\w*)", re.IGNORECASE),
     # A holiday balance Kaarna works out is wrong (under a collective agreement): a defect to look into,
     # which no article fixes, though the ones on balances and reports read close.
@@ -247,11 +226,13 @@ INCIDENTS = {
         r"\b(?:restore|recover|undelete|get back)\w*\W+(?:[\w']+\W+){0,4}(?:deleted|removed|erased)\b",
         re.IGNORECASE),
     # Records that appear twice (after an import, say): a data fault that only our specialists clean up.
-    "duplicates": re.compile(r"\b(?:tuplahenkilö\w*|tuplatietu\w*|kaksoiskappal\w*|duplicate (?:records?|"
-                             r"employees?|people|persons?|entries|rows?)|duplicated (?:records?|employees?|people|"
-                             r"entries|rows?)|(?:henkilö\w*|työntekijä\w*|tietu\w*) (?:\w+ ){0,3}kahteen kertaan|"
-                             r"(?:employees?|people|records?|persons?) (?:\w+ ){0,3}(?:twice|two times))\b",
-                             re.IGNORECASE),
+    "duplicates": re.compile(
+        r"\b(?:tuplahenkilö\w*|tuplatietu\w*|tuplatyöntekijä\w*|"
+        r"duplicate(?:d)? (?:employee )?(?:records?|employees?|people|persons?|profiles?)|"
+        r"(?:employees?|people|records?|persons?)\W+(?:\w+\W+){0,2}(?:appear\w*|show(?:s|n)?(?: up)?|are listed|"
+        r"exist)\W+(?:\w+\W+){0,2}twice|"
+        r"(?:henkilö\w*|työntekijä\w*|tietu\w*)\W+(?:(?:näky\w*|on|ovat|löytyy|löytyvät|esiintyy)\W+"
+        r"(?:\w+\W+){0,2})?(?:kahteen kertaan|kahdesti))", re.IGNORECASE),
     # The service itself is down for everyone: a server error or an outage, not one person's sign-in.
     "outage": re.compile(r"\b(?:bad gateway|50[34] service unavailable|outage|käyttökatko\w*|"
                          r"(?:kaikki|koko palvelu|palvelu) (?:on )?(?:alhaalla|nurin)|"
@@ -344,8 +325,6 @@ URGENCY = re.compile(r"(?:kiire\w*|pikai\w*|apua|urgent\w*|asap|emergency|critic
 """How pressing the customer finds it ("KIIREELLINEN palkat", "URGENT!!!"), not what it is about."""
 STILL = re.compile(r"(?:yh[äa]|viel[äa](?:k[äa][äa]n)?|edelleen|taas|j[äa]lleen|still|again|anymore|yet)$")
 """That a problem goes on ("Vanha esimies näkee yhä tiedot"): any problem may, so it tells none apart."""
-PAIR_ZIPF = 5.5
-"""A word this frequent ("new", "not") makes no name of two words with its neighbour."""
 PLAIN_ZIPF = 5.0
 """Subject words this frequent say how any problem is reported ("gone", "missing", "issue", "taas"), not which."""
 

@@ -17,6 +17,9 @@ from retrieval.units import answer_units, list_units
     ("Asiakastarinoita kauppaketjuista?", "fi", "retail"),
     ("Any banks among your customers?", "en", "finance"),
     ("We're an asset management firm. Do you have a customer like us?", "en", "finance"),
+    ("Do you have customer references? Our people are our biggest asset.", "en", None),  # an asset, no firm
+    ("Referenssejä ohjelmistoyrityksistä? Meille Kaarna on iso sijoitus.", "fi", "it_services"),
+    ("Any references from wealth management?", "en", "finance"),  # the phrase, not "health" misspelt
     ("What does Kaarna cost?", "en", None),
 ])
 def test_the_industry_a_question_names(question: str, lang: str, expected: str | None) -> None:
@@ -171,6 +174,17 @@ def test_a_table_of_size_tiers_keeps_the_askers_row_and_the_rows_for_any_size() 
         "500–999 users: −10%; 1,000 users or more: −15%"
 
 
+@pytest.mark.parametrize(("question", "size"), [
+    ("We are 220 people, what does implementation cost?", 220),
+    ("Meillä on 1 500 työntekijää, paljonko käyttöönotto maksaa?", 1500),
+    ("What is the implementation fee if we have more than 300 users?", None),  # a size asked about
+    ("Meillä on 250 työntekijää, mutta kasvamme yli 400:aan.", None),  # and the one they grow to
+    ("Our group has 1,200 staff, but only 280 users.", None),  # two sizes
+])
+def test_a_table_is_cut_to_the_askers_row_only_by_the_one_size_told(question: str, size: int | None) -> None:
+    assert sizes.sole_headcount(question) == size
+
+
 def test_the_askers_headcount_is_read_with_thousands_separators() -> None:
     assert sizes.headcount("Meillä on 2 400 työntekijää ja kolme toimipistettä") == 2400
     assert sizes.headcount("We are a 1,200-employee group") == 1200
@@ -323,6 +337,8 @@ def test_a_misspelt_little_word_is_known_as_one(word: str, lang: str, expected: 
     ("Does the demo environment cost anything?", None),  # asks about the trial, books nothing
     ("Could someone book a 30-minute demo with our HR director?", "handoff"),  # a hyphenated word between
     ("Haluaisimme sopia lyhyen etä-esittelyn.", "handoff"),
+    ("We need a free-of-charge demo environment, is there a trial?", None),  # a thing to try, no meeting
+    ("Haluaisimme järjestää oman sisäisen esittelyn.", None),  # their own presentation
 ])
 def test_a_meeting_or_a_document_asked_for_goes_to_a_person(question: str, expected: str | None) -> None:
     lang = "fi" if question.startswith(("Voisinko", "Voitteko", "Haluaisimme")) else "en"
@@ -502,6 +518,7 @@ def test_when_asks_for_a_moment_unless_the_intent_says_more() -> None:
     assert intent.wanted_shape("Milloin lähtevän tunnukset suljetaan?", None) == "moment"
     assert intent.wanted_shape("When is your support open?", "support") == "hours"  # the intent's own shape
     assert intent.wanted_shape("Is it closed when they leave?", None) is None  # a yes or no
+    assert intent.wanted_shape("What happens when a supervisor leaves?", None) is None  # a when inside
 
 
 def test_a_question_joined_on_with_and_is_still_a_yes_or_no() -> None:

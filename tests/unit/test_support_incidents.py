@@ -60,8 +60,15 @@ from copilot.tasks.reply import incident
     ("Yöllisen siirron jälkeen noin 40 työntekijää näkyy kahteen kertaan.", "duplicates"),
     ("After Monday's import we have duplicate employees in three teams.", "duplicates"),
     ("Some employees appear twice in the org chart since the sync.", "duplicates"),
-    ("The invoice was sent to us twice.", None),  # a document twice, no record
-    ("Lomapyyntö pitää hyväksyä kahteen kertaan.", None),  # a step done twice, no record
+    ("Employee record shows twice in the team view.", "duplicates"),
+    # a document, a step or a question twice, no record
+    ("The invoice was sent to us twice.", None),
+    ("Lomapyyntö pitää hyväksyä kahteen kertaan.", None),
+    ("Työntekijät joutuvat syöttämään salasanan kahteen kertaan.", None),
+    ("Työntekijä sai allekirjoituspyynnön kahteen kertaan.", None),
+    ("The reminder email was sent to employees twice.", None),
+    ("How do I avoid duplicate rows when I export to Excel?", None),
+    ("Kaksoiskappale sopimuksesta tarvittaisiin arkistoon.", None),
 ])
 def test_the_kind_of_ticket_no_article_fixes(text: str, kind: str | None) -> None:
     assert incident(text) == kind

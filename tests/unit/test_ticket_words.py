@@ -3,7 +3,7 @@ of which problem it is; a subject in Title Case still names its problem."""
 
 from __future__ import annotations
 
-from copilot.tasks.reply import _no_given_names, _pairs, _unnamed, _weights
+from copilot.tasks.reply import _no_given_names, _unnamed, _weights
 
 
 def _kept(weights: dict) -> set[str]:  # type: ignore[type-arg]
@@ -30,9 +30,3 @@ def test_that_a_problem_goes_on_tells_none_apart() -> None:
         assert weights[still] == 0.0, subject  # found among the subject's words, and weighing nothing
         assert max(weights.values()) > 0.0, subject  # while the problem's own words still count
 
-
-def test_two_words_side_by_side_name_a_thing_unless_one_is_as_common_as_new() -> None:
-    subject = _pairs("absence report not showing new sick leaves", "en")
-    assert subject & _pairs("When the absence report does not refresh", "en")  # "report" alone weighs nothing
-    assert not _pairs("New hire never got contract", "en") & _pairs("Getting the form to a new hire", "en")
-    assert _pairs("Sähköinen allekirjoitus jumissa", "fi") & _pairs("Kun sähköinen allekirjoitus on jumissa", "fi")

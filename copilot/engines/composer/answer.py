@@ -69,9 +69,10 @@ SHAPES = {
     "percent": re.compile(r"\d(?:[.,]\d+)?\s?%|\bprosent\w*|\bper ?cent\b", re.IGNORECASE),
     # A moment: "at the end of the last working day", "viimeistään viisi arkipäivää ennen aloitusta"
     "moment": re.compile(r"\b(?:at the (?:end|start|beginning) of|on the (?:first|last|same)|the same day|"
-                         r"(?:days?|weeks?) before|before (?:the|their|day|it)|as soon as|immediately|automatically|"
-                         r"viimeistään|samana päivänä|viimeisenä|ensimmäisenä|ennen (?:aloitus|ensimmäis|kuin)\w*|"
-                         r"heti kun|välittömästi|automaattisesti|(?:päättymis|aloitus)päivänä)\b", re.IGNORECASE),
+                         r"(?:days?|weeks?) (?:before|in advance)|at the latest|no later than|"
+                         r"within \d+|as soon as|immediately|automatically|viimeistään|samana päivänä|viimeisenä|"
+                         r"ensimmäisenä|ennen (?:aloitus|ensimmäis)\w*|kuluessa|heti kun|välittömästi|"
+                         r"automaattisesti|(?:päättymis|aloitus)päivänä)\b", re.IGNORECASE),
     "hours": re.compile(r"\b\d{1,2}(?:[.:]\d{2})?\s?[–-]\s?\d{1,2}(?:[.:]\d{2})?\b|24/7|ympäri vuorokauden|"
                         r"around the clock", re.IGNORECASE),
 }
@@ -88,8 +89,9 @@ MAX_FOLLOW = 2
 NAMING_SHARE = 0.7
 """An existence question's answer may score this share of the best sentence if it names the thing asked."""
 CHANGE_TOLD = 1.0
-"""What telling a change adds for a question that asks one: more than a sentence repeating the asker's own
-figures ("The chain has 800 employees and annual turnover of 30%") gets for sharing their words."""
+"""What telling a change adds for a question that asks how far a figure must move to pay back: more than a
+sentence repeating the asker's own figures ("The chain has 800 employees and annual turnover of 30%") gets
+for sharing their words; half of it for any other question that asks a change."""
 MIRROR = 0.5
 """What a unit that only repeats the asker's situation back loses."""
 FRAGMENT = re.compile(r"^(?:in|at|on|from|by|within|through|via|under)\b"
@@ -501,7 +503,9 @@ def _gives(unit: str, head: str, unit_vocab: Vocabulary, asked: Asked, *, step: 
     if asked.payback and intents.payback(f"{head} {unit}") and any(ch.isdigit() for ch in unit) and of_nearest:
         score += 0.6  # "how fast does it pay back?": the payback time (a figure) of the asker's example
     if asked.change and intents.TELLS_CHANGE.search(unit):
-        score += CHANGE_TOLD  # "by how much must turnover fall?": the sentence that tells a fall
+        # "by how much must turnover fall?": the sentence that tells a fall; "…before it pays for itself?" the
+        # break-even, over the example's setup that repeats the asker's own figures
+        score += CHANGE_TOLD if asked.payback else CHANGE_TOLD / 2
     if asked.counted and any(_has(w, unit_vocab) for w in asked.counted):
         score += 0.5  # "montako lähtijää…": the sentence with a number of leavers
     if asked.why and CAUSE.search(unit):
@@ -854,7 +858,7 @@ def _single(tc: TaskContext, question: str, *, follow: int = MAX_FOLLOW,
                    and _fragment(c.text)), None)
     if direct is not None:
         chosen = [direct] + [c for c in chosen if c is not direct]
-    size = sizes.headcount(question)  # "we are 220": of a table of size tiers, the asker's row
+    size = sizes.sole_headcount(question)  # "we are 220": of a table of size tiers, the asker's row
     text = " ".join(_sentence(sizes.narrowed(size, c.text if c is chosen[0] else _unprefixed(c.text, chosen[0].text)))
                     for c in chosen)
     if best.passage.kind == "roi_example" and not EXAMPLE.search(chosen[0].text):

@@ -40,10 +40,13 @@ SEND_ME = re.compile(r"\b(?:can|could|would|will) you (?:please )?(?:send|e-?mai
                      r"(?:lähettää|toimittaa|meille|minulle)\b", re.IGNORECASE)
 # "We'd like a demo for our management team", "Haluaisin varata demon": a meeting only a person can set up;
 # "who should I contact?" asks for one in so many words.
+# (a demo environment, video or slides is a thing to ask about, not a meeting; so is one's own presentation)
 BOOK = re.compile(r"\b(?:book|schedule|arrange|set up|request|get|like|want|need)\s+(?:[\w'-]+\s+){0,3}"
-                  r"(?:demo|demonstration|meeting|presentation)\b|"
-                  r"\b(?:vara\w*|haluai\w*|saa(?:da|isi\w*)|sopia|järjestää)\s+(?:[\w-]+\s+){0,2}(?:\w+-)?(?:demo\w*|esittely\w*|"
-                  r"tapaami\w*|palaveri\w*)|"
+                  r"(?:demo|demonstration|meeting|presentation)\b"
+                  r"(?!\s*(?:environment|video|slides?|recording|account|site|version))|"
+                  r"\b(?:vara\w*|haluai\w*|saa(?:da|isi\w*)|sopia|järjestää)\s+"
+                  r"(?:(?!ennen|jälkeen|oma|oman|sisäi|lisää|lukea|kuulla|kokeil)[\w-]+\s+){0,2}(?:\w+-)?"
+                  r"(?:demo(?!ympäristö|video|tallen)\w*|esittely\w*|tapaami\w*|palaveri\w*)|"
                   r"\bwho (?:should|can|do) (?:i|we) (?:contact|talk to|speak to|call)\b|"
                   r"\bke(?:hen|neen|nelle) (?:\w+\s+)?(?:ottaa|otan|otamme|soitan|soitamme)\b", re.IGNORECASE)
 GREETING = re.compile(r"^\s*(hei|moi|moikka|terve|huomenta|päivää|hello|hi|hey|good (morning|afternoon)|kiitos|"
@@ -226,19 +229,30 @@ def shape(name: str | None) -> str | None:
     return lexicon()[name].shape if name in lexicon() else None
 
 
+PHRASE = 2
+"""What an industry's phrase found whole counts for, against one word."""
+
+
 @lru_cache(maxsize=1)
-def _industries() -> dict[str, frozenset[str]]:
+def _industries() -> dict[str, tuple[frozenset[str], tuple[str, ...]]]:
+    """Each industry's words, as stems, and its phrases, found only whole ("asset management": an asset alone
+    is no industry)."""
     raw = yaml.safe_load(LEXICON.read_text(encoding="utf-8")).get("industries", {})
-    return {code: frozenset(terms(" ".join(words), "fi")) | frozenset(terms(" ".join(words), "en"))
-            for code, words in raw.items()}
+    out = {}
+    for code, entries in raw.items():
+        single = " ".join(e for e in entries if " " not in e)
+        out[code] = (frozenset(terms(single, "fi")) | frozenset(terms(single, "en")),
+                     tuple(e.lower() for e in entries if " " in e))
+    return out
 
 
 def industry(question: str, lang: str) -> str | None:
     """The industry a question names ("asiakastarinoita teollisuudesta" → ``manufacturing``), if any."""
-    q = terms(question, lang)
+    q, text = terms(question, lang), question.lower()
     best, hits = None, 0
-    for code, stems in _industries().items():
-        n = sum(1 for t in q if any(same(t, s) for s in stems))
+    for code, (stems, phrases) in _industries().items():
+        # a phrase says more than a word that may only look like one of another industry's ("wealth", "health")
+        n = sum(1 for t in q if any(same(t, s) for s in stems)) + sum(PHRASE for p in phrases if p in text)
         if n > hits:
             best, hits = code, n
     return best
@@ -425,7 +439,8 @@ CHANGED = re.compile(fold(CHANGE.pattern), re.IGNORECASE)
 # "how much for fewer than 10 people?" asks a price.
 _HOW_MUCH_MORE = re.compile(r"\b(?:by how much|how much|kuinka paljon|paljonko)\s+(?:lower|higher|less|more|fewer|"
                             r"vähemmän|enemmän|pienempi|pienemmäksi|suurempi|suuremmaksi)\b", re.IGNORECASE)
-TELLS_CHANGE = re.compile(rf"\b(?:{CHANGE_WORDS}|fewer|lower|vähemmän|laskua|nousua)\b", re.IGNORECASE)
+TELLS_CHANGE = re.compile(rf"\b(?:{CHANGE_WORDS}|fewer|lower|vähemmän|laskua|nousua|down from|up from|rose|nousi)\b",
+                          re.IGNORECASE)
 """A sentence that tells a change ("once about 23 fewer people leave", "vaihtuvuuden laskua 27 prosenttiin")."""
 
 
@@ -512,8 +527,9 @@ def asks_change(question: str) -> bool:
     return bool(_HOW_MUCH_OF.search(question) and CHANGE.search(question)) or bool(_HOW_MUCH_MORE.search(question))
 
 
-# "When do their accounts get closed?", "milloin tunnukset suljetaan?": a moment, when no intent says more
-_WHEN = re.compile(r"\b(?:when|milloin|mihin mennessä|missä vaiheessa)\b", re.IGNORECASE)
+# "When do their accounts get closed?", "milloin tunnukset suljetaan?": a moment, when no intent says more; not
+# "what happens when a supervisor leaves?"
+_WHEN = re.compile(r"^\W*(?:when|milloin|mihin mennessä|missä vaiheessa)\b", re.IGNORECASE)
 
 
 def wanted_shape(question: str, name: str | None) -> str | None:
@@ -521,7 +537,8 @@ def wanted_shape(question: str, name: str | None) -> str | None:
     moment for "when"; none for a yes/no question."""
     if yes_no(question):
         return asked_shape(question)
-    return asked_shape(question) or shape(name) or ("moment" if _WHEN.search(asked_clauses(question)) else None)
+    return asked_shape(question) or shape(name) or (
+        "moment" if any(_WHEN.match(c) for c in _CLAUSES.split(asked_clauses(question))) else None)
 
 
 def yes_no(question: str) -> bool:

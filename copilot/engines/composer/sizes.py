@@ -37,6 +37,20 @@ def headcount(question: str) -> int | None:
     return _int(m.group(1)) if m else None
 
 
+# Another size than the one the asker is: "more than 300 users?", "…but we will grow past 400", "if we reach 1,000"
+_OTHER_SIZE = re.compile(r"\b(?:over|more than|above|beyond|past|grow\w*|reach\w*|yli|kasva\w*|if we|jos)\b",
+                         re.IGNORECASE)
+
+
+def sole_headcount(question: str) -> int | None:
+    """The asker's size when it is the only size the question speaks of: a table may then be cut to its row
+    (see :func:`narrowed`); "we have 1,200 staff but 280 users" or "what if we grow past 400?" keep it whole."""
+    text = question[:LONGEST]
+    if len(re.findall(_NUMBER, text)) != 1 or _OTHER_SIZE.search(text):
+        return None
+    return headcount(question)
+
+
 def counts(text: str) -> set[tuple[int, str]]:
     """Every number of people the text tells, with the start of the word it counts ("50 users" → (50,
     "users"), "50 käyttäjää" → (50, "käytt")): "50 employees" is not the "50 users" of a minimum bill."""
