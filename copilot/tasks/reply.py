@@ -188,7 +188,11 @@ INCIDENTS = {
                          # someone got in, not a sign-in error's text ("'Unauthorized access' error", "401")
                          r"(?:suspect\w*|possible|detected|noticed|epäil\w*|mahdolli\w*|havaittu\w*)\s+(?:\w+\s+){0,2}"
                          r"(?:unauthori[sz]ed access|luvato\w* (?:pääsy|käyttö|katselu)\w*)|"
-                         r"privacy breach|nähneensä toisen|saw (?:another|other|someone else)\w*)", re.IGNORECASE),
+                         r"privacy breach|nähneensä toisen|saw (?:another|other|someone else)\w*|"
+                         # one person shown another's payslip or record
+                         r"näke\w* (?:\w+ ){0,2}toisen (?:\w+ )?(?:henkilön|työntekijän)|"
+                         r"(?:sees|can see|shows?|showing) (?:another|someone else's|a colleague's) "
+                         r"(?:\w+ )?(?:payslip|salary|record|data))", re.IGNORECASE),
     "erasure": re.compile(r"\b(?:poistopyyn\w*|erasure request|right to (?:erasure|be forgotten)|"
                           r"oikeu\w* tulla unohdetuksi|(?:vaati\w*|demand\w*)\W+(?:\w+\W+){0,4}"
                           r"(?:poist\w*|erasure|deletion|deleted)|wants? (?:everything|all (?:of )?(?:his|her|their) "
@@ -198,12 +202,14 @@ INCIDENTS = {
                             r"tarkastuspyyn\w*|all (?:the )?data (?:we|you) hold about|"
                             r"(?:gdpr|tietosuoja-asetuksen)\W+art(?:icle|ikla|\.)?\s*15)\b", re.IGNORECASE),
     "refund": re.compile(r"\b(?:refund\w*|charged twice|double[- ]charged|veloitettu (?:kahdesti|kahteen kertaan)|"
-                         r"tuplaveloit\w*|hyvitys\w*|credit note|"
+                         r"tuplaveloit\w*|hyvitys\w*|hyvittä\w*|credit note|palautta\w* (?:\w+ )?maksu\w*|"
+                         r"maksa\w* (?:molemmat|kumpikin)|paid (?:both|them both)|"
                          r"(?:maksettu|maksoi\w*|maksoimme|paid)\s+(?:\w+\s+){0,5}"
                          r"(?:kahdesti|kahteen kertaan|twice))", re.IGNORECASE),
     "termination": re.compile(r"\b(?:(?:irtisano|päättä)\w*\s+(?:\w+\s+){0,2}sopimu\w*|"
                               r"sopimu\w*\s+(?:\w+\s+){0,2}(?:irtisano|päättä)\w*|"
-                              r"terminat\w* (?:the|our) (?:contract|agreement)|"
+                              r"terminat\w* (?:the|our) (?:contract|agreement)|terminate\w* early|"
+                              r"transfer (?:the|our) (?:contract|agreement)|"
                               r"cancel\w* (?:the|our|this) (?:contract|agreement|subscription)|"
                               r"confirm (?:the |our )?termination|"
                               r"not to (?:continue|renew) (?:when )?(?:our|the) contract|"
@@ -212,9 +218,9 @@ INCIDENTS = {
     # which no article fixes, though the ones on balances and reports read close.
     "miscalculation": re.compile(
         r"\b(?:lomasaldo\w*|lomapäiv\w*|lomaoikeu\w*|lomakertym\w*)\W+(?:\w+\W+){0,6}"
-        r"(?:väärin|pienempi|suurempi|virheelli\w*)|"
+        r"(?:väärin|pienempi|suurempi|virheelli\w*|tuplaantu\w*|kaksinkertaistu\w*|sekaisin)|"
         r"\b(?:holiday|vacation|leave) (?:days?|balances?|entitlements?|accru\w*|calculation)\W+(?:\w+\W+){0,4}"
-        r"(?:wrong\w*|incorrect\w*)|"
+        r"(?:wrong\w*|incorrect\w*|doubled)|"
         r"\b(?:wrong\w*|incorrect\w*)\W+(?:\w+\W+){0,2}(?:holiday|vacation|leave) (?:days?|balances?|accru\w*)",
         re.IGNORECASE),
     # Records deleted by mistake, to be restored from a backup: only our specialists can restore.
@@ -236,7 +242,8 @@ INCIDENTS = {
     # The service itself is down for everyone: a server error or an outage, not one person's sign-in.
     "outage": re.compile(r"\b(?:bad gateway|50[34] service unavailable|outage|käyttökatko\w*|"
                          r"(?:kaikki|koko palvelu|palvelu) (?:on )?(?:alhaalla|nurin)|"
-                         r"ei aukea kenellekään|(?:is|are|went) down for (?:everyone|all))", re.IGNORECASE),
+                         r"ei aukea kenellekään|(?:is|are|went)?\s?down for (?:everyone|everybody|all)|"
+                         r"completely unavailable|503 error|virhe 503)", re.IGNORECASE),
 }
 
 

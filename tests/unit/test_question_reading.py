@@ -129,6 +129,22 @@ def test_the_thing_whose_existence_is_asked_and_the_askers_title() -> None:
     assert intent.asker_titles("I'm the DPO of a logistics firm. Where is our data?") == {"dpo"}
     assert intent.asker_titles("CFO here. What does it cost?") == {"cfo"}
     assert intent.asker_titles("We use Workday. Do you integrate with it?") == frozenset()
+    # one who asks through the visitor, but not one the question is about
+    assert intent.asker_titles("Our DPO and the works council want to know where the data is.") == {"dpo"}
+    assert intent.asker_titles("Does our CFO get a monthly report?") == frozenset()
+
+
+@pytest.mark.parametrize(("question", "lang", "expected"), [
+    ("Olemme kunta. Onko teillä julkisen sektorin asiakkaita ja kauanko siellä käyttöönotto kesti?", "fi",
+     ("Olemme kunta. Onko teillä julkisen sektorin asiakkaita?", "kauanko siellä käyttöönotto kesti?")),
+    ("Do you have public sector references, and how long did their rollout take?", "en",
+     ("Do you have public sector references?", "how long did their rollout take?")),
+    # two questions of their own, and one that names no industry
+    ("Is the data encrypted, and do you offer a Slack app?", "en", None),
+    ("Do you have references, and how long did their rollout take?", "en", None),
+])
+def test_a_story_asked_for_with_a_detail_of_it(question: str, lang: str, expected: tuple[str, str] | None) -> None:
+    assert intent.story_and_detail(question, lang) == expected
 
 
 @pytest.mark.parametrize("question", ["Kuinka paljon aiemmin sopimus pitää irtisanoa?",

@@ -56,6 +56,13 @@ from copilot.tasks.reply import incident
     ("Entinen työntekijämme vaatii, että kaikki hänen tietonsa poistetaan.", "erasure"),
     ("The invoice charges the old plan. We want a credit note.", "refund"),
     ("How do I cancel a leave request I sent by mistake?", None),  # HR's own request, not the contract
+    ("Noin 60 osa-aikaisen lomasaldot ovat tuplaantuneet päivityksen jälkeen.", "miscalculation"),
+    ("URGENT - Kaarna down for everyone, everybody gets a 503 error.", "outage"),
+    ("Saimme laskun kahteen kertaan ja ostoreskontra ehti maksaa molemmat.", "refund"),
+    ("Can we terminate early, or transfer the contract to our new parent company?", "termination"),
+    ("Työntekijä näkee sovelluksessa toisen henkilön palkkalaskelman.", "breach"),
+    ("My colleague's app is showing a colleague's payslip instead of her own.", "breach"),
+    ("Esihenkilö ei näe toisen tiimin poissaoloja.", None),  # a view to set up, nobody's data leaked
     # records that came twice: a data fault, however close the rights or import texts read
     ("Yöllisen siirron jälkeen noin 40 työntekijää näkyy kahteen kertaan.", "duplicates"),
     ("After Monday's import we have duplicate employees in three teams.", "duplicates"),

@@ -778,10 +778,44 @@ def extractive(tc: TaskContext, question: str) -> ComposedAnswer:
     seat = _seat(tc, question)
     if seat:
         return seat
+    story = _story_detail(tc, question)
+    if story:
+        return story
     asked = intents.parts(question)
     if len(asked) == 1:
         asked = intents.compared(question) or asked  # "Plus vs Enterprise?": each one's answer in turn
     return _single(tc, question) if len(asked) == 1 else _several(tc, asked)
+
+
+def _story_detail(tc: TaskContext, question: str) -> ComposedAnswer | None:
+    """"Onko teillä julkisen sektorin asiakkaita ja kauanko siellä käyttöönotto kesti?": the story of that
+    industry named, then the sentence of that story that answers the second part (in the form it asks for);
+    None when the message is not such a pair, or no one story or none of its sentences answers."""
+    pair = intents.story_and_detail(question, tc.language)
+    if pair is None:
+        return None
+    first, second = pair
+    story = references(tc, first, read(tc, first))
+    if not story.known or len(story.citations) != 1:
+        return None
+    cited = story.citations[0]
+    asked = read(tc, second)
+    if asked.shape is None and all(w.common for w in asked.topic):
+        return None  # "mitä siellä tapahtui?" says neither a form nor a subject to pick a sentence by
+    fitting = [c for c in asked.candidates if c.passage.source_id == cited.source_id and not pointer(c.text)
+               and (asked.shape is None or bool(SHAPES[asked.shape].search(c.text)))
+               and (asked.shape != "change" or bool(RESULT.search(c.text)))  # what they achieved, not had
+               # about what is asked ("onboarding admin"), not another of its figures; everyday words ("siellä")
+               # name nothing to be about
+               and (all(w.common for w in asked.topic) or any(_has(w, vocabulary(c.text, tc.language))
+                                                              for w in asked.topic if not w.common))]
+    # one sentence, not the story's whole list of results it stands in
+    detail = next((c for c in fitting if c.text.count("; ") < 2), fitting[0] if fitting else None)
+    if detail is None:
+        return None
+    t = templates("answer", tc.language)
+    text = f"{t['reference'].format(story=_story(cited.title))} {_sentence(detail.text)}"
+    return story.model_copy(update={"text": text})
 
 
 def _several(tc: TaskContext, asked: list[str]) -> ComposedAnswer:

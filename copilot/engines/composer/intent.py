@@ -470,8 +470,8 @@ def payback(text: str) -> bool:
 
 
 # "Mitä tuloksia Kielo sai?", "what results did they get?": what changed, in figures.
-_RESULTS = re.compile(r"\b(?:tulos|tulokse\w*|tuloksi\w*|tuloksia|hyöty\w*|results?|outcomes?|achiev\w*|"
-                      r"gain(?:s|ed)?)\b", re.IGNORECASE)
+_RESULTS = re.compile(r"\b(?:tulos|tulokse\w*|tuloksi\w*|tuloksia|hyöty\w*|saatu aikaan|saivat aikaan|saaneet aikaan|"
+                      r"saavut\w*|results?|outcomes?|achiev\w*|gain(?:s|ed)?)\b", re.IGNORECASE)
 
 
 # "How fast do you react?", "kuinka nopeasti reagoitte?": a response time, which may be in minutes.
@@ -735,6 +735,27 @@ def parts(question: str) -> list[str]:
     return [f"{situation} {a.rstrip('?')}?".strip() for a in asked]
 
 
+# "…asiakkaita ja kauanko…": the second question of a message, with or without a comma before its "and"
+_THEN_ASKED = re.compile(_SECOND.pattern.replace(r",\s+", r",?\s+", 1), re.IGNORECASE)
+
+
+def story_and_detail(question: str, lang: str) -> tuple[str, str] | None:
+    """"Onko teillä julkisen sektorin asiakkaita ja kauanko siellä käyttöönotto kesti?", "Do you have care
+    customers, and how much faster did their signing get?": whether there is a customer story of an industry,
+    then a detail of that story (the second part points back at it). The first part keeps the situation told."""
+    sentences = _sentences(question)
+    questions = [s for s, asks in sentences if asks]
+    if len(questions) != 1:
+        return None
+    halves = _THEN_ASKED.split(questions[0], maxsplit=1)
+    if len(halves) != 2 or not (_POINTS_BACK.search(halves[1]) or _EACH.search(halves[1])):
+        return None
+    if industry(halves[0], lang) is None or topic_intent(halves[0], lang) != "references":
+        return None
+    situation = " ".join(s for s, asks in sentences if not asks)
+    return f"{situation} {halves[0].rstrip(' ,?')}?".strip(), halves[1].strip()
+
+
 def points_back(question: str) -> bool:
     """Whether what is asked refers to something told before it ("We use Netvisor. Does data go there?")."""
     return any(_POINTS_BACK.search(s) for s in asking(question))
@@ -742,12 +763,15 @@ def points_back(question: str) -> bool:
 
 _TITLES = r"(?:CEO|CFO|COO|CTO|CIO|CISO|CHRO|DPO|HRD|HR|IT|VP)"
 _ASKER = re.compile(rf"\b(?i:i'?m|i am|olen|toimin)\s+(?i:the|a|an|our|yrityksen|firman|meidän)?\s*{_TITLES}\b|"
-                    rf"\b{_TITLES}\s+(?i:here|täällä)\b")
+                    rf"\b{_TITLES}\s+(?i:here|täällä)\b|"
+                    # one who asks through the visitor: "Our DPO and the works council want to know…"
+                    rf"\b(?i:our|meidän)\s+{_TITLES}\b(?=[^.?!]{{0,40}}\b(?i:wants?|asks?|asked|is asking|needs?|"
+                    rf"kysyy|kysyi|haluaa))")
 
 
 def asker_titles(question: str) -> frozenset[str]:
-    """Titles the asker gives themself ("I'm the DPO of…", "CFO here", "olen CISO"), folded like names; a
-    system they use ("I'm a Workday customer") is no title."""
+    """Titles the asker gives themself ("I'm the DPO of…", "CFO here", "olen CISO") or one who asks through them
+    ("our CFO wants to know"), folded like names; a system they use ("I'm a Workday customer") is no title."""
     return frozenset(fold(t) for m in _ASKER.finditer(question) for t in re.findall(_TITLES, m.group(0)))
 
 
