@@ -108,6 +108,21 @@ def test_visitor_token_keeps_the_conversation_going(page, site: Site) -> None:  
         assert len(said) == 5 and said[-1] == "note: maria@example.fi"
 
 
+def test_a_visitor_who_wrote_their_number_is_not_asked_for_it_again(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    widget = _open(page, site.host.page("/visitor-call", site.base))
+    _ask(widget, "Could someone call me this week? My number is 040 123 4567.")
+    _answered(page)
+    assert "Leave your e-mail address" not in widget.locator(".msg.assistant").last.inner_text()
+    widget.get_by_role("button", name="Talk to a person").click()
+    widget.locator(".msg.system").get_by_text("a person will pick up").wait_for()
+    assert widget.locator(".msg.system").get_by_text("e-mail address or phone number").count() == 0
+    with site.ctx.db.session() as s:  # the number reaches the person in the stored conversation
+        said = s.scalars(select(m.Message.content).join(m.Conversation)
+                         .where(m.Conversation.actor.like("visitor:%"))).all()
+        assert any("040 123 4567" in c for c in said)
+    assert page.errors == []
+
+
 def test_customer_answer_handoff_creates_ticket_with_transcript(page, site: Site) -> None:  # type: ignore[no-untyped-def]
     contact_id, account_id, _orders = customers(site.ctx, 1)[0]
     widget = _open(page, site.host.page("/customer", site.base, token=token(contact_id)))

@@ -158,6 +158,8 @@ RESULT = re.compile(rf"^(?=.*\d).*(?:\b(?:{intents.CHANGE_WORDS}|nousi|rose)\b|\
 """A story's result: a figure that changed ("Early turnover fell from 41% to 29%.", "97 %, kun aiemmin 58 %"),
 not its starting point ("Previously they had 3 HR tools", "300 employees from 12 countries")."""
 LINK = re.compile(r"https?://\S+")
+# A way to reach the visitor, written in the message: a phone number or an e-mail address.
+CONTACT = re.compile(r"(?:\+\d{1,3}[\s-]?)?\b0?\d{2,3}[\s-]?\d{3}[\s-]?\d{3,4}\b|[\w.+-]+@[\w-]+\.[\w.]+")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 AMOUNT = re.compile(r"\b(?:paljonko|kuinka paljon|how much)\b", re.IGNORECASE)
 """An amount asked in so many words, beside a figure of the asker's ("Paljonko hyvitetään, jos 99,9 % ei toteudu?")."""
@@ -975,7 +977,8 @@ def compose(tc: TaskContext, question: str, *, follow_up_of: str | None = None) 
     if kind == "greeting":
         return ComposedAnswer(text=t["greeting"], citations=[], known=True, handoff=False, used_categories=[])
     if kind == "handoff":
-        return ComposedAnswer(text=t["handoff_ack"][who], citations=[], known=True, handoff=True, used_categories=[])
+        text = t["handoff_ack_given"] if who == "visitor" and CONTACT.search(question) else t["handoff_ack"][who]
+        return ComposedAnswer(text=text, citations=[], known=True, handoff=True, used_categories=[])
     if kind == "send":
         return ComposedAnswer(text=f"{t['cannot_send']} {t['handoff_offer'][who]}", citations=[], known=False,
                               handoff=True, used_categories=[])

@@ -362,11 +362,13 @@
     }
   }
 
-  // An anonymous visitor is asked how to reach them first: their next message is the contact note.
+  // An anonymous visitor is asked how to reach them first: their next message is the contact note. One who
+  // already wrote a phone number or an e-mail address is not asked again: the transcript carries it.
   let awaitingContact = false;
+  const CONTACT = /[\w.+-]+@[\w-]+\.[\w.]+|(?:\+\d{1,3}[\s-]?)?\b0?\d{2,3}[\s-]?\d{3}[\s-]?\d{3,4}\b/;
 
   function startHandOff() {
-    if (token) { handOff(""); return; }
+    if (token || transcript.some((m) => m.role === "user" && CONTACT.test(m.content))) { handOff(""); return; }
     awaitingContact = true;
     handoff.disabled = true;
     say("system", T.contactAsk);
