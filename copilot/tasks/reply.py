@@ -190,9 +190,10 @@ INCIDENTS = {
                          r"(?:unauthori[sz]ed access|luvato\w* (?:pääsy|käyttö|katselu)\w*)|"
                          r"privacy breach|nähneensä toisen|saw (?:another|other|someone else)\w*|"
                          # one person shown another's payslip or record
-                         r"näke\w* (?:\w+ ){0,2}toisen (?:\w+ )?(?:henkilön|työntekijän)|"
-                         r"(?:sees|can see|shows?|showing) (?:another|someone else's|a colleague's) "
-                         r"(?:\w+ )?(?:payslip|salary|record|data))", re.IGNORECASE),
+                         r"(?:näke|näky)\w* (?:\w+ ){0,3}toisen (?:\w+ )?(?:henkilön|työntekijän) "
+                         r"(?:palkka\w*|laskelm\w*|nimi\w*|henkilötie\w*)|"
+                         r"(?:sees|can see|shows?|showing) (?:another employee's|someone else's|a colleague's) "
+                         r"(?:payslip|salary|personal data))", re.IGNORECASE),
     "erasure": re.compile(r"\b(?:poistopyyn\w*|erasure request|right to (?:erasure|be forgotten)|"
                           r"oikeu\w* tulla unohdetuksi|(?:vaati\w*|demand\w*)\W+(?:\w+\W+){0,4}"
                           r"(?:poist\w*|erasure|deletion|deleted)|wants? (?:everything|all (?:of )?(?:his|her|their) "
@@ -202,14 +203,17 @@ INCIDENTS = {
                             r"tarkastuspyyn\w*|all (?:the )?data (?:we|you) hold about|"
                             r"(?:gdpr|tietosuoja-asetuksen)\W+art(?:icle|ikla|\.)?\s*15)\b", re.IGNORECASE),
     "refund": re.compile(r"\b(?:refund\w*|charged twice|double[- ]charged|veloitettu (?:kahdesti|kahteen kertaan)|"
-                         r"tuplaveloit\w*|hyvitys\w*|hyvittä\w*|credit note|palautta\w* (?:\w+ )?maksu\w*|"
-                         r"maksa\w* (?:molemmat|kumpikin)|paid (?:both|them both)|"
+                         r"tuplaveloit\w*|hyvitys\w*|hyvittä\w* (?:\w+ ){0,2}(?:lasku|laskutu|maksu|veloitu)\w*|"
+                         r"credit note|palautta\w* (?:\w+ )?(?:maksu|maksun|maksut|rahat|summa)\b|"
+                         r"lasku\w*[^.]{0,80}\bmaksa\w* (?:molemmat|kumpikin)|"
+                         r"invoices?\b[^.]{0,80}\bpaid (?:both|them both)|"
                          r"(?:maksettu|maksoi\w*|maksoimme|paid)\s+(?:\w+\s+){0,5}"
                          r"(?:kahdesti|kahteen kertaan|twice))", re.IGNORECASE),
     "termination": re.compile(r"\b(?:(?:irtisano|päättä)\w*\s+(?:\w+\s+){0,2}sopimu\w*|"
                               r"sopimu\w*\s+(?:\w+\s+){0,2}(?:irtisano|päättä)\w*|"
-                              r"terminat\w* (?:the|our) (?:contract|agreement)|terminate\w* early|"
-                              r"transfer (?:the|our) (?:contract|agreement)|"
+                              r"terminat\w* (?:the|our) (?:contract|agreement)|(?:can|could|may) we terminate early|"
+                              r"transfer (?:the|our) (?:contract|agreement) to (?:the |our |a )?(?:new )?"
+                              r"(?:parent|owner|group|company|subsidiary|buyer)|"
                               r"cancel\w* (?:the|our|this) (?:contract|agreement|subscription)|"
                               r"confirm (?:the |our )?termination|"
                               r"not to (?:continue|renew) (?:when )?(?:our|the) contract|"
@@ -218,9 +222,10 @@ INCIDENTS = {
     # which no article fixes, though the ones on balances and reports read close.
     "miscalculation": re.compile(
         r"\b(?:lomasaldo\w*|lomapäiv\w*|lomaoikeu\w*|lomakertym\w*)\W+(?:\w+\W+){0,6}"
-        r"(?:väärin|pienempi|suurempi|virheelli\w*|tuplaantu\w*|kaksinkertaistu\w*|sekaisin)|"
+        r"(?:väärin|pienempi|suurempi|virheelli\w*)|"
+        r"\b(?:lomasaldo\w*|lomakertym\w*)\W+(?:(?:ovat|on|ovat nyt)\W+)?(?:tuplaantu\w*|kaksinkertaistu\w*|sekaisin)|"
         r"\b(?:holiday|vacation|leave) (?:days?|balances?|entitlements?|accru\w*|calculation)\W+(?:\w+\W+){0,4}"
-        r"(?:wrong\w*|incorrect\w*|doubled)|"
+        r"(?:wrong\w*|incorrect\w*)|\b(?:holiday|vacation|leave) balances? (?:have |has )?doubled|"
         r"\b(?:wrong\w*|incorrect\w*)\W+(?:\w+\W+){0,2}(?:holiday|vacation|leave) (?:days?|balances?|accru\w*)",
         re.IGNORECASE),
     # Records deleted by mistake, to be restored from a backup: only our specialists can restore.
@@ -242,20 +247,26 @@ INCIDENTS = {
     # The service itself is down for everyone: a server error or an outage, not one person's sign-in.
     "outage": re.compile(r"\b(?:bad gateway|50[34] service unavailable|outage|käyttökatko\w*|"
                          r"(?:kaikki|koko palvelu|palvelu) (?:on )?(?:alhaalla|nurin)|"
-                         r"ei aukea kenellekään|(?:is|are|went)?\s?down for (?:everyone|everybody|all)|"
-                         r"completely unavailable|503 error|virhe 503)", re.IGNORECASE),
+                         r"ei aukea kenellekään|(?:is|are|went|been|kaarna|polku|service) down for "
+                         r"(?:everyone|everybody|all(?: users| of us)?)\b|"
+                         r"(?:kaarna|polku|the service|palvelu)\W+(?:\w+\W+){0,4}(?:completely unavailable|"
+                         r"503 error|virhe 503))", re.IGNORECASE),
 }
 
 
 # Not ours to escalate: an employee's contract ended ("Irtisanoimme työntekijän sopimuksen") is HR's daily
 # work, and a planned break ("milloin on seuraava käyttökatko?") is answered by the support FAQ.
 _NOT_OURS = {
-    "termination": re.compile(r"\b(?:(?:työntekijä\w*|employee'?s?|employment|worker'?s?)\s+(?:\w+\s+){0,2}"
+    "termination": re.compile(r"\b(?:probation\w*|koeaika\w*|(?:työntekijä\w*|employee'?s?|employment|worker'?s?)"
+                              r"\s+(?:\w+\s+){0,2}"
                               r"(?:sopimu\w*|contract)|contract (?:of|for) (?:an? |our |the )?(?:new )?"
                               r"(?:employee|worker|staff)|työsopimu\w*)", re.IGNORECASE),
     # an invoice has its guide; a balance the customer mis-entered is theirs to fix
     "miscalculation": re.compile(r"\b(?:lasku\w*|invoice\w*|billed|billing|unohdin|unohdimme|I forgot|we forgot|"
                                  r"I entered|we entered)\b", re.IGNORECASE),
+    # who may see what is set in the rights ("Palkanlaskija näkee toisen henkilön palkkatiedot, miten rajaan…")
+    "breach": re.compile(r"\b(?:miten (?:saan|asetan|rajaan|rajataan)|how do I|is that (?:the )?default|"
+                         r"onko (?:se|tämä) oikein)\b", re.IGNORECASE),
     # rights given again have their own guide ("Poistin vahingossa esihenkilön oikeudet")
     "recovery": re.compile(r"\b(?:oikeu\w*|rights|permissions?|roles?|rooli\w*)\b", re.IGNORECASE),
     "outage": re.compile(r"\b(?:next|upcoming|planned|scheduled|seuraava\w*|tuleva\w*|suunniteltu\w*)\s+(?:\w+\s+)?"

@@ -132,6 +132,7 @@ def test_the_thing_whose_existence_is_asked_and_the_askers_title() -> None:
     # one who asks through the visitor, but not one the question is about
     assert intent.asker_titles("Our DPO and the works council want to know where the data is.") == {"dpo"}
     assert intent.asker_titles("Does our CFO get a monthly report?") == frozenset()
+    assert intent.asker_titles("Our IT department needs SAML.") == frozenset()  # a department, no asker
 
 
 @pytest.mark.parametrize(("question", "lang", "expected"), [
@@ -142,6 +143,8 @@ def test_the_thing_whose_existence_is_asked_and_the_askers_title() -> None:
     # two questions of their own, and one that names no industry
     ("Is the data encrypted, and do you offer a Slack app?", "en", None),
     ("Do you have references, and how long did their rollout take?", "en", None),
+    # "it" is the product the visitor would roll out, not the story
+    ("Do you have public sector customers, and how long does it take for a 500-person city?", "en", None),
 ])
 def test_a_story_asked_for_with_a_detail_of_it(question: str, lang: str, expected: tuple[str, str] | None) -> None:
     assert intent.story_and_detail(question, lang) == expected
@@ -524,6 +527,8 @@ def test_a_share_in_per_cent_is_asked_in_so_many_words() -> None:
     ("Mikä on Kaarnan liikevaihto?", True),
     ("How many employees can use Kaarna?", False),  # a limit of the product, not the company's staff
     ("Montako käyttäjää teillä voi olla?", False),
+    ("How many employees work in our customer service team?", False),  # the asker's own people
+    ("Kuinka monta asiakasta yksi myyjämme voi nähdä?", False),
 ])
 def test_a_fact_of_the_vendor_as_a_company(question: str, fact: bool) -> None:
     assert bool(answer.COMPANY_FACT.search(question)) == fact

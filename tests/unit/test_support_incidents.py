@@ -63,6 +63,15 @@ from copilot.tasks.reply import incident
     ("Työntekijä näkee sovelluksessa toisen henkilön palkkalaskelman.", "breach"),
     ("My colleague's app is showing a colleague's payslip instead of her own.", "breach"),
     ("Esihenkilö ei näe toisen tiimin poissaoloja.", None),  # a view to set up, nobody's data leaked
+    ("Palkkakuitilla näkyy toisen työntekijän nimi!", "breach"),
+    # how-tos and other senses of the same words
+    ("Palkanlaskija näkee toisen henkilön palkkatiedot, miten rajaan oikeudet?", None),
+    ("How do I drill down for allowances in the monthly absence report?", None),
+    ("How do I configure the Netvisor integration to retry when it gets a 503 error?", None),
+    ("Miten voin hyvittää työntekijälle ylityöt vapaana?", None),
+    ("Maksammeko molemmat lisät, jos työvuoro on sunnuntaina ja yöllä?", None),
+    ("How do I terminate early a probationary employee?", None),
+    ("Lomapäivät-raportin sarakkeet ovat sekaisin Excelissä.", None),
     # records that came twice: a data fault, however close the rights or import texts read
     ("Yöllisen siirron jälkeen noin 40 työntekijää näkyy kahteen kertaan.", "duplicates"),
     ("After Monday's import we have duplicate employees in three teams.", "duplicates"),

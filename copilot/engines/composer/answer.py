@@ -169,8 +169,9 @@ NOTHING = re.compile(r"\b(?:nothing|free of charge|no (?:extra )?(?:charge|cost|
 # A fact of the vendor as a company, which only a sentence about the company answers ("how long has Kaarna
 # been around?", "montako asiakasta teillä on?", "what's your revenue?", "are you hiring?")
 COMPANY_FACT = re.compile(r"\b(?:been around|in business|(?:montako|kuinka monta|how many)\s+(?:\w+\s+)?"
-                          r"(?:asiakas\w*|asiakkai\w*|customers?|clients?)|"
-                          r"(?:employees|people|staff) (?:do you have|work (?:at|for|in))|"
+                          r"(?:asiakas\w*|asiakkai\w*|customers?|clients?)\s+(?:teillä|kaarnalla|on teillä|"
+                          r"do you (?:\w+ )?have|does kaarna have)|"
+                          r"(?:employees|people|staff) (?:do you have|work (?:at|for|in) (?:you|your|kaarna))|"
                           r"(?:montako|kuinka monta) (?:työntekijää|henkeä|ihmistä) (?:teillä|kaarnassa|teille) "
                           r"(?:on|työskentelee)|liikevaihto\w*|revenue|(?:kuinka|miten) (?:iso|suuri) (?:firma|yritys)|"
                           r"how (?:big|large) (?:is|are) (?:your company|your firm|kaarna|you)|are you hiring|"

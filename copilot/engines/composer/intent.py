@@ -471,7 +471,7 @@ def payback(text: str) -> bool:
 
 # "Mitä tuloksia Kielo sai?", "what results did they get?": what changed, in figures.
 _RESULTS = re.compile(r"\b(?:tulos|tulokse\w*|tuloksi\w*|tuloksia|hyöty\w*|saatu aikaan|saivat aikaan|saaneet aikaan|"
-                      r"saavut\w*|results?|outcomes?|achiev\w*|gain(?:s|ed)?)\b", re.IGNORECASE)
+                      r"results?|outcomes?|achiev\w*|gain(?:s|ed)?)\b", re.IGNORECASE)
 
 
 # "How fast do you react?", "kuinka nopeasti reagoitte?": a response time, which may be in minutes.
@@ -748,7 +748,8 @@ def story_and_detail(question: str, lang: str) -> tuple[str, str] | None:
     if len(questions) != 1:
         return None
     halves = _THEN_ASKED.split(questions[0], maxsplit=1)
-    if len(halves) != 2 or not (_POINTS_BACK.search(halves[1]) or _EACH.search(halves[1])):
+    # "…and how long did their rollout take?" asks of the story; "…and does it integrate with X?" of the product
+    if len(halves) != 2 or not _EACH.search(halves[1]):
         return None
     if industry(halves[0], lang) is None or topic_intent(halves[0], lang) != "references":
         return None
@@ -765,8 +766,8 @@ _TITLES = r"(?:CEO|CFO|COO|CTO|CIO|CISO|CHRO|DPO|HRD|HR|IT|VP)"
 _ASKER = re.compile(rf"\b(?i:i'?m|i am|olen|toimin)\s+(?i:the|a|an|our|yrityksen|firman|meidän)?\s*{_TITLES}\b|"
                     rf"\b{_TITLES}\s+(?i:here|täällä)\b|"
                     # one who asks through the visitor: "Our DPO and the works council want to know…"
-                    rf"\b(?i:our|meidän)\s+{_TITLES}\b(?=[^.?!]{{0,40}}\b(?i:wants?|asks?|asked|is asking|needs?|"
-                    rf"kysyy|kysyi|haluaa))")
+                    rf"\b(?i:our|meidän)\s+{_TITLES}\b(?!\s+(?i:system|department|team|osasto|järjestelmä))"
+                    rf"(?=[^.?!]{{0,40}}\b(?i:wants?|asks?|asked|is asking|needs?|kysyy|kysyi|haluaa))")
 
 
 def asker_titles(question: str) -> frozenset[str]:
