@@ -11,6 +11,7 @@ from langchain_core.messages import ToolMessage
 
 from copilot.assembly import TaskContext
 from copilot.consent.gate import Decision
+from copilot.engines.base import ComposerEngine
 from copilot.engines.llm.engine import CANARY, LlmEngine
 from copilot.facts import Fact, Subject
 from copilot.results import Citation
@@ -152,6 +153,15 @@ def test_unusable_output_falls_back_to_the_composer_and_says_why(output: str, re
     answer, run = _engine(scripted(final(output))).answer(_tc(), question="How much is HR Core per user?")
     assert run.engine == "composer" and reason in (run.fallback or "")
     assert "6.50" in answer.text  # the composer's extractive answer from the same context
+
+
+@pytest.mark.parametrize("question", ["Can I talk to a human, please?", "Could you send us your DPA?"])
+def test_a_person_or_a_document_asked_for_gets_the_same_fixed_reply_as_the_composer(question: str) -> None:
+    model = scripted(final({"text": "Of course, here it is!", "known": True, "citations": []}))
+    answer, run = _engine(model).answer(_tc(), question=question)
+    composed, _ = ComposerEngine().answer(_tc(), question=question)
+    assert answer.handoff and answer.text == composed.text and run.engine == "composer"
+    assert model.seen == []  # the model was never asked
 
 
 def test_a_hanging_model_times_out_into_the_fallback() -> None:

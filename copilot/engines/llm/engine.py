@@ -28,6 +28,7 @@ from copilot.engines.composer import intent as intents
 from copilot.engines.composer.answer import ComposedAnswer
 from copilot.engines.composer.email import MAX_WORDS, MIN_WORDS, ComposedEmail, words
 from copilot.engines.composer.reply import ComposedReply
+from copilot.engines.composer.spoken import calm, standard
 from copilot.engines.llm.model import build_chat_model
 from copilot.engines.llm.tools import Search, build_tools
 from copilot.guards.injection import leaks_prompt, quarantine
@@ -41,6 +42,8 @@ from tools.agent_tools import TOOLS, ToolContext
 #: Planted in the system prompt; if it ever shows up in an output, the prompt leaked.
 CANARY = "PK-CANARY-5d1e93b7"
 LANGUAGE_NAMES = {"fi": "suomeksi", "en": "English"}
+FIXED_ANSWERS = ("greeting", "handoff", "send")
+"""Kinds of message both engines answer with the composer's fixed reply (see composer.answer.compose)."""
 Out = TypeVar("Out", bound=BaseModel)
 
 
@@ -133,6 +136,11 @@ class LlmEngine:
     def answer(self, tc: TaskContext, *, question: str,
                history: Sequence[tuple[str, str]] = ()) -> tuple[ComposedAnswer, EngineRun]:
         tc, _ = quarantine(tc)  # the citations shown with the answer come from the cleaned passages
+        kind = intents.classify(standard(calm(question), tc.language), tc.language)
+        if kind in FIXED_ANSWERS:
+            # "Can I talk to a person?", "hei!", "send us your DPA": the same fixed reply and hand-off flag as the
+            # composer's, so the widget offers a person whichever engine runs; the model adds nothing to these
+            return self.fallback.answer(tc, question=question)[0], EngineRun(engine="composer", model=self.model_name)
         try:
             if looks_injected(question):
                 # A question that talks to the model about its rules, persona or output format gets an
