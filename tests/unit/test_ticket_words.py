@@ -29,4 +29,3 @@ def test_that_a_problem_goes_on_tells_none_apart() -> None:
         weights = {w.raw: v for w, v in _weights(subject, lang).items()}
         assert weights[still] == 0.0, subject  # found among the subject's words, and weighing nothing
         assert max(weights.values()) > 0.0, subject  # while the problem's own words still count
-
