@@ -29,16 +29,7 @@ from copilot.core.store.repo import crm_records, people
 from copilot.engines.composer import intent as intents
 from copilot.engines.composer import reply as composer_reply
 from copilot.engines.composer.spoken import calm
-from copilot.engines.composer.terms import (
-    Vocabulary,
-    Word,
-    everyday,
-    fold,
-    found,
-    given_names,
-    key_terms,
-    vocabulary,
-)
+from copilot.engines.composer.terms import Vocabulary, Word, everyday, fold, found, given_names, key_terms, vocabulary
 from copilot.engines.registry import get_engine
 from copilot.results import Blocked, Citation, GuardReport, Provenance
 from copilot.writing import tone
@@ -46,7 +37,7 @@ from copilot.writing.library import Card, library
 from prompts import templates
 from retrieval import service as retrieval
 from retrieval.language import language_of
-from retrieval.models import Hit, SearchFilters
+from retrieval.models import SearchFilters
 from tools import tiers
 
 HELP_TYPES = ("help_article", "faq")
@@ -317,19 +308,15 @@ def _closest(hits: list, cards: dict[str, Card], weights: dict[Word, float], nee
         if card is None or hit.meta.get("type") not in HELP_TYPES or hit.meta.get("instructions") \
                 or (hit.similarity or 0.0) < FITS:
             continue
-        about = _about(card, hit, lang)
+        # The words of the whole article (an FAQ: the passage that answers), not of the chunk that came up,
+        # and of the hook its authors wrote for it: the problem as a customer puts it ("työsopimus odottanut
+        # allekirjoitusta", though the steps speak of "asiakirja").
+        whole = card.body if card.type == "help_article" else f"{hit.location} {hit.text}"
+        about = vocabulary(f"{card.title} {card.hook if card.type == 'help_article' else ''} {whole}", lang)
         if (share := _share(weights, about)) >= needed:
             fitting.append((-share, -_share(weights, vocabulary(card.title, lang)),
                             -_share(then, about) if then else 0.0, -(hit.similarity or 0.0), card))
     return min(fitting, key=lambda f: f[:4])[4] if fitting else None
-
-
-def _about(card: Card, hit: Hit, lang: str) -> Vocabulary:
-    """The words of the whole article (an FAQ: the passage that answers), not of the chunk that came up,
-    and of the hook its authors wrote for it: the problem as a customer puts it ("työsopimus odottanut
-    allekirjoitusta", though the steps speak of "asiakirja")."""
-    whole = card.body if card.type == "help_article" else f"{hit.location} {hit.text}"
-    return vocabulary(f"{card.title} {card.hook if card.type == 'help_article' else ''} {whole}", lang)
 
 
 def _share(weights: dict[Word, float], about: Vocabulary) -> float:
