@@ -18,10 +18,12 @@ from copilot.engines.base import last_question
 from copilot.engines.composer import estimate
 from copilot.engines.composer.intent import (
     BREAK_EVEN_QUERY,
+    OFF_HOURS_QUERY,
     PAYBACK_QUERY,
     asks_change,
     focus_query,
     industry,
+    off_hours,
     parts,
     payback,
     preferred,
@@ -104,8 +106,10 @@ def _answer(ctx: AppContext, req: AskRequest, actor: Actor, tc: TaskContext, lan
     # "How soon would it pay back? We're 300 people": every example's payback, so the one nearest the
     # asker's size can be chosen, however much the question's story reads like another example's setup
     # ("How far must turnover fall to pay for itself?" asks a change: the break-even tells it)
+    # "…on a Saturday night, does anyone pick up?": what the plans say of help out of hours, not of the problem
     typed = (BREAK_EVEN_QUERY if asks_change(asked) else PAYBACK_QUERY)[language] \
-        if payback(asked) and "roi_example" in preferred(intent) else None
+        if payback(asked) and "roi_example" in preferred(intent) else \
+        OFF_HOURS_QUERY[language] if intent == "support" and off_hours(asked) else None
     tc = retrieve(ctx, tc, query, k=PASSAGES, lang=language, history=tc.decision.audience == "staff",
                   also=focus, kinds=preferred(intent), industry=of_industry, each=tuple(parts(asked)),
                   kinds_query=typed)

@@ -413,3 +413,24 @@ def test_a_bare_how_much_after_a_multi_year_discount_is_still_an_honest_dont_kno
 def test_the_work_asked_of_the_customers_it_is_the_effort_not_the_project_length(demo_ctx) -> None:  # type: ignore[no-untyped-def]
     r = _ask(demo_ctx, "How much work will you need from our IT people during the rollout?")
     assert r.known and "two days" in r.text and "weeks" not in _first(r.text), r.text
+
+
+@pytest.mark.parametrize(("question", "first"), [
+    ("If our payroll breaks on a Saturday night, does anyone at Kaarna pick up?", "around the clock"),
+    ("voiko teille soittaa viikonloppuna jos palkat ei mene läpi?", "ympäri vuorokauden"),
+])
+def test_help_out_of_hours_is_answered_with_who_helps_then(demo_ctx, question: str, first: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, question)
+    assert r.known and first in _first(r.text) and "Enterprise" in _first(r.text)
+
+
+def test_a_minimum_size_is_answered_with_the_minimum_billing(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Meillä on vain 35 työntekijää, voiko meille edes myydä vai onko teillä joku minimikoko?")
+    assert r.known and "50" in _first(r.text)
+
+
+@pytest.mark.parametrize(("message", "opening"), [("moi", "Hei!"), ("thanks, that's all I needed!", "You're welcome")])
+def test_a_greeting_or_a_goodbye_is_answered_in_kind_and_offers_a_person(demo_ctx, message: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, message)
+    assert r.text.startswith(opening) and r.handoff
+    assert not r.citations

@@ -21,6 +21,9 @@ from retrieval.units import answer_units, list_units
     ("Referenssejä ohjelmistoyrityksistä? Meille Kaarna on iso sijoitus.", "fi", "it_services"),
     ("Any references from wealth management?", "en", "finance"),  # the phrase, not "health" misspelt
     ("What does Kaarna cost?", "en", None),
+    ("onko teillä kuntasektorin asiakkaita, esim joku kaupunki?", "fi", "public"),  # a compound; a city, not a shop
+    ("Kaupungin asiakkaita teillä?", "fi", "public"),
+    ("Referenssejä hoivakodeista?", "fi", "healthcare"),
 ])
 def test_the_industry_a_question_names(question: str, lang: str, expected: str | None) -> None:
     assert intent.industry(question, lang) == expected
@@ -358,10 +361,32 @@ def test_a_misspelt_little_word_is_known_as_one(word: str, lang: str, expected: 
     ("Haluaisimme sopia lyhyen etä-esittelyn.", "handoff"),
     ("We need a free-of-charge demo environment, is there a trial?", None),  # a thing to try, no meeting
     ("Haluaisimme järjestää oman sisäisen esittelyn.", None),  # their own presentation
+    ("can someone walk me thru a demo next week?", "handoff"),
+    ("haluttais demo koko hr-tiimille, kuka vois tulla näyttämään?", "handoff"),
+    ("tarvittais tarjous 45 hengelle, kenelle tän voi laittaa", "handoff"),
+    ("Who's your sales contact for our region?", "handoff"),
+    ("moro", "greeting"),
+    ("kiitti, tää riitti mulle! hyvää viikonloppua", "thanks"),
+    ("cool, that's everything I needed. cheers!", "thanks"),
+    ("Thanks! And how much is Flow?", None),  # thanks, then a question: the question is answered
 ])
 def test_a_meeting_or_a_document_asked_for_goes_to_a_person(question: str, expected: str | None) -> None:
-    lang = "fi" if question.startswith(("Voisinko", "Voitteko", "Haluaisimme")) else "en"
+    lang = "fi" if question.startswith(("Voisinko", "Voitteko", "Haluaisimme", "haluttais", "tarvittais", "moro",
+                                        "kiitti")) else "en"
     assert intent.classify(question, lang) == expected
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("If our payroll transfer breaks on a Saturday night, does anyone at Kaarna actually pick up?", "en"),
+    ("voiko teille soittaa viikonloppuna jos palkat ei mene läpi?", "fi"),
+])
+def test_whether_someone_helps_at_a_time_asks_about_support(question: str, lang: str) -> None:
+    assert intent.topic_intent(question, lang) == "support"
+    assert intent.off_hours(question)
+
+
+def test_a_weekend_wished_is_no_support_question() -> None:
+    assert intent.topic_intent("kiitti, tää riitti mulle! hyvää viikonloppua", "fi") != "support"
 
 
 @pytest.mark.parametrize(("question", "lang", "expected"), [
@@ -459,13 +484,14 @@ def test_customers_the_asker_tells_of_make_a_reference_question_only_when_asked_
 
 
 @pytest.mark.parametrize("text", ["how fast does it pay back?", "When do we break even?",
-                                  "maksaako se ittensä takaisin", "the investment pays for itself in 9.4 months"])
+                                  "maksaako se ittensä takaisin", "the investment pays for itself in 9.4 months",
+                                  "would Kaarna actually pay off for us?", "does it really pay off?"])
 def test_payback_is_read_however_it_is_put(text: str) -> None:
     assert intent.payback(text)
 
 
 @pytest.mark.parametrize("text", ["Can we pay monthly?", "Can you pay back the overcharge?",
-                                  "When will you pay it back?"])
+                                  "When will you pay it back?", "We paid off the invoice yesterday."])
 def test_a_refund_or_a_payment_is_no_payback(text: str) -> None:
     assert not intent.payback(text)
 

@@ -372,7 +372,7 @@ def read(tc: TaskContext, question: str) -> Reading:
     context = intents.context_words(question, lang)
     counted = intents.counted(question, lang)
     asked = Asked(payback=intents.payback(question), change=intents.asks_change(question), counted=counted,
-                  why=bool(WHY.search(question)))
+                  why=bool(WHY.search(question)), off_hours=intents.off_hours(question))
     weights = _weights(words, vocab, context)
     # An acronym that is a chat word ("OK", "LOL") names nothing; "AI" and "HR" do
     # "I'm the DPO of…", "olen yrityksen CFO": the asker's title names no thing asked about.
@@ -482,6 +482,11 @@ def read(tc: TaskContext, question: str) -> Reading:
                        AMOUNT.search(question) and NUMBER.search(question))) and not intents.yes_no(question) else None)
 
 
+AROUND_THE_CLOCK = re.compile(r"\b(?:around the clock|24/7|ympäri vuorokauden|at weekends|on weekends|"
+                              r"viikonloppuisin|viikonloppuna)", re.IGNORECASE)
+"""Help outside office hours, as the support plans say it (not the holiday closure that mentions on-call)."""
+
+
 class Asked(NamedTuple):
     """What a question asks for that a unit shows by what it says, whatever words it shares."""
 
@@ -493,6 +498,8 @@ class Asked(NamedTuple):
     """What a "how many" question counts."""
     why: bool = False
     """"Why does our invoice show 212 users?": a cause."""
+    off_hours: bool = False
+    """"If it breaks on a Saturday night…": a time outside office hours."""
 
 
 def _gives(unit: str, head: str, unit_vocab: Vocabulary, asked: Asked, *, step: bool, of_nearest: bool) -> float:
@@ -513,6 +520,8 @@ def _gives(unit: str, head: str, unit_vocab: Vocabulary, asked: Asked, *, step: 
         score += 0.5  # "montako lähtijää…": the sentence with a number of leavers
     if asked.why and CAUSE.search(unit):
         score += 0.4  # "why is the invoice higher?": the sentence that says what it comes from
+    if asked.off_hours and AROUND_THE_CLOCK.search(unit):
+        score += 0.7  # "…on a Saturday night, does anyone pick up?": who helps outside office hours
     return score
 
 
@@ -975,8 +984,11 @@ def compose(tc: TaskContext, question: str, *, follow_up_of: str | None = None) 
     question = standard(calm(question), tc.language)  # spoken Finnish read as written ("onks" → "onko")
     kind = intents.classify(question, tc.language)
     who = "visitor" if tc.decision.audience == "visitor" else "customer"
-    if kind == "greeting":
-        return ComposedAnswer(text=t["greeting"], citations=[], known=True, handoff=False, used_categories=[])
+    if kind in ("greeting", "thanks"):
+        # "moi", "thanks, that's all": the chat's own reply; a visitor or customer is also offered a person
+        person = tc.decision.audience != "staff"
+        text = f"{t[kind]} {t['person_too']}" if person else t[kind]
+        return ComposedAnswer(text=text, citations=[], known=True, handoff=person, used_categories=[])
     if kind == "handoff":
         text = t["handoff_ack_given"] if who == "visitor" and CONTACT.search(question) else t["handoff_ack"][who]
         return ComposedAnswer(text=text, citations=[], known=True, handoff=True, used_categories=[])

@@ -41,16 +41,28 @@ SEND_ME = re.compile(r"\b(?:can|could|would|will) you (?:please )?(?:send|e-?mai
 # "We'd like a demo for our management team", "Haluaisin varata demon": a meeting only a person can set up;
 # "who should I contact?" asks for one in so many words.
 # (a demo environment, video or slides is a thing to ask about, not a meeting; so is one's own presentation)
-BOOK = re.compile(r"\b(?:book|schedule|arrange|set up|request|get|like|want|need)\s+(?:[\w'-]+\s+){0,3}"
+BOOK = re.compile(r"\b(?:book|schedule|arrange|set up|request|get|like|want|need|walk (?:me|us) (?:through|thru))\s+"
+                  r"(?:[\w'-]+\s+){0,3}"
                   r"(?:demo|demonstration|meeting|presentation)\b"
                   r"(?!\s*(?:environment|video|slides?|recording|account|site|version))|"
-                  r"\b(?:vara\w*|haluai\w*|saa(?:da|isi\w*)|sopia|järjestää)\s+"
+                  r"\b(?:vara\w*|halua\w*|halut\w*|saa(?:da|isi\w*)|sopia|järjestää)\s+"
                   r"(?:(?!ennen|jälkeen|oma|oman|sisäi|lisää|lukea|kuulla|kokeil)[\w-]+\s+){0,2}(?:\w+-)?"
                   r"(?:demo(?!ympäristö|video|tallen)\w*|esittely\w*|tapaami\w*|palaveri\w*)|"
                   r"\bwho (?:should|can|do) (?:i|we) (?:contact|talk to|speak to|call)\b|"
-                  r"\bke(?:hen|neen|nelle) (?:\w+\s+)?(?:ottaa|otan|otamme|soitan|soitamme)\b", re.IGNORECASE)
-GREETING = re.compile(r"^\s*(hei|moi|moikka|terve|huomenta|päivää|hello|hi|hey|good (morning|afternoon)|kiitos|"
-                      r"thanks|thank you)[\s!.,?]*$", re.IGNORECASE)
+                  r"\bwho(?:'s| is) (?:your|the) (?:\w+\s+)?(?:sales (?:contact|rep|person|manager)|account manager)\b|"
+                  r"\bke(?:hen|neen|nelle) (?:\w+\s+)?(?:ottaa|otan|otamme|soitan|soitamme|voi laittaa|voin laittaa|"
+                  r"laitan|lähetän|voi lähettää|voin lähettää)\b", re.IGNORECASE)
+GREETING = re.compile(r"^\s*(hei|moi|moikka|moro|heippa|terve|huomenta|päivää|hyvää päivää|hello|hi|hey|"
+                      r"good (morning|afternoon|evening))[\s!.,?]*$", re.IGNORECASE)
+# "kiitti, tää riitti mulle! hyvää viikonloppua", "cool, that's everything I needed. cheers!": the visitor
+# closes the chat; a short message with thanks or a goodbye that asks nothing.
+THANKS = re.compile(r"\b(?:kiitos|kiitti|kiitoksia|kiitokset|thanks|thank you|thx|cheers|bye|goodbye|heippa|"
+                    r"hyvää (?:päivänjatkoa|viikonloppua|illanjatkoa|päivää)|"
+                    r"have a (?:nice|good|great) (?:day|weekend)|"
+                    r"that'?s (?:all|everything)|that was (?:all|everything|helpful|useful)|(?:tää|tämä|se) riitti)\b",
+                    re.IGNORECASE)
+THANKS_WORDS = 15
+"""A closing is short: a longer message with thanks in it has something else to say."""
 
 
 class Intent(NamedTuple):
@@ -180,16 +192,28 @@ def _intent_of(question: str, lang: str) -> str | None:
     if who_uses:  # "has any city implemented Kaarna?" asks who did, not how an implementation goes
         text = _USED.sub(" ", text)
     how_much = (bool(_HOW_MUCH.search(question)) and not change) or bool(_PERCENT_OFF.search(question))
+    reach = bool(_REACH.search(question))
     marked: dict[str, float] = {}
     for w in words(text, lang):
         for name, weight in _word_intents(w.raw, w.stem, w.common, lang):
             marked[name] = marked.get(name, 0.0) + weight
     best, hits = None, 0.0
     for name in lexicon():
-        n = marked.get(name, 0.0) + (who_uses and name == "references") + (how_much and name == "price")
+        n = marked.get(name, 0.0) + (who_uses and name == "references") + (how_much and name == "price") \
+            + (reach and name == "support")
         if n > hits:
             best, hits = name, n
     return best
+
+
+# "…does anyone at Kaarna actually pick up?", "voiko teille soittaa viikonloppuna?": whether someone is there
+# to help at a time, which the support hours answer, whatever the problem told around it.
+_REACH = re.compile(r"\b(?:pick(?:s|ing)? up|answers? the phone|(?:anyone|someone|somebody)\s+(?:\w+\s+){0,3}"
+                    r"(?:available|on call|answer\w*|pick\w* up)|on[- ]call|24/7|around the clock|overnight|"
+                    r"päivyst\w*|ympäri vuorokauden|"
+                    r"(?:soittaa|soitan|soittaisin|soittaako|soitella)\s+(?:teille|tukeen|asiakastukeen)|"
+                    r"(?:teille|tukeen|asiakastukeen)\s+(?:\w+\s+)?(?:soittaa|soittaako|soitella)|"
+                    r"(?:call|phone) (?:you|your support|support))\b", re.IGNORECASE)
 
 
 @cleared_on_erasure  # a question's word may be a name
@@ -234,25 +258,36 @@ PHRASE = 2
 
 
 @lru_cache(maxsize=1)
-def _industries() -> dict[str, tuple[frozenset[str], tuple[str, ...]]]:
-    """Each industry's words, as stems, and its phrases, found only whole ("asset management": an asset alone
-    is no industry)."""
+def _industries() -> dict[str, tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]]:
+    """Each industry's words, as stems; its phrases, found only whole ("asset management": an asset alone
+    is no industry); and its Finnish words as written, that may open a compound ("kuntasektori")."""
     raw = yaml.safe_load(LEXICON.read_text(encoding="utf-8")).get("industries", {})
     out = {}
     for code, entries in raw.items():
         single = " ".join(e for e in entries if " " not in e)
         out[code] = (frozenset(terms(single, "fi")) | frozenset(terms(single, "en")),
-                     tuple(e.lower() for e in entries if " " in e))
+                     tuple(e.lower() for e in entries if " " in e),
+                     tuple(fold(e) for e in entries if " " not in e and len(e) >= COMPOUND_HEAD))
     return out
+
+
+COMPOUND_HEAD = 4
+"""An industry word this long may open a Finnish compound: "kunta" in "kuntasektorin", "hoiva" in "hoivakodit"."""
 
 
 def industry(question: str, lang: str) -> str | None:
     """The industry a question names ("asiakastarinoita teollisuudesta" → ``manufacturing``), if any."""
     q, text = terms(question, lang), question.lower()
-    best, hits = None, 0
-    for code, (stems, phrases) in _industries().items():
-        # a phrase says more than a word that may only look like one of another industry's ("wealth", "health")
-        n = sum(1 for t in q if any(same(t, s) for s in stems)) + sum(PHRASE for p in phrases if p in text)
+    written = [fold(w) for w in re.findall(r"\w+", text)] if lang == "fi" else []
+    best, hits = None, 0.0
+    for code, (stems, phrases, heads) in _industries().items():
+        # a word as the lexicon has it says more than one that only comes close ("kaupunki" is a city, not
+        # "kauppa"), and a phrase more than a word that may only look like one of another industry's
+        # ("wealth", "health")
+        n = sum(1.0 if t in stems else 0.5 for t in q if any(same(t, s) for s in stems)) \
+            + sum(PHRASE for p in phrases if p in text) \
+            + sum(1.0 for w in written if any(w.startswith(h) and len(w) >= len(h) + 3 for h in heads)
+                  and not any(same(t, s) for t in terms(w, lang) for s in stems))
         if n > hits:
             best, hits = code, n
     return best
@@ -318,10 +353,12 @@ def _asks_person(question: str, lang: str) -> bool:
 
 
 def classify(question: str, lang: str) -> str | None:
-    """``handoff``, ``greeting``, ``send`` (a document asked for), an account question (``order``,
+    """``handoff``, ``greeting``, ``thanks``, ``send`` (a document asked for), an account question (``order``,
     ``contract``, ``tickets``), or None."""
     if GREETING.match(question):
         return "greeting"
+    if THANKS.search(question) and "?" not in question and len(question.split()) <= THANKS_WORDS:
+        return "thanks"
     if _asks_person(question, lang) or CALL_ME.search(question) or BOOK.search(question):
         return "handoff"
     if SEND_ME.search(question):
@@ -450,12 +487,27 @@ _PAYBACK = re.compile(r"\b(?:payback|pa(?:ys?|id) (?:for )?itself|"
                       # the products pay for themselves, not the employees or contractors
                       r"(?:core|insight|flow|kaarna|they|modules?|products?|systems?|tools?)\s+(?:would\s+|will\s+)?"
                       r"(?:have\s+)?pa(?:y|id) for themselves|"
-                      r"(?:it|they|this|that|system|investment) (?:has |have |had |would |will |to )?pa(?:ys?|id) "
-                      r"(?:back|off)|covers? (?:its|their) (?:own )?costs?|"
+                      r"(?:it|they|this|that|system|investment|kaarna)\s+(?:\w+\s+){0,2}pa(?:ys?|id) back|"
+                      # "would Kaarna actually pay off for us?" (not a debt or a bill paid off)
+                      r"pa(?:ys?|id|ying) off\b(?!\s+(?:the|our|an?|my|your|this|that)\s+(?:invoice|bill|debt|loan|"
+                      r"balance))|covers? (?:its|their) (?:own )?costs?|"
                       r"break[- ]?even|kannattavuusraj\w*|"
                       r"takaisinmaksu\w*|maksa\w*(?:\s+\w+)?\s+(?:itsensä|ittensä|ittensa) takaisin)", re.IGNORECASE)
 
 
+_OFF_HOURS = re.compile(r"\b(?:weekends?|saturdays?|sundays?|(?:at|during the|in the) night|overnight|evenings?|"
+                        r"public holidays?|viikonlop\w*|lauantai\w*|sunnuntai\w*|yöllä|öisin|illalla|iltaisin|"
+                        r"arkipyh\w*|juhlapyh\w*)\b", re.IGNORECASE)
+
+
+def off_hours(text: str) -> bool:
+    """Whether a question speaks of a time outside office hours ("if it breaks on a Saturday night…")."""
+    return bool(_OFF_HOURS.search(text))
+
+
+OFF_HOURS_QUERY = {"fi": "tuki palvelee arkisin ja kriittiset häiriöt hoidetaan ympäri vuorokauden",
+                   "en": "support is open on weekdays and critical incidents are handled around the clock"}
+"""What the support plans say of help outside office hours: the query that finds it, whatever the problem told."""
 PAYBACK_QUERY = {"fi": "takaisinmaksuaika maksaa itsensä takaisin kuukaudessa",
                  "en": "payback period pays for itself in months"}
 """What every worked example's outcome says, whatever its size or industry: the query that finds them all."""

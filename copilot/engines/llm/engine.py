@@ -42,7 +42,7 @@ from tools.agent_tools import TOOLS, ToolContext
 #: Planted in the system prompt; if it ever shows up in an output, the prompt leaked.
 CANARY = "PK-CANARY-5d1e93b7"
 LANGUAGE_NAMES = {"fi": "suomeksi", "en": "English"}
-FIXED_ANSWERS = ("greeting", "handoff", "send")
+FIXED_ANSWERS = ("greeting", "thanks", "handoff", "send")
 """Kinds of message both engines answer with the composer's fixed reply (see composer.answer.compose)."""
 Out = TypeVar("Out", bound=BaseModel)
 
