@@ -98,7 +98,10 @@ def test_how_do_i_is_answered_with_the_sentence_that_says_where_to_do_it(demo_ct
 
 
 @pytest.mark.parametrize("question", ["Onko teillä oma matkahallintajärjestelmä?",
-                                      "Do you have your own recruitment software?"])
+                                      "Do you have your own recruitment software?",
+                                      # what it can do is what it offers: "vuorojen paikkaaminen" in a story is
+                                      # no shift planning
+                                      "Voiko Kaarnalla tehdä työvuorolistat? Nyt vuorot tehdään excelissä."])
 def test_whether_a_thing_exists_is_not_answered_by_a_sentence_about_its_kind(demo_ctx, question: str) -> None:  # type: ignore[no-untyped-def]
     # "järjestelmiin" in a sentence about integrations does not say there is a travel-management system
     r = _ask(demo_ctx, question)
@@ -434,3 +437,12 @@ def test_a_greeting_or_a_goodbye_is_answered_in_kind_and_offers_a_person(demo_ct
     r = _ask(demo_ctx, message)
     assert r.text.startswith(opening) and r.handoff
     assert not r.citations
+
+
+@pytest.mark.parametrize("question", [
+    "If we sign a 3 year contract instead of 1 year, how much discount do we get?",  # not a price "a year"
+    "mikä on kaarna ohjelmistot oy:n y-tunnus? tarvitaan toimittajarekisteriin",  # the company's own registration
+])
+def test_what_the_public_content_does_not_say_is_an_honest_dont_know(demo_ctx, question: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, question)
+    assert not r.known and r.handoff

@@ -145,7 +145,6 @@ MULTI_YEAR = re.compile(r"\b(?:[2-9]|two|three|four|five|kahden|kolmen|neljän|v
                         r"(?:years?|vuo(?:den|deksi|delle|tinen|tise)\w*)\b|\bmulti-?year|\bmonivuoti\w*|"
                         r"\b(?:kaksi|kolmi|neli|viisi)vuoti\w*|\b(?:24|36|48|60)[- ]?(?:months?|kuukau\w*)",
                         re.IGNORECASE)
-YEARS = re.compile(r"\b(?:years?|vuo(?:si|den|tta|de|tinen|tise)\w*)\b|multi-?year|monivuoti\w*", re.IGNORECASE)
 WEEKDAY = re.compile(r"(?:maanantai|tiistai|keskiviikko|torstai|perjantai|lauantai|sunnuntai|monday|tuesday|"
                      r"wednesday|thursday|friday|saturday|sunday)\w*$", re.IGNORECASE)
 """A day of the week says when the asker's trouble comes ("…vai pitääkö odottaa maanantaihin?"); the
@@ -175,7 +174,10 @@ COMPANY_FACT = re.compile(r"\b(?:been around|in business|(?:montako|kuinka monta
                           r"(?:montako|kuinka monta) (?:työntekijää|henkeä|ihmistä) (?:teillä|kaarnassa|teille) "
                           r"(?:on|työskentelee)|liikevaihto\w*|revenue|(?:kuinka|miten) (?:iso|suuri) (?:firma|yritys)|"
                           r"how (?:big|large) (?:is|are) (?:your company|your firm|kaarna|you)|are you hiring|"
-                          r"rekrytoitteko|onko teillä avoimia työpaikkoja)\b", re.IGNORECASE)
+                          r"rekrytoitteko|onko teillä avoimia työpaikkoja|"
+                          # what a supplier register asks: the company's registration
+                          r"y-?tunnu\w*|alv-?tunnu\w*|business id|business identity code|vat (?:number|id)|"
+                          r"(?:company )?registration number|kaupparekisteri\w*)\b", re.IGNORECASE)
 VENDOR = re.compile(r"\bKaarna(?:n|lla|ssa|sta)?\b(?!\s+(?:HR Core|Insight|Flow|Complete))", re.IGNORECASE)
 """The vendor named as a company, not one of its products."""
 FOUNDED = re.compile(r"\b(?:founded|established|perustettu\w*|perustettiin|perustamis\w*)\b", re.IGNORECASE)
@@ -615,8 +617,10 @@ def _lacks_what_is_asked(r: Reading, best: Candidate) -> bool:
     """Whether the best unit lacks the very thing the question's own words ask for, whatever it shares."""
     if r.given is not None and not _gives_figure(r, best):
         return True  # "how big is the credit if 99.9 % is missed?" is not answered by the sentence with "99.9 %"
-    if r.term and not YEARS.search(best.text):
-        return True  # "a discount for a three-year contract?" is not answered by the discounts by user count
+    if r.term and not MULTI_YEAR.search(best.text):
+        # "a discount for a three-year contract?" is not answered by the discounts by user count, nor by a
+        # price "a year"
+        return True
     if r.products and (other := intents.names(best.text, cased=True)) and not other & r.products:
         return True  # "what uptime % on Plus?" is not answered by Enterprise's row
     if r.vendor and not VENDOR.search(best.text):

@@ -748,7 +748,10 @@ _EXISTS = re.compile(r"^\s*(?:(?:onko|onks|onkos) (?:teillä|teil|kaarnassa|kaar
                      r"myyttekö|pystyykö|hoituuko|tukeeko|tuetaanko|onnistuuko (?:kaarnalla|kaarnassa|teillä)|"
                      r"do you (?:have|offer|sell|provide|do|handle|support)|is there|are there|"
                      r"(?:does|can) (?:kaarna|it|the system|your system|your software|you) (?:have|offer|do|handle|"
-                     r"support|manage|run|include))\b", re.IGNORECASE)
+                     r"support|manage|run|include)|"
+                     # "Voiko Kaarnalla tehdä työvuorolistat?": whether it does a thing is whether it offers it
+                     r"(?:voiko|voiks|pystyykö|pystyyks) (?:kaarnalla|kaarnassa|teillä|sillä|järjestelmällä|"
+                     r"ohjelmalla) (?:tehdä|hoitaa|hallita|laatia|suunnitella|luoda|ylläpitää))\b", re.IGNORECASE)
 
 
 # "Is there a discount?" points nowhere: "there" after "is" or before "is" only says something exists.
