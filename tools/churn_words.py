@@ -82,7 +82,7 @@ def driver_text(feature: str, facts: dict[str, float], raises: bool) -> str:  # 
         return _count(v, "{n} invoice paid over 2 weeks late in 6 months",
                       "{n} invoices paid over 2 weeks late in 6 months")
     if feature == "payment_delay_180d":
-        return f"invoices paid {number(v, EN)} days late on average"
+        return _count(v, "invoices paid {n} day late on average", "invoices paid {n} days late on average")
     if feature == "nps":
         return f"latest NPS answer {number(v, EN)}/10"
     if feature == "order_trend":

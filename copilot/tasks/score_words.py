@@ -17,7 +17,7 @@ from tools.value import ORDER_YEARS, RATE, YEARS, expected_remaining_years
 # how each driver's figures are written: (kind, decimals)
 _VALUE_FORMAT: dict[str, tuple[str, int]] = {
     "logins_per_licence": ("number", 1), "features_4w": ("number", 0), "sentiment_90d": ("number", 2),
-    "payment_delay_180d": ("number", 0), "nps": ("number", 0), "log_annual_value": ("money", 0),
+    "nps": ("number", 0), "log_annual_value": ("money", 0),
     "tenure_years": ("number", 1),
 }
 

@@ -43,3 +43,17 @@ def test_plural_picks_the_cldr_form(n: int, expected: str) -> None:
 def test_finnish_plural_forms() -> None:
     forms = {"one": "{n} toimenpide", "other": "{n} toimenpidettä"}
     assert [locale.plural(n, forms, "fi") for n in (1, 2)] == ["1 toimenpide", "2 toimenpidettä"]
+
+
+@pytest.mark.parametrize(("delay", "lang", "expected"), [
+    (1.2, "en", "invoices paid 1 day late on average"), (3.0, "en", "invoices paid 3 days late on average"),
+    (1.0, "fi", "laskut maksettu keskimäärin 1 päivän myöhässä"),
+    (4.4, "fi", "laskut maksettu keskimäärin 4 päivää myöhässä"),
+])
+def test_a_churn_drivers_count_takes_its_plural(delay: float, lang: str, expected: str) -> None:
+    from copilot.tasks.score_words import driver
+    from tools.churn import ChurnDriver
+
+    d = ChurnDriver(feature="payment_delay_180d", direction="lowers risk", effect=-0.2, facts={"value": delay},
+                    text="")
+    assert driver(d, lang) == expected
