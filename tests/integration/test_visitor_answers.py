@@ -446,3 +446,9 @@ def test_a_greeting_or_a_goodbye_is_answered_in_kind_and_offers_a_person(demo_ct
 def test_what_the_public_content_does_not_say_is_an_honest_dont_know(demo_ctx, question: str) -> None:  # type: ignore[no-untyped-def]
     r = _ask(demo_ctx, question)
     assert not r.known and r.handoff
+
+
+def test_a_problem_told_is_answered_with_the_helps_steps(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "The new hire says she never got the e-signing request for her contract. What now?")
+    assert r.known and r.citations[0].source_id == "module:help-esignature.en"
+    assert re.search(r"\b(?:audit trail|spam|resend)", _first(r.text), re.IGNORECASE)  # a step, not the promise

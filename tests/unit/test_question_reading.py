@@ -294,6 +294,9 @@ def test_asking_to_be_called_is_a_handoff(question: str, expected: str | None) -
     ("saisko sellasta", "saisiko sellaista"),
     ("meit on 40 tyyppii", "meitä on 40 tyyppiä"),
     ("mitä teit eilen", "mitä teit eilen"),  # "teit" is the past of "tehdä", not "teitä"
+    # a participle's -t, a translative's -i; a case ending after a name's apostrophe is no word
+    ("lähetin flow'sta allekirjotettavaks mut hän ei oo saanu mitään",
+     "lähetin flow allekirjotettavaksi mutta hän ei ole saanut mitään"),
 ])
 def test_spoken_finnish_is_read_as_written(spoken: str, written: str) -> None:
     assert standard(spoken, "fi") == written

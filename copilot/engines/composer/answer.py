@@ -203,6 +203,19 @@ HOW_TO = re.compile(r"\b(?:miten|kuinka)\s+(?:saan|saamme|voin|voimme|pääsen|p
                     r"\bmitä\s+(?:teen|teemme|pitää tehdä|kannattaa tarkistaa|tarkistan|tarkistamme)\b|"
                     r"\bhow\s+(?:do|can|could|should)\s+(?:i|we)\b|\bhow to\b|"
                     r"\bwhat\s+(?:should|do|can)\s+(?:i|we)\s+(?:do|check|try)\b", re.IGNORECASE)
+# "lähetin sopimuksen allekirjoitettavaksi mut hän ei oo saanu mitään": a problem told, whose fix is the help's steps
+# as much as a "how do I…?" is
+PROBLEM = re.compile(r"\b(?:ei|en|emme|eivät|ettei|eikä|eik)\s+(?:\w+\s+)?(?:ole|oo|oa)?\s*"
+                     r"(?:saanut|saanu|saaneet|tullut|tullu|tulleet|mennyt|menny|toimi|näy|näkynyt|onnistu|päivity|"
+                     r"aukea|lähde|lähtenyt)\b|"
+                     r"\b(?:didn'?t|did not|hasn'?t|has not|haven'?t|have not|never|doesn'?t|does not|isn'?t|is not|"
+                     r"won'?t|can'?t|cannot)\s+(?:\w+\s+)?(?:get|got|gotten|receive[ds]?|arrive[ds]?|come|show(?:n|s)?|"
+                     r"work(?:ing)?|load|open|update[ds]?)\b|\bnot (?:working|arriving|showing)\b|\bjumissa\b|"
+                     r"\bstuck\b", re.IGNORECASE)
+# "…doesn't show today's sick days. Is something broken?": whether it is a fault asks for the cause, not steps
+FAULT_ASKED = re.compile(r"\b(?:is (?:something|anything|it|this|that) (?:broken|wrong|a bug)|is there a (?:bug|fault)|"
+                         r"onko (?:jokin|jotain|joku|se|tämä|tää) (?:rikki|vialla|pielessä|vikana)|onko (?:kyseessä )?"
+                         r"(?:vika|bugi))\b", re.IGNORECASE)
 WHERE = re.compile(r"\b(where|link|url|address|page|site|documentation|docs|missä|mistä|linkki|osoite|sivu\w*|"
                    r"dokumentaatio\w*|ohje\w*)", re.IGNORECASE)
 
@@ -361,7 +374,7 @@ def read(tc: TaskContext, question: str) -> Reading:
                   and not (wanted == "count" and intents.CHANGED.fullmatch(w.raw))
                   and not (wanted == "duration" and w.raw in ("last", "lasts")))  # "how long does it last?"
     asks_where = bool(WHERE.search(question))
-    how_to = bool(HOW_TO.search(question))
+    how_to = bool(HOW_TO.search(question) or (PROBLEM.search(question) and not FAULT_ASKED.search(question)))
     named = intents.names(question)
     about_us = bool(ABOUT_US.search(question)) and not intents.asks_who_uses(question)
     size = sizes.headcount(question)

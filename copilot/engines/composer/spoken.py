@@ -27,7 +27,10 @@ WORDS = {
     "jotenki": "jotenkin", "kuussa": "kuukaudessa", "hlö": "henkilöä", "kännykkä": "puhelin",
     "kännykällä": "puhelimella", "kännykkään": "puhelimeen", "soppari": "sopimus", "sopparin": "sopimuksen",
     "sopparista": "sopimuksesta", "työsopparin": "työsopimuksen", "firmas": "yrityksessä", "firma": "yritys",
-    "hajoo": "hajoaa", "hajos": "hajosi",
+    "hajoo": "hajoaa", "hajos": "hajosi", "mut": "mutta",
+    # a past participle without its -t ("ei oo saanu mitään")
+    "saanu": "saanut", "tullu": "tullut", "menny": "mennyt", "tehny": "tehnyt", "nähny": "nähnyt",
+    "pystyny": "pystynyt", "toiminu": "toiminut", "lähteny": "lähtenyt",
     # Speech drops a pronoun's final -n ("onks teil mitää") and the -i- of -ainen adjectives ("ilmasta").
     "mitää": "mitään", "mikää": "mikään", "kukaa": "kukaan", "ketää": "ketään", "missää": "missään",
     "mistää": "mistään", "mihinkää": "mihinkään", "ilmanen": "ilmainen", "ilmasta": "ilmaista",
@@ -44,6 +47,7 @@ _ASKING = re.compile(r"^(\w{2,})ks$")
 ENDINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(\w{2,}[^aeiouyäö])eesti$"), r"\1easti"),
     (re.compile(r"^(\w{3,})eks$"), r"\1eksi"),  # the translative: "vuodeks" → "vuodeksi"
+    (re.compile(r"^(\w{3,}v[aä])ks$"), r"\1ksi"),  # ...of a participle: "allekirjoitettavaks"
     (re.compile(r"^(\w{2,})isko$"), r"\1isiko"),  # the conditional asked: "saisko" → "saisiko"
     (re.compile(r"^(\w{2,})iskö$"), r"\1isikö"),
     (re.compile(r"^(\w{3,}tt)ais$"), r"\1aisiin"),
@@ -73,7 +77,12 @@ def standard(text: str, lang: str) -> str:
     """``text`` with its spoken Finnish forms written as the standard language; other languages as is."""
     if lang != "fi":
         return text
+    text = _CASE_AFTER_NAME.sub(r"\1", text)
     return _TOKEN.sub(lambda m: _word(m.group(0), _opens(text, m.start())), text)
+
+
+# A case ending after a foreign name's apostrophe ("Flow'sta", "Excel'iin") is no word of its own.
+_CASE_AFTER_NAME = re.compile(r"(\w)['’](?:sta|stä|ssa|ssä|lla|llä|lle|lta|ltä|iin|hin|ksi|ta|tä|n)\b")
 
 
 def _opens(text: str, at: int) -> bool:
