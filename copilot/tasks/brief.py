@@ -138,7 +138,7 @@ def _item(t: dict[str, Any], h: HistoryItem, lang: str) -> str:
     """One timeline item in the reader's language: its kind's template filled with its labelled, formatted facets."""
     items = t["items"]
     if not h.facets or h.kind not in items:
-        return str(items["other"]).format(kind=label(t, "kind", h.kind), title=h.title)
+        return str(items["other"]).format(kind=label(t, "kind", h.kind), title=_own_words(h.title, h.kind))
     facets = labelled(t, h.facets)
     if h.kind == "event":  # not every event is on a page (a download, an e-mail open)
         facets["page_part"] = items["page_part"].format(page=facets["page"]) if facets["page"] else ""
@@ -153,7 +153,15 @@ def _item(t: dict[str, Any], h: HistoryItem, lang: str) -> str:
     try:
         return str(items[h.kind]).format(**facets)
     except KeyError:  # an item written before its facets grew: its title still says what it was
-        return str(items["other"]).format(kind=label(t, "kind", h.kind), title=h.title)
+        return str(items["other"]).format(kind=label(t, "kind", h.kind), title=_own_words(h.title, h.kind))
+
+
+def _own_words(title: str, kind: str) -> str:
+    """A note as its writer put it, without the kind it opens with ("Puhelu: käytiin läpi…" under "puhelu"),
+    which the item already names, in either language."""
+    head, sep, rest = title.partition(":")
+    kinds = {str(templates("brief", lang)["labels"]["kind"].get(kind, "")).lower() for lang in ("fi", "en")}
+    return rest.strip() if sep and rest.strip() and head.strip().lower() in kinds else title
 
 
 def _items(t: dict[str, Any], key: str, items: list[str]) -> str:

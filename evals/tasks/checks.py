@@ -38,9 +38,13 @@ def key_facts_early(text: str, groups: Sequence[Sequence[str]]) -> bool:
     return all(any(" ".join(s.lower().split()) in early for s in group) for group in groups)
 
 
+QUOTED = re.compile(r"[\"”“][^\"”“\n]{1,200}[\"”“]")
+
+
 def in_language(text: str, lang: str) -> bool:
-    """The text reads as ``lang`` (names, links and numbers aside)."""
-    code, confidence = detect(re.sub(r"https?://\S+", " ", text))
+    """The text reads as ``lang`` (names, links, numbers and quotes aside: a CRM note or a ticket subject quoted
+    stays in the words its writer used)."""
+    code, confidence = detect(QUOTED.sub(" ", re.sub(r"https?://\S+", " ", text)))
     return code == lang or (code is None and confidence == 0.0)
 
 
