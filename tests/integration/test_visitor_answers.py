@@ -452,3 +452,9 @@ def test_a_problem_told_is_answered_with_the_helps_steps(demo_ctx) -> None:  # t
     r = _ask(demo_ctx, "The new hire says she never got the e-signing request for her contract. What now?")
     assert r.known and r.citations[0].source_id == "module:help-esignature.en"
     assert re.search(r"\b(?:audit trail|spam|resend)", _first(r.text), re.IGNORECASE)  # a step, not the promise
+
+
+def test_a_sentence_that_says_they_comes_after_the_one_that_says_who(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "voiko työntekijä kattoa palkkalaskelman kännykästä?")
+    assert r.known and not re.match(r"(?:He|Ne|Hän)\b", r.text)
+    assert "palkkalaskelm" in r.text

@@ -297,6 +297,7 @@ def test_asking_to_be_called_is_a_handoff(question: str, expected: str | None) -
     # a participle's -t, a translative's -i; a case ending after a name's apostrophe is no word
     ("lähetin flow'sta allekirjotettavaks mut hän ei oo saanu mitään",
      "lähetin flow allekirjotettavaksi mutta hän ei ole saanut mitään"),
+    ("voiko kattoa kännykästä, uus esimies näkee vieläki", "voiko katsoa puhelimesta, uusi esimies näkee vieläkin"),
 ])
 def test_spoken_finnish_is_read_as_written(spoken: str, written: str) -> None:
     assert standard(spoken, "fi") == written

@@ -131,7 +131,9 @@ NOT_THERE = re.compile(r"^\s*(?:if|jos)\b.{0,80}\b(?:no|not|doesn't|isn't|aren't
 """What to do when a thing is not where it should be ("If the menu has no export option…"): not where it is."""
 LEANS_BACK = re.compile(r"^\s*(?:(?:sen|tämän) jälkeen(?!,?\s*(?:kun|kuin))|sitten|siksi|tämän vuoksi|näin ollen|"
                         r"then|after that|we then|you then|therefore|this means|that is why|"
-                        r"vertailun vuoksi|for comparison|by comparison|(?:se|tämä) tarkoittaa)\b", re.IGNORECASE)
+                        r"vertailun vuoksi|for comparison|by comparison|(?:se|tämä) tarkoittaa|"
+                        # "They can view their payslips…": who "they" are is in the sentence before
+                        r"he|hän|ne|they|she)\b", re.IGNORECASE)
 """A sentence that opens by pointing at the one before it: it cannot open an answer alone."""
 INFERRED = re.compile(r"^(?:\S+\s+){0,5}(?:siis|thus|hence|therefore)\b", re.IGNORECASE)
 """A sentence that draws its claim from the one before ("…näkyvät raportissa siis vasta seuraavana aamuna")."""

@@ -31,6 +31,10 @@ WORDS = {
     # a past participle without its -t ("ei oo saanu mitään")
     "saanu": "saanut", "tullu": "tullut", "menny": "mennyt", "tehny": "tehnyt", "nähny": "nähnyt",
     "pystyny": "pystynyt", "toiminu": "toiminut", "lähteny": "lähtenyt",
+    # a dropped -ts-, -d-, -n or -i ("kattoa palkkalaskelman", "oikeudet nähä", "vieläki", "uus esimies")
+    "kattoa": "katsoa", "kattoo": "katsoo", "katon": "katson", "kattomaan": "katsomaan", "nähä": "nähdä",
+    "tehä": "tehdä", "vieläki": "vieläkin", "myöski": "myöskin", "uus": "uusi", "kännykästä": "puhelimesta",
+    "kännykän": "puhelimen", "kännykkää": "puhelinta",
     # Speech drops a pronoun's final -n ("onks teil mitää") and the -i- of -ainen adjectives ("ilmasta").
     "mitää": "mitään", "mikää": "mikään", "kukaa": "kukaan", "ketää": "ketään", "missää": "missään",
     "mistää": "mistään", "mihinkää": "mihinkään", "ilmanen": "ilmainen", "ilmasta": "ilmaista",
