@@ -195,7 +195,8 @@ INCIDENTS = {
                             r"(?:gdpr|tietosuoja-asetuksen)\W+art(?:icle|ikla|\.)?\s*15)\b", re.IGNORECASE),
     "refund": re.compile(r"\b(?:refund\w*|charged twice|double[- ]charged|veloitettu (?:kahdesti|kahteen kertaan)|"
                          r"tuplaveloit\w*|hyvitys\w*|hyvittä\w* (?:\w+ ){0,2}(?:lasku|laskutu|maksu|veloitu)\w*|"
-                         r"credit note|palautta\w* (?:\w+ )?(?:maksu|maksun|maksut|rahat|summa)\b|"
+                         r"credit note|(?:a|some) credit for|credit (?:us|it) back|"
+                         r"palautta\w* (?:\w+ )?(?:maksu|maksun|maksut|rahat|summa)\b|"
                          r"lasku\w*[^.]{0,80}\bmaksa\w* (?:molemmat|kumpikin)|"
                          r"invoices?\b[^.]{0,80}\bpaid (?:both|them both)|"
                          r"(?:maksettu|maksoi\w*|maksoimme|paid)\s+(?:\w+\s+){0,5}"
@@ -233,8 +234,10 @@ INCIDENTS = {
         r"duplicate(?:d)? (?:employee )?(?:records?|employees?|people|persons?|profiles?)|"
         r"(?:employees?|people|records?|persons?)\W+(?:\w+\W+){0,2}(?:appear\w*|show(?:s|n)?(?: up)?|are listed|"
         r"exist)\W+(?:\w+\W+){0,2}twice|"
-        r"(?:henkilö\w*|työntekijä\w*|tietu\w*)\W+(?:(?:näky\w*|on|ovat|löytyy|löytyvät|esiintyy)\W+"
-        r"(?:\w+\W+){0,2})?(?:kahteen kertaan|kahdesti))", re.IGNORECASE),
+        r"(?:henkilö\w*|työntekijä\w*|tietu\w*|poissaolo\w*|sairauspoissaolo\w*|merkinnä\w*|merkinnät)\W+"
+        r"(?:(?:näky\w*|on|ovat|löytyy|löytyvät|esiintyy)\W+(?:\w+\W+){0,2})?(?:kahteen kertaan|kahdesti|kahesti|tuplana)|"
+        r"(?:absences?|entries|records?)\W+(?:\w+\W+){0,2}(?:appear\w*|show(?:s|n)?(?: up)?|are listed)\W+"
+        r"(?:\w+\W+){0,2}twice|duplicated? (?:absences?|entries|sick days))", re.IGNORECASE),
     # The service itself is down for everyone: a server error or an outage, not one person's sign-in.
     "outage": re.compile(r"\b(?:bad gateway|50[34] service unavailable|outage|käyttökatko\w*|"
                          r"(?:kaikki|koko palvelu|palvelu) (?:on )?(?:alhaalla|nurin)|"

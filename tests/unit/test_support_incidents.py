@@ -59,6 +59,10 @@ from copilot.tasks.reply import incident
     ("Noin 60 osa-aikaisen lomasaldot ovat tuplaantuneet päivityksen jälkeen.", "miscalculation"),
     ("URGENT - Kaarna down for everyone, everybody gets a 503 error.", "outage"),
     ("Saimme laskun kahteen kertaan ja ostoreskontra ehti maksaa molemmat.", "refund"),
+    ("We paid for 600 users and are now 420. We want the count reduced and a credit for the difference.", "refund"),
+    ("Poissaoloraportissa näkyy samat sairauspoissaolot kahteen kertaan.", "duplicates"),
+    ("Some absences appear twice in the monthly report.", "duplicates"),
+    ("Miten poissaolot merkitään kahdesti viikossa tehtävään raporttiin?", None),  # a how-to, nothing duplicated
     ("Can we terminate early, or transfer the contract to our new parent company?", "termination"),
     ("Työntekijä näkee sovelluksessa toisen henkilön palkkalaskelman.", "breach"),
     ("My colleague's app is showing a colleague's payslip instead of her own.", "breach"),
