@@ -235,7 +235,8 @@ INCIDENTS = {
         r"(?:employees?|people|records?|persons?)\W+(?:\w+\W+){0,2}(?:appear\w*|show(?:s|n)?(?: up)?|are listed|"
         r"exist)\W+(?:\w+\W+){0,2}twice|"
         r"(?:henkilö\w*|työntekijä\w*|tietu\w*|poissaolo\w*|sairauspoissaolo\w*|merkinnä\w*|merkinnät)\W+"
-        r"(?:(?:näky\w*|on|ovat|löytyy|löytyvät|esiintyy)\W+(?:\w+\W+){0,2})?(?:kahteen kertaan|kahdesti|kahesti|tuplana)|"
+        r"(?:(?:näky\w*|on|ovat|löytyy|löytyvät|esiintyy)\W+(?:\w+\W+){0,2})?"
+        r"(?:kahteen kertaan|kahdesti|kahesti|tuplana)|"
         r"(?:absences?|entries|records?)\W+(?:\w+\W+){0,2}(?:appear\w*|show(?:s|n)?(?: up)?|are listed)\W+"
         r"(?:\w+\W+){0,2}twice|duplicated? (?:absences?|entries|sick days))", re.IGNORECASE),
     # The service itself is down for everyone: a server error or an outage, not one person's sign-in.
