@@ -458,3 +458,9 @@ def test_a_sentence_that_says_they_comes_after_the_one_that_says_who(demo_ctx) -
     r = _ask(demo_ctx, "voiko työntekijä kattoa palkkalaskelman kännykästä?")
     assert r.known and not re.match(r"(?:He|Ne|Hän)\b", r.text)
     assert "palkkalaskelm" in r.text
+
+
+def test_a_customer_told_of_then_asked_about_is_answered_from_their_story(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Pirkan Teräsrakenne mainittiin teidän sivuilla, paljonko ne sai perehdytyksen hallintotyötä "
+                       "vähennettyä?")
+    assert r.known and "Pirkan" in _first(r.text) and "3,5" in r.text.split(". ")[0]

@@ -429,6 +429,7 @@ def test_a_message_with_two_questions_is_read_as_two(question: str, expected: li
 @pytest.mark.parametrize(("question", "expected"), [
     ("Is there a discount for schools?", False),  # "there" only says something exists
     ("We use Sisu. Does data flow there automatically?", True),
+    ("Pirkan Teräsrakenne mainittiin sivuillanne, paljonko ne sai hallintotyötä vähennettyä?", True),  # "ne": they
 ])
 def test_there_points_back_only_at_a_place_told_before(question: str, expected: bool) -> None:
     assert intent.points_back(question) is expected

@@ -424,7 +424,9 @@ def read(tc: TaskContext, question: str) -> Reading:
         or ((little_typo(w.raw, lang) or manner(w.raw, lang)) and w.raw not in proper) or WEEKDAY.match(w.raw)
         or (w.raw in proper and w.raw in given_names())))  # "…and Maria takes over the team": a person
     # The words of what is asked that only stories have: a customer's name, say ("Koskelan kaupunki").
-    own_words = [w for w in topic if w not in context and w not in lacking
+    # "Pirkan Teräsrakenne mainittiin sivuillanne, paljonko ne sai…": what is asked points back at the name told
+    back = intents.points_back(question)
+    own_words = [w for w in topic if (w not in context or back) and w not in lacking
                  and not any(_has(w, v, strict=w.raw in proper)
                              for p, v in zip(passages, vocab, strict=True) if p.kind not in STORIES)]
     # Of several worked examples, the one about an organisation of the asker's size ("we are 300 people"),

@@ -758,7 +758,7 @@ _EXISTS = re.compile(r"^\s*(?:(?:onko|onks|onkos) (?:teillä|teil|kaarnassa|kaar
 _POINTS_BACK = re.compile(r"\b(?:it|them|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bbe )there(?! (?:is|are|be)\b)|"
                           r"that one|those|(?:does|did|do|would|will|can) that|"  # "How long did that take?"
                           r"(?:^|(?<=[.?!]\s))(?:is|was) that|"  # "Is that right?", not "the problem is that…"
-                          r"sinne|siihen|siitä|siinä|sen|sitä|niihin|niistä|niitä|"
+                          r"sinne|siihen|siitä|siinä|sen|sitä|niihin|niistä|niitä|ne|he|"
                           r"niiden|tähän|tuohon)\b", re.IGNORECASE)
 
 
