@@ -655,3 +655,10 @@ def test_a_word_that_only_counts_as_a_match_is_not_searched_for() -> None:
     assert any(alt.startswith("signatur") for alt in intent.alternatives(signed))
     # ... but "e-sign stuff" in a price question does not search for the e-signature page
     assert "signature" not in intent.focus_query("Is there a package deal for HR, analytics and e-sign stuff?", "en")
+
+
+def test_it_in_capitals_is_the_department_not_the_pronoun() -> None:
+    from copilot.engines.composer.terms import key_terms
+
+    assert "ict" in {w.raw for w in key_terms("How much time will our IT department need?", "en")}
+    assert "ict" not in {w.raw for w in key_terms("How long does it take?", "en")}

@@ -126,10 +126,14 @@ class Vocabulary(NamedTuple):
     raws: frozenset[str]
 
 
+# "our IT department", "IT:n pitää…": the department, written in capitals, is no pronoun "it" (a stop word)
+_IT = "ict"
+
+
 @cleared_on_erasure  # questions and tickets may name a person
 @lru_cache(maxsize=8192)
 def words(text: str, lang: str) -> tuple[Word, ...]:
-    raw = [w.lower() for w in _WORD.findall(text)]
+    raw = [_IT if w == "IT" else w.lower() for w in _WORD.findall(text)]
     raw = [w for w in raw if w not in STOPWORDS[lang] and (len(w) > 1 or w.isdigit())]
     return tuple(Word(fold(st), fold(w), everyday(w, lang))
                  for st, w in zip(_stemmer(lang).stemWords(raw), raw, strict=True))
@@ -145,7 +149,7 @@ def vocabulary(text: str, lang: str) -> Vocabulary:
 def key_terms(question: str, lang: str) -> tuple[Word, ...]:
     """The question's content words: not generic question words (numbers stay: "24/7", "ISO 27001")."""
     skip = generic()
-    kept = [w for w in _WORD.findall(question) if fold(w) not in skip]
+    kept = [w for w in _WORD.findall(question) if w == "IT" or fold(w) not in skip]
     return tuple(dict.fromkeys(words(" ".join(kept), lang)))
 
 
