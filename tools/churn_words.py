@@ -82,6 +82,8 @@ def driver_text(feature: str, facts: dict[str, float], raises: bool) -> str:  # 
         return _count(v, "{n} invoice paid over 2 weeks late in 6 months",
                       "{n} invoices paid over 2 weeks late in 6 months")
     if feature == "payment_delay_180d":
+        if math.isnan(v):
+            return "no invoices due in the last 6 months"
         return _count(v, "invoices paid {n} day late on average", "invoices paid {n} days late on average")
     if feature == "nps":
         return f"latest NPS answer {number(v, EN)}/10"

@@ -195,7 +195,8 @@ INCIDENTS = {
                             r"(?:gdpr|tietosuoja-asetuksen)\W+art(?:icle|ikla|\.)?\s*15)\b", re.IGNORECASE),
     "refund": re.compile(r"\b(?:refund\w*|charged twice|double[- ]charged|veloitettu (?:kahdesti|kahteen kertaan)|"
                          r"tuplaveloit\w*|hyvitys\w*|hyvittä\w* (?:\w+ ){0,2}(?:lasku|laskutu|maksu|veloitu)\w*|"
-                         r"credit note|(?:a|some) credit for|credit (?:us|it) back|"
+                         r"credit note|(?:a|some) credit for the (?:difference|unused|remaining|overpaid|extra|"
+                         r"downtime|outage)|credit (?:us|it) back|"
                          r"palautta\w* (?:\w+ )?(?:maksu|maksun|maksut|rahat|summa)\b|"
                          r"lasku\w*[^.]{0,80}\bmaksa\w* (?:molemmat|kumpikin)|"
                          r"invoices?\b[^.]{0,80}\bpaid (?:both|them both)|"
@@ -234,7 +235,7 @@ INCIDENTS = {
         r"duplicate(?:d)? (?:employee )?(?:records?|employees?|people|persons?|profiles?)|"
         r"(?:employees?|people|records?|persons?)\W+(?:\w+\W+){0,2}(?:appear\w*|show(?:s|n)?(?: up)?|are listed|"
         r"exist)\W+(?:\w+\W+){0,2}twice|"
-        r"(?:henkilö\w*|työntekijä\w*|tietu\w*|poissaolo\w*|sairauspoissaolo\w*|merkinnä\w*|merkinnät)\W+"
+        r"(?:henkilö\w*|työntekijä\w*|tietu\w*|poissaolo\w*|sairauspoissaolo\w*)\W+"
         r"(?:(?:näky\w*|on|ovat|löytyy|löytyvät|esiintyy)\W+(?:\w+\W+){0,2})?"
         r"(?:kahteen kertaan|kahdesti|kahesti|tuplana)|"
         r"(?:absences?|entries|records?)\W+(?:\w+\W+){0,2}(?:appear\w*|show(?:s|n)?(?: up)?|are listed)\W+"

@@ -32,6 +32,8 @@ def driver(d: ChurnDriver, lang: str) -> str:
     f = d.facts
     if d.feature == "order_trend" and not f.get("now") and not f.get("before"):
         return str(forms["order_trend_zero"])
+    if d.feature == "payment_delay_180d" and "value" not in f:
+        return str(forms["payment_delay_180d_none"])
     if d.feature in ("login_change_8w", "order_trend"):
         if "change" not in f:
             return str(forms[f"{d.feature}_none"]).format(now=money(f.get("now", 0.0), lang))

@@ -98,10 +98,7 @@ def test_how_do_i_is_answered_with_the_sentence_that_says_where_to_do_it(demo_ct
 
 
 @pytest.mark.parametrize("question", ["Onko teillä oma matkahallintajärjestelmä?",
-                                      "Do you have your own recruitment software?",
-                                      # what it can do is what it offers: "vuorojen paikkaaminen" in a story is
-                                      # no shift planning
-                                      "Voiko Kaarnalla tehdä työvuorolistat? Nyt vuorot tehdään excelissä."])
+                                      "Do you have your own recruitment software?"])
 def test_whether_a_thing_exists_is_not_answered_by_a_sentence_about_its_kind(demo_ctx, question: str) -> None:  # type: ignore[no-untyped-def]
     # "järjestelmiin" in a sentence about integrations does not say there is a travel-management system
     r = _ask(demo_ctx, question)
@@ -446,12 +443,6 @@ def test_a_greeting_or_a_goodbye_is_answered_in_kind_and_offers_a_person(demo_ct
 def test_what_the_public_content_does_not_say_is_an_honest_dont_know(demo_ctx, question: str) -> None:  # type: ignore[no-untyped-def]
     r = _ask(demo_ctx, question)
     assert not r.known and r.handoff
-
-
-def test_a_problem_told_is_answered_with_the_helps_steps(demo_ctx) -> None:  # type: ignore[no-untyped-def]
-    r = _ask(demo_ctx, "The new hire says she never got the e-signing request for her contract. What now?")
-    assert r.known and r.citations[0].source_id == "module:help-esignature.en"
-    assert re.search(r"\b(?:audit trail|spam|resend)", _first(r.text), re.IGNORECASE)  # a step, not the promise
 
 
 def test_a_sentence_that_says_they_comes_after_the_one_that_says_who(demo_ctx) -> None:  # type: ignore[no-untyped-def]

@@ -49,11 +49,16 @@ def test_finnish_plural_forms() -> None:
     (1.2, "en", "invoices paid 1 day late on average"), (3.0, "en", "invoices paid 3 days late on average"),
     (1.0, "fi", "laskut maksettu keskimäärin 1 päivän myöhässä"),
     (4.4, "fi", "laskut maksettu keskimäärin 4 päivää myöhässä"),
+    (None, "en", "no invoices due in the last 6 months"),
+    (None, "fi", "ei erääntyneitä laskuja viimeisen 6 kuukauden aikana"),
 ])
-def test_a_churn_drivers_count_takes_its_plural(delay: float, lang: str, expected: str) -> None:
+def test_a_churn_drivers_count_takes_its_plural(delay: float | None, lang: str, expected: str) -> None:
     from copilot.tasks.score_words import driver
     from tools.churn import ChurnDriver
+    from tools.churn_words import driver_text
 
-    d = ChurnDriver(feature="payment_delay_180d", direction="lowers risk", effect=-0.2, facts={"value": delay},
-                    text="")
+    facts = {} if delay is None else {"value": delay}
+    d = ChurnDriver(feature="payment_delay_180d", direction="lowers risk", effect=-0.2, facts=facts, text="")
     assert driver(d, lang) == expected
+    if lang == "en":  # the driver's own English words, which the model writes
+        assert driver_text("payment_delay_180d", facts, raises=False) == expected

@@ -63,6 +63,8 @@ from copilot.tasks.reply import incident
     ("Poissaoloraportissa näkyy samat sairauspoissaolot kahteen kertaan.", "duplicates"),
     ("Some absences appear twice in the monthly report.", "duplicates"),
     ("Miten poissaolot merkitään kahdesti viikossa tehtävään raporttiin?", None),  # a how-to, nothing duplicated
+    ("Haluan lisätä merkinnän kahdesti viikossa toistuvasta tapahtumasta.", None),
+    ("How do I give an employee a credit for extra hours worked on Sunday?", None),  # time off in lieu, no money
     ("Can we terminate early, or transfer the contract to our new parent company?", "termination"),
     ("Työntekijä näkee sovelluksessa toisen henkilön palkkalaskelman.", "breach"),
     ("My colleague's app is showing a colleague's payslip instead of her own.", "breach"),

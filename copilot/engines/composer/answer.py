@@ -176,10 +176,11 @@ COMPANY_FACT = re.compile(r"\b(?:been around|in business|(?:montako|kuinka monta
                           r"(?:montako|kuinka monta) (?:työntekijää|henkeä|ihmistä) (?:teillä|kaarnassa|teille) "
                           r"(?:on|työskentelee)|liikevaihto\w*|revenue|(?:kuinka|miten) (?:iso|suuri) (?:firma|yritys)|"
                           r"how (?:big|large) (?:is|are) (?:your company|your firm|kaarna|you)|are you hiring|"
-                          r"rekrytoitteko|onko teillä avoimia työpaikkoja|"
-                          # what a supplier register asks: the company's registration
-                          r"y-?tunnu\w*|alv-?tunnu\w*|business id|business identity code|vat (?:number|id)|"
-                          r"(?:company )?registration number|kaupparekisteri\w*)\b", re.IGNORECASE)
+                          r"rekrytoitteko|onko teillä avoimia työpaikkoja)\b", re.IGNORECASE)
+# What a supplier register asks: the company's registration, which only a sentence that gives one answers.
+REGISTRATION = re.compile(r"\b(?:y-?tunnu\w*|alv-?tunnu\w*|business id|business identity code|vat (?:number|id)|"
+                          r"(?:company )?registration number|kaupparekisteri\w*)", re.IGNORECASE)
+BUSINESS_ID = re.compile(r"\b\d{7}-\d\b")
 VENDOR = re.compile(r"\bKaarna(?:n|lla|ssa|sta)?\b(?!\s+(?:HR Core|Insight|Flow|Complete))", re.IGNORECASE)
 """The vendor named as a company, not one of its products."""
 FOUNDED = re.compile(r"\b(?:founded|established|perustettu\w*|perustettiin|perustamis\w*)\b", re.IGNORECASE)
@@ -205,19 +206,8 @@ HOW_TO = re.compile(r"\b(?:miten|kuinka)\s+(?:saan|saamme|voin|voimme|pääsen|p
                     r"\bmitä\s+(?:teen|teemme|pitää tehdä|kannattaa tarkistaa|tarkistan|tarkistamme)\b|"
                     r"\bhow\s+(?:do|can|could|should)\s+(?:i|we)\b|\bhow to\b|"
                     r"\bwhat\s+(?:should|do|can)\s+(?:i|we)\s+(?:do|check|try)\b", re.IGNORECASE)
-# "lähetin sopimuksen allekirjoitettavaksi mut hän ei oo saanu mitään": a problem told, whose fix is the help's steps
-# as much as a "how do I…?" is
-PROBLEM = re.compile(r"\b(?:ei|en|emme|eivät|ettei|eikä|eik)\s+(?:\w+\s+)?(?:ole|oo|oa)?\s*"
-                     r"(?:saanut|saanu|saaneet|tullut|tullu|tulleet|mennyt|menny|toimi|näy|näkynyt|onnistu|päivity|"
-                     r"aukea|lähde|lähtenyt)\b|"
-                     r"\b(?:didn'?t|did not|hasn'?t|has not|haven'?t|have not|never|doesn'?t|does not|isn'?t|is not|"
-                     r"won'?t|can'?t|cannot)\s+(?:\w+\s+)?(?:get|got|gotten|receive[ds]?|arrive[ds]?|come|show(?:n|s)?|"
-                     r"work(?:ing)?|load|open|update[ds]?)\b|\bnot (?:working|arriving|showing)\b|\bjumissa\b|"
-                     r"\bstuck\b", re.IGNORECASE)
-# "…doesn't show today's sick days. Is something broken?": whether it is a fault asks for the cause, not steps
-FAULT_ASKED = re.compile(r"\b(?:is (?:something|anything|it|this|that) (?:broken|wrong|a bug)|is there a (?:bug|fault)|"
-                         r"onko (?:jokin|jotain|joku|se|tämä|tää) (?:rikki|vialla|pielessä|vikana)|onko (?:kyseessä )?"
-                         r"(?:vika|bugi))\b", re.IGNORECASE)
+THEY = re.compile(r"\b(?:ne|he|they|their|heidän|niiden)\b", re.IGNORECASE)
+"""Who a question asks about when it names nobody: a customer it told of just before ("…, paljonko ne sai?")."""
 WHERE = re.compile(r"\b(where|link|url|address|page|site|documentation|docs|missä|mistä|linkki|osoite|sivu\w*|"
                    r"dokumentaatio\w*|ohje\w*)", re.IGNORECASE)
 
@@ -356,6 +346,8 @@ class Reading:
     """The products and plans the question names ("Plus", "HR Core")."""
     vendor: bool = False
     """The question asks a fact of the vendor as a company: its age, size, customers, revenue, hiring."""
+    registration: bool = False
+    """The question asks for the vendor's registration ("y-tunnus", "VAT number")."""
     of_example: bool = False
     """The question asks about a worked example ("teidän logistiikkaesimerkissä", "your ROI calculation")."""
 
@@ -376,7 +368,7 @@ def read(tc: TaskContext, question: str) -> Reading:
                   and not (wanted == "count" and intents.CHANGED.fullmatch(w.raw))
                   and not (wanted == "duration" and w.raw in ("last", "lasts")))  # "how long does it last?"
     asks_where = bool(WHERE.search(question))
-    how_to = bool(HOW_TO.search(question) or (PROBLEM.search(question) and not FAULT_ASKED.search(question)))
+    how_to = bool(HOW_TO.search(question))
     named = intents.names(question)
     about_us = bool(ABOUT_US.search(question)) and not intents.asks_who_uses(question)
     size = sizes.headcount(question)
@@ -425,7 +417,7 @@ def read(tc: TaskContext, question: str) -> Reading:
         or (w.raw in proper and w.raw in given_names())))  # "…and Maria takes over the team": a person
     # The words of what is asked that only stories have: a customer's name, say ("Koskelan kaupunki").
     # "Pirkan Teräsrakenne mainittiin sivuillanne, paljonko ne sai…": what is asked points back at the name told
-    back = intents.points_back(question)
+    back = intents.points_back(question) or bool(THEY.search(intents.asked_clauses(question)))
     own_words = [w for w in topic if (w not in context or back) and w not in lacking
                  and not any(_has(w, v, strict=w.raw in proper)
                              for p, v in zip(passages, vocab, strict=True) if p.kind not in STORIES)]
@@ -495,7 +487,8 @@ def read(tc: TaskContext, question: str) -> Reading:
                    about_us=about_us, names=proper, exists=intents.asks_exists(question),
                    lang=lang, context=context, counted=counted, stories=frozenset(named_stories), offered=offered,
                    of_example=bool(EXAMPLE.search(question)), term=bool(MULTI_YEAR.search(question)),
-                   vendor=bool(COMPANY_FACT.search(question)) and about_us, products=named,
+                   vendor=bool(COMPANY_FACT.search(question) or REGISTRATION.search(question)) and about_us,
+                   registration=bool(REGISTRATION.search(question)), products=named,
                    thing=intents.existing_thing(question),
                    given=frozenset(NUMBER.findall(question)) if ((explicit and wanted) or (
                        AMOUNT.search(question) and NUMBER.search(question))) and not intents.yes_no(question) else None)
@@ -642,6 +635,8 @@ def _lacks_what_is_asked(r: Reading, best: Candidate) -> bool:
         return True  # "what uptime % on Plus?" is not answered by Enterprise's row
     if r.vendor and not VENDOR.search(best.text):
         return True  # "how long has Kaarna been around?" is not answered by how long chats are kept
+    if r.registration and not (REGISTRATION.search(best.text) and BUSINESS_ID.search(best.text)):
+        return True  # "Mikä on Kaarnan y-tunnus?" is not answered by a sentence about user IDs that names Kaarna
     # "how many customers do you have?" is not answered by a number of something else
     return bool(r.counted) and not any(_has(w, vocabulary(f"{best.passage.heading} {best.text}", r.lang))
                                        for w in r.counted)

@@ -55,14 +55,20 @@ BOOK = re.compile(r"\b(?:book|schedule|arrange|set up|request|get|like|want|need
 GREETING = re.compile(r"^\s*(hei|moi|moikka|moro|heippa|terve|huomenta|päivää|hyvää päivää|hello|hi|hey|"
                       r"good (morning|afternoon|evening))[\s!.,?]*$", re.IGNORECASE)
 # "kiitti, tää riitti mulle! hyvää viikonloppua", "cool, that's everything I needed. cheers!": the visitor
-# closes the chat; a short message with thanks or a goodbye that asks nothing.
+# closes the chat: thanks or a goodbye and nothing else ("Kiitos, paljonko maksaa HR Core?" asks a price).
 THANKS = re.compile(r"\b(?:kiitos|kiitti|kiitoksia|kiitokset|thanks|thank you|thx|cheers|bye|goodbye|heippa|"
-                    r"hyvää (?:päivänjatkoa|viikonloppua|illanjatkoa|päivää)|"
+                    r"hyvää (?:päivänjatkoa|viikonloppua|illanjatkoa)|"
                     r"have a (?:nice|good|great) (?:day|weekend)|"
                     r"that'?s (?:all|everything)|that was (?:all|everything|helpful|useful)|(?:tää|tämä|se) riitti)\b",
                     re.IGNORECASE)
-THANKS_WORDS = 15
-"""A closing is short: a longer message with thanks in it has something else to say."""
+_CLOSING = frozenset((
+    "cool", "great", "ok", "okay", "perfect", "awesome", "nice", "super", "fine", "very", "much", "lot", "so",
+    "again", "really", "for", "the", "your", "help", "helping", "i", "needed", "need", "that", "was", "it",
+    "all", "everything", "just", "now", "hyvä", "hyvin", "selvä", "kiva", "mahtava", "loistava", "tarvitsin",
+    "mulle", "minulle", "nyt", "paljon", "vielä", "kerran", "avusta", "avustasi", "apua", "tää", "tämä", "se",
+    "oli", "riitti", "kaikki", "mitä",
+))
+"""What else a closing says ("cool, that's everything I needed", "tää riitti mulle")."""
 
 
 class Intent(NamedTuple):
@@ -209,7 +215,7 @@ def _intent_of(question: str, lang: str) -> str | None:
 # "…does anyone at Kaarna actually pick up?", "voiko teille soittaa viikonloppuna?": whether someone is there
 # to help at a time, which the support hours answer, whatever the problem told around it.
 _REACH = re.compile(r"\b(?:pick(?:s|ing)? up|answers? the phone|(?:anyone|someone|somebody)\s+(?:\w+\s+){0,3}"
-                    r"(?:available|on call|answer\w*|pick\w* up)|on[- ]call|24/7|around the clock|overnight|"
+                    r"(?:available|on call|answer\w*|pick\w* up)|on[- ]call|"
                     r"päivyst\w*|ympäri vuorokauden|"
                     r"(?:soittaa|soitan|soittaisin|soittaako|soitella)\s+(?:teille|tukeen|asiakastukeen)|"
                     r"(?:teille|tukeen|asiakastukeen)\s+(?:\w+\s+)?(?:soittaa|soittaako|soitella)|"
@@ -357,10 +363,11 @@ def classify(question: str, lang: str) -> str | None:
     ``contract``, ``tickets``), or None."""
     if GREETING.match(question):
         return "greeting"
-    if THANKS.search(question) and "?" not in question and len(question.split()) <= THANKS_WORDS:
-        return "thanks"
     if _asks_person(question, lang) or CALL_ME.search(question) or BOOK.search(question):
         return "handoff"
+    if THANKS.search(question) and "?" not in question \
+            and set(re.findall(r"[^\W\d_]+", THANKS.sub(" ", question).lower().replace("'", " "))) <= _CLOSING:
+        return "thanks"
     if SEND_ME.search(question):
         return "send"
     if ACCOUNT_WORDS.search(question):
@@ -488,9 +495,10 @@ _PAYBACK = re.compile(r"\b(?:payback|pa(?:ys?|id) (?:for )?itself|"
                       r"(?:core|insight|flow|kaarna|they|modules?|products?|systems?|tools?)\s+(?:would\s+|will\s+)?"
                       r"(?:have\s+)?pa(?:y|id) for themselves|"
                       r"(?:it|they|this|that|system|investment|kaarna)\s+(?:\w+\s+){0,2}pa(?:ys?|id) back|"
-                      # "would Kaarna actually pay off for us?" (not a debt or a bill paid off)
-                      r"pa(?:ys?|id|ying) off\b(?!\s+(?:the|our|an?|my|your|this|that)\s+(?:invoice|bill|debt|loan|"
-                      r"balance))|covers? (?:its|their) (?:own )?costs?|"
+                      # "would Kaarna actually pay off for us?" (not a fee or a debt paid off)
+                      r"(?:it|they|this|that|kaarna|investment|system|core|insight|flow)\s+(?:\w+\s+){0,2}"
+                      r"pa(?:ys?|id) off\b(?!\s+(?:the|our|an?|my|your|this|that)\b)|"
+                      r"covers? (?:its|their) (?:own )?costs?|"
                       r"break[- ]?even|kannattavuusraj\w*|"
                       r"takaisinmaksu\w*|maksa\w*(?:\s+\w+)?\s+(?:itsensä|ittensä|ittensa) takaisin)", re.IGNORECASE)
 
@@ -500,9 +508,15 @@ _OFF_HOURS = re.compile(r"\b(?:weekends?|saturdays?|sundays?|(?:at|during the|in
                         r"arkipyh\w*|juhlapyh\w*)\b", re.IGNORECASE)
 
 
+# Who would help: "…does anyone pick up?", "saako tukea…", not whether the app or a job runs at the weekend
+_HELPERS = re.compile(r"\b(?:support|help|anyone|someone|somebody|pick\w* up|call|phone|tuki\w*|tuke\w*|tuen|apua|"
+                      r"avun|joku|kukaan|soitta\w*|soitet\w*|päivyst\w*)\b", re.IGNORECASE)
+
+
 def off_hours(text: str) -> bool:
-    """Whether a question speaks of a time outside office hours ("if it breaks on a Saturday night…")."""
-    return bool(_OFF_HOURS.search(text))
+    """Whether a question asks for help at a time outside office hours ("if it breaks on a Saturday night, does
+    anyone pick up?"), not whether something runs then ("Do payroll exports run overnight?")."""
+    return bool(_OFF_HOURS.search(text)) and bool(_HELPERS.search(text))
 
 
 OFF_HOURS_QUERY = {"fi": "tuki palvelee arkisin ja kriittiset häiriöt hoidetaan ympäri vuorokauden",
@@ -748,17 +762,14 @@ _EXISTS = re.compile(r"^\s*(?:(?:onko|onks|onkos) (?:teillä|teil|kaarnassa|kaar
                      r"myyttekö|pystyykö|hoituuko|tukeeko|tuetaanko|onnistuuko (?:kaarnalla|kaarnassa|teillä)|"
                      r"do you (?:have|offer|sell|provide|do|handle|support)|is there|are there|"
                      r"(?:does|can) (?:kaarna|it|the system|your system|your software|you) (?:have|offer|do|handle|"
-                     r"support|manage|run|include)|"
-                     # "Voiko Kaarnalla tehdä työvuorolistat?": whether it does a thing is whether it offers it
-                     r"(?:voiko|voiks|pystyykö|pystyyks) (?:kaarnalla|kaarnassa|teillä|sillä|järjestelmällä|"
-                     r"ohjelmalla) (?:tehdä|hoitaa|hallita|laatia|suunnitella|luoda|ylläpitää))\b", re.IGNORECASE)
+                     r"support|manage|run|include))\b", re.IGNORECASE)
 
 
 # "Is there a discount?" points nowhere: "there" after "is" or before "is" only says something exists.
 _POINTS_BACK = re.compile(r"\b(?:it|them|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bbe )there(?! (?:is|are|be)\b)|"
                           r"that one|those|(?:does|did|do|would|will|can) that|"  # "How long did that take?"
                           r"(?:^|(?<=[.?!]\s))(?:is|was) that|"  # "Is that right?", not "the problem is that…"
-                          r"sinne|siihen|siitä|siinä|sen|sitä|niihin|niistä|niitä|ne|he|"
+                          r"sinne|siihen|siitä|siinä|sen|sitä|niihin|niistä|niitä|"
                           r"niiden|tähän|tuohon)\b", re.IGNORECASE)
 
 
