@@ -103,16 +103,9 @@ def _answer(ctx: AppContext, req: AskRequest, actor: Actor, tc: TaskContext, lan
     intent = topic_intent(asked, language)
     # "Customers in retail?": the stories of that industry (a price asked by a retailer is the same price)
     of_industry = industry(asked, language) if intent == "references" else None
-    # "How soon would it pay back? We're 300 people": every example's payback, so the one nearest the
-    # asker's size can be chosen, however much the question's story reads like another example's setup
-    # ("How far must turnover fall to pay for itself?" asks a change: the break-even tells it)
-    # "…on a Saturday night, does anyone pick up?": what the plans say of help out of hours, not of the problem
-    typed = (BREAK_EVEN_QUERY if asks_change(asked) else PAYBACK_QUERY)[language] \
-        if payback(asked) and "roi_example" in preferred(intent) else \
-        OFF_HOURS_QUERY[language] if intent == "support" and off_hours(asked) else None
     tc = retrieve(ctx, tc, query, k=PASSAGES, lang=language, history=tc.decision.audience == "staff",
                   also=focus, kinds=preferred(intent), industry=of_industry, each=tuple(parts(asked)),
-                  kinds_query=typed)
+                  kinds_query=_typed_query(asked, intent, language))
     tc = with_unit_similarities(ctx, tc, query)
     composed, run = get_engine(ctx, req.engine).answer(tc, question=req.question, history=turns)
     customer_facing = tc.decision.audience != "staff"
@@ -174,6 +167,19 @@ def _thread(ctx: AppContext, req: AskRequest, actor: Actor) -> tuple[str, list[t
             raise PolkuError("not_found", f"no conversation {req.thread_id!r} for this caller")
         turns = [(m.role, m.content) for m in conversations.recent_messages(session, thread_id=found.id)]
         return found.id, turns
+
+
+def _typed_query(asked: str, intent: str | None, language: str) -> str | None:
+    """The query for the intent's kinds of content when what is asked is said alike in all of them, else None."""
+    if payback(asked) and "roi_example" in preferred(intent):
+        # "How soon would it pay back? We're 300 people": every example's payback, so the one nearest the
+        # asker's size can be chosen, however much the question's story reads like another example's setup
+        # ("How far must turnover fall to pay for itself?" asks a change: the break-even tells it)
+        return (BREAK_EVEN_QUERY if asks_change(asked) else PAYBACK_QUERY)[language]
+    if intent == "support" and off_hours(asked):
+        # "…on a Saturday night, does anyone pick up?": what the plans say of help out of hours, not of the problem
+        return OFF_HOURS_QUERY[language]
+    return None
 
 
 def _transparency(t: dict, audience: str, used: list[str]) -> str:

@@ -284,7 +284,8 @@ COMPOUND_HEAD = 4
 def industry(question: str, lang: str) -> str | None:
     """The industry a question names ("asiakastarinoita teollisuudesta" → ``manufacturing``), if any."""
     q, text = terms(question, lang), question.lower()
-    written = [fold(w) for w in re.findall(r"\w+", text)] if lang == "fi" else []
+    # each Finnish word as written, with its stems, read once for every industry
+    written = [(fold(w), terms(w, lang)) for w in re.findall(r"\w+", text)] if lang == "fi" else []
     best, hits = None, 0.0
     for code, (stems, phrases, heads) in _industries().items():
         # a word as the lexicon has it says more than one that only comes close ("kaupunki" is a city, not
@@ -292,8 +293,8 @@ def industry(question: str, lang: str) -> str | None:
         # ("wealth", "health")
         n = sum(1.0 if t in stems else 0.5 for t in q if any(same(t, s) for s in stems)) \
             + sum(PHRASE for p in phrases if p in text) \
-            + sum(1.0 for w in written if any(w.startswith(h) and len(w) >= len(h) + 3 for h in heads)
-                  and not any(same(t, s) for t in terms(w, lang) for s in stems))
+            + sum(1.0 for w, w_stems in written if any(w.startswith(h) and len(w) >= len(h) + 3 for h in heads)
+                  and not any(same(t, s) for t in w_stems for s in stems))
         if n > hits:
             best, hits = code, n
     return best
