@@ -27,6 +27,7 @@ from copilot.engines.composer.intent import (
     parts,
     payback,
     preferred,
+    story_and_detail,
     topic_intent,
 )
 from copilot.engines.composer.spoken import calm, standard
@@ -100,7 +101,9 @@ def _answer(ctx: AppContext, req: AskRequest, actor: Actor, tc: TaskContext, lan
     query = f"{earlier} {asked}" if earlier else asked
     # A price for a number of users needs the price list's rows, whatever else the question says.
     focus = estimate.focus(asked, language) or focus_query(asked, language)
-    intent = topic_intent(asked, language)
+    # "Onko teillä kuntia asiakkaana? Kauanko käyttöönotto niillä kesti?": the stories first, their detail after
+    story = story_and_detail(asked, language)
+    intent = topic_intent(story[0] if story else asked, language)
     # "Customers in retail?": the stories of that industry (a price asked by a retailer is the same price)
     of_industry = industry(asked, language) if intent == "references" else None
     tc = retrieve(ctx, tc, query, k=PASSAGES, lang=language, history=tc.decision.audience == "staff",

@@ -211,6 +211,13 @@ INCIDENTS = {
                               r"confirm (?:the |our )?termination|"
                               r"not to (?:continue|renew) (?:when )?(?:our|the) contract|"
                               r"(?:lopett|lopeta)\w* (?:\w+ )?(?:sopimu|asiakkuu)\w*)", re.IGNORECASE),
+    # Fewer modules or users before the term ends ("drop Insight and keep only HR Core", "kesken sopimuskauden"):
+    # the contract is changed by a person, though the pricing FAQ says when users may be reduced.
+    "contract_change": re.compile(
+        r"\bdowngrad\w*|\b(?:drop|remove|cancel|stop paying for)\s+(?:\w+\s+){0,1}(?:insight|flow|hr core|modules?)\b|"
+        r"\b(?:switch|move|change)\w*\s+(?:\w+\s+){0,2}from complete to\b|"
+        r"\bkesken (?:sopimus)?kau\w*|\b(?:luopu\w*|irrott\w*)\s+(?:\w+\s+){0,2}(?:insight\w*|flow\w*|moduul\w*)|"
+        r"\b(?:vaihta|siirty)\w*\s+(?:\w+\s+){0,2}completesta\b", re.IGNORECASE),
     # A holiday balance Kaarna works out is wrong (under a collective agreement): a defect to look into,
     # which no article fixes, though the ones on balances and reports read close.
     "miscalculation": re.compile(

@@ -455,3 +455,33 @@ def test_a_customer_told_of_then_asked_about_is_answered_from_their_story(demo_c
     r = _ask(demo_ctx, "Pirkan Teräsrakenne mainittiin teidän sivuilla, paljonko ne sai perehdytyksen hallintotyötä "
                        "vähennettyä?")
     assert r.known and "Pirkan" in _first(r.text) and "3,5" in r.text.split(". ")[0]
+
+
+@pytest.mark.parametrize("question", ["Onko teillä 24/7 tukea jos palkkasiirto kaatuu?",
+                                      "Do you offer round the clock support?"])
+def test_help_around_the_clock_is_answered_with_the_plan_that_gives_it(demo_ctx, question: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, question)
+    assert r.known and "Enterprise" in _first(r.text)
+    assert re.search(r"ympäri vuorokauden|around the clock", _first(r.text))
+
+
+@pytest.mark.parametrize(("question", "story", "figure"), [
+    ("Onko teillä hoiva-alan asiakkaita? Paljonko allekirjoitus niillä nopeutui?", "Kielo", "0,8 päivää"),
+    ("Any customers in manufacturing? I'd like to know how much their sick leave went down.", "Pirkan", "4.8%"),
+])
+def test_a_story_asked_for_then_a_detail_of_it_in_a_second_sentence(demo_ctx, question: str, story: str,  # type: ignore[no-untyped-def]
+                                                                    figure: str) -> None:
+    r = _ask(demo_ctx, question)
+    assert r.known and story in _first(r.text)
+    assert figure in " ".join(re.split(r"(?<=[.!?])\s+(?=[A-ZÄÖ\"])", r.text)[:2])
+
+
+def test_an_association_is_not_a_connection(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    # "yhdistys" once read as "yhdistetään" (connected) and got the integrations' sentence
+    r = _ask(demo_ctx, "Saako urheiluseura tai yhdistys alennusta?")
+    assert not r.known and r.handoff
+
+
+def test_summer_workers_are_the_seasonal_workers_counted_by_the_month(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Do summer workers count for the whole year in the licence?")
+    assert r.known and "seasonal" in _first(r.text) and "months" in _first(r.text)

@@ -24,6 +24,7 @@ from retrieval.units import answer_units, list_units
     ("onko teillä kuntasektorin asiakkaita, esim joku kaupunki?", "fi", "public"),  # a compound; a city, not a shop
     ("Kaupungin asiakkaita teillä?", "fi", "public"),
     ("Referenssejä hoivakodeista?", "fi", "healthcare"),
+    ("Kuntia asiakkaina? Kauanko käyttöönotto kesti?", "fi", "public"),  # "kauan" is no misspelt "kaupan"
 ])
 def test_the_industry_a_question_names(question: str, lang: str, expected: str | None) -> None:
     assert intent.industry(question, lang) == expected
@@ -49,6 +50,7 @@ def test_the_industry_a_question_names(question: str, lang: str, expected: str |
     ("Does Kaarna work with our payroll system?", "en", "integration"),  # payroll is still an integration's
     ("Aineisto jäi jumiin ja palkanmaksu on huomenna, mitä teen?", "fi", None),  # the wages paid, no fee
     ("My leave request vanished two hours ago, what now?", "en", None),  # when it happened, no support hours
+    ("Paljonko heidän sairauspoissaolonsa laski?", "fi", None),  # a fall ("laski"), not an invoice ("lasku")
 ])
 def test_the_intent_of_a_question(question: str, lang: str, expected: str | None) -> None:
     assert intent.topic_intent(question, lang) == expected

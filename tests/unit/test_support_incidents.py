@@ -83,6 +83,11 @@ from copilot.tasks.reply import incident
     ("After Monday's import we have duplicate employees in three teams.", "duplicates"),
     ("Some employees appear twice in the org chart since the sync.", "duplicates"),
     ("Employee record shows twice in the team view.", "duplicates"),
+    ("We need to downgrade from Complete to HR Core before the term ends.", "contract_change"),
+    ("After budget cuts we want to drop Insight and keep only HR Core.", "contract_change"),
+    ("Haluaisimme luopua Flow'sta kesken sopimuskauden.", "contract_change"),
+    ("Can we reduce the number of users at renewal or only mid-term?", None),  # the pricing FAQ answers it
+    ("We'd like to add Flow mid-contract. From when is it billed?", None),
     # a document, a step or a question twice, no record
     ("The invoice was sent to us twice.", None),
     ("Lomapyyntö pitää hyväksyä kahteen kertaan.", None),

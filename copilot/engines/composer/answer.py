@@ -158,6 +158,8 @@ RESULT = re.compile(rf"^(?=.*\d).*(?:\b(?:{intents.CHANGE_WORDS}|nousi|rose)\b|\
                     r"\bfrom\s+\d[^.]*\bto\s+\d)", re.IGNORECASE)
 """A story's result: a figure that changed ("Early turnover fell from 41% to 29%.", "97 %, kun aiemmin 58 %"),
 not its starting point ("Previously they had 3 HR tools", "300 employees from 12 countries")."""
+SPEED = re.compile(r"\b(?:nopeutu\w*|hidastu\w*|lyhen\w*|faster|slower|quicker|sped up|speed\w* up)\b",
+                   re.IGNORECASE)
 LINK = re.compile(r"https?://\S+")
 # A way to reach the visitor, written in the message: a phone number or an e-mail address.
 CONTACT = re.compile(r"(?:\+\d{1,3}[\s-]?)?\b0?\d{2,3}[\s-]?\d{3}[\s-]?\d{3,4}\b|[\w.+-]+@[\w-]+\.[\w.]+")
@@ -350,6 +352,8 @@ class Reading:
     """The question asks for the vendor's registration ("y-tunnus", "VAT number")."""
     of_example: bool = False
     """The question asks about a worked example ("teidän logistiikkaesimerkissä", "your ROI calculation")."""
+    off_hours: bool = False
+    """The question asks for help outside office hours ("Is there 24/7 support?"), see :func:`intent.off_hours`."""
 
 
 def read(tc: TaskContext, question: str) -> Reading:
@@ -487,6 +491,7 @@ def read(tc: TaskContext, question: str) -> Reading:
                    about_us=about_us, names=proper, exists=intents.asks_exists(question),
                    lang=lang, context=context, counted=counted, stories=frozenset(named_stories), offered=offered,
                    of_example=bool(EXAMPLE.search(question)), term=bool(MULTI_YEAR.search(question)),
+                   off_hours=asked.off_hours,
                    vendor=bool(COMPANY_FACT.search(question) or REGISTRATION.search(question)) and about_us,
                    registration=bool(REGISTRATION.search(question)), products=named,
                    thing=intents.existing_thing(question),
@@ -607,7 +612,9 @@ def answers(r: Reading) -> bool:
         return False  # "can we host it on-premise?" is not answered by "site tracking has a separate consent"
     # "oma rekrytointijärjestelmä?" is not answered by a sentence about "järjestelmiin"; "any figures on what
     # turnover costs?" is answered by one that tells a figure
-    if r.exists and not _names_the_thing(r, best) and not (INFO.match(r.thing or "") and _figure(best.text)):
+    # "Is there 24/7 support?" is answered by the plan whose critical incidents are handled around the clock
+    if r.exists and not _names_the_thing(r, best) and not (INFO.match(r.thing or "") and _figure(best.text)) \
+            and not (r.off_hours and AROUND_THE_CLOCK.search(best.text)):
         return False
     if _lacks_what_is_asked(r, best):
         return False
@@ -834,9 +841,10 @@ def _story_detail(tc: TaskContext, question: str) -> ComposedAnswer | None:
                and (asked.shape is None or bool(SHAPES[asked.shape].search(c.text)))
                and (asked.shape != "change" or bool(RESULT.search(c.text)))  # what they achieved, not had
                # about what is asked ("onboarding admin"), not another of its figures; everyday words ("siellä")
-               # name nothing to be about
-               and (all(w.common for w in asked.topic) or any(_has(w, vocabulary(c.text, tc.language))
-                                                              for w in asked.topic if not w.common))]
+               # name nothing to be about, but two of them together may ("contract signing times")
+               and _about(asked.topic, vocabulary(c.text, tc.language))]
+    if SPEED.search(second):  # "paljonko allekirjoitus nopeutui?" asks a time: "0,8 päivää", not "2 400 asiakirjaa"
+        fitting.sort(key=lambda c: not SHAPES["duration"].search(c.text))
     # one sentence, not the story's whole list of results it stands in
     detail = next((c for c in fitting if c.text.count("; ") < 2), fitting[0] if fitting else None)
     if detail is None:
@@ -844,6 +852,12 @@ def _story_detail(tc: TaskContext, question: str) -> ComposedAnswer | None:
     t = templates("answer", tc.language)
     text = f"{t['reference'].format(story=_story(cited.title))} {_sentence(detail.text)}"
     return story.model_copy(update={"text": text})
+
+
+def _about(topic: tuple[Word, ...], vocab: Vocabulary) -> bool:
+    """Whether a sentence speaks of what is asked: a word of it that is not everyday, or two that are."""
+    return all(w.common for w in topic) or any(_has(w, vocab) for w in topic if not w.common) \
+        or sum(1 for w in topic if _has(w, vocab)) >= 2
 
 
 def _several(tc: TaskContext, asked: list[str]) -> ComposedAnswer:

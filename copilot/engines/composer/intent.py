@@ -11,7 +11,19 @@ from typing import NamedTuple
 
 import yaml
 
-from copilot.engines.composer.terms import Vocabulary, Word, fold, found, head_of, key_terms, same, terms, words
+from copilot.engines.composer.terms import (
+    COMMON_ZIPF,
+    Vocabulary,
+    Word,
+    everyday,
+    fold,
+    found,
+    head_of,
+    key_terms,
+    same,
+    terms,
+    words,
+)
 from copilot.guards.memo import cleared_on_erasure
 
 LEXICON = Path(__file__).with_name("intents.yaml")
@@ -192,8 +204,8 @@ def _intent_of(question: str, lang: str) -> str | None:
     text = _PAY_THING.sub(" ", _SUPPORT_VERB.sub(" ", _AGO.sub(" ", question))) if lang == "en" \
         else _BIG.sub(" ", _PALKKA.sub(" ", _AGO.sub(" ", question)))
     change = asks_change(question)
-    if change:  # "paljonko allekirjoitus nopeutui?" asks how big a change was, not a price
-        text = _HOW_MUCH_OF.sub(" ", text)
+    if change:  # "paljonko allekirjoitus nopeutui?" asks how big a change was, not a price; "laski" is no invoice
+        text = CHANGE.sub(" ", _HOW_MUCH_OF.sub(" ", text))
     who_uses = asks_who_uses(question)
     if who_uses:  # "has any city implemented Kaarna?" asks who did, not how an implementation goes
         text = _USED.sub(" ", text)
@@ -286,12 +298,14 @@ def industry(question: str, lang: str) -> str | None:
     q, text = terms(question, lang), question.lower()
     # each Finnish word as written, with its stems, read once for every industry
     written = [(fold(w), terms(w, lang)) for w in re.findall(r"\w+", text)] if lang == "fi" else []
+    # an everyday word is no typo of an industry's: "kauan" (long) is not a misspelt "kaupan"
+    known = {t for t in q if everyday(t, lang, COMMON_ZIPF)}
     best, hits = None, 0.0
     for code, (stems, phrases, heads) in _industries().items():
         # a word as the lexicon has it says more than one that only comes close ("kaupunki" is a city, not
         # "kauppa"), and a phrase more than a word that may only look like one of another industry's
         # ("wealth", "health")
-        n = sum(1.0 if t in stems else 0.5 for t in q if any(same(t, s) for s in stems)) \
+        n = sum(1.0 if t in stems else 0.5 for t in q if any(same(t, s, typos=t not in known) for s in stems)) \
             + sum(PHRASE for p in phrases if p in text) \
             + sum(1.0 for w, w_stems in written if any(w.startswith(h) and len(w) >= len(h) + 3 for h in heads)
                   and not any(same(t, s) for t in w_stems for s in stems))
@@ -476,7 +490,7 @@ _WHAT_TIME = re.compile(r"\b(?:mihin aikaan|mihin asti|mistä mihin|mikä aika|m
 CHANGE_WORDS = (r"nopeutu\w*|hidastu\w*|vähen\w*|väheni|laski|laskivat|pudota|kasvo\w*|kasvoi|lisääntyi|"
                 r"parani|säästi\w*|"
                 r"lyheni|putosi|speed\w* up|sped up|faster|slower|drop(?:s|ped|ping)?|fell|fall|falls|decreas\w*|"
-                r"increas\w*|reduc\w*|improv\w*|sav(?:e|ed|ing)")
+                r"increas\w*|reduc\w*|improv\w*|sav(?:e|ed|ing)|(?:go|goes|went|gone|come|came) down")
 CHANGE = re.compile(rf"\b(?:{CHANGE_WORDS})\b", re.IGNORECASE)
 CHANGED = re.compile(fold(CHANGE.pattern), re.IGNORECASE)
 """The same words as the question's terms write them (folded: "vähenivät" → "vahenivat")."""
@@ -505,6 +519,8 @@ _PAYBACK = re.compile(r"\b(?:payback|pa(?:ys?|id) (?:for )?itself|"
 
 
 _OFF_HOURS = re.compile(r"\b(?:weekends?|saturdays?|sundays?|(?:at|during the|in the) night|overnight|evenings?|"
+                        r"24/7|24 ?h\b|(?:a)?round the clock|outside (?:of )?(?:office|business|working) hours|"
+                        r"after hours|ympäri vuorokauden|virka-ajan ulkopuol\w*|(?:toimisto|työ)ajan ulkopuol\w*|"
                         r"public holidays?|viikonlop\w*|lauantai\w*|sunnuntai\w*|yöllä|öisin|illalla|iltaisin|"
                         r"arkipyh\w*|juhlapyh\w*)\b", re.IGNORECASE)
 
@@ -673,8 +689,11 @@ _QUESTION_WORD = (r"(?:paljonko|montako|mikä|mitä|mitkä|miten|millainen|kuink
 # A sentence opens as a question with a question word or a Finnish question verb ("maksetaanko…"), after
 # "ja"/"and" and an "if" clause at most: "ja jos ei toimi ni kuinka ajoissa…" asks; "let me know when you
 # can" does not.
+# A question asked as a statement: "I'm mostly interested what happened to…", "haluaisin tietää, miten…"
+_INDIRECTLY = (r"(?:i'?m|i am)\s+(?:\w+\s+)?interested\s+(?:in\s+)?|i(?:'d| would) like to know,?\s+|i wonder,?\s+|"
+               r"haluaisin tietää,?\s+|(?:minua\s+|mua\s+)?kiinnostaa(?:\s+\w+)?,?\s+")
 _OPENS = re.compile(rf"^\s*(?:(?:ja|and|entä|mutta|but|so)\s+)?(?:(?:jos|if)\b[^,]*?(?:,\s*|\s+(?:ni|niin|then)\s+))?"
-                    rf"(?:{_QUESTION_WORD}|\w{{3,}}(?:ko|kö|ks)\b)", re.IGNORECASE)
+                    rf"(?:{_INDIRECTLY})?(?:{_QUESTION_WORD}|\w{{3,}}(?:ko|kö|ks)\b)", re.IGNORECASE)
 
 
 def asking(question: str) -> list[str]:
@@ -812,9 +831,12 @@ def story_and_detail(question: str, lang: str) -> tuple[str, str] | None:
     then a detail of that story (the second part points back at it). The first part keeps the situation told."""
     sentences = _sentences(question)
     questions = [s for s, asks in sentences if asks]
-    if len(questions) != 1:
+    if len(questions) == 2:  # "onko teillä kuntia asiakkaana? kauanko käyttöönotto niillä kesti?"
+        halves = questions
+    elif len(questions) == 1:
+        halves = _THEN_ASKED.split(questions[0], maxsplit=1)
+    else:
         return None
-    halves = _THEN_ASKED.split(questions[0], maxsplit=1)
     # "…and how long did their rollout take?" asks of the story; "…and does it integrate with X?" of the product
     if len(halves) != 2 or not _EACH.search(halves[1]):
         return None

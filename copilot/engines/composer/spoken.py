@@ -37,7 +37,7 @@ WORDS = {
     "kännykän": "puhelimen", "kännykkää": "puhelinta",
     # Speech drops a pronoun's final -n ("onks teil mitää") and the -i- of -ainen adjectives ("ilmasta").
     "mitää": "mitään", "mikää": "mikään", "kukaa": "kukaan", "ketää": "ketään", "missää": "missään",
-    "mistää": "mistään", "mihinkää": "mihinkään", "ilmanen": "ilmainen", "ilmasta": "ilmaista",
+    "mistää": "mistään", "mihinkää": "mihinkään", "jonku": "jonkun", "ilmanen": "ilmainen", "ilmasta": "ilmaista",
     "ilmasen": "ilmaisen", "sellasta": "sellaista", "sellanen": "sellainen", "tällasta": "tällaista",
     "tällanen": "tällainen", "tollasta": "tuollaista", "millanen": "millainen", "millasta": "millaista",
     # ...and the -ä of a partitive after -i- ("meit on 40 tyyppii"); only these words: "toimii" is a verb,
