@@ -485,3 +485,18 @@ def test_an_association_is_not_a_connection(demo_ctx) -> None:  # type: ignore[n
 def test_summer_workers_are_the_seasonal_workers_counted_by_the_month(demo_ctx) -> None:  # type: ignore[no-untyped-def]
     r = _ask(demo_ctx, "Do summer workers count for the whole year in the licence?")
     assert r.known and "seasonal" in _first(r.text) and "months" in _first(r.text)
+
+
+def test_a_figure_asked_of_our_numbers_comes_from_the_worked_example(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Based on your figures, what does one sick day cost an employer?")
+    assert r.known and "350" in _first(r.text)
+
+
+def test_the_system_asked_about_is_the_product_itself(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Voiko järjestelmää kokeilla maksutta?")
+    assert r.known and "30 päivän" in _first(r.text)
+
+
+def test_whether_kaarna_is_gdpr_compliant_is_answered_with_who_processes_the_data(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, "Is Kaarna GDPR compliant?")
+    assert r.known and re.search(r"processor|data processing agreement", _first(r.text))

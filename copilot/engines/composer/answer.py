@@ -151,7 +151,10 @@ WEEKDAY = re.compile(r"(?:maanantai|tiistai|keskiviikko|torstai|perjantai|lauant
                      r"wednesday|thursday|friday|saturday|sunday)\w*$", re.IGNORECASE)
 """A day of the week says when the asker's trouble comes ("…vai pitääkö odottaa maanantaihin?"); the
 content says "arkisin", not every day's name, and lacking one is no sign it does not answer."""
-EXAMPLE = re.compile(r"esimerk\w*|laskelm\w*|\bexample|\bcalculation|\broi\b", re.IGNORECASE)
+# "according to your numbers, what does a leaver cost?" asks the worked example's figure too
+EXAMPLE = re.compile(r"esimerk\w*|laskelm\w*|\bexample|\bcalculation|\broi\b|"
+                     r"\b(?:according to|based on|by) your (?:own )?(?:numbers|figures|estimates?)\b|"
+                     r"\b(?:lukujenne|arvioidenne|teidän (?:lukujen|lukujenne|arvioiden)) mukaan\b", re.IGNORECASE)
 STORIES = ("reference", "roi_example")
 """Content that tells about a customer or an example company, not about what is sold."""
 RESULT = re.compile(rf"^(?=.*\d).*(?:\b(?:{intents.CHANGE_WORDS}|nousi|rose)\b|\bkun aiemmin\b|\b(?:down|up) from\b|"
