@@ -482,21 +482,16 @@ def test_an_association_is_not_a_connection(demo_ctx) -> None:  # type: ignore[n
     assert not r.known and r.handoff
 
 
-def test_summer_workers_are_the_seasonal_workers_counted_by_the_month(demo_ctx) -> None:  # type: ignore[no-untyped-def]
-    r = _ask(demo_ctx, "Do summer workers count for the whole year in the licence?")
-    assert r.known and "seasonal" in _first(r.text) and "months" in _first(r.text)
-
-
-def test_a_figure_asked_of_our_numbers_comes_from_the_worked_example(demo_ctx) -> None:  # type: ignore[no-untyped-def]
-    r = _ask(demo_ctx, "Based on your figures, what does one sick day cost an employer?")
-    assert r.known and "350" in _first(r.text)
-
-
-def test_the_system_asked_about_is_the_product_itself(demo_ctx) -> None:  # type: ignore[no-untyped-def]
-    r = _ask(demo_ctx, "Voiko järjestelmää kokeilla maksutta?")
-    assert r.known and "30 päivän" in _first(r.text)
-
-
-def test_whether_kaarna_is_gdpr_compliant_is_answered_with_who_processes_the_data(demo_ctx) -> None:  # type: ignore[no-untyped-def]
-    r = _ask(demo_ctx, "Is Kaarna GDPR compliant?")
-    assert r.known and re.search(r"processor|data processing agreement", _first(r.text))
+@pytest.mark.parametrize(("question", "first"), [
+    # summer workers are the seasonal workers the price list counts by the month
+    ("Do summer workers count for the whole year in the licence?", r"seasonal.*months"),
+    # "your figures" are the worked examples'
+    ("Based on your figures, what does one sick day cost an employer?", r"350"),
+    # "the system" a visitor asks about is the product itself, not the systems it connects to
+    ("Voiko järjestelmää kokeilla maksutta?", r"30 päivän"),
+    # "compliant" is answered with who controls and who processes the data
+    ("Is Kaarna GDPR compliant?", r"processor|data processing agreement"),
+])
+def test_the_first_sentence_answers_in_the_contents_own_terms(demo_ctx, question: str, first: str) -> None:  # type: ignore[no-untyped-def]
+    r = _ask(demo_ctx, question)
+    assert r.known and re.search(first, _first(r.text))
