@@ -217,7 +217,9 @@ INCIDENTS = {
         r"\bdowngrad\w*|\b(?:drop|remove|cancel|stop paying for)\s+(?:\w+\s+){0,1}(?:insight|flow|hr core|modules?)\b|"
         r"\b(?:switch|move|change)\w*\s+(?:\w+\s+){0,2}from complete to\b|"
         r"\bkesken (?:sopimus)?kau\w*|\b(?:luopu\w*|irrott\w*)\s+(?:\w+\s+){0,2}(?:insight\w*|flow\w*|moduul\w*)|"
-        r"\b(?:vaihta|siirty)\w*\s+(?:\w+\s+){0,2}completesta\b", re.IGNORECASE),
+        r"\b(?:vaihta|siirty)\w*\s+(?:\w+\s+){0,2}completesta\b|"
+        r"\bchang\w* (?:to )?(?:our|the) (?:contract|agreement)\b|\bsopimusmuuto\w*|"
+        r"\bmuutta\w* (?:\w+ )?sopimust\w*", re.IGNORECASE),
     # A holiday balance Kaarna works out is wrong (under a collective agreement): a defect to look into,
     # which no article fixes, though the ones on balances and reports read close.
     "miscalculation": re.compile(
@@ -250,6 +252,8 @@ INCIDENTS = {
     # The service itself is down for everyone: a server error or an outage, not one person's sign-in.
     "outage": re.compile(r"\b(?:bad gateway|50[34] service unavailable|outage|käyttökatko\w*|"
                          r"(?:kaikki|koko palvelu|palvelu) (?:on )?(?:alhaalla|nurin)|"
+                         # a gateway's or server's 5xx: the service, not one person's sign-in
+                         r"(?:virhe|error|virheilmoitus)\W{0,3}50[234]\b|"
                          r"ei aukea kenellekään|(?:is|are|went|been|kaarna|polku|service) down for "
                          r"(?:everyone|everybody|all(?: users| of us)?)\b|"
                          r"(?:kaarna|polku|the service|palvelu)\W+(?:\w+\W+){0,4}(?:completely unavailable|"
@@ -272,6 +276,8 @@ _NOT_OURS = {
                          r"onko (?:se|tämä) oikein)\b", re.IGNORECASE),
     # rights given again have their own guide ("Poistin vahingossa esihenkilön oikeudet")
     "recovery": re.compile(r"\b(?:oikeu\w*|rights|permissions?|roles?|rooli\w*)\b", re.IGNORECASE),
+    # a new hire's employment contract changed is HR's daily work
+    "contract_change": re.compile(r"\b(?:työsopimu\w*|employment contract|employee'?s? contract)", re.IGNORECASE),
     "outage": re.compile(r"\b(?:next|upcoming|planned|scheduled|seuraava\w*|tuleva\w*|suunniteltu\w*)\s+(?:\w+\s+)?"
                          r"(?:outage|maintenance|käyttökatko\w*|huolto\w*)", re.IGNORECASE),
 }

@@ -491,6 +491,11 @@ def test_an_association_is_not_a_connection(demo_ctx) -> None:  # type: ignore[n
     ("Voiko järjestelmää kokeilla maksutta?", r"30 päivän"),
     # "compliant" is answered with who controls and who processes the data
     ("Is Kaarna GDPR compliant?", r"processor|data processing agreement"),
+    # spoken Finnish inside a compound: "takasinmaksuaika" is "takaisinmaksuaika"
+    ("mikä oli teiän takasinmaksuaika siinä 300 hengen esimerkissä?", r"9,4"),
+    # a customer told of and then asked about as "their" is answered from their story, though "your" is said
+    ("I saw on LinkedIn that a retail chain uses your Insight. How much did their early turnover go down?",
+     r"Lumo"),
 ])
 def test_the_first_sentence_answers_in_the_contents_own_terms(demo_ctx, question: str, first: str) -> None:  # type: ignore[no-untyped-def]
     r = _ask(demo_ctx, question)

@@ -534,6 +534,14 @@ def test_a_verdict_a_result_and_a_duration_are_what_they_say() -> None:
     assert not SHAPES["duration"].search("Windows 11-päivitys")
 
 
+@pytest.mark.parametrize(("word", "text"), [
+    ("järjestöille", "Muihin järjestelmiin yhdistetään REST-rajapinnalla."),  # an organisation is no system
+    ("yhdistykset", "Muihin järjestelmiin yhdistetään REST-rajapinnalla."),  # an association is not connected
+])
+def test_a_word_that_only_starts_like_another_is_not_found_in_it(word: str, text: str) -> None:
+    assert not terms.found(word, terms.vocabulary(text, "fi"))
+
+
 def test_a_server_is_not_a_service() -> None:
     # "palvelimet" and "palvelee" share six letters: the support hours are not where the servers are
     assert not terms.same("palvelim", "palvel")

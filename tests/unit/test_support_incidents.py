@@ -86,6 +86,9 @@ from copilot.tasks.reply import incident
     ("We need to downgrade from Complete to HR Core before the term ends.", "contract_change"),
     ("After budget cuts we want to drop Insight and keep only HR Core.", "contract_change"),
     ("Haluaisimme luopua Flow'sta kesken sopimuskauden.", "contract_change"),
+    ("We sell a business unit. Who can I talk to about changing the contract?", "contract_change"),
+    ("Haluamme muuttaa työsopimusta sijaisen osalta.", None),  # an employee's contract is HR's own work
+    ("Kaarna ei aukea ollenkaan, tulee vaan virhe 503.", "outage"),
     ("Can we reduce the number of users at renewal or only mid-term?", None),  # the pricing FAQ answers it
     ("We'd like to add Flow mid-contract. From when is it billed?", None),
     # a document, a step or a question twice, no record

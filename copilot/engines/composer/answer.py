@@ -357,6 +357,9 @@ class Reading:
     """The question asks about a worked example ("teidän logistiikkaesimerkissä", "your ROI calculation")."""
     off_hours: bool = False
     """The question asks for help outside office hours ("Is there 24/7 support?"), see :func:`intent.off_hours`."""
+    back: bool = False
+    """What is asked points back at someone told of before it ("…some retail chain uses your Insight. How much did
+    their turnover go down?"): a story about them is what is asked, though the question says "your"."""
 
 
 def read(tc: TaskContext, question: str) -> Reading:
@@ -494,7 +497,7 @@ def read(tc: TaskContext, question: str) -> Reading:
                    about_us=about_us, names=proper, exists=intents.asks_exists(question),
                    lang=lang, context=context, counted=counted, stories=frozenset(named_stories), offered=offered,
                    of_example=bool(EXAMPLE.search(question)), term=bool(MULTI_YEAR.search(question)),
-                   off_hours=asked.off_hours,
+                   off_hours=asked.off_hours, back=back,
                    vendor=bool(COMPANY_FACT.search(question) or REGISTRATION.search(question)) and about_us,
                    registration=bool(REGISTRATION.search(question)), products=named,
                    thing=intents.existing_thing(question),
@@ -676,7 +679,7 @@ def _about_someone_else(r: Reading, best: Candidate) -> bool:
     # An example company is not us either, unless the question asks about the example ("your ROI example")
     example = best.passage.kind == "roi_example" and r.intent != "roi" and not r.of_example
     if r.about_us and (best.passage.kind == "reference" or example) and r.intent != "references" \
-            and best.passage.title not in r.stories:
+            and best.passage.title not in r.stories and not (r.back and best.passage.kind == "reference"):
         return True  # a customer's story (or an example company) tells about them: its CEO is not ours
     # "can Kaarna do shift planning?": a story or an article that mentions shift planning sells none,
     # though an article's link to a guide is something offered ("tarkistuslista, jossa on 12 kohtaa: <url>")

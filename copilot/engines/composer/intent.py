@@ -226,7 +226,10 @@ def _intent_of(question: str, lang: str) -> str | None:
 
 # "…does anyone at Kaarna actually pick up?", "voiko teille soittaa viikonloppuna?": whether someone is there
 # to help at a time, which the support hours answer, whatever the problem told around it.
-_REACH = re.compile(r"\b(?:pick(?:s|ing)? up|answers? the phone|(?:anyone|someone|somebody)\s+(?:\w+\s+){0,3}"
+_REACH = re.compile(r"\b(?:pick(?:s|ing)? up|answers? the phone|"
+                    r"how (?:fast|quickly|soon) (?:are you|do you|will you|would you|you) "
+                    r"(?:answer|respond|react|reply)\w*|"
+                    r"(?:anyone|someone|somebody)\s+(?:\w+\s+){0,3}"
                     r"(?:available|on call|answer\w*|pick\w* up)|on[- ]call|"
                     r"päivyst\w*|ympäri vuorokauden|"
                     r"(?:soittaa|soitan|soittaisin|soittaako|soitella)\s+(?:teille|tukeen|asiakastukeen)|"
@@ -518,7 +521,8 @@ _PAYBACK = re.compile(r"\b(?:payback|pa(?:ys?|id) (?:for )?itself|"
                       r"takaisinmaksu\w*|maksa\w*(?:\s+\w+)?\s+(?:itsensä|ittensä|ittensa) takaisin)", re.IGNORECASE)
 
 
-_OFF_HOURS = re.compile(r"\b(?:weekends?|saturdays?|sundays?|(?:at|during the|in the) night|overnight|evenings?|"
+_OFF_HOURS = re.compile(r"\b(?:weekends?|saturdays?|sundays?|(?:at|during the|in the|middle of the) night|overnight|"
+                        r"evenings?|"
                         r"24/7|24 ?h\b|(?:a)?round the clock|outside (?:of )?(?:office|business|working) hours|"
                         r"after hours|ympäri vuorokauden|virka-ajan ulkopuol\w*|(?:toimisto|työ)ajan ulkopuol\w*|"
                         r"public holidays?|viikonlop\w*|lauantai\w*|sunnuntai\w*|yöllä|öisin|illalla|iltaisin|"
@@ -526,7 +530,8 @@ _OFF_HOURS = re.compile(r"\b(?:weekends?|saturdays?|sundays?|(?:at|during the|in
 
 
 # Who would help: "…does anyone pick up?", "saako tukea…", not whether the app or a job runs at the weekend
-_HELPERS = re.compile(r"\b(?:support|help|anyone|someone|somebody|pick\w* up|call|phone|tuki\w*|tuke\w*|tuen|apua|"
+_HELPERS = re.compile(r"\b(?:support|help|anyone|someone|somebody|pick\w* up|call|phone|"
+                      r"(?:you|you're|you are|are you) answer\w*|tuki\w*|tuke\w*|tuen|apua|"
                       r"avun|joku|kukaan|soitta\w*|soitet\w*|päivyst\w*)\b", re.IGNORECASE)
 
 

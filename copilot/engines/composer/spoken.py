@@ -52,6 +52,7 @@ ENDINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(\w{2,}[^aeiouyäö])eesti$"), r"\1easti"),
     (re.compile(r"^(\w{3,})eks$"), r"\1eksi"),  # the translative: "vuodeks" → "vuodeksi"
     (re.compile(r"^(\w{3,}v[aä])ks$"), r"\1ksi"),  # ...of a participle: "allekirjoitettavaks"
+    (re.compile(r"^takas(in\w+)$"), r"takais\1"),  # in a compound too: "takasinmaksuaika"
     (re.compile(r"^(\w{2,})isko$"), r"\1isiko"),  # the conditional asked: "saisko" → "saisiko"
     (re.compile(r"^(\w{2,})iskö$"), r"\1isikö"),
     (re.compile(r"^(\w{3,}tt)ais$"), r"\1aisiin"),

@@ -198,10 +198,10 @@ def same(a: str, b: str, typos: bool = True) -> bool:
     return alike and _apart(a) == _apart(b)
 
 
-APART = ("palvelim", "palvelin", "yhdisty")
+APART = ("palvelim", "palvelin", "yhdisty", "jarjesto")
 """Roots that look like an inflection of another word and are not: a "palvelin" (server) is no "palvelu"
 (service), though "palvelimet" and "palvelee" share their first six letters; a "yhdistys" (an association)
-is not "yhdistetään" (connected)."""
+is not "yhdistetään" (connected), nor a "järjestö" (an organisation) a "järjestelmä" (a system)."""
 
 
 def _apart(stem: str) -> bool:
