@@ -211,14 +211,14 @@ INCIDENTS = {
                               r"confirm (?:the |our )?termination|"
                               r"not to (?:continue|renew) (?:when )?(?:our|the) contract|"
                               r"(?:lopett|lopeta)\w* (?:\w+ )?(?:sopimu|asiakkuu)\w*)", re.IGNORECASE),
-    # Fewer modules or users before the term ends ("drop Insight and keep only HR Core", "kesken sopimuskauden"):
-    # the contract is changed by a person, though the pricing FAQ says when users may be reduced.
+    # The contract with us changed before its term ends (a downgrade, a module given up, "changing the
+    # contract"): a person changes it, though the pricing FAQ says when users may be reduced.
     "contract_change": re.compile(
-        r"\bdowngrad\w*|\b(?:drop|remove|cancel|stop paying for)\s+(?:\w+\s+){0,1}(?:insight|flow|hr core|modules?)\b|"
+        r"\bdowngrad\w*|\bkeep only (?:hr core|insight|flow)\b|"
         r"\b(?:switch|move|change)\w*\s+(?:\w+\s+){0,2}from complete to\b|"
-        r"\bkesken (?:sopimus)?kau\w*|\b(?:luopu\w*|irrott\w*)\s+(?:\w+\s+){0,2}(?:insight\w*|flow\w*|moduul\w*)|"
-        r"\b(?:vaihta|siirty)\w*\s+(?:\w+\s+){0,2}completesta\b|"
-        r"\bchang\w* (?:to )?(?:our|the) (?:contract|agreement)\b|\bsopimusmuuto\w*|"
+        r"\bchang\w*\s+(?:to\s+)?(?:our|the)\s+(?:contract|agreement)\b(?!'s|\s+(?:template|type|signing|order|of|for)\b)|"
+        r"\bkesken sopimuskau\w*|\bluopu\w*\s+(?:\w+\s+){0,2}(?:insight\w*|flow\w*|moduul\w*)|"
+        r"\b(?:vaihta|siirty)\w*\s+(?:\w+\s+){0,2}completesta\b|\bsopimusmuuto\w*|"
         r"\bmuutta\w* (?:\w+ )?sopimust\w*", re.IGNORECASE),
     # A holiday balance Kaarna works out is wrong (under a collective agreement): a defect to look into,
     # which no article fixes, though the ones on balances and reports read close.
@@ -253,7 +253,7 @@ INCIDENTS = {
     "outage": re.compile(r"\b(?:bad gateway|50[34] service unavailable|outage|käyttökatko\w*|"
                          r"(?:kaikki|koko palvelu|palvelu) (?:on )?(?:alhaalla|nurin)|"
                          # a gateway's or server's 5xx: the service, not one person's sign-in
-                         r"(?:virhe|error|virheilmoitus)\W{0,3}50[234]\b|"
+                         r"(?:virhe\w*|error)\W{0,3}50[234]\b|"
                          r"ei aukea kenellekään|(?:is|are|went|been|kaarna|polku|service) down for "
                          r"(?:everyone|everybody|all(?: users| of us)?)\b|"
                          r"(?:kaarna|polku|the service|palvelu)\W+(?:\w+\W+){0,4}(?:completely unavailable|"
@@ -276,9 +276,13 @@ _NOT_OURS = {
                          r"onko (?:se|tämä) oikein)\b", re.IGNORECASE),
     # rights given again have their own guide ("Poistin vahingossa esihenkilön oikeudet")
     "recovery": re.compile(r"\b(?:oikeu\w*|rights|permissions?|roles?|rooli\w*)\b", re.IGNORECASE),
-    # a new hire's employment contract changed is HR's daily work
-    "contract_change": re.compile(r"\b(?:työsopimu\w*|employment contract|employee'?s? contract)", re.IGNORECASE),
-    "outage": re.compile(r"\b(?:next|upcoming|planned|scheduled|seuraava\w*|tuleva\w*|suunniteltu\w*)\s+(?:\w+\s+)?"
+    # an employee's contract changed is HR's daily work
+    "contract_change": re.compile(r"\b(?:työsopimu\w*|employment contract|employee'?s? contract|of an employee|"
+                                  r"sijaisen sopimu\w*)", re.IGNORECASE),
+    # one person's error while the others work is theirs ("only for me, colleagues are fine")
+    "outage": re.compile(r"\b(?:only (?:for )?me|just me|only mine|(?:colleagues|others) (?:are fine|can|work)|"
+                         r"muilla toimii|muut pääsee|vain (?:minulla|mulla|minulle))\b|"
+                         r"\b(?:next|upcoming|planned|scheduled|seuraava\w*|tuleva\w*|suunniteltu\w*)\s+(?:\w+\s+)?"
                          r"(?:outage|maintenance|käyttökatko\w*|huolto\w*)", re.IGNORECASE),
 }
 

@@ -476,6 +476,16 @@ def test_a_story_asked_for_then_a_detail_of_it_in_a_second_sentence(demo_ctx, qu
     assert figure in " ".join(re.split(r"(?<=[.!?])\s+(?=[A-ZÄÖ\"])", r.text)[:2])
 
 
+@pytest.mark.parametrize("question", [
+    "Do you have customers in healthcare? How long did their rollout take?",  # the care story tells no rollout
+    "Do you have retail customers? How much did they save?",  # the retail story tells no saving
+])
+def test_a_detail_the_story_does_not_tell_is_not_answered_with_another_of_its_sentences(demo_ctx,  # type: ignore[no-untyped-def]
+                                                                                        question: str) -> None:
+    r = _ask(demo_ctx, question)
+    assert not r.known and r.handoff
+
+
 def test_an_association_is_not_a_connection(demo_ctx) -> None:  # type: ignore[no-untyped-def]
     # "yhdistys" once read as "yhdistetään" (connected) and got the integrations' sentence
     r = _ask(demo_ctx, "Saako urheiluseura tai yhdistys alennusta?")
@@ -496,6 +506,10 @@ def test_an_association_is_not_a_connection(demo_ctx) -> None:  # type: ignore[n
     # a customer told of and then asked about as "their" is answered from their story, though "your" is said
     ("I saw on LinkedIn that a retail chain uses your Insight. How much did their early turnover go down?",
      r"Lumo"),
+    # "system" in English names other systems too: a payroll system is not Kaarna
+    ("Which payroll system do you integrate with?", r"20"),
+    # "I'm interested in…" frames the question: no privacy notice's "legitimate interest"
+    ("I'm interested in what you mentioned about e-signatures.", r"[Ss]ignature"),
 ])
 def test_the_first_sentence_answers_in_the_contents_own_terms(demo_ctx, question: str, first: str) -> None:  # type: ignore[no-untyped-def]
     r = _ask(demo_ctx, question)

@@ -89,7 +89,19 @@ from copilot.tasks.reply import incident
     ("We sell a business unit. Who can I talk to about changing the contract?", "contract_change"),
     ("Haluamme muuttaa työsopimusta sijaisen osalta.", None),  # an employee's contract is HR's own work
     ("Kaarna ei aukea ollenkaan, tulee vaan virhe 503.", "outage"),
+    ("Saan virheilmoituksen: 504 Gateway Timeout, kenellekään ei aukea.", "outage"),
     ("Can we reduce the number of users at renewal or only mid-term?", None),  # the pricing FAQ answers it
+    # a signing flow, a module in one user's view, a contract document or an employee's contract: HR's own work
+    ("How do I cancel the flow I started for a new hire by mistake?", None),
+    ("How do I drop a module from a user's view? They don't need Flow.", None),
+    ("How do I change the contract's signing order in Flow?", None),
+    ("Changing the contract template for new hires, where do I upload it?", None),
+    ("We are changing the contract type of an employee from fixed-term to permanent.", None),
+    ("Sairausloma jäi kesken kauden, miten kirjaan loppuosan?", None),
+    ("Irrottaisin Flow-moduulin integraation palkanlaskennasta hetkeksi, miten?", None),
+    # one person's server error while the others work is no outage
+    ("Kun avaan raportin tulee error 502, muilla toimii.", None),
+    ("Error 503 on the SSO page only for me, colleagues are fine.", None),
     ("We'd like to add Flow mid-contract. From when is it billed?", None),
     # a document, a step or a question twice, no record
     ("The invoice was sent to us twice.", None),

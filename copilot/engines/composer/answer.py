@@ -845,10 +845,17 @@ def _story_detail(tc: TaskContext, question: str) -> ComposedAnswer | None:
         return None  # "mitä siellä tapahtui?" says neither a form nor a subject to pick a sentence by
     fitting = [c for c in asked.candidates if c.passage.source_id == cited.source_id and not pointer(c.text)
                and (asked.shape is None or bool(SHAPES[asked.shape].search(c.text)))
-               and (asked.shape != "change" or bool(RESULT.search(c.text)))  # what they achieved, not had
+               # what they achieved, not had ("How much did they save?" is no "12% answered the survey")
+               and ((asked.shape != "change" and not intents.asks_change(second)) or bool(RESULT.search(c.text)))
                # about what is asked ("onboarding admin"), not another of its figures; everyday words ("siellä")
-               # name nothing to be about, but two of them together may ("contract signing times")
-               and _about(asked.topic, vocabulary(c.text, tc.language))]
+               # name nothing to be about
+               and (any(_has(w, vocabulary(c.text, tc.language)) for w in asked.topic if not w.common)
+                    # nothing but everyday words ("How long did their rollout take?"): the intent's own words
+                    # say what the sentence must be about ("Käyttöönotto kesti 14 viikkoa", not "60 days
+                    # before a permit expires")
+                    or (all(w.common for w in asked.topic)
+                        and (asked.intent is None
+                             or bool(intents.intent_terms(asked.intent) & vocabulary(c.text, tc.language).stems))))]
     if SPEED.search(second):  # "paljonko allekirjoitus nopeutui?" asks a time: "0,8 päivää", not "2 400 asiakirjaa"
         fitting.sort(key=lambda c: not SHAPES["duration"].search(c.text))
     # one sentence, not the story's whole list of results it stands in
@@ -858,12 +865,6 @@ def _story_detail(tc: TaskContext, question: str) -> ComposedAnswer | None:
     t = templates("answer", tc.language)
     text = f"{t['reference'].format(story=_story(cited.title))} {_sentence(detail.text)}"
     return story.model_copy(update={"text": text})
-
-
-def _about(topic: tuple[Word, ...], vocab: Vocabulary) -> bool:
-    """Whether a sentence speaks of what is asked: a word of it that is not everyday, or two that are."""
-    return all(w.common for w in topic) or any(_has(w, vocab) for w in topic if not w.common) \
-        or sum(1 for w in topic if _has(w, vocab)) >= 2
 
 
 def _several(tc: TaskContext, asked: list[str]) -> ComposedAnswer:
