@@ -844,18 +844,7 @@ def _story_detail(tc: TaskContext, question: str) -> ComposedAnswer | None:
     if asked.shape is None and all(w.common for w in asked.topic):
         return None  # "mitä siellä tapahtui?" says neither a form nor a subject to pick a sentence by
     fitting = [c for c in asked.candidates if c.passage.source_id == cited.source_id and not pointer(c.text)
-               and (asked.shape is None or bool(SHAPES[asked.shape].search(c.text)))
-               # what they achieved, not had ("How much did they save?" is no "12% answered the survey")
-               and ((asked.shape != "change" and not intents.asks_change(second)) or bool(RESULT.search(c.text)))
-               # about what is asked ("onboarding admin"), not another of its figures; everyday words ("siellä")
-               # name nothing to be about
-               and (any(_has(w, vocabulary(c.text, tc.language)) for w in asked.topic if not w.common)
-                    # nothing but everyday words ("How long did their rollout take?"): the intent's own words
-                    # say what the sentence must be about ("Käyttöönotto kesti 14 viikkoa", not "60 days
-                    # before a permit expires")
-                    or (all(w.common for w in asked.topic)
-                        and (asked.intent is None
-                             or bool(intents.intent_terms(asked.intent) & vocabulary(c.text, tc.language).stems))))]
+               and _tells(asked, second, c.text)]
     if SPEED.search(second):  # "paljonko allekirjoitus nopeutui?" asks a time: "0,8 päivää", not "2 400 asiakirjaa"
         fitting.sort(key=lambda c: not SHAPES["duration"].search(c.text))
     # one sentence, not the story's whole list of results it stands in
@@ -865,6 +854,22 @@ def _story_detail(tc: TaskContext, question: str) -> ComposedAnswer | None:
     t = templates("answer", tc.language)
     text = f"{t['reference'].format(story=_story(cited.title))} {_sentence(detail.text)}"
     return story.model_copy(update={"text": text})
+
+
+def _tells(asked: Reading, question: str, text: str) -> bool:
+    """Whether a sentence of a story tells the detail asked of it: in the form asked for; what they achieved,
+    not had ("How much did they save?" is no "12% answered the survey"); and about what is asked ("onboarding
+    admin"), not another of its figures. A question of everyday words only ("How long did their rollout
+    take?") is about its intent's own words ("Käyttöönotto kesti 14 viikkoa", not "60 days before a permit
+    expires")."""
+    if asked.shape is not None and not SHAPES[asked.shape].search(text):
+        return False
+    if (asked.shape == "change" or intents.asks_change(question)) and not RESULT.search(text):
+        return False
+    vocab = vocabulary(text, asked.lang)
+    if not all(w.common for w in asked.topic):
+        return any(_has(w, vocab) for w in asked.topic if not w.common)
+    return asked.intent is None or bool(intents.intent_terms(asked.intent) & vocab.stems)
 
 
 def _several(tc: TaskContext, asked: list[str]) -> ComposedAnswer:
