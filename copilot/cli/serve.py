@@ -44,6 +44,8 @@ def serve(
     """Serve the REST API (/v1/..., OpenAPI at /docs) until interrupted."""
     import uvicorn
 
+    from integrations.api import workers as api
+
     ctx = context()  # validates the settings here, so a bad one is one clear line before start-up
     problem = refusal(ctx, workers)
     if problem and not allow_local_state:
@@ -63,5 +65,16 @@ def serve(
         get_engine(ctx)  # likewise a chat model that cannot be built (no key), instead of a failed start-up
     if ctx.settings.environment is Environment.development and ctx.settings.api_dev_keys:
         err_console.print("[yellow]development:[/yellow] dev keys dev-admin-key and dev-widget-key are accepted")
-    uvicorn.run("integrations.api.app:build_migrated", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, access_log=log_level == "debug", timeout_graceful_shutdown=5)
+    if workers > 1 and not api.spreads_connections():  # macOS, the BSDs: uvicorn's supervisor and its one socket
+        uvicorn.run(api.APP, factory=True, host=host, port=port, workers=workers, log_level=log_level,
+                    access_log=log_level == "debug", timeout_graceful_shutdown=api.GRACE_S)
+        return
+    sockets = api.bind_sockets(host, port, workers)  # a port in use is one clear line, before any worker starts
+    bound = sockets[0].getsockname()[1]
+    err_console.print(f"serving on http://{api.address(host, bound)} with {workers} worker"
+                      f"{'s' if workers > 1 else ''} (Ctrl-C stops)", highlight=False)
+    options = api.WorkerOptions(host, bound, log_level)
+    if workers == 1:
+        api.serve_on(sockets[0], options)
+    else:
+        raise typer.Exit(api.Supervisor(sockets, options).run())

@@ -1,8 +1,10 @@
 """`polku serve --workers N` as an operator runs it: refused without shared state, and two real worker
-processes on PostgreSQL and Redis that behave as one API."""
+processes on PostgreSQL and Redis that behave as one API, share the connections, are replaced when one dies
+and stop together."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -12,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -60,6 +63,17 @@ def test_an_unreachable_redis_stops_serve_before_it_starts(tmp_path: Path) -> No
     assert "cannot reach Redis at 127.0.0.1:1/0" in line and "pw" not in line
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_in_use_is_one_line_before_anything_starts(tmp_path: Path, workers: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = serve("--workers", workers, "--allow-local-state", "--port", str(port), env=polku_env(tmp_path))
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "startup" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -76,8 +90,8 @@ def redis4() -> Iterator[redis.Redis]:
 
 
 @pytest.fixture
-def two_workers(pg_db, demo_ctx, tmp_path, redis4) -> Iterator[tuple[str, subprocess.Popen[str]]]:  # type: ignore[no-untyped-def]
-    """`polku serve --workers 2` on a PostgreSQL demo store and Redis, on a loopback port."""
+def two_workers(pg_db, demo_ctx, tmp_path, redis4) -> Iterator[tuple[str, subprocess.Popen[str], list[str]]]:  # type: ignore[no-untyped-def]
+    """`polku serve --workers 2` on a PostgreSQL demo store and Redis, on a loopback port; its log as it grows."""
     data = tmp_path / "data"
     demo_store(pg_db, demo_ctx, data, accounts=60)
     url = pg_db.engine.url.render_as_string(hide_password=False)
@@ -102,9 +116,11 @@ def two_workers(pg_db, demo_ctx, tmp_path, redis4) -> Iterator[tuple[str, subpro
             time.sleep(0.25)
         else:
             raise AssertionError("two workers did not start: " + "".join(log)[-3000:])
-        yield f"http://127.0.0.1:{port}", proc
+        assert any(f"serving on http://127.0.0.1:{port} with 2 workers" in line for line in log)
+        yield f"http://127.0.0.1:{port}", proc, log
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # the test stopped it already
+            os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
 
 
@@ -119,7 +135,7 @@ def _workers(client: redis.Redis) -> set[str]:
 @pytest.mark.redis
 @pytest.mark.slow
 def test_two_workers_serve_a_chat_and_give_a_caller_one_burst(two_workers, redis4) -> None:  # type: ignore[no-untyped-def]
-    root, proc = two_workers
+    root, proc, _ = two_workers
     staff = {"X-API-Key": "dev-admin-key"}
     with httpx.Client(base_url=root, timeout=60) as api:
         first = api.post("/v1/ask", json={"question": "What does Kaarna HR Core cost?", "language": "en"},
@@ -140,3 +156,77 @@ def test_two_workers_serve_a_chat_and_give_a_caller_one_burst(two_workers, redis
     assert codes.count(404) == BURST and codes.count(429) == 3 * BURST  # 404: let through; 429: refused
     assert len(_workers(redis4)) == 2  # both worker processes took part (the parent never uses Redis after ping)
     assert proc.poll() is None
+
+
+def _children(pid: int) -> set[int]:
+    return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def _connections_held(pid: int, port: int) -> int:
+    """Accepted connections to ``port`` that process ``pid`` holds: its sockets' inodes looked up in the
+    kernel's TCP tables (state 01, established)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed while we looked
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:["):-1])
+    held = 0
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        for row in table.read_text().splitlines()[1:]:
+            fields = row.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01" and fields[9] in inodes:
+                held += 1
+    return held
+
+
+def _open_together(root: str, count: int) -> list[httpx.Client]:
+    """``count`` keep-alive connections opened at once, as a load balancer or a busy page opens them."""
+    clients = [httpx.Client(base_url=root, timeout=60) for _ in range(count)]
+    with ThreadPoolExecutor(count) as pool:
+        codes = list(pool.map(lambda client: client.get("/healthz").status_code, clients))
+    assert codes == [200] * count
+    return clients
+
+
+def _spread(proc: subprocess.Popen[str], port: int) -> dict[int, int]:
+    return {pid: n for pid in _children(proc.pid) if (n := _connections_held(pid, port))}
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.slow
+def test_two_workers_share_the_connections_outlive_a_killed_one_and_stop_together(two_workers) -> None:  # type: ignore[no-untyped-def]
+    root, proc, log = two_workers
+    port = int(root.rsplit(":", 1)[1])
+
+    clients = _open_together(root, 16)
+    spread = _spread(proc, port)
+    for client in clients:
+        client.close()
+    # Each worker accepts on a socket of its own, so connections opened together do not all land on one.
+    # (All 16 on one of two sockets by the kernel's hash: a chance of 1 in 32,768.)
+    assert sum(spread.values()) == 16 and len(spread) == 2, spread
+
+    victim = next(iter(spread))
+    os.kill(victim, signal.SIGKILL)
+    for _ in range(1200):  # a bounded wait for the replacement's start-up, not a timed assertion
+        if sum("Application startup complete" in line for line in log) == 3:
+            break
+        time.sleep(0.25)
+    else:
+        raise AssertionError("no worker replaced the killed one: " + "".join(log)[-3000:])
+    assert any(f"Worker [{victim}] stopped (killed by SIGKILL)" in line for line in log)
+
+    clients = _open_together(root, 16)
+    after = _spread(proc, port)
+    for client in clients:
+        client.close()
+    assert victim not in after and len(after) == 2 and sum(after.values()) == 16, after
+
+    workers = set(after)
+    os.kill(proc.pid, signal.SIGTERM)  # the parent alone, as a process manager stops it
+    assert proc.wait(30) == 0
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
