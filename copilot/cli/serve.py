@@ -71,10 +71,17 @@ def serve(
         return
     sockets = api.bind_sockets(host, port, workers)  # a port in use is one clear line, before any worker starts
     bound = sockets[0].getsockname()[1]
-    err_console.print(f"serving on http://{api.address(host, bound)} with {workers} worker"
+    try:
+        claim = api.claim_port(host, bound)  # held until this command ends
+    except PolkuError:
+        for sock in sockets:
+            sock.close()
+        raise
+    err_console.print(f"starting on http://{api.address(host, bound)} with {workers} worker"
                       f"{'s' if workers > 1 else ''} (Ctrl-C stops)", highlight=False)
     options = api.WorkerOptions(host, bound, log_level)
-    if workers == 1:
-        api.serve_on(sockets[0], options)
-    else:
-        raise typer.Exit(api.Supervisor(sockets, options).run())
+    with claim:
+        if workers == 1:
+            api.serve_on(sockets[0], options)
+        else:
+            raise typer.Exit(api.Supervisor(sockets, options).run())

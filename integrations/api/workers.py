@@ -7,14 +7,14 @@ with ``SO_REUSEPORT``, and Linux hashes every new connection to one of them, so 
 arrive. A socket starts listening when its worker's app is ready (uvicorn listens then), so a port whose
 workers are all still starting refuses connections instead of holding them.
 
-The parent binds the sockets (a port in use is one clear error), starts a worker per socket, replaces a
-worker that dies or stops answering its pings, and stops them all on SIGINT, SIGTERM or SIGHUP. A worker
-whose parent is gone stops too, rather than serving on as an orphan beside the next server.
+The parent binds the sockets (a port in use is one clear error) and claims the port, so a second server
+cannot join the first one's sockets while they are not listening yet. It starts a worker per socket,
+replaces a worker that dies or stops answering its pings, and stops them all on SIGINT, SIGTERM or SIGHUP.
+A worker whose parent is gone stops too, rather than serving on as an orphan beside the next server.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import multiprocessing
 import os
@@ -44,8 +44,8 @@ PING_TIMEOUT_S = 30.0
 """A worker that leaves a ping unanswered this long is hung: killed and replaced. Generous, because a worker
 still importing answers late, and replacing it would only start the import again."""
 QUICK_DEATH_S = 10.0
-"""A worker that dies sooner than this after it started is replaced after a pause that doubles each time
-(up to :data:`MAX_PAUSE_S`), so a crash at start-up does not spin."""
+"""A worker that dies before its app served, or sooner than this after it was started, is replaced after a
+pause that doubles each time (up to :data:`MAX_PAUSE_S`), so a crash at start-up does not spin."""
 MAX_PAUSE_S = 30.0
 
 log = logging.getLogger("uvicorn.error")
@@ -97,6 +97,20 @@ def bind_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     return sockets
 
 
+def claim_port(host: str, port: int) -> socket.socket:
+    """A claim on ``port`` for the life of this process: an abstract Unix socket named after it, which the
+    kernel drops when the process ends. While a server's workers start, their sockets are bound but not
+    listening, and another server's could still join them; its claim is refused instead."""
+    claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        claim.bind(f"\0polku-serve:{port}")
+    except OSError:
+        claim.close()
+        raise PolkuError("config", f"cannot listen on {address(host, port)}: another polku serve is starting "
+                                   "or serving on that port") from None
+    return claim
+
+
 def _rebound(old: socket.socket) -> socket.socket:
     """A fresh socket on ``old``'s port, in place of ``old``, whose worker died. Closing ``old`` resets the
     connections queued on it (the client or the load balancer retries them on a live worker) instead of
@@ -126,8 +140,31 @@ def _answer_pings(pings: Connection, server: uvicorn.Server) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+class _Listening:
+    """Whether ``sock`` listens once the app has started. Another program may take the port while the
+    socket is bound but not listening (a start-up takes seconds); uvloop then swallows the failed listen and
+    the worker would run without serving anything."""
+
+    def __init__(self, server: uvicorn.Server, sock: socket.socket) -> None:
+        # A descriptor of our own: uvloop takes over the one it is given.
+        self.server, self.sock = server, sock.dup()
+        self.failed = False
+        threading.Thread(target=self._watch, name="listening", daemon=True).start()
+
+    def _watch(self) -> None:
+        with self.sock:
+            while not (self.server.started or self.server.should_exit):
+                time.sleep(0.1)
+            if self.server.started and not self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+                log.error("Cannot listen on %s: another program took the port while the app started.",
+                          address(*self.sock.getsockname()[:2]))
+                self.failed = True
+                self.server.should_exit = True
+
+
 def serve_on(sock: socket.socket, options: WorkerOptions, pings: Connection | None = None) -> None:
     """One worker: the API on ``sock`` until SIGINT or SIGTERM (in a child of :class:`Supervisor`, or alone).
+    Exits with uvicorn's STARTUP_FAILURE when the app cannot start or the socket cannot listen.
 
     ``pings`` (from the parent) is answered from a thread of its own with whether the app is serving yet."""
     config = uvicorn.Config(options.app, factory=True, host=options.host, port=options.port,
@@ -135,10 +172,22 @@ def serve_on(sock: socket.socket, options: WorkerOptions, pings: Connection | No
                             timeout_graceful_shutdown=GRACE_S)
     server = uvicorn.Server(config)
     if pings is not None:
+        # A closed terminal sends SIGHUP to the whole group, which uvicorn does not handle: the parent stops
+        # this worker gracefully instead.
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
         threading.Thread(target=_answer_pings, args=(pings, server), name="pings", daemon=True).start()
-    # Ctrl-C reaches the whole process group: uvicorn has stopped gracefully by then, so no traceback.
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run(sockets=[sock])  # exits with STARTUP_FAILURE when the app cannot start
+    listening = _Listening(server, sock)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole group: uvicorn has stopped gracefully by then
+        pass
+    except Exception:
+        if server.started:
+            raise
+        log.exception("The app could not start.")  # e.g. its factory raised: the next worker would too
+        sys.exit(STARTUP_FAILURE)
+    if listening.failed:
+        sys.exit(STARTUP_FAILURE)
 
 
 @dataclass
@@ -147,6 +196,8 @@ class Worker:
     pings: Connection
     """The parent's end of the pipe the worker answers pings on."""
     started_at: float = field(default_factory=time.monotonic)
+    serving: bool = False
+    """It has answered a ping with its app serving."""
     pinged_at: float = 0.0
     waiting_since: float | None = None
     """When the ping now unanswered was sent."""
@@ -154,7 +205,10 @@ class Worker:
 
 def _how(exitcode: int | None) -> str:
     if exitcode is not None and exitcode < 0:
-        return f"killed by {signal.Signals(-exitcode).name}"
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:  # a real-time signal has no name
+            return f"killed by signal {-exitcode}"
     return f"exit code {exitcode}"
 
 
@@ -225,38 +279,40 @@ class Supervisor:
             if worker.process.is_alive() and self._answers(worker, now):
                 continue
             if worker.process.is_alive():
-                log.warning("Worker [%s] left a ping unanswered for %g s; replacing it.", worker.process.pid,
-                            self.ping_timeout_s)
                 worker.process.kill()
                 worker.process.join()
+                why = f"left a ping unanswered for {self.ping_timeout_s:g} s"
             elif worker.process.exitcode == STARTUP_FAILURE and not self.served:
                 log.error("Worker [%s] could not start (its error is above); stopping.", worker.process.pid)
                 return STARTUP_FAILURE
             else:
-                log.warning("Worker [%s] stopped (%s); starting another.", worker.process.pid,
-                            _how(worker.process.exitcode))
-            self._replace(index, worker, now)
+                why = f"stopped ({_how(worker.process.exitcode)})"
+            self._replace(index, worker, now, why)
         return 0
 
-    def _replace(self, index: int, worker: Worker, now: float) -> None:
+    def _replace(self, index: int, worker: Worker, now: float, why: str) -> None:
+        """A fresh socket for the slot at once (logged after it, so the log says its share goes elsewhere),
+        and a new worker on it now or after a pause."""
         worker.pings.close()
         self.sockets[index] = _rebound(self.sockets[index])
-        quick = now - worker.started_at < QUICK_DEATH_S
+        quick = not worker.serving or now - worker.started_at < QUICK_DEATH_S
         self._pause[index] = min(MAX_PAUSE_S, max(1.0, 2 * self._pause[index])) if quick else 0.0
         if self._pause[index]:
-            log.warning("It stopped %.0f s after it started: the next one starts in %g s.",
-                        now - worker.started_at, self._pause[index])
+            log.warning("Worker [%s] %s; another starts in %g s.", worker.process.pid, why, self._pause[index])
             self._due[index] = now + self._pause[index]
         else:
+            log.warning("Worker [%s] %s; starting another.", worker.process.pid, why)
             self.workers[index] = self._start(index)
 
     def _answers(self, worker: Worker, now: float) -> bool:
         """False once a ping has gone unanswered for ``ping_timeout_s``; never waits."""
         try:
             while worker.pings.poll(0):
-                self.served = worker.pings.recv() or self.served
+                worker.serving = worker.pings.recv() or worker.serving
+                self.served = self.served or worker.serving
                 worker.waiting_since = None
-            if worker.waiting_since is None and now - worker.pinged_at >= self.ping_every_s:
+            every = self.ping_every_s if worker.serving else 0.0  # until it serves, every tick: soon known
+            if worker.waiting_since is None and now - worker.pinged_at >= every:
                 worker.pings.send(b"ping")
                 worker.pinged_at = worker.waiting_since = now
         except (EOFError, OSError):  # it died just now: the next look replaces it

@@ -116,7 +116,7 @@ def two_workers(pg_db, demo_ctx, tmp_path, redis4) -> Iterator[tuple[str, subpro
             time.sleep(0.25)
         else:
             raise AssertionError("two workers did not start: " + "".join(log)[-3000:])
-        assert any(f"serving on http://127.0.0.1:{port} with 2 workers" in line for line in log)
+        assert any(f"starting on http://127.0.0.1:{port} with 2 workers" in line for line in log)
         yield f"http://127.0.0.1:{port}", proc, log
     finally:
         with contextlib.suppress(ProcessLookupError):  # the test stopped it already

@@ -30,13 +30,25 @@ def build() -> Callable[[dict[str, Any], Receive, Send], Awaitable[None]]:
     return app
 
 
-def main() -> None:
-    from integrations.api.workers import Supervisor, WorkerOptions, bind_sockets
+def broken() -> None:
+    """A factory that fails the way a real one can (a setting missing, a file unreadable)."""
+    raise RuntimeError("the app cannot be built")
 
-    sockets = bind_sockets("127.0.0.1", int(sys.argv[1]), int(sys.argv[2]))
-    print(sockets[0].getsockname()[1], flush=True)
-    options = WorkerOptions("127.0.0.1", 0, "info", app="tests.support.asgi_hello:build")
-    sys.exit(Supervisor(sockets, options).run())
+
+def main() -> None:
+    from copilot.core.errors import PolkuError
+    from integrations.api.workers import Supervisor, WorkerOptions, bind_sockets, claim_port
+
+    try:
+        sockets = bind_sockets("127.0.0.1", int(sys.argv[1]), int(sys.argv[2]))
+        port = sockets[0].getsockname()[1]
+        claim = claim_port("127.0.0.1", port)
+    except PolkuError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        sys.exit(2)
+    print(port, flush=True)
+    with claim:
+        sys.exit(Supervisor(sockets, WorkerOptions("127.0.0.1", 0, "info", app="tests.support.asgi_hello:build")).run())
 
 
 if __name__ == "__main__":

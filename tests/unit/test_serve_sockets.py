@@ -19,7 +19,15 @@ import pytest
 from uvicorn.config import STARTUP_FAILURE
 
 from copilot.core.errors import PolkuError
-from integrations.api.workers import Supervisor, Worker, WorkerOptions, bind_sockets, spreads_connections
+from integrations.api.workers import (
+    Supervisor,
+    Worker,
+    WorkerOptions,
+    bind_sockets,
+    claim_port,
+    serve_on,
+    spreads_connections,
+)
 
 pytestmark = pytest.mark.skipif(not spreads_connections(), reason="SO_REUSEPORT spreads connections on Linux only")
 
@@ -83,8 +91,7 @@ class ScriptedWorkers(Supervisor):
     every replacement exits at once with uvicorn's start-up failure code (which ends the server)."""
 
     tick_s = 0.1
-    ping_every_s = 3600.0  # no pings unless a test asks for them
-    ping_timeout_s = 0.5
+    ping_timeout_s = 3600.0  # scripted workers never answer: none counts as hung unless a test says so
 
     def __init__(self, first: tuple[Callable[..., object], tuple[object, ...]]) -> None:
         super().__init__(bind_sockets("127.0.0.1", 0, 2), WorkerOptions("127.0.0.1", 0, "warning"))
@@ -138,7 +145,7 @@ def test_workers_that_cannot_start_stop_the_server_at_once() -> None:
 
 def test_a_worker_that_stops_answering_pings_is_killed_and_replaced() -> None:
     supervisor = ScriptedWorkers(first=(time.sleep, (600,)))  # alive, but its pings go unanswered
-    supervisor.ping_every_s = 0.0
+    supervisor.ping_timeout_s = 0.5
     assert supervisor.run_bounded() == STARTUP_FAILURE
     assert supervisor.started[:3] == [0, 1, 0] and supervisor.processes[0].exitcode == -signal.SIGKILL
 
@@ -148,3 +155,52 @@ def test_once_a_worker_served_a_replacement_that_cannot_start_is_retried_not_fat
     supervisor.served = True  # as after a worker answered a ping with its app serving
     assert supervisor.run_bounded(seconds=8) == 0  # the watchdog's SIGTERM ended it: it kept retrying
     assert supervisor.started.count(0) >= 3  # at 0 s, then after pauses of 1 s and 2 s
+
+
+def test_a_second_polku_serve_is_refused_the_port_while_the_first_one_starts() -> None:
+    # The first one's sockets are bound and not yet listening: the kernel would let a second group join.
+    first = bind_sockets("127.0.0.1", 0, 2)
+    port = first[0].getsockname()[1]
+    try:
+        with claim_port("127.0.0.1", port):
+            second = bind_sockets("127.0.0.1", port, 2)  # what the kernel allows...
+            for sock in second:
+                sock.close()
+            with pytest.raises(PolkuError, match="another polku serve is starting or serving on that port"):
+                claim_port("127.0.0.1", port)  # ...and what the second server is refused
+        with claim_port("127.0.0.1", port):  # released with the first: a restart gets it
+            pass
+    finally:
+        for sock in first:
+            sock.close()
+
+
+def _serve_in_child(sock: socket.socket, app: str) -> int | None:
+    worker = multiprocessing.get_context("spawn").Process(
+        target=serve_on, args=(sock, WorkerOptions("127.0.0.1", sock.getsockname()[1], "warning", app=app)))
+    worker.start()
+    worker.join(120)
+    if worker.is_alive():
+        worker.kill()
+        worker.join()
+    return worker.exitcode
+
+
+def test_a_worker_whose_socket_another_program_took_exits_as_a_failed_start() -> None:
+    (sock,) = bind_sockets("127.0.0.1", 0, 1)
+    with socket.socket() as other:  # bound meanwhile with SO_REUSEADDR, and listening first
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        other.bind(sock.getsockname())
+        other.listen()
+        try:
+            assert _serve_in_child(sock, "tests.support.asgi_hello:build") == STARTUP_FAILURE
+        finally:
+            sock.close()
+
+
+def test_a_worker_whose_app_factory_raises_exits_as_a_failed_start() -> None:
+    (sock,) = bind_sockets("127.0.0.1", 0, 1)
+    try:
+        assert _serve_in_child(sock, "tests.support.asgi_hello:broken") == STARTUP_FAILURE
+    finally:
+        sock.close()
