@@ -65,7 +65,7 @@ def serve(
         get_engine(ctx)  # likewise a chat model that cannot be built (no key), instead of a failed start-up
     if ctx.settings.environment is Environment.development and ctx.settings.api_dev_keys:
         err_console.print("[yellow]development:[/yellow] dev keys dev-admin-key and dev-widget-key are accepted")
-    if workers > 1 and not api.spreads_connections():  # macOS, the BSDs: uvicorn's supervisor and its one socket
+    if not api.spreads_connections():  # macOS, the BSDs: uvicorn as it comes (its supervisor and one socket)
         uvicorn.run(api.APP, factory=True, host=host, port=port, workers=workers, log_level=log_level,
                     access_log=log_level == "debug", timeout_graceful_shutdown=api.GRACE_S)
         return

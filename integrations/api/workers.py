@@ -98,9 +98,9 @@ def bind_sockets(host: str, port: int, count: int) -> list[socket.socket]:
 
 
 def claim_port(host: str, port: int) -> socket.socket:
-    """A claim on ``port`` for the life of this process: an abstract Unix socket named after it, which the
-    kernel drops when the process ends. While a server's workers start, their sockets are bound but not
-    listening, and another server's could still join them; its claim is refused instead."""
+    """A claim on ``port`` for the life of this process: an abstract Unix socket (Linux) named after it,
+    which the kernel drops when the process ends. While a server's workers start, their sockets are bound
+    but not listening, and another server's could still join them; its claim is refused instead."""
     claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         claim.bind(f"\0polku-serve:{port}")
