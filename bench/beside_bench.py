@@ -56,6 +56,11 @@ def chat(port: int, n: int, rate: float) -> Phase:
     return asyncio.run(_scheduled(port, chat_requests(n), rate, Phase("chat"), pool=POOL))
 
 
+def _row(idle: Phase, beside: Phase) -> dict[str, float]:
+    return {"idle_p50": idle.pct(0.5), "idle_p95": idle.pct(0.95), "beside_p50": beside.pct(0.5),
+            "beside_p95": beside.pct(0.95), "errors": idle.errors + beside.errors}
+
+
 def spinning(port: int, args: argparse.Namespace) -> dict[str, float]:
     idle = chat(port, args.chat, args.rate)
     spinner = subprocess.Popen([sys.executable, "-c", "while True: sum(range(10_000))"])
@@ -64,8 +69,7 @@ def spinning(port: int, args: argparse.Namespace) -> dict[str, float]:
     finally:
         spinner.kill()
         spinner.wait()
-    return {"idle_p50": idle.pct(0.5), "idle_p95": idle.pct(0.95), "beside_p50": beside.pct(0.5),
-            "beside_p95": beside.pct(0.95), "errors": idle.errors + beside.errors}
+    return _row(idle, beside)
 
 
 def one_round(ctx: AppContext, wenv: dict[str, str], port: int, args: argparse.Namespace, n: int,
@@ -89,9 +93,7 @@ def one_round(ctx: AppContext, wenv: dict[str, str], port: int, args: argparse.N
         import redis
 
         redis.Redis.from_url(BROKER).flushdb()  # the rest of this campaign's chunks: not for the next round
-    return {"idle_p50": idle.pct(0.5), "idle_p95": idle.pct(0.95), "beside_p50": beside.pct(0.5),
-            "beside_p95": beside.pct(0.95), "errors": idle.errors + beside.errors,
-            "campaign_done": view.done, "campaign_total": view.total}
+    return {**_row(idle, beside), "campaign_done": view.done, "campaign_total": view.total}
 
 
 def report(args: argparse.Namespace, rows: dict[str, list[dict[str, float]]], setup_s: float,

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from integrations.api.workers import spreads_connections
+from tests.support.workers import children, wait_for, wait_for_log
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,16 +38,11 @@ class Server:
         self.root = f"http://127.0.0.1:{self.port}"
 
     def wait_for(self, what: str, times: int) -> None:
-        for _ in range(240):  # a bounded wait for start-ups, not a timed assertion
-            if sum(what in line for line in self.log) >= times:
-                return
-            time.sleep(0.25)
-        raise AssertionError(f"{what!r} not seen {times}×: " + "".join(self.log)[-3000:])
+        wait_for_log(self.log, what, times, deadline_s=60)  # a bounded wait for start-ups, not a timed assertion
 
     def workers(self) -> set[int]:
         """The worker processes (spawned children; not multiprocessing's resource tracker)."""
-        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
-        return {int(c) for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()}
+        return {c for c in children(self.proc.pid) if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()}
 
     def pids_serving(self, connections: int = 16) -> list[int]:
         """Which worker answered each of ``connections`` keep-alive connections opened at once."""
@@ -69,22 +65,22 @@ def server() -> Iterator[Server]:
         running.proc.wait(10)
 
 
-def _left(session: int) -> list[int]:
-    """Processes still running in ``session`` (the server's, started in a session of its own), after a
-    bounded wait for them to exit; zombies do not count."""
-    for _ in range(120):  # a bounded wait for processes to exit, not a timed assertion
-        left = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:  # exited while we looked
-                continue
-            if int(fields[3]) == session and fields[0] != "Z":
-                left.append(int(stat.parent.name))
-        if not left:
-            return []
-        time.sleep(0.25)
-    return left
+def _running(session: int) -> list[int]:
+    """Processes running in ``session`` (the server's, started in a session of its own); zombies do not count."""
+    running = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # exited while we looked
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":
+            running.append(int(stat.parent.name))
+    return running
+
+
+def _all_exit(session: int, what: str) -> None:
+    # a bounded wait for processes to exit, not a timed assertion
+    wait_for(lambda: not _running(session), what, deadline_s=30, poll_s=0.25)
 
 
 def test_connections_opened_together_are_spread_over_the_workers(server: Server) -> None:
@@ -108,7 +104,7 @@ def test_a_signal_to_the_parent_stops_every_worker(server: Server, how: signal.S
     assert len(workers) == 2
     os.kill(server.proc.pid, how)  # the parent alone, as a process manager or a closed terminal does
     assert server.proc.wait(30) == 0
-    assert _left(server.proc.pid) == []
+    _all_exit(server.proc.pid, "every process of the server to exit")
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.root, timeout=5)
 
@@ -117,7 +113,7 @@ def test_workers_stop_by_themselves_when_their_parent_is_killed(server: Server) 
     assert len(server.workers()) == 2
     os.kill(server.proc.pid, signal.SIGKILL)  # no chance to stop them: they notice the parent is gone
     server.proc.wait(10)
-    assert _left(server.proc.pid) == [], "workers serve on as orphans"
+    _all_exit(server.proc.pid, "the orphaned workers to stop by themselves")
 
 
 def test_a_stop_while_the_workers_start_leaves_none_behind() -> None:
@@ -125,5 +121,5 @@ def test_a_stop_while_the_workers_start_leaves_none_behind() -> None:
     time.sleep(0.2)  # the workers are being spawned, none serves yet
     os.kill(starting.proc.pid, signal.SIGTERM)
     assert starting.proc.wait(30) == 0
-    assert _left(starting.proc.pid) == []
+    _all_exit(starting.proc.pid, "every process of the server to exit")
     assert not any("Application startup complete" in line for line in starting.log)

@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 import redis
 
 from tests.support.pg_store import demo_store
+from tests.support.workers import children, wait_for_log
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/4"
@@ -108,14 +108,7 @@ def two_workers(pg_db, demo_ctx, tmp_path, redis4) -> Iterator[tuple[str, subpro
     reader.start()
     try:
         # A bounded wait until both workers have warmed up (each logs its start-up), not a timed assertion.
-        for _ in range(1200):
-            if proc.poll() is not None:
-                raise AssertionError("polku serve exited: " + "".join(log)[-3000:])
-            if sum("Application startup complete" in line for line in log) == 2:
-                break
-            time.sleep(0.25)
-        else:
-            raise AssertionError("two workers did not start: " + "".join(log)[-3000:])
+        wait_for_log(log, "Application startup complete", 2, server=proc)
         assert any(f"starting on http://127.0.0.1:{port} with 2 workers" in line for line in log)
         yield f"http://127.0.0.1:{port}", proc, log
     finally:
@@ -158,10 +151,6 @@ def test_two_workers_serve_a_chat_and_give_a_caller_one_burst(two_workers, redis
     assert proc.poll() is None
 
 
-def _children(pid: int) -> set[int]:
-    return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
-
-
 def _connections_held(pid: int, port: int) -> int:
     """Accepted connections to ``port`` that process ``pid`` holds: its sockets' inodes looked up in the
     kernel's TCP tables (state 01, established)."""
@@ -192,7 +181,7 @@ def _open_together(root: str, count: int) -> list[httpx.Client]:
 
 
 def _spread(proc: subprocess.Popen[str], port: int) -> dict[int, int]:
-    return {pid: n for pid in _children(proc.pid) if (n := _connections_held(pid, port))}
+    return {pid: n for pid in children(proc.pid) if (n := _connections_held(pid, port))}
 
 
 @pytest.mark.postgres
@@ -212,12 +201,7 @@ def test_two_workers_share_the_connections_outlive_a_killed_one_and_stop_togethe
 
     victim = next(iter(spread))
     os.kill(victim, signal.SIGKILL)
-    for _ in range(1200):  # a bounded wait for the replacement's start-up, not a timed assertion
-        if sum("Application startup complete" in line for line in log) == 3:
-            break
-        time.sleep(0.25)
-    else:
-        raise AssertionError("no worker replaced the killed one: " + "".join(log)[-3000:])
+    wait_for_log(log, "Application startup complete", 3, server=proc)  # the replacement's start-up
     assert any(f"Worker [{victim}] stopped (killed by SIGKILL)" in line for line in log)
 
     clients = _open_together(root, 16)

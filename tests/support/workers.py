@@ -60,3 +60,27 @@ def wait_for(check: Callable[[], Any], what: str, deadline_s: float = DEADLINE_S
             return value
         time.sleep(poll_s)
     raise AssertionError(f"gave up waiting for {what}")
+
+
+def wait_for_log(log: list[str], line: str, times: int, *, server: subprocess.Popen[str] | None = None,
+                 deadline_s: float = DEADLINE_S) -> None:
+    """Wait until ``line`` shows in a server's ``log`` (collected as it grows) ``times`` times; fail with the
+    log's tail, also as soon as ``server`` exits."""
+    def count() -> int:
+        return sum(line in entry for entry in log)
+
+    def exited() -> bool:
+        return server is not None and server.poll() is not None
+
+    what = f"{line!r} {times}× in the log"
+    try:
+        wait_for(lambda: count() >= times or exited(), what, deadline_s=deadline_s, poll_s=0.25)
+    except AssertionError:
+        raise AssertionError(f"gave up waiting for {what}: " + "".join(log)[-3000:]) from None
+    if count() < times:
+        raise AssertionError("the server exited: " + "".join(log)[-3000:])
+
+
+def children(pid: int) -> set[int]:
+    """The processes ``pid`` started that still run (Linux)."""
+    return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
